@@ -1,0 +1,5 @@
+//go:build race
+
+package su3_test
+
+const raceEnabled = true
