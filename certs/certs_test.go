@@ -1,0 +1,199 @@
+package certs_test
+
+import (
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/i2pseed/i2pseed/certs"
+)
+
+var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func TestGenerateSigner(t *testing.T) {
+	if testing.Short() {
+		t.Skip("RSA-4096 generation takes seconds")
+	}
+	s, err := certs.GenerateSigner("you@mail.i2p", now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := s.Cert.PublicKey.(*rsa.PublicKey)
+	if pub.N.BitLen() != 4096 || pub.E != 65537 {
+		t.Errorf("key is RSA-%d e=%d, want RSA-4096 e=65537", pub.N.BitLen(), pub.E)
+	}
+	wantDN := "CN=you@mail.i2p,OU=I2P,O=I2P Anonymous Network,L=XX,C=XX"
+	if got := s.Cert.Subject.String(); got != wantDN {
+		t.Errorf("subject = %q, want %q", got, wantDN)
+	}
+	if s.Cert.Issuer.String() != wantDN {
+		t.Errorf("issuer = %q, want %q (self-signed)", s.Cert.Issuer, wantDN)
+	}
+	if len(s.Cert.EmailAddresses) != 1 || s.Cert.EmailAddresses[0] != "you@mail.i2p" {
+		t.Errorf("e-mail SANs = %v, want [you@mail.i2p]", s.Cert.EmailAddresses)
+	}
+	if years := s.Cert.NotAfter.Sub(now).Hours() / 24 / 365; years < 9.99 || years > 10.01 {
+		t.Errorf("valid for %.2f years, want 10", years)
+	}
+	if err := s.Cert.CheckSignatureFrom(s.Cert); err != nil {
+		t.Errorf("not self-signed: %v", err)
+	}
+	if len(s.Cert.CRLDistributionPoints) != 0 {
+		t.Error("certificate names a CRL")
+	}
+
+	dir := t.TempDir()
+	certPath, keyPath, err := s.WriteFiles(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(certPath) != "you_at_mail.i2p.crt" {
+		t.Errorf("certificate file %s, want you_at_mail.i2p.crt", filepath.Base(certPath))
+	}
+	fi, err := os.Stat(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("key mode %v, want 0600", fi.Mode().Perm())
+	}
+	if _, _, err := s.WriteFiles(dir, false); !errors.Is(err, certs.ErrExists) {
+		t.Errorf("second write: got %v, want ErrExists", err)
+	}
+	loaded, err := certs.LoadSigner(keyPath, certPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded.ID != "you@mail.i2p" {
+		t.Errorf("loaded signer ID %q", loaded.ID)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Errorf("dir holds %d files, want 2 (no temporary files left)", len(ents))
+	}
+}
+
+func TestSignerIDRejected(t *testing.T) {
+	for _, id := range []string{"", "a/b", "a,b", "CN=x", strings.Repeat("a", 65)} {
+		if _, err := certs.GenerateSigner(id, now, nil); err == nil {
+			t.Errorf("GenerateSigner(%q) succeeded, want an error", id)
+		}
+	}
+}
+
+func TestCertFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"reseed@diva.exchange": "reseed_at_diva.exchange.crt",
+		"a<b>@c":               "a_b__at_c.crt",
+	} {
+		if got := certs.CertFileName(in); got != want {
+			t.Errorf("CertFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestEmbeddedKeyring(t *testing.T) {
+	kr, err := certs.Embedded(certs.PurposeReseed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(kr.Signers()); n < 17 {
+		t.Errorf("embedded reseed keyring has %d signer IDs, want >= 17", n)
+	}
+	kr.Now = func() time.Time { return now }
+	if _, err := kr.PublicKeys("reseed@diva.exchange"); err != nil {
+		t.Errorf("diva.exchange: %v", err)
+	}
+	// hottuna's certificate expired on 2026-11-09.
+	if _, err := kr.PublicKeys("hottuna@mail.i2p"); !errors.Is(err, certs.ErrExpired) {
+		t.Errorf("hottuna@mail.i2p on %s: got %v, want ErrExpired", now.Format(time.DateOnly), err)
+	}
+	// lazygravy's expires 2026-12-27: valid now, expired in January.
+	if _, err := kr.PublicKeys("lazygravy@mail.i2p"); err != nil {
+		t.Errorf("lazygravy@mail.i2p before expiry: %v", err)
+	}
+	kr.Now = func() time.Time { return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC) }
+	if _, err := kr.PublicKeys("lazygravy@mail.i2p"); !errors.Is(err, certs.ErrExpired) {
+		t.Errorf("lazygravy@mail.i2p after expiry: got %v, want ErrExpired", err)
+	}
+	if _, err := kr.PublicKeys("nobody@mail.i2p"); !errors.Is(err, certs.ErrUnknownSigner) {
+		t.Errorf("unknown signer: got %v, want ErrUnknownSigner", err)
+	}
+	for _, p := range []certs.Purpose{certs.PurposeNews, certs.PurposeRouter, certs.PurposePlugin} {
+		if _, err := certs.Embedded(p); err != nil {
+			t.Errorf("Embedded(%s): %v", p, err)
+		}
+	}
+	if _, err := certs.Embedded("nope"); err == nil {
+		t.Error("Embedded(nope) succeeded")
+	}
+}
+
+func TestKeyringLoadDir(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile("trust/reseed/reseed_at_diva.exchange.crt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "reseed_at_diva.exchange.crt"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "README"), []byte("not a cert"), 0o644)
+	kr := certs.NewKeyring()
+	n, err := kr.LoadDir(dir)
+	if err != nil || n != 1 {
+		t.Fatalf("LoadDir = %d, %v; want 1, nil", n, err)
+	}
+	os.WriteFile(filepath.Join(dir, "broken.crt"), []byte("garbage"), 0o644)
+	if _, err := certs.NewKeyring().LoadDir(dir); err == nil || !strings.Contains(err.Error(), "broken.crt") {
+		t.Errorf("broken certificate: got %v, want an error naming broken.crt", err)
+	}
+}
+
+func TestGenerateTLS(t *testing.T) {
+	c, err := certs.GenerateTLS([]string{"reseed.example", "127.0.0.1", "::1"}, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Cert.DNSNames) != 1 || len(c.Cert.IPAddresses) != 2 {
+		t.Errorf("SANs: DNS %v IP %v", c.Cert.DNSNames, c.Cert.IPAddresses)
+	}
+	dir := t.TempDir()
+	cp, kp := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	if err := c.WriteFiles(cp, kp, false); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(kp); fi.Mode().Perm() != 0o600 {
+		t.Errorf("TLS key mode %v, want 0600", fi.Mode().Perm())
+	}
+	// A real TLS handshake over loopback with the certificate pinned.
+	pair, err := tls.LoadX509KeyPair(cp, kp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		conn, err := ln.Accept()
+		if err == nil {
+			conn.(*tls.Conn).Handshake()
+			conn.Close()
+		}
+	}()
+	pool := x509.NewCertPool()
+	pool.AddCert(c.Cert)
+	conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatalf("TLS handshake with the pinned certificate: %v", err)
+	}
+	conn.Close()
+	if _, err := certs.GenerateTLS(nil, now, nil); err == nil {
+		t.Error("GenerateTLS with no hosts succeeded")
+	}
+}
