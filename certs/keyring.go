@@ -156,7 +156,7 @@ func (k *Keyring) now() time.Time {
 func (k *Keyring) PublicKeys(id string) ([]crypto.PublicKey, error) {
 	certs := k.byID[id]
 	if len(certs) == 0 {
-		return nil, fmt.Errorf("%w %q", ErrUnknownSigner, id)
+		return nil, ErrUnknownSigner
 	}
 	now := k.now()
 	var keys []crypto.PublicKey

@@ -1,0 +1,29 @@
+// Command i2pseed is the I2P reseed toolkit: signer keys, SU3 files, and
+// (in later releases) the reseed server, client and router.
+//
+// Output rules: results go to stdout, diagnostics and errors to stderr.
+// Every error is one line, "i2pseed: ...", naming the flag or file to fix.
+// Exit status: 0 success, 1 the operation failed (e.g. a signature did not
+// verify), 2 usage error (bad or missing flags or arguments).
+package main
+
+import (
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	return app.execute(args)
+}

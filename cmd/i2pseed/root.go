@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+)
+
+const rootLong = `i2pseed keeps the I2P network reachable for newcomers: it makes and checks
+the signed SU3 reseed bundles that new routers download to find their first peers.
+
+Output rules:
+  results go to stdout; diagnostics, warnings and errors go to stderr.
+  Every error is one line starting with "i2pseed:" and names the flag or file to fix.
+
+Exit status:
+  0  success
+  1  the operation failed (a file did not verify, a key could not be written, ...)
+  2  usage error (unknown or missing flags or arguments)
+
+Configuration:
+  every flag can also be set in a config file (--config, YAML or TOML, keys are flag
+  names) or in the environment as I2PSEED_<FLAG>, e.g. I2PSEED_CERTS=/etc/i2pseed/certs.
+  Flags win over the environment, which wins over the config file.`
+
+// usageError marks errors that exit with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// app holds one invocation's state, so tests can run many in one process.
+type app struct {
+	root           *cobra.Command
+	cfg            *viper.Viper
+	stdout, stderr io.Writer
+	now            func() time.Time
+}
+
+func newApp(stdout, stderr io.Writer) *app {
+	a := &app{cfg: viper.New(), stdout: stdout, stderr: stderr, now: time.Now}
+	a.cfg.SetEnvPrefix("I2PSEED")
+	a.cfg.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	a.cfg.AutomaticEnv()
+	root := &cobra.Command{
+		Use:           "i2pseed",
+		Short:         "I2P reseed toolkit: signer keys and SU3 bundles",
+		Long:          rootLong,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version(),
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return a.loadConfig(cmd)
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().String("config", "", "config file (YAML or TOML) whose keys are flag names")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usagef("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
+	})
+	root.AddCommand(a.keygenCmd(), a.su3Cmd(), a.versionCmd())
+	a.root = root
+	return a
+}
+
+// loadConfig binds the running command's flags to the config, then reads
+// the config file, if any.
+func (a *app) loadConfig(cmd *cobra.Command) error {
+	if err := a.cfg.BindPFlags(cmd.Flags()); err != nil {
+		return err
+	}
+	path := a.cfg.GetString("config")
+	if path == "" {
+		return nil
+	}
+	a.cfg.SetConfigFile(path)
+	if err := a.cfg.ReadInConfig(); err != nil {
+		return usagef("--config %s: %v", path, err)
+	}
+	return nil
+}
+
+func (a *app) execute(args []string) int {
+	a.root.SetArgs(args)
+	err := a.root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(a.stderr, "i2pseed: %v\n", err)
+	var ue *usageError
+	if errors.As(err, &ue) || isCobraUsageError(err) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// isCobraUsageError recognises the argument-count and unknown-command errors
+// cobra returns as plain errors.
+func isCobraUsageError(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// exactArgs is cobra.ExactArgs with a message naming what is missing.
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s needs %s, got %d argument(s) (see '%s --help')", cmd.CommandPath(), names, len(args), cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintln(a.stdout, "i2pseed", version())
+			return nil
+		},
+	}
+}
+
