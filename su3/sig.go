@@ -127,4 +127,3 @@ func ecdsaRaw(der []byte, t SigType) ([]byte, error) {
 	s.FillBytes(out[n:])
 	return out, nil
 }
-

@@ -136,4 +136,3 @@ func (a *app) versionCmd() *cobra.Command {
 		},
 	}
 }
-
