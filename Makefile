@@ -33,7 +33,7 @@ demo: build
 # running as root; elsewhere the interop tests skip unless CI is set.
 deps-i2pd:
 	@if command -v i2pd >/dev/null && ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ]; then bash scripts/install-i2pd.sh; \
+	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-i2pd.sh; \
 	else echo "note: i2pd not installed and not root: i2pd interop tests will skip"; fi
 
 vet:

@@ -1,34 +1,48 @@
 #!/usr/bin/env bash
 # Installs Debian's i2pd for the interop tests without ever letting its
 # packaged daemon start: it would try to reach the public I2P network.
-# Also installs faketime: the tests run i2pd with libfaketime so that the
-# live network's (months old) RouterInfos count as fresh.
+# Idempotent: does nothing when i2pd is already installed.
 set -euo pipefail
-if command -v i2pd >/dev/null && ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then
+if command -v i2pd >/dev/null 2>&1 || [ -x /usr/sbin/i2pd ]; then
 	exit 0
 fi
 [ "$(id -u)" = 0 ] || { echo "install-i2pd: must run as root" >&2; exit 1; }
 
-# policy-rc.d exit 101 tells invoke-rc.d (and so the package scripts) not
-# to start services; remove it afterwards only if we created it.
+# policy-rc.d exiting 101 makes invoke-rc.d and deb-systemd-invoke (used by
+# the package's postinst) refuse to start services. Remove it afterwards
+# only if we created it.
+policy=/usr/sbin/policy-rc.d
 created=""
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-	chmod +x /usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
 	created=1
 fi
-cleanup() { [ -n "$created" ] && rm -f /usr/sbin/policy-rc.d; }
+cleanup() {
+	if [ -n "$created" ]; then rm -f "$policy"; fi
+}
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-cache policy i2pd faketime 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+if ! apt-cache policy i2pd 2>/dev/null | grep -q 'Candidate: [0-9]'; then
 	apt-get update -qq
 fi
-apt-get install -y -qq --no-install-recommends i2pd faketime >/dev/null
+apt-get install -y -qq --no-install-recommends i2pd >/dev/null
 
-# Belt and braces: make sure no packaged daemon runs or will run.
-if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
-	systemctl disable --now i2pd >/dev/null 2>&1 || true
+# Belt and braces: make sure the packaged service neither runs nor will run.
+if command -v systemctl >/dev/null 2>&1; then
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now i2pd >/dev/null 2>&1 || true
+	else
+		systemctl disable i2pd >/dev/null 2>&1 || true # offline: drops the symlink
+	fi
 fi
-pkill -x i2pd >/dev/null 2>&1 || true
+if command -v update-rc.d >/dev/null 2>&1; then
+	update-rc.d i2pd disable >/dev/null 2>&1 || true
+fi
+# Kill only a daemon the package may have started: the packaged service
+# runs as user i2pd; our own test instances run as another user.
+if id i2pd >/dev/null 2>&1; then
+	pkill -TERM -u i2pd -x i2pd >/dev/null 2>&1 || true
+fi
 i2pd --version 2>/dev/null | head -n 1 || true
