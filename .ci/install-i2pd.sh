@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs Debian's i2pd for the interop tests without ever letting its
-# packaged daemon start: it would try to reach the public I2P network.
-# Idempotent: does nothing when i2pd is already installed.
+# Installs Debian's i2pd (and faketime, whose libfaketime the interop tests
+# preload) without ever letting the packaged i2pd daemon start: it would try
+# to reach the public I2P network.
+# Idempotent: does nothing when both are already installed.
 set -euo pipefail
-if command -v i2pd >/dev/null 2>&1 || [ -x /usr/sbin/i2pd ]; then
-	exit 0
-fi
+need=()
+command -v i2pd >/dev/null 2>&1 || [ -x /usr/sbin/i2pd ] || need+=(i2pd)
+compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || need+=(faketime)
+[ "${#need[@]}" -gt 0 ] || exit 0
 [ "$(id -u)" = 0 ] || { echo "install-i2pd: must run as root" >&2; exit 1; }
 
 # policy-rc.d exiting 101 makes invoke-rc.d and deb-systemd-invoke (used by
@@ -24,10 +26,13 @@ cleanup() {
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-cache policy i2pd 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-	apt-get update -qq
-fi
-apt-get install -y -qq --no-install-recommends i2pd >/dev/null
+for p in "${need[@]}"; do
+	if ! apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+		apt-get update -qq
+		break
+	fi
+done
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 
 # Belt and braces: make sure the packaged service neither runs nor will run.
 if command -v systemctl >/dev/null 2>&1; then
