@@ -32,7 +32,7 @@ for p in "${need[@]}"; do
 		break
 	fi
 done
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${need[@]}" >/dev/null
 
 # Belt and braces: make sure the packaged service neither runs nor will run.
 if command -v systemctl >/dev/null 2>&1; then

@@ -2,6 +2,8 @@ package su3_test
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -34,6 +36,14 @@ func FuzzNewReader(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(small)
+	vectors, _ := filepath.Glob("testdata/vectors/*.su3")
+	for _, v := range vectors {
+		b, err := os.ReadFile(v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	kr := fuzzKeyring(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := su3.NewReader(bytes.NewReader(b), int64(len(b)))
