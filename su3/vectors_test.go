@@ -85,4 +85,3 @@ func selfSigned(t *testing.T, key crypto.Signer) []byte {
 	}
 	return der
 }
-
