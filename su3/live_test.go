@@ -42,15 +42,11 @@ func embeddedReseed(t testing.TB, now time.Time) *certs.Keyring {
 
 // verifyBytes parses, verifies and reads the bundle of an in-memory su3.
 func verifyBytes(b []byte, kr su3.Keyring) (*su3.Reader, []su3.Entry, error) {
-	r, err := su3.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return nil, nil, err
-	}
-	content, err := r.Verify(kr)
+	r, content, err := verifyBytesNoBundle(b, kr)
 	if err != nil {
 		return r, nil, err
 	}
-	entries, err := su3.ReadBundle(content, content.Size(), nil)
+	entries, err := su3.ReadBundle(bytes.NewReader(content), int64(len(content)), nil)
 	return r, entries, err
 }
 

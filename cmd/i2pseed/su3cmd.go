@@ -115,6 +115,16 @@ type verified struct {
 	entries []su3.Entry // reseed bundles only
 }
 
+// openVerified reads path and verifies it.
+func (a *app) openVerified(path string) (*su3File, *verified, error) {
+	f, err := openSU3(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := a.verify(f)
+	return f, v, err
+}
+
 // verify checks the signature and, for reseed bundles, the zip content.
 func (a *app) verify(f *su3File) (*verified, error) {
 	kr, err := a.keyring(f.r.ContentType)
@@ -255,11 +265,7 @@ Exit status 0 if it verifies, 1 if not (the reason on stderr), 2 on usage errors
   i2pseed su3 verify --max-age 720h i2pseeds.su3`,
 		Args: exactArgs(1, "one FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := openSU3(args[0])
-			if err != nil {
-				return err
-			}
-			v, err := a.verify(f)
+			f, v, err := a.openVerified(args[0])
 			if err != nil {
 				return err
 			}
@@ -309,11 +315,7 @@ Each file is written atomically.`,
 			if out == "" {
 				return usagef("su3 extract: --out DIR is required (where to write the content)")
 			}
-			f, err := openSU3(args[0])
-			if err != nil {
-				return err
-			}
-			v, err := a.verify(f)
+			f, v, err := a.openVerified(args[0])
 			if err != nil {
 				return err
 			}
