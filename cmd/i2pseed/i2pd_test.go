@@ -111,7 +111,8 @@ func reseedWithI2PD(t *testing.T, i2pd, su3File, certDir string) i2pdResult {
 		"--http.enabled=false", "--httpproxy.enabled=false", "--socksproxy.enabled=false",
 		"--sam.enabled=false", "--i2cp.enabled=false", "--bob.enabled=false",
 		"--i2pcontrol.enabled=false", "--upnp.enabled=false")
-	cmd.Env = append(os.Environ(), "LD_PRELOAD="+libfaketime(), "FAKETIME="+liveBundleTime)
+	// Monotonic time stays real, or i2pd's netDb thread stalls.
+	cmd.Env = append(os.Environ(), "LD_PRELOAD="+libfaketime(), "FAKETIME="+liveBundleTime, "FAKETIME_DONT_FAKE_MONOTONIC=1")
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	cmd.WaitDelay = 5 * time.Second
