@@ -1,0 +1,74 @@
+package netdb
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// An Entry is the compact summary of one RouterInfo that selection and
+// statistics need; the RouterInfo itself stays on disk.
+type Entry struct {
+	Hash        Hash
+	Path        string // file it was read from, if any
+	Size        int
+	PublishedMs uint64
+	SigOK       bool
+	SigType     SigType
+	CryptoType  CryptoType
+	NetID       string
+	Version     string
+	Caps        string
+	Addrs       []Addr
+
+	modTime time.Time // for incremental rescans
+}
+
+// Addr is the part of a RouterAddress selection looks at.
+type Addr struct {
+	Transport   string
+	Host        netip.Addr // invalid if none or not an IP
+	Port        uint16
+	Introducers bool
+}
+
+// Published is the RouterInfo's published time.
+func (e *Entry) Published() time.Time { return time.UnixMilli(int64(e.PublishedMs)) }
+
+// Floodfill reports whether the router says it is a floodfill.
+func (e *Entry) Floodfill() bool { return strings.Contains(e.Caps, "f") }
+
+// Summarize verifies ri's signature and returns its Entry.
+func Summarize(ri *RouterInfo) *Entry {
+	e := &Entry{
+		Hash:        ri.Hash(),
+		Size:        len(ri.Bytes()),
+		PublishedMs: ri.Published,
+		SigOK:       ri.Verify() == nil,
+		SigType:     ri.Identity.SigType,
+		CryptoType:  ri.Identity.CryptoType,
+		NetID:       ri.Option("netId"),
+		Version:     ri.Option("router.version"),
+		Caps:        ri.Option("caps"),
+	}
+	for _, a := range ri.Addresses {
+		if a.Transport != "NTCP2" && a.Transport != "SSU2" {
+			continue
+		}
+		ad := Addr{Transport: a.Transport}
+		for _, kv := range a.Options {
+			switch {
+			case kv.Key == "host":
+				ad.Host, _ = netip.ParseAddr(kv.Value)
+			case kv.Key == "port":
+				p, _ := strconv.ParseUint(kv.Value, 10, 16)
+				ad.Port = uint16(p)
+			case strings.HasPrefix(kv.Key, "ih"):
+				ad.Introducers = true
+			}
+		}
+		e.Addrs = append(e.Addrs, ad)
+	}
+	return e
+}

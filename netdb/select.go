@@ -1,0 +1,256 @@
+package netdb
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Reason says why a RouterInfo may not go into a reseed bundle.
+type Reason uint8
+
+const (
+	OK               Reason = iota
+	RejectSignature         // signature does not verify
+	RejectName              // file name does not match the router hash
+	RejectNetID             // netId option is not the network's
+	RejectVersion           // router.version missing or below the minimum
+	RejectIdentity          // not an Ed25519 + X25519 identity
+	RejectSize              // encoded RouterInfo larger than MaxSize
+	RejectCaps              // caps lack R, or have U, H, D, E or G
+	RejectAddress           // no NTCP2/SSU2 address with a public IPv4 host and port
+	RejectIntroducers       // reachable only through introducers
+	RejectTooOld            // published longer than MaxAge ago
+	RejectFuture            // published in the future
+	RejectDuplicateIP       // another router on the same IPv4 address or IPv6 /64 was newer
+	numReasons
+)
+
+var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip"}
+
+func (r Reason) String() string {
+	if r < numReasons {
+		return reasonNames[r]
+	}
+	return "Reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// Reasons lists every rejection reason, in order.
+func Reasons() []Reason {
+	rs := make([]Reason, 0, numReasons-1)
+	for r := RejectSignature; r < numReasons; r++ {
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// Policy decides which RouterInfos are good enough to hand to new routers
+// (shared spec, reseed-protocol.md §5). The zero value is not useful; start
+// from DefaultPolicy or TestnetPolicy.
+type Policy struct {
+	NetID      int
+	MinVersion string        // lowest router.version accepted, e.g. "0.9.59"
+	MaxSize    int           // bytes
+	MaxAge     time.Duration // since published
+	MaxFuture  time.Duration // clock skew tolerated
+	// AllowPrivate accepts private, loopback and link-local addresses: for
+	// test networks only.
+	AllowPrivate bool
+	Now          func() time.Time // nil means time.Now
+}
+
+// DefaultPolicy is the policy for the public network.
+func DefaultPolicy() Policy {
+	return Policy{NetID: 2, MinVersion: "0.9.59", MaxSize: 3072, MaxAge: 24 * time.Hour, MaxFuture: 2 * time.Minute}
+}
+
+// TestnetPolicy is DefaultPolicy for a private test network with netID.
+func TestnetPolicy(netID int) Policy {
+	p := DefaultPolicy()
+	p.NetID, p.AllowPrivate = netID, true
+	return p
+}
+
+func (p *Policy) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// Check applies every per-router rule to e and returns the first one it
+// breaks, or OK. The one-router-per-address rule needs the whole set: see
+// Select.
+func (p *Policy) Check(e *Entry) Reason {
+	return p.check(e, p.now())
+}
+
+func (p *Policy) check(e *Entry, now time.Time) Reason {
+	switch {
+	case !e.SigOK:
+		return RejectSignature
+	case e.NetID != strconv.Itoa(p.NetID):
+		return RejectNetID
+	case CompareVersions(e.Version, p.MinVersion) < 0:
+		return RejectVersion
+	case e.SigType != SigEdDSA_SHA512 || e.CryptoType != CryptoX25519:
+		return RejectIdentity
+	case e.Size > p.MaxSize:
+		return RejectSize
+	case !strings.Contains(e.Caps, "R") || strings.ContainsAny(e.Caps, "UHDEG"):
+		return RejectCaps
+	}
+	pub := e.Published()
+	switch {
+	case pub.After(now.Add(p.MaxFuture)):
+		return RejectFuture
+	case now.Sub(pub) > p.MaxAge:
+		return RejectTooOld
+	}
+	if _, ok := p.reachableIPv4(e); !ok {
+		if slices.ContainsFunc(e.Addrs, func(a Addr) bool { return a.Introducers }) {
+			return RejectIntroducers
+		}
+		return RejectAddress
+	}
+	return OK
+}
+
+// reachableIPv4 returns the first NTCP2 or SSU2 address with a usable IPv4
+// host, a port and no introducers.
+func (p *Policy) reachableIPv4(e *Entry) (netip.Addr, bool) {
+	for _, a := range e.Addrs {
+		if a.Introducers || a.Port == 0 || !a.Host.Is4() {
+			continue
+		}
+		if IsPublic(a.Host) || p.AllowPrivate && (a.Host.IsPrivate() || a.Host.IsLoopback()) {
+			return a.Host, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// Selection is the outcome of Select.
+type Selection struct {
+	Eligible []*Entry
+	Rejected map[Reason]int
+}
+
+// Select applies the policy to entries: every per-router rule, then at most
+// one router per IPv4 address and per IPv6 /64 (the most recently published
+// wins). Eligible is sorted by router hash.
+func (p *Policy) Select(entries []*Entry) Selection {
+	now := p.now()
+	sel := Selection{Rejected: map[Reason]int{}}
+	var ok []*Entry
+	for _, e := range entries {
+		if r := p.check(e, now); r != OK {
+			sel.Rejected[r]++
+			continue
+		}
+		ok = append(ok, e)
+	}
+	// Newest first, so the first router seen on an address keeps it.
+	slices.SortFunc(ok, func(a, b *Entry) int {
+		return cmp.Or(cmp.Compare(b.PublishedMs, a.PublishedMs), strings.Compare(a.Hash.String(), b.Hash.String()))
+	})
+	seen := map[netip.Prefix]bool{}
+	for _, e := range ok {
+		keys := p.addressKeys(e)
+		if slices.ContainsFunc(keys, func(k netip.Prefix) bool { return seen[k] }) {
+			sel.Rejected[RejectDuplicateIP]++
+			continue
+		}
+		for _, k := range keys {
+			seen[k] = true
+		}
+		sel.Eligible = append(sel.Eligible, e)
+	}
+	slices.SortFunc(sel.Eligible, func(a, b *Entry) int { return cmp.Compare(string(a.Hash[:]), string(b.Hash[:])) })
+	return sel
+}
+
+// addressKeys are the IPv4 /32s and IPv6 /64s a router publishes.
+func (p *Policy) addressKeys(e *Entry) []netip.Prefix {
+	var keys []netip.Prefix
+	for _, a := range e.Addrs {
+		if !a.Host.IsValid() {
+			continue
+		}
+		bits := 32
+		if a.Host.Is6() {
+			bits = 64
+		}
+		k, _ := a.Host.Prefix(bits)
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// IsPublic reports whether addr is a globally routable unicast address: not
+// private, loopback, link-local, CGNAT, documentation, benchmarking or
+// otherwise reserved.
+func IsPublic(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	if !addr.IsGlobalUnicast() || addr.IsPrivate() {
+		return false
+	}
+	for _, p := range reservedPrefixes {
+		if p.Contains(addr) {
+			return false
+		}
+	}
+	return true
+}
+
+var reservedPrefixes = func() []netip.Prefix {
+	var ps []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
+		"198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4", "2001:db8::/32", "64:ff9b::/96", "100::/64",
+	} {
+		ps = append(ps, netip.MustParsePrefix(s))
+	}
+	return ps
+}()
+
+// CompareVersions compares dotted router versions numerically ("0.9.9" <
+// "0.9.10"); a malformed version sorts before every valid one.
+func CompareVersions(a, b string) int {
+	pa, oka := parseVersion(a)
+	pb, okb := parseVersion(b)
+	switch {
+	case !oka || !okb:
+		return cmp.Compare(boolInt(oka), boolInt(okb))
+	}
+	return slices.Compare(pa, pb)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func parseVersion(v string) ([]int, bool) {
+	parts := strings.Split(v, ".")
+	if len(parts) < 2 || len(parts) > 4 {
+		return nil, false
+	}
+	out := make([]int, len(parts))
+	for i, s := range parts {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+

@@ -1,0 +1,252 @@
+package netdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/i2pseed/i2pseed/internal/atomicfile"
+)
+
+// Skip says why a file in a netDb directory was not taken.
+type Skip uint8
+
+const (
+	SkipUnreadable Skip = iota // could not be read
+	SkipMalformed              // does not parse as a RouterInfo
+	SkipName                   // name is not routerInfo-<hash>.dat of its content
+	SkipDuplicate              // same router as another file, older
+	numSkips
+)
+
+func (s Skip) String() string {
+	return [...]string{"unreadable", "malformed", "name", "duplicate"}[s]
+}
+
+// maxFileSize bounds what a scan reads; RouterInfos are a few KB.
+const maxFileSize = 64 << 10
+
+// An Index is the result of scanning a netDb directory.
+type Index struct {
+	Dir     string
+	Entries map[Hash]*Entry
+	Skipped [numSkips]int
+	// Read is how many files this scan parsed and verified; Reused how many
+	// it took unchanged from the previous Index.
+	Read, Reused int
+
+	files map[string]fileState // by path, for the next incremental scan
+}
+
+type fileState struct {
+	size    int64
+	modTime time.Time
+	entry   *Entry // nil if skipped
+	skip    Skip
+}
+
+// Layout is where RouterInfo files live below a directory.
+type Layout uint8
+
+const (
+	// LayoutNetDb is Java I2P's and i2pd's netDb/r<c>/routerInfo-<hash>.dat.
+	LayoutNetDb Layout = iota
+	// LayoutFlat is routerInfo-<hash>.dat files directly in the directory.
+	LayoutFlat
+)
+
+// Scan reads every RouterInfo below dir: dir/netDb/r?/, dir/r?/ and dir
+// itself. Files unchanged since prev (same size and modification time) are
+// not read again. Parsing and signature checks use every CPU. Unreadable,
+// malformed and misnamed files are skipped and counted. Only a failure to
+// read dir itself is an error.
+func Scan(ctx context.Context, dir string, prev *Index) (*Index, error) {
+	root := dir
+	if fi, err := os.Stat(filepath.Join(dir, "netDb")); err == nil && fi.IsDir() {
+		root = filepath.Join(dir, "netDb")
+	}
+	paths, err := listFiles(root)
+	if err != nil {
+		return nil, fmt.Errorf("netdb: scan %s: %w", dir, err)
+	}
+	idx := &Index{Dir: dir, Entries: make(map[Hash]*Entry, len(paths)), files: make(map[string]fileState, len(paths))}
+	var todo []string
+	for _, p := range paths {
+		if prev != nil {
+			if st, ok := prev.files[p.path]; ok && st.size == p.size && st.modTime.Equal(p.modTime) {
+				idx.files[p.path] = st
+				idx.Reused++
+				continue
+			}
+		}
+		todo = append(todo, p.path)
+	}
+	results := readAll(ctx, todo)
+	for i, p := range todo {
+		idx.files[p] = results[i]
+	}
+	idx.Read = len(todo)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, st := range idx.files {
+		idx.add(st)
+	}
+	return idx, nil
+}
+
+func (idx *Index) add(st fileState) {
+	if st.entry == nil {
+		idx.Skipped[st.skip]++
+		return
+	}
+	e := st.entry
+	if old, ok := idx.Entries[e.Hash]; ok {
+		idx.Skipped[SkipDuplicate]++
+		if old.PublishedMs >= e.PublishedMs {
+			return
+		}
+	}
+	idx.Entries[e.Hash] = e
+}
+
+type fileInfo struct {
+	path    string
+	size    int64
+	modTime time.Time
+}
+
+// listFiles finds routerInfo-*.dat in root and its r? subdirectories.
+func listFiles(root string) ([]fileInfo, error) {
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []fileInfo
+	collect := func(dir string, ents []fs.DirEntry) {
+		for _, e := range ents {
+			name := e.Name()
+			if e.IsDir() || !strings.HasPrefix(name, "routerInfo-") || !strings.HasSuffix(name, ".dat") {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil {
+				continue // vanished meanwhile
+			}
+			out = append(out, fileInfo{filepath.Join(dir, name), fi.Size(), fi.ModTime()})
+		}
+	}
+	collect(root, ents)
+	for _, e := range ents {
+		if e.IsDir() && len(e.Name()) == 2 && e.Name()[0] == 'r' {
+			sub := filepath.Join(root, e.Name())
+			if subEnts, err := os.ReadDir(sub); err == nil {
+				collect(sub, subEnts)
+			}
+		}
+	}
+	return out, nil
+}
+
+// readAll reads, parses and verifies paths on every CPU.
+func readAll(ctx context.Context, paths []string) []fileState {
+	out := make([]fileState, len(paths))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(paths)))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			buf := make([]byte, maxFileSize+1)
+			for i := range next {
+				out[i] = readOne(paths[i], buf)
+			}
+		})
+	}
+	for i := range paths {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func readOne(path string, buf []byte) fileState {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileState{skip: SkipUnreadable}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fileState{skip: SkipUnreadable}
+	}
+	st := fileState{size: fi.Size(), modTime: fi.ModTime()}
+	n, err := readFull(f, buf)
+	if err != nil || n > maxFileSize {
+		st.skip = SkipUnreadable
+		return st
+	}
+	ri, err := ParseRouterInfo(buf[:n])
+	if err != nil {
+		st.skip = SkipMalformed
+		return st
+	}
+	if ri.Hash().FileName() != filepath.Base(path) {
+		st.skip = SkipName
+		return st
+	}
+	e := Summarize(ri)
+	e.Path, e.modTime = path, st.modTime
+	st.entry = e
+	return st
+}
+
+func readFull(f *os.File, buf []byte) (int, error) {
+	n, err := io.ReadFull(f, buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return n, err
+}
+
+// SkippedFiles lists the files the scan skipped, with the reason.
+func (idx *Index) SkippedFiles() map[string]Skip {
+	out := map[string]Skip{}
+	for p, st := range idx.files {
+		if st.entry == nil {
+			out[p] = st.skip
+		}
+	}
+	return out
+}
+
+// Write stores ri in the netDb directory dir as r<c>/routerInfo-<hash>.dat,
+// atomically, with the file's modification time set to the published time.
+func Write(dir string, ri *RouterInfo) (string, error) {
+	h := ri.Hash()
+	name := h.FileName()
+	sub := filepath.Join(dir, "r"+name[len("routerInfo-"):len("routerInfo-")+1])
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return "", fmt.Errorf("netdb: %w", err)
+	}
+	path := filepath.Join(sub, name)
+	if err := atomicfile.WriteFile(path, ri.Bytes(), 0o644); err != nil {
+		return "", fmt.Errorf("netdb: write %s: %w", name, err)
+	}
+	pub := ri.PublishedTime()
+	if err := os.Chtimes(path, pub, pub); err != nil {
+		return "", fmt.Errorf("netdb: %w", err)
+	}
+	return path, nil
+}

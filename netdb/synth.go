@@ -1,0 +1,146 @@
+package netdb
+
+import (
+	"crypto/ed25519"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/i2pseed/i2pseed/internal/i2pbase64"
+	"golang.org/x/crypto/curve25519"
+)
+
+// SynthConfig controls Synth. Zero fields take the defaults noted.
+type SynthConfig struct {
+	NetID int       // default 2
+	Now   time.Time // default time.Now(); routers publish up to MaxAge before it
+	// MaxAge spreads published times over [Now-MaxAge, Now]; default 36h,
+	// so a realistic share is too old for a 24-hour selection.
+	MaxAge time.Duration
+	// Seed makes the output deterministic: same seed, same RouterInfos.
+	Seed uint64
+	// Private puts routers on 127.0.0.0/8 addresses, for test networks;
+	// otherwise addresses are random public IPv4 (data only: nothing ever
+	// connects to them).
+	Private bool
+}
+
+// Synth makes n realistic, validly signed RouterInfos: Ed25519 + X25519
+// identities, NTCP2 and SSU2 addresses (some firewalled with introducers,
+// some with IPv6), a mix of caps, versions from 0.9.55 to 0.9.67, and
+// published times spread over MaxAge.
+func Synth(n int, cfg SynthConfig) ([]*RouterInfo, error) {
+	if cfg.NetID == 0 {
+		cfg.NetID = 2
+	}
+	if cfg.Now.IsZero() {
+		cfg.Now = time.Now()
+	}
+	if cfg.MaxAge == 0 {
+		cfg.MaxAge = 36 * time.Hour
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
+	out := make([]*RouterInfo, 0, n)
+	for i := range n {
+		ri, err := synthOne(rng, cfg, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ri)
+	}
+	return out, nil
+}
+
+func randBytes(rng *rand.Rand, b []byte) {
+	for i := 0; i < len(b); i += 8 {
+		var w [8]byte
+		binary.LittleEndian.PutUint64(w[:], rng.Uint64())
+		copy(b[i:], w[:])
+	}
+}
+
+var (
+	synthCaps     = []string{"LR", "LU", "MR", "NR", "OR", "PR", "XR", "XfR", "PfR", "OfR", "LRD", "XRE", "LRG", "NU", "OH"}
+	synthVersions = []string{"0.9.55", "0.9.58", "0.9.59", "0.9.61", "0.9.62", "0.9.64", "0.9.65", "0.9.66", "0.9.66", "0.9.67", "0.9.67"}
+)
+
+func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
+	var seed [32]byte
+	randBytes(rng, seed[:])
+	sigPriv := ed25519.NewKeyFromSeed(seed[:])
+	var encPriv, pad, ntcpStatic [32]byte
+	randBytes(rng, encPriv[:])
+	randBytes(rng, pad[:])
+	randBytes(rng, ntcpStatic[:])
+	encPub, err := curve25519.X25519(encPriv[:], curve25519.Basepoint)
+	if err != nil {
+		return nil, err
+	}
+	id, err := NewIdentity(sigPriv.Public().(ed25519.PublicKey), [32]byte(encPub), pad)
+	if err != nil {
+		return nil, err
+	}
+	age := time.Duration(rng.Int64N(int64(cfg.MaxAge)))
+	caps := synthCaps[rng.IntN(len(synthCaps))]
+	ri := &RouterInfo{
+		Identity:  id,
+		Published: uint64(cfg.Now.Add(-age).UnixMilli()),
+		Options: Mapping{
+			{"caps", caps},
+			{"netId", strconv.Itoa(cfg.NetID)},
+			{"netdb.knownLeaseSets", strconv.Itoa(rng.IntN(400))},
+			{"netdb.knownRouters", strconv.Itoa(2000 + rng.IntN(6000))},
+			{"router.version", synthVersions[rng.IntN(len(synthVersions))]},
+		},
+	}
+	host := synthHost(rng, cfg.Private, i)
+	port := strconv.Itoa(9000 + rng.IntN(30000))
+	b64 := func(n int) string {
+		b := make([]byte, n)
+		randBytes(rng, b)
+		return i2pbase64.EncodeToString(b)
+	}
+	if caps[len(caps)-1] == 'U' || rng.IntN(12) == 0 {
+		// Firewalled: SSU2 with introducers and no host.
+		ri.Addresses = []RouterAddress{{Cost: 15, Transport: "SSU2", Options: Mapping{
+			{"caps", "4"}, {"i", b64(32)},
+			{"iexp0", strconv.FormatInt(cfg.Now.Add(time.Hour).Unix(), 10)},
+			{"ih0", b64(32)}, {"itag0", strconv.Itoa(rng.IntN(1 << 30))},
+			{"s", b64(32)}, {"v", "2"},
+		}}}
+	} else {
+		ri.Addresses = []RouterAddress{
+			{Cost: 3, Transport: "NTCP2", Options: Mapping{{"host", host}, {"i", b64(16)}, {"port", port}, {"s", i2pbase64.EncodeToString(ntcpStatic[:])}, {"v", "2"}}},
+			{Cost: 8, Transport: "SSU2", Options: Mapping{{"host", host}, {"i", b64(32)}, {"port", port}, {"s", b64(32)}, {"v", "2"}}},
+		}
+		if rng.IntN(4) == 0 {
+			v6 := fmt.Sprintf("2001:db8:%x:%x::%x", rng.IntN(1<<16), rng.IntN(1<<16), rng.IntN(1<<16))
+			ri.Addresses = append(ri.Addresses, RouterAddress{Cost: 5, Transport: "NTCP2", Options: Mapping{
+				{"host", v6}, {"i", b64(16)}, {"port", port}, {"s", i2pbase64.EncodeToString(ntcpStatic[:])}, {"v", "2"}}})
+		}
+	}
+	if err := ri.SignEd25519(sigPriv); err != nil {
+		return nil, err
+	}
+	return ri, nil
+}
+
+// synthHost returns a public IPv4 address (or a loopback one when private).
+// A few routers share an address, as happens on the real network.
+func synthHost(rng *rand.Rand, private bool, i int) string {
+	if private {
+		return netip.AddrFrom4([4]byte{127, byte(i >> 16), byte(i >> 8), byte(i)}).String()
+	}
+	for {
+		a := [4]byte{byte(1 + rng.IntN(222)), byte(rng.IntN(256)), byte(rng.IntN(256)), byte(1 + rng.IntN(254))}
+		if rng.IntN(200) == 0 {
+			a = [4]byte{93, 184, 0, byte(rng.IntN(4) + 1)} // a crowded address
+		}
+		if addr := netip.AddrFrom4(a); IsPublic(addr) {
+			return addr.String()
+		}
+	}
+}

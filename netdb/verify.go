@@ -1,0 +1,81 @@
+package netdb
+
+import (
+	"crypto"
+	"crypto/dsa" //lint:ignore SA1019 RouterInfos of old routers are signed with DSA-SHA1.
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+)
+
+// The DSA group all I2P DSA-SHA1 keys use (I2P cryptography spec, "DSA").
+var i2pDSA = dsa.Parameters{
+	P: mustHex("9c05b2aa960d9b97b8931963c9cc9e8c3026e9b8ed92fad0a69cc886d5bf8015fcadae31a0ad18fab3f01b00a358de237655c4964afaa2b337e96ad316b9fb1cc564b5aec5b69a9ff6c3e4548707fef8503d91dd8602e867e6d35d2235c1869ce2479c3b9d5401de04e0727fb33d6511285d4cf29538d9e3b6051f5b22cc1c93"),
+	Q: mustHex("a5dfc28fef4ca1e286744cd8eed9d29d684046b7"),
+	G: mustHex("0c1f4d27d40093b429e962d7223824e0bbc47e7c832a39236fc683af84889581075ff9082ed32353d4374d7301cda1d23c431f4698599dda02451824ff369752593647cc3ddc197de985e43d136cdcfc6bd5409cd2f450821142a5e6f8eb1c3ab5d0484b8129fcf17bce4f7f33321c3cb3dbb14a905e7b2b3e93be4708cbcc82"),
+}
+
+func mustHex(s string) *big.Int {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return new(big.Int).SetBytes(b)
+}
+
+// Verify checks the RouterInfo's signature with its identity's signing key.
+// It returns ErrSignature for a bad signature and ErrUnsupported for key
+// types a RouterInfo may not use.
+func (ri *RouterInfo) Verify() error {
+	data := ri.raw[:len(ri.raw)-len(ri.Signature)]
+	return verifySig(ri.Identity.SigType, ri.Identity.SigningKey, data, ri.Signature)
+}
+
+func verifySig(t SigType, key, data, sig []byte) error {
+	ok := false
+	switch t {
+	case SigEdDSA_SHA512:
+		ok = ed25519.Verify(ed25519.PublicKey(key), data, sig)
+	case SigECDSA_SHA256_P256, SigECDSA_SHA384_P384, SigECDSA_SHA512_P521:
+		curve, h := ecParams(t)
+		n := len(key) / 2
+		pub := &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(key[:n]), Y: new(big.Int).SetBytes(key[n:])}
+		if !curve.IsOnCurve(pub.X, pub.Y) {
+			return fmt.Errorf("%w: ECDSA key not on %s", ErrSignature, curve.Params().Name)
+		}
+		d := h.New()
+		d.Write(data)
+		r, s := splitRS(sig)
+		ok = ecdsa.Verify(pub, d.Sum(nil), r, s)
+	case SigDSA_SHA1:
+		pub := &dsa.PublicKey{Parameters: i2pDSA, Y: new(big.Int).SetBytes(key)}
+		d := crypto.SHA1.New()
+		d.Write(data)
+		r, s := splitRS(sig)
+		ok = dsa.Verify(pub, d.Sum(nil), r, s)
+	default:
+		return fmt.Errorf("%w: %v", ErrUnsupported, t)
+	}
+	if !ok {
+		return ErrSignature
+	}
+	return nil
+}
+
+func ecParams(t SigType) (elliptic.Curve, crypto.Hash) {
+	switch t {
+	case SigECDSA_SHA256_P256:
+		return elliptic.P256(), crypto.SHA256
+	case SigECDSA_SHA384_P384:
+		return elliptic.P384(), crypto.SHA384
+	}
+	return elliptic.P521(), crypto.SHA512
+}
+
+func splitRS(sig []byte) (*big.Int, *big.Int) {
+	h := len(sig) / 2
+	return new(big.Int).SetBytes(sig[:h]), new(big.Int).SetBytes(sig[h:])
+}
