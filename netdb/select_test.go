@@ -1,0 +1,142 @@
+package netdb
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func goodEntry(host string, published time.Time) *Entry {
+	return &Entry{
+		Hash: Hash{byte(len(host)), host[len(host)-1]}, Size: 900, PublishedMs: uint64(published.UnixMilli()),
+		SigOK: true, SigType: SigEdDSA_SHA512, CryptoType: CryptoX25519,
+		NetID: "2", Version: "0.9.66", Caps: "XfR",
+		Addrs: []Addr{{Transport: "NTCP2", Host: netip.MustParseAddr(host), Port: 12345}},
+	}
+}
+
+func TestPolicyCheck(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return now }
+	tests := []struct {
+		name string
+		mut  func(*Entry)
+		want Reason
+	}{
+		{"good", func(*Entry) {}, OK},
+		{"bad signature", func(e *Entry) { e.SigOK = false }, RejectSignature},
+		{"netid 3", func(e *Entry) { e.NetID = "3" }, RejectNetID},
+		{"no netid", func(e *Entry) { e.NetID = "" }, RejectNetID},
+		{"version 0.9.58", func(e *Entry) { e.Version = "0.9.58" }, RejectVersion},
+		{"version 0.9.9 is older than 0.9.59", func(e *Entry) { e.Version = "0.9.9" }, RejectVersion},
+		{"version 0.10.0", func(e *Entry) { e.Version = "0.10.0" }, OK},
+		{"version garbage", func(e *Entry) { e.Version = "x" }, RejectVersion},
+		{"DSA identity", func(e *Entry) { e.SigType = SigDSA_SHA1 }, RejectIdentity},
+		{"ElGamal identity", func(e *Entry) { e.CryptoType = CryptoElGamal }, RejectIdentity},
+		{"3073 bytes", func(e *Entry) { e.Size = 3073 }, RejectSize},
+		{"no R", func(e *Entry) { e.Caps = "Xf" }, RejectCaps},
+		{"unreachable", func(e *Entry) { e.Caps = "LRU" }, RejectCaps},
+		{"hidden", func(e *Entry) { e.Caps = "LRH" }, RejectCaps},
+		{"congested D", func(e *Entry) { e.Caps = "LRD" }, RejectCaps},
+		{"congested E", func(e *Entry) { e.Caps = "LRE" }, RejectCaps},
+		{"congested G", func(e *Entry) { e.Caps = "LRG" }, RejectCaps},
+		{"25 hours old", func(e *Entry) { e.PublishedMs = uint64(now.Add(-25 * time.Hour).UnixMilli()) }, RejectTooOld},
+		{"5 minutes in the future", func(e *Entry) { e.PublishedMs = uint64(now.Add(5 * time.Minute).UnixMilli()) }, RejectFuture},
+		{"1 minute in the future", func(e *Entry) { e.PublishedMs = uint64(now.Add(time.Minute).UnixMilli()) }, OK},
+		{"private host", func(e *Entry) { e.Addrs[0].Host = netip.MustParseAddr("192.168.1.2") }, RejectAddress},
+		{"loopback host", func(e *Entry) { e.Addrs[0].Host = netip.MustParseAddr("127.0.0.1") }, RejectAddress},
+		{"CGNAT host", func(e *Entry) { e.Addrs[0].Host = netip.MustParseAddr("100.64.0.1") }, RejectAddress},
+		{"IPv6 only", func(e *Entry) { e.Addrs[0].Host = netip.MustParseAddr("2a01:4f8::1") }, RejectAddress},
+		{"no port", func(e *Entry) { e.Addrs[0].Port = 0 }, RejectAddress},
+		{"no address", func(e *Entry) { e.Addrs = nil }, RejectAddress},
+		{"introducers only", func(e *Entry) { e.Addrs = []Addr{{Transport: "SSU2", Introducers: true}} }, RejectIntroducers},
+		{"SSU2 is fine", func(e *Entry) { e.Addrs[0].Transport = "SSU2" }, OK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := goodEntry("8.8.4.4", now.Add(-time.Hour))
+			tt.mut(e)
+			if got := p.Check(e); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTestnetPolicy(t *testing.T) {
+	now := time.Now()
+	p := TestnetPolicy(7)
+	e := goodEntry("127.0.0.5", now)
+	e.NetID = "7"
+	if r := p.Check(e); r != OK {
+		t.Errorf("testnet router on loopback: %v, want ok", r)
+	}
+	e.NetID = "2"
+	if r := p.Check(e); r != RejectNetID {
+		t.Errorf("netId 2 on testnet 7: %v, want netid", r)
+	}
+}
+
+func TestSelectOnePerAddress(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return now }
+	older := goodEntry("8.8.4.4", now.Add(-2*time.Hour))
+	newer := goodEntry("8.8.4.4", now.Add(-time.Hour))
+	newer.Hash[5] = 1
+	v6a := goodEntry("9.9.9.9", now.Add(-time.Hour))
+	v6a.Addrs = append(v6a.Addrs, Addr{Transport: "NTCP2", Host: netip.MustParseAddr("2a01:4f8:1:2::1"), Port: 1})
+	v6b := goodEntry("9.9.9.10", now.Add(-3*time.Hour))
+	v6b.Addrs = append(v6b.Addrs, Addr{Transport: "NTCP2", Host: netip.MustParseAddr("2a01:4f8:1:2::99"), Port: 1})
+	other := goodEntry("1.1.1.1", now.Add(-time.Hour))
+	bad := goodEntry("1.0.0.1", now)
+	bad.SigOK = false
+	sel := p.Select([]*Entry{older, newer, v6a, v6b, other, bad})
+	if len(sel.Eligible) != 3 {
+		t.Fatalf("eligible %d, want 3 (newer, v6a, other)", len(sel.Eligible))
+	}
+	for _, e := range sel.Eligible {
+		if e == older || e == v6b {
+			t.Errorf("kept the older router on a shared address")
+		}
+	}
+	if sel.Rejected[RejectDuplicateIP] != 2 || sel.Rejected[RejectSignature] != 1 {
+		t.Errorf("rejected %v, want 2 duplicate-ip, 1 signature", sel.Rejected)
+	}
+}
+
+// TestSelectLive runs the default policy over the live RouterInfos as of the
+// day after they were bundled: a real server picked them, so most pass.
+func TestSelectLive(t *testing.T) {
+	var entries []*Entry
+	for _, e := range liveRouterInfos(t) {
+		ri, err := ParseRouterInfo(e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, Summarize(ri))
+	}
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
+	sel := p.Select(entries)
+	t.Logf("live: %d eligible, rejected %v", len(sel.Eligible), sel.Rejected)
+	if len(sel.Eligible) < 20 {
+		t.Errorf("only %d of %d live RouterInfos eligible", len(sel.Eligible), len(entries))
+	}
+	p.Now = func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }
+	if sel := p.Select(entries); len(sel.Eligible) != 0 || sel.Rejected[RejectTooOld] == 0 {
+		t.Errorf("eight months later: %d eligible, %v; want none, too old", len(sel.Eligible), sel.Rejected)
+	}
+}
+
+func TestCompareVersions(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{{"0.9.59", "0.9.59", 0}, {"0.9.9", "0.9.59", -1}, {"0.9.66", "0.9.59", 1}, {"1.0", "0.9.99", 1}, {"", "0.9.59", -1}} {
+		if got := CompareVersions(tt.a, tt.b); got != tt.want {
+			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
