@@ -13,19 +13,19 @@ import (
 type Reason uint8
 
 const (
-	OK               Reason = iota
-	RejectSignature         // signature does not verify
-	RejectName              // file name does not match the router hash
-	RejectNetID             // netId option is not the network's
-	RejectVersion           // router.version missing or below the minimum
-	RejectIdentity          // not an Ed25519 + X25519 identity
-	RejectSize              // encoded RouterInfo larger than MaxSize
-	RejectCaps              // caps lack R, or have U, H, D, E or G
-	RejectAddress           // no NTCP2/SSU2 address with a public IPv4 host and port
-	RejectIntroducers       // reachable only through introducers
-	RejectTooOld            // published longer than MaxAge ago
-	RejectFuture            // published in the future
-	RejectDuplicateIP       // another router on the same IPv4 address or IPv6 /64 was newer
+	OK                Reason = iota
+	RejectSignature          // signature does not verify
+	RejectName               // file name does not match the router hash
+	RejectNetID              // netId option is not the network's
+	RejectVersion            // router.version missing or below the minimum
+	RejectIdentity           // not an Ed25519 + X25519 identity
+	RejectSize               // encoded RouterInfo larger than MaxSize
+	RejectCaps               // caps lack R, or have U, H, D, E or G
+	RejectAddress            // no NTCP2/SSU2 address with a public IPv4 host and port
+	RejectIntroducers        // reachable only through introducers
+	RejectTooOld             // published longer than MaxAge ago
+	RejectFuture             // published in the future
+	RejectDuplicateIP        // another router on the same IPv4 address or IPv6 /64 was newer
 	numReasons
 )
 
@@ -253,4 +253,3 @@ func parseVersion(v string) ([]int, bool) {
 	}
 	return out, true
 }
-

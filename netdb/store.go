@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/atomicfile"
@@ -77,27 +78,18 @@ func Scan(ctx context.Context, dir string, prev *Index) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netdb: scan %s: %w", dir, err)
 	}
-	idx := &Index{Dir: dir, Entries: make(map[Hash]*Entry, len(paths)), files: make(map[string]fileState, len(paths))}
-	var todo []string
-	for _, p := range paths {
-		if prev != nil {
-			if st, ok := prev.files[p.path]; ok && st.size == p.size && st.modTime.Equal(p.modTime) {
-				idx.files[p.path] = st
-				idx.Reused++
-				continue
-			}
-		}
-		todo = append(todo, p.path)
+	var prevFiles map[string]fileState
+	if prev != nil {
+		prevFiles = prev.files
 	}
-	results := readAll(ctx, todo)
-	for i, p := range todo {
-		idx.files[p] = results[i]
-	}
-	idx.Read = len(todo)
+	states, read := readAll(ctx, paths, prevFiles)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	for _, st := range idx.files {
+	idx := &Index{Dir: dir, Entries: make(map[Hash]*Entry, len(paths)), files: make(map[string]fileState, len(paths))}
+	idx.Read, idx.Reused = read, len(paths)-read
+	for i, st := range states {
+		idx.files[paths[i]] = st
 		idx.add(st)
 	}
 	return idx, nil
@@ -118,30 +110,21 @@ func (idx *Index) add(st fileState) {
 	idx.Entries[e.Hash] = e
 }
 
-type fileInfo struct {
-	path    string
-	size    int64
-	modTime time.Time
-}
-
-// listFiles finds routerInfo-*.dat in root and its r? subdirectories.
-func listFiles(root string) ([]fileInfo, error) {
+// listFiles finds routerInfo-*.dat in root and its r? subdirectories. It
+// does not stat them: the workers do, in parallel, which matters on a cold
+// disk cache.
+func listFiles(root string) ([]string, error) {
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
 	}
-	var out []fileInfo
+	var out []string
 	collect := func(dir string, ents []fs.DirEntry) {
 		for _, e := range ents {
 			name := e.Name()
-			if e.IsDir() || !strings.HasPrefix(name, "routerInfo-") || !strings.HasSuffix(name, ".dat") {
-				continue
+			if !e.IsDir() && strings.HasPrefix(name, "routerInfo-") && strings.HasSuffix(name, ".dat") {
+				out = append(out, filepath.Join(dir, name))
 			}
-			fi, err := e.Info()
-			if err != nil {
-				continue // vanished meanwhile
-			}
-			out = append(out, fileInfo{filepath.Join(dir, name), fi.Size(), fi.ModTime()})
 		}
 	}
 	collect(root, ents)
@@ -156,17 +139,30 @@ func listFiles(root string) ([]fileInfo, error) {
 	return out, nil
 }
 
-// readAll reads, parses and verifies paths on every CPU.
-func readAll(ctx context.Context, paths []string) []fileState {
+// readAll stats every path and reads, parses and verifies those not
+// unchanged since prev, on several workers per CPU. It returns the states in
+// path order and how many files it read.
+func readAll(ctx context.Context, paths []string, prev map[string]fileState) ([]fileState, int) {
 	out := make([]fileState, len(paths))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(paths)))
+	// More workers than CPUs: a cold scan waits on the disk as much as it
+	// verifies signatures.
+	workers := min(4*runtime.GOMAXPROCS(0), max(1, len(paths)))
 	var wg sync.WaitGroup
+	var read atomic.Int64
 	next := make(chan int)
 	for range workers {
 		wg.Go(func() {
 			buf := make([]byte, maxFileSize+1)
 			for i := range next {
-				out[i] = readOne(paths[i], buf)
+				p := paths[i]
+				if st, ok := prev[p]; ok {
+					if fi, err := os.Stat(p); err == nil && fi.Size() == st.size && fi.ModTime().Equal(st.modTime) {
+						out[i] = st
+						continue
+					}
+				}
+				read.Add(1)
+				out[i] = readOne(p, buf)
 			}
 		})
 	}
@@ -178,7 +174,7 @@ func readAll(ctx context.Context, paths []string) []fileState {
 	}
 	close(next)
 	wg.Wait()
-	return out
+	return out, int(read.Load())
 }
 
 func readOne(path string, buf []byte) fileState {

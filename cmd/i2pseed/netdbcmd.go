@@ -1,0 +1,379 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) netdbCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "netdb",
+		Short: "Inspect, check and generate netDb directories of RouterInfos",
+		Args:  exactArgs(0, "a subcommand (stats, check, synth)"),
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.netdbStatsCmd(), a.netdbCheckCmd(), a.netdbSynthCmd())
+	return cmd
+}
+
+// addPolicyFlags adds the selection policy flags.
+func addPolicyFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.Int("netid", 2, "network ID RouterInfos must carry")
+	f.Bool("testnet", false, "test network: also accept private and loopback addresses")
+	f.String("min-version", "0.9.59", "lowest router.version a bundle may contain")
+	f.Duration("max-age", 24*time.Hour, "oldest published time a bundle may contain")
+}
+
+func (a *app) policy() (netdb.Policy, error) {
+	p := netdb.DefaultPolicy()
+	if a.cfg.GetBool("testnet") {
+		p = netdb.TestnetPolicy(a.cfg.GetInt("netid"))
+	}
+	p.NetID = a.cfg.GetInt("netid")
+	p.MinVersion = a.cfg.GetString("min-version")
+	p.MaxAge = a.cfg.GetDuration("max-age")
+	if p.NetID < 1 || p.NetID > 255 {
+		return p, usagef("--netid %d: want 1-255", p.NetID)
+	}
+	if netdb.CompareVersions(p.MinVersion, "0.0") < 0 {
+		return p, usagef("--min-version %q: want a dotted version like 0.9.59", p.MinVersion)
+	}
+	if p.MaxAge <= 0 {
+		return p, usagef("--max-age must be positive, e.g. 24h")
+	}
+	now := a.now()
+	p.Now = func() time.Time { return now }
+	return p, nil
+}
+
+// report is what stats prints, also as JSON.
+type report struct {
+	Dir         string           `json:"dir"`
+	ScanSeconds float64          `json:"scan_seconds"`
+	Files       int              `json:"files"`
+	RouterInfos int              `json:"routerinfos"`
+	Skipped     map[string]int   `json:"skipped"`
+	Eligible    int              `json:"eligible"`
+	Floodfills  int              `json:"eligible_floodfills"`
+	Rejected    map[string]int   `json:"rejected"`
+	Caps        map[string]int   `json:"caps"`
+	Versions    map[string]int   `json:"versions"`
+	Transports  map[string]int   `json:"transports"`
+	Age         []ageBucket      `json:"age"`
+	entries     []*netdb.Entry   `json:"-"`
+	sel         *netdb.Selection `json:"-"`
+	idx         *netdb.Index     `json:"-"`
+}
+
+type ageBucket struct {
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+var ageLimits = []struct {
+	label string
+	max   time.Duration
+}{{"<1h", time.Hour}, {"1-6h", 6 * time.Hour}, {"6-12h", 12 * time.Hour}, {"12-24h", 24 * time.Hour}, {"24-48h", 48 * time.Hour}, {"2-7d", 7 * 24 * time.Hour}, {">7d", 1 << 62}}
+
+func (a *app) scanReport(dir string, p netdb.Policy) (*report, error) {
+	start := time.Now()
+	idx, err := netdb.Scan(context.Background(), dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	r := &report{
+		Dir: dir, ScanSeconds: time.Since(start).Seconds(), RouterInfos: len(idx.Entries),
+		Skipped: map[string]int{}, Rejected: map[string]int{}, Caps: map[string]int{},
+		Versions: map[string]int{}, Transports: map[string]int{}, idx: idx,
+	}
+	r.Files = idx.Read + idx.Reused
+	for s, n := range idx.Skipped {
+		if n > 0 {
+			r.Skipped[netdb.Skip(s).String()] = n
+		}
+	}
+	for _, e := range idx.Entries {
+		r.entries = append(r.entries, e)
+	}
+	sel := p.Select(r.entries)
+	r.sel = &sel
+	r.Eligible = len(sel.Eligible)
+	for _, e := range sel.Eligible {
+		if e.Floodfill() {
+			r.Floodfills++
+		}
+	}
+	for reason, n := range sel.Rejected {
+		r.Rejected[reason.String()] = n
+	}
+	if n := idx.Skipped[netdb.SkipName]; n > 0 {
+		r.Rejected[netdb.RejectName.String()] = n
+	}
+	r.Age = make([]ageBucket, len(ageLimits)+1)
+	for i, l := range ageLimits {
+		r.Age[i].Label = l.label
+	}
+	r.Age[len(ageLimits)].Label = "future"
+	now := p.Now()
+	for _, e := range r.entries {
+		for _, c := range e.Caps {
+			r.Caps[string(c)]++
+		}
+		r.Versions[e.Version]++
+		for _, ad := range e.Addrs {
+			fam := "no-host"
+			switch {
+			case ad.Introducers:
+				fam = "introducers"
+			case ad.Host.Is4():
+				fam = "ipv4"
+			case ad.Host.Is6():
+				fam = "ipv6"
+			}
+			r.Transports[ad.Transport+"/"+fam]++
+		}
+		age := now.Sub(e.Published())
+		if age < -p.MaxFuture {
+			r.Age[len(ageLimits)].Count++
+			continue
+		}
+		for i, l := range ageLimits {
+			if age < l.max {
+				r.Age[i].Count++
+				break
+			}
+		}
+	}
+	return r, nil
+}
+
+func (a *app) netdbStatsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stats DIR",
+		Short: "Count a netDb's RouterInfos by reject reason, caps, version, transport and age",
+		Long: `Scan DIR (a Java I2P or i2pd data directory with netDb/, a netDb directory with
+r?/ subdirectories, or a flat folder of routerInfo-<hash>.dat files), parse and
+verify every RouterInfo on all CPUs, and report what the bundle selection policy
+would do with them.`,
+		Example: `  i2pseed netdb stats /var/lib/i2pd
+  i2pseed netdb stats --json ~/.i2p/netDb`,
+		Args: exactArgs(1, "one DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := a.policy()
+			if err != nil {
+				return err
+			}
+			r, err := a.scanReport(args[0], p)
+			if err != nil {
+				return err
+			}
+			if a.cfg.GetBool("json") {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			printReport(a.stdout, r)
+			return nil
+		},
+	}
+	addPolicyFlags(cmd)
+	cmd.Flags().Bool("json", false, "print JSON instead of text")
+	return cmd
+}
+
+func printReport(w io.Writer, r *report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "directory\t%s\n", r.Dir)
+	fmt.Fprintf(tw, "scanned\t%d files in %.2fs\n", r.Files, r.ScanSeconds)
+	fmt.Fprintf(tw, "routerinfos\t%d\n", r.RouterInfos)
+	fmt.Fprintf(tw, "eligible\t%d (%d floodfill)\n", r.Eligible, r.Floodfills)
+	printCounts(tw, "skipped", r.Skipped)
+	printCounts(tw, "rejected", r.Rejected)
+	printCounts(tw, "caps", r.Caps)
+	printCounts(tw, "versions", r.Versions)
+	printCounts(tw, "transports", r.Transports)
+	var ages []string
+	for _, b := range r.Age {
+		ages = append(ages, fmt.Sprintf("%s %d", b.Label, b.Count))
+	}
+	fmt.Fprintf(tw, "age\t%s\n", strings.Join(ages, ", "))
+	tw.Flush()
+}
+
+func printCounts(w io.Writer, label string, m map[string]int) {
+	if len(m) == 0 {
+		fmt.Fprintf(w, "%s\tnone\n", label)
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	fmt.Fprintf(w, "%s\t%s\n", label, strings.Join(parts, ", "))
+}
+
+func (a *app) netdbCheckCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "check DIR [--prune]",
+		Short: "Judge whether a netDb can feed a reseed server; optionally prune bad files",
+		Long: `Scan DIR like 'netdb stats' and judge it: enough eligible RouterInfos for
+bundles (--min-eligible), enough floodfills, few stale or broken files.
+Prints one OK/WARN/FAIL line per check; exit status 1 if any check fails.
+
+With --prune, delete the files no router should keep: unparseable, misnamed,
+bad signature, or published more than --prune-age ago.`,
+		Example: `  i2pseed netdb check /var/lib/i2pd
+  i2pseed netdb check --prune --prune-age 72h /var/lib/i2pd/netDb`,
+		Args: exactArgs(1, "one DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.check(args[0]) },
+	}
+	addPolicyFlags(cmd)
+	f := cmd.Flags()
+	f.Int("min-eligible", 150, "fewest eligible RouterInfos for a healthy reseed netDb (two bundles of 75)")
+	f.Bool("prune", false, "delete unparseable, misnamed, badly signed and stale files")
+	f.Duration("prune-age", 72*time.Hour, "with --prune: delete RouterInfos published longer ago than this")
+	return cmd
+}
+
+func (a *app) check(dir string) error {
+	p, err := a.policy()
+	if err != nil {
+		return err
+	}
+	r, err := a.scanReport(dir, p)
+	if err != nil {
+		return err
+	}
+	failed := false
+	line := func(level, format string, args ...any) {
+		fmt.Fprintf(a.stdout, "%-4s  %s\n", level, fmt.Sprintf(format, args...))
+		if level == "FAIL" {
+			failed = true
+		}
+	}
+	minEligible := a.cfg.GetInt("min-eligible")
+	if r.Eligible >= minEligible {
+		line("OK", "%d eligible RouterInfos (need %d)", r.Eligible, minEligible)
+	} else {
+		line("FAIL", "%d eligible RouterInfos, need %d: is the router running and integrated? (--min-eligible)", r.Eligible, minEligible)
+	}
+	if r.Floodfills >= 5 {
+		line("OK", "%d eligible floodfills", r.Floodfills)
+	} else {
+		line("WARN", "%d eligible floodfills, bundles should carry at least 5", r.Floodfills)
+	}
+	stale := r.Rejected[netdb.RejectTooOld.String()]
+	if r.RouterInfos > 0 && stale*2 > r.RouterInfos {
+		line("WARN", "%d of %d RouterInfos older than %v: stale netDb", stale, r.RouterInfos, p.MaxAge)
+	} else {
+		line("OK", "%d of %d RouterInfos older than %v", stale, r.RouterInfos, p.MaxAge)
+	}
+	broken := r.Rejected[netdb.RejectSignature.String()] + r.Skipped[netdb.SkipMalformed.String()] + r.Skipped[netdb.SkipName.String()] + r.Skipped[netdb.SkipUnreadable.String()]
+	if broken == 0 {
+		line("OK", "no broken files")
+	} else {
+		line("WARN", "%d broken files (bad signature, malformed, misnamed or unreadable): --prune removes them", broken)
+	}
+	if a.cfg.GetBool("prune") {
+		n, err := a.prune(r, p)
+		if err != nil {
+			return err
+		}
+		line("OK", "pruned %d files", n)
+	}
+	if failed {
+		return fmt.Errorf("netdb check %s: not healthy", dir)
+	}
+	return nil
+}
+
+func (a *app) prune(r *report, p netdb.Policy) (int, error) {
+	pruneAge := a.cfg.GetDuration("prune-age")
+	var victims []string
+	for path, skip := range r.idx.SkippedFiles() {
+		if skip != netdb.SkipUnreadable && skip != netdb.SkipDuplicate {
+			victims = append(victims, path)
+		}
+	}
+	now := p.Now()
+	for _, e := range r.entries {
+		if !e.SigOK || now.Sub(e.Published()) > pruneAge {
+			victims = append(victims, e.Path)
+		}
+	}
+	for _, v := range victims {
+		if err := os.Remove(v); err != nil && !os.IsNotExist(err) {
+			return 0, fmt.Errorf("--prune: %w", err)
+		}
+	}
+	return len(victims), nil
+}
+
+func (a *app) netdbSynthCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "synth --count N --out DIR",
+		Short: "Generate a netDb of realistic, validly signed synthetic RouterInfos",
+		Long: `Generate N RouterInfos with Ed25519 + X25519 identities, NTCP2 and SSU2 addresses
+(some firewalled, some IPv6), a realistic mix of caps and versions, and published
+times spread over --spread, and write them into DIR as a netDb (r?/ layout), each
+file's mtime set to its published time. For tests and benchmarks: the addresses
+are random public IPv4 addresses, or loopback ones with --private; nothing ever
+connects to them.`,
+		Example: `  i2pseed netdb synth --count 20000 --out /tmp/netDb
+  i2pseed netdb synth --count 50 --private --netid 7 --out testnet/netDb`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, out := a.cfg.GetInt("count"), a.cfg.GetString("out")
+			if n < 1 || n > 1_000_000 {
+				return usagef("netdb synth: --count %d: want 1-1000000", n)
+			}
+			if out == "" {
+				return usagef("netdb synth: --out DIR is required")
+			}
+			start := time.Now()
+			ris, err := netdb.Synth(n, netdb.SynthConfig{
+				NetID: a.cfg.GetInt("netid"), Now: a.now(), MaxAge: a.cfg.GetDuration("spread"),
+				Seed: a.cfg.GetUint64("seed"), Private: a.cfg.GetBool("private"),
+			})
+			if err != nil {
+				return err
+			}
+			for _, ri := range ris {
+				if _, err := netdb.Write(out, ri); err != nil {
+					return fmt.Errorf("--out: %w", err)
+				}
+			}
+			fmt.Fprintf(a.stdout, "wrote %d RouterInfos to %s in %.1fs\n", n, out, time.Since(start).Seconds())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.Int("count", 100, "number of RouterInfos")
+	f.String("out", "", "netDb directory to write (created if missing)")
+	f.Int("netid", 2, "network ID")
+	f.Uint64("seed", 1, "random seed: the same seed gives the same RouterInfos for the same time")
+	f.Bool("private", false, "use loopback addresses (127.x.y.z), for test networks")
+	f.Duration("spread", 36*time.Hour, "spread published times over this long before now")
+	return cmd
+}
