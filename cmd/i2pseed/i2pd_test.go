@@ -3,18 +3,16 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/su3"
 )
 
@@ -32,45 +30,8 @@ import (
 //   Reseed: Failed to reseed from <file>    nothing usable
 //   Daemon: Starting Transports             reseed finished (it runs first)
 
-// liveBundleTime starts i2pd's clock a day after the live bundle was signed
-// (libfaketime's "@" form: start there and tick).
+// liveBundleTime starts i2pd's clock a day after the live bundle was signed.
 const liveBundleTime = "@2026-03-02 12:00:00"
-
-// libfaketime finds the preload library of Debian's faketime package.
-func libfaketime() string {
-	m, _ := filepath.Glob("/usr/lib/*/faketime/libfaketime.so.1")
-	if len(m) == 0 {
-		return ""
-	}
-	return m[0]
-}
-
-// requireI2PD skips unless i2pd, faketime, unshare and root are available;
-// in CI (CI set) it fails instead, so the interop tests cannot silently vanish.
-func requireI2PD(t *testing.T) string {
-	t.Helper()
-	var missing []string
-	path, err := exec.LookPath("i2pd")
-	if err != nil {
-		missing = append(missing, "i2pd (make deps-i2pd)")
-	}
-	if _, err := exec.LookPath("unshare"); err != nil {
-		missing = append(missing, "unshare (util-linux)")
-	}
-	if libfaketime() == "" {
-		missing = append(missing, "libfaketime (make deps-i2pd)")
-	}
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root (for a private network namespace)")
-	}
-	if len(missing) > 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but the i2pd interop test cannot run: missing %s", strings.Join(missing, ", "))
-		}
-		t.Skipf("i2pd interop test skipped: missing %s", strings.Join(missing, ", "))
-	}
-	return path
-}
 
 // cli runs the i2pseed CLI in-process and fails the test on a nonzero exit.
 func cli(t *testing.T, args ...string) string {
@@ -89,72 +50,22 @@ type i2pdResult struct {
 
 var addedRE = regexp.MustCompile(`NetDb: RouterInfo added: `)
 
-// reseedWithI2PD starts i2pd on su3File with certDir as its certificates
-// directory, waits until its reseed step is over, stops it by PID and
-// returns its log.
+// reseedWithI2PD runs i2pd on su3File with certDir as its certificates
+// directory until its reseed step is over, and returns its log.
 func reseedWithI2PD(t *testing.T, i2pd, su3File, certDir string) i2pdResult {
 	t.Helper()
-	dir := t.TempDir()
-	logFile := filepath.Join(dir, "i2pd.log")
-	tunconf := filepath.Join(dir, "tunnels.conf")
-	os.WriteFile(tunconf, nil, 0o644)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	// unshare execs i2pd, so the PID we signal is i2pd's own; libfaketime
-	// is preloaded through the environment rather than the faketime
-	// wrapper, which would fork.
-	cmd := exec.CommandContext(ctx, "unshare", "--net", "--", i2pd,
-		"--datadir="+filepath.Join(dir, "data"), "--conf=/dev/null",
-		"--tunconf="+tunconf, "--tunnelsdir="+filepath.Join(dir, "tunnels.d"),
-		"--certsdir="+certDir, "--reseed.file="+su3File, "--reseed.verify=true",
-		"--log=file", "--logfile="+logFile, "--loglevel=info",
-		"--http.enabled=false", "--httpproxy.enabled=false", "--socksproxy.enabled=false",
-		"--sam.enabled=false", "--i2cp.enabled=false", "--bob.enabled=false",
-		"--i2pcontrol.enabled=false", "--upnp.enabled=false")
-	// Monotonic time stays real, or i2pd's netDb thread stalls.
-	cmd.Env = append(os.Environ(), "LD_PRELOAD="+libfaketime(), "FAKETIME="+liveBundleTime, "FAKETIME_DONT_FAKE_MONOTONIC=1")
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start i2pd: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}
-	deadline := time.After(60 * time.Second)
-	for {
-		b, _ := os.ReadFile(logFile)
-		log := string(b)
-		if strings.Contains(log, "Daemon: Starting Transports") {
-			stop()
-			b, _ = os.ReadFile(logFile)
-			return i2pdResult{log: string(b), added: len(addedRE.FindAllString(string(b), -1))}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("i2pd exited before its reseed finished: %v\nstderr: %s\nlog:\n%s", err, stderr.String(), log)
-		case <-deadline:
-			stop()
-			t.Fatalf("i2pd did not finish its reseed within 60s; log:\n%s", log)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	res := i2pdtest.Run(t, i2pd, i2pdtest.Options{
+		FakeTime: liveBundleTime,
+		Args:     []string{"--certsdir=" + certDir, "--reseed.file=" + su3File, "--reseed.verify=true"},
+	})
+	return i2pdResult{log: res.Log, added: len(addedRE.FindAllString(res.Log, -1))}
 }
 
 // TestI2PDAcceptsOurBundle: a bundle signed with a key from 'i2pseed
 // keygen' is verified and loaded by a real i2pd; tampered or untrusted
 // ones are refused. The negative cases prove the positive one can fail.
 func TestI2PDAcceptsOurBundle(t *testing.T) {
-	i2pd := requireI2PD(t)
+	i2pd := i2pdtest.Require(t)
 	dir := t.TempDir()
 	live, _ := filepath.Abs("../../su3/testdata/live-diva.su3")
 	keys, ris := filepath.Join(dir, "keys"), filepath.Join(dir, "ris")
