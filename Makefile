@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/i2pseed
 DEMO  := demo
 
-.PHONY: all build demo test test-unit test-interop vet fuzz bench clean deps-i2pd
+.PHONY: all build demo test vet fuzz bench perf clean deps-i2pd
 
 all: build
 
@@ -22,9 +22,11 @@ demo: build
 	$(BIN) keygen --signer demo@mail.i2p --out $(DEMO)/keys
 	@echo "== 3. its RouterInfos, extracted only after verification"
 	$(BIN) su3 extract su3/testdata/live-diva.su3 --out $(DEMO)/routerinfos
-	@echo "== 4. a new bundle signed with our key"
+	@echo "== 4. what the bundle selection policy thinks of them (they are months old)"
+	$(BIN) netdb stats $(DEMO)/routerinfos
+	@echo "== 5. a new bundle signed with our key"
 	$(BIN) su3 sign --key $(DEMO)/keys/demo_at_mail.i2p.key --signer demo@mail.i2p $(DEMO)/routerinfos $(DEMO)/i2pseeds.su3
-	@echo "== 5. verified with our certificate"
+	@echo "== 6. verified with our certificate"
 	$(BIN) su3 verify --certs $(DEMO)/keys $(DEMO)/i2pseeds.su3
 	$(BIN) su3 info --certs $(DEMO)/keys $(DEMO)/i2pseeds.su3
 	@echo "== done: $(DEMO)/i2pseeds.su3 is a reseed bundle real routers accept with $(DEMO)/keys/demo_at_mail.i2p.crt"
@@ -54,9 +56,19 @@ FUZZTIME ?= 2m
 fuzz:
 	cd su3 && $(GO) test -run '^$$' -fuzz '^FuzzNewReader$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	cd su3 && $(GO) test -run '^$$' -fuzz '^FuzzReadBundle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzRouterInfo$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzMapping$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzCertificate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./su3/
+	$(GO) test -run '^$$' -bench . -benchmem ./su3/ ./netdb/
+
+# The 20,000-router scale check of docs/performance.md: warm and cold cache.
+perf: build
+	rm -rf /tmp/i2pseed-perf && $(BIN) netdb synth --count 20000 --out /tmp/i2pseed-perf
+	/usr/bin/time -f "warm: %e s wall, %M KB max RSS" $(BIN) netdb stats /tmp/i2pseed-perf >/dev/null
+	@if [ -w /proc/sys/vm/drop_caches ]; then sync; echo 3 > /proc/sys/vm/drop_caches; \
+	/usr/bin/time -f "cold: %e s wall, %M KB max RSS" $(BIN) netdb stats /tmp/i2pseed-perf >/dev/null; fi
 
 clean:
 	rm -rf bin $(DEMO)
