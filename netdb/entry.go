@@ -21,8 +21,6 @@ type Entry struct {
 	Version     string
 	Caps        string
 	Addrs       []Addr
-
-	modTime time.Time // for incremental rescans
 }
 
 // Addr is the part of a RouterAddress selection looks at.

@@ -2,6 +2,7 @@ package netdb
 
 import (
 	"cmp"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -252,4 +253,44 @@ func parseVersion(v string) ([]int, bool) {
 		out[i] = n
 	}
 	return out, true
+}
+
+// BundleQuota shapes one bundle's mix of floodfills.
+type BundleQuota struct {
+	// MinFloodfills is how many floodfills a bundle carries when the
+	// eligible set has them (a new router needs some to look up others).
+	MinFloodfills int
+	// MaxFloodfillShare caps floodfills at this fraction of the bundle, so
+	// newcomers do not all pile onto the floodfills.
+	MaxFloodfillShare float64
+}
+
+// DefaultBundleQuota: at least 5 floodfills, at most half the bundle.
+var DefaultBundleQuota = BundleQuota{MinFloodfills: 5, MaxFloodfillShare: 0.5}
+
+// Pick chooses up to n of the eligible entries for one bundle: floodfills
+// in proportion to the eligible set, but at least q.MinFloodfills and at
+// most q.MaxFloodfillShare of n, the rest non-floodfills. The same eligible
+// set and seed give the same pick; the result is sorted by hash.
+func (q BundleQuota) Pick(eligible []*Entry, n int, seed uint64) []*Entry {
+	var ff, other []*Entry
+	for _, e := range eligible {
+		if e.Floodfill() {
+			ff = append(ff, e)
+		} else {
+			other = append(other, e)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, seed>>1|1))
+	rng.Shuffle(len(ff), func(i, j int) { ff[i], ff[j] = ff[j], ff[i] })
+	rng.Shuffle(len(other), func(i, j int) { other[i], other[j] = other[j], other[i] })
+	wantFF := 0
+	if len(eligible) > 0 {
+		wantFF = n * len(ff) / len(eligible)
+	}
+	wantFF = min(max(wantFF, q.MinFloodfills), int(float64(n)*q.MaxFloodfillShare), len(ff))
+	wantFF = max(wantFF, min(n-len(other), int(float64(n)*q.MaxFloodfillShare), len(ff)))
+	pick := append(ff[:wantFF:wantFF], other[:min(n-wantFF, len(other))]...)
+	slices.SortFunc(pick, func(a, b *Entry) int { return cmp.Compare(string(a.Hash[:]), string(b.Hash[:])) })
+	return pick
 }

@@ -2,6 +2,7 @@ package netdb
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -138,5 +139,62 @@ func TestCompareVersions(t *testing.T) {
 		if got := CompareVersions(tt.a, tt.b); got != tt.want {
 			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+func TestBundleQuota(t *testing.T) {
+	mk := func(nff, nother int) []*Entry {
+		var es []*Entry
+		for i := range nff + nother {
+			e := &Entry{Caps: "XR"}
+			e.Hash[0], e.Hash[1] = byte(i), byte(i>>8)
+			if i < nff {
+				e.Caps = "XfR"
+			}
+			es = append(es, e)
+		}
+		return es
+	}
+	count := func(es []*Entry) (ff int) {
+		for _, e := range es {
+			if e.Floodfill() {
+				ff++
+			}
+		}
+		return ff
+	}
+	q := DefaultBundleQuota
+	tests := []struct {
+		name           string
+		nff, nother, n int
+		wantLen        int
+		wantFFMin      int
+		wantFFMax      int
+	}{
+		{"typical netDb", 150, 850, 75, 75, 11, 11},
+		{"few floodfills get the minimum", 20, 980, 75, 75, 5, 5},
+		{"only 2 floodfills", 2, 200, 75, 75, 2, 2},
+		{"floodfill-heavy capped at half", 900, 100, 75, 75, 37, 37},
+		{"not enough others: fill up to the cap", 100, 10, 20, 20, 10, 10},
+		{"tiny netDb", 3, 4, 75, 4 + 3, 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			es := mk(tt.nff, tt.nother)
+			got := q.Pick(es, tt.n, 42)
+			if ff := count(got); len(got) != tt.wantLen || ff < tt.wantFFMin || ff > tt.wantFFMax {
+				t.Errorf("got %d entries with %d floodfills; want %d with %d-%d", len(got), ff, tt.wantLen, tt.wantFFMin, tt.wantFFMax)
+			}
+			again := q.Pick(es, tt.n, 42)
+			for i := range got {
+				if got[i] != again[i] {
+					t.Fatal("same seed, different pick")
+				}
+			}
+		})
+	}
+	es := mk(150, 850)
+	if a, b := q.Pick(es, 75, 1), q.Pick(es, 75, 2); slices.Equal(a, b) {
+		t.Error("different seeds gave the same pick")
 	}
 }

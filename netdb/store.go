@@ -203,7 +203,7 @@ func readOne(path string, buf []byte) fileState {
 		return st
 	}
 	e := Summarize(ri)
-	e.Path, e.modTime = path, st.modTime
+	e.Path = path
 	st.entry = e
 	return st
 }

@@ -59,21 +59,21 @@ func (a *app) policy() (netdb.Policy, error) {
 
 // report is what stats prints, also as JSON.
 type report struct {
-	Dir         string           `json:"dir"`
-	ScanSeconds float64          `json:"scan_seconds"`
-	Files       int              `json:"files"`
-	RouterInfos int              `json:"routerinfos"`
-	Skipped     map[string]int   `json:"skipped"`
-	Eligible    int              `json:"eligible"`
-	Floodfills  int              `json:"eligible_floodfills"`
-	Rejected    map[string]int   `json:"rejected"`
-	Caps        map[string]int   `json:"caps"`
-	Versions    map[string]int   `json:"versions"`
-	Transports  map[string]int   `json:"transports"`
-	Age         []ageBucket      `json:"age"`
-	entries     []*netdb.Entry   `json:"-"`
-	sel         *netdb.Selection `json:"-"`
-	idx         *netdb.Index     `json:"-"`
+	Dir         string         `json:"dir"`
+	ScanSeconds float64        `json:"scan_seconds"`
+	Files       int            `json:"files"`
+	RouterInfos int            `json:"routerinfos"`
+	Skipped     map[string]int `json:"skipped"`
+	Eligible    int            `json:"eligible"`
+	Floodfills  int            `json:"eligible_floodfills"`
+	Rejected    map[string]int `json:"rejected"`
+	Caps        map[string]int `json:"caps"`
+	Versions    map[string]int `json:"versions"`
+	Transports  map[string]int `json:"transports"`
+	Age         []ageBucket    `json:"age"`
+	entries     []*netdb.Entry
+	sel         *netdb.Selection
+	idx         *netdb.Index
 }
 
 type ageBucket struct {
