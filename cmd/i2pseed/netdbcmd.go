@@ -72,7 +72,6 @@ type report struct {
 	Transports  map[string]int `json:"transports"`
 	Age         []ageBucket    `json:"age"`
 	entries     []*netdb.Entry
-	sel         *netdb.Selection
 	idx         *netdb.Index
 }
 
@@ -107,7 +106,6 @@ func (a *app) scanReport(dir string, p netdb.Policy) (*report, error) {
 		r.entries = append(r.entries, e)
 	}
 	sel := p.Select(r.entries)
-	r.sel = &sel
 	r.Eligible = len(sel.Eligible)
 	for _, e := range sel.Eligible {
 		if e.Floodfill() {
