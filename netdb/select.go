@@ -1,6 +1,7 @@
 package netdb
 
 import (
+	"bytes"
 	"cmp"
 	"math/rand/v2"
 	"net/netip"
@@ -86,14 +87,14 @@ func (p *Policy) now() time.Time {
 // breaks, or OK. The one-router-per-address rule needs the whole set: see
 // Select.
 func (p *Policy) Check(e *Entry) Reason {
-	return p.check(e, p.now())
+	return p.check(e, p.now(), strconv.Itoa(p.NetID))
 }
 
-func (p *Policy) check(e *Entry, now time.Time) Reason {
+func (p *Policy) check(e *Entry, now time.Time, netID string) Reason {
 	switch {
 	case !e.SigOK:
 		return RejectSignature
-	case e.NetID != strconv.Itoa(p.NetID):
+	case e.NetID != netID:
 		return RejectNetID
 	case CompareVersions(e.Version, p.MinVersion) < 0:
 		return RejectVersion
@@ -144,11 +145,11 @@ type Selection struct {
 // one router per IPv4 address and per IPv6 /64 (the most recently published
 // wins). Eligible is sorted by router hash.
 func (p *Policy) Select(entries []*Entry) Selection {
-	now := p.now()
+	now, netID := p.now(), strconv.Itoa(p.NetID)
 	sel := Selection{Rejected: map[Reason]int{}}
 	var ok []*Entry
 	for _, e := range entries {
-		if r := p.check(e, now); r != OK {
+		if r := p.check(e, now, netID); r != OK {
 			sel.Rejected[r]++
 			continue
 		}
@@ -156,7 +157,7 @@ func (p *Policy) Select(entries []*Entry) Selection {
 	}
 	// Newest first, so the first router seen on an address keeps it.
 	slices.SortFunc(ok, func(a, b *Entry) int {
-		return cmp.Or(cmp.Compare(b.PublishedMs, a.PublishedMs), strings.Compare(a.Hash.String(), b.Hash.String()))
+		return cmp.Or(cmp.Compare(b.PublishedMs, a.PublishedMs), bytes.Compare(a.Hash[:], b.Hash[:]))
 	})
 	seen := map[netip.Prefix]bool{}
 	for _, e := range ok {
@@ -170,9 +171,11 @@ func (p *Policy) Select(entries []*Entry) Selection {
 		}
 		sel.Eligible = append(sel.Eligible, e)
 	}
-	slices.SortFunc(sel.Eligible, func(a, b *Entry) int { return cmp.Compare(string(a.Hash[:]), string(b.Hash[:])) })
+	slices.SortFunc(sel.Eligible, byHash)
 	return sel
 }
+
+func byHash(a, b *Entry) int { return bytes.Compare(a.Hash[:], b.Hash[:]) }
 
 // addressKeys are the IPv4 /32s and IPv6 /64s a router publishes.
 func (p *Policy) addressKeys(e *Entry) []netip.Prefix {
@@ -291,6 +294,6 @@ func (q BundleQuota) Pick(eligible []*Entry, n int, seed uint64) []*Entry {
 	wantFF = min(max(wantFF, q.MinFloodfills), int(float64(n)*q.MaxFloodfillShare), len(ff))
 	wantFF = max(wantFF, min(n-len(other), int(float64(n)*q.MaxFloodfillShare), len(ff)))
 	pick := append(ff[:wantFF:wantFF], other[:min(n-wantFF, len(other))]...)
-	slices.SortFunc(pick, func(a, b *Entry) int { return cmp.Compare(string(a.Hash[:]), string(b.Hash[:])) })
+	slices.SortFunc(pick, byHash)
 	return pick
 }
