@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -176,13 +175,7 @@ would do with them.`,
 			if err != nil {
 				return err
 			}
-			if a.cfg.GetBool("json") {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
-			}
-			printReport(a.stdout, r)
-			return nil
+			return a.output(r, func(w io.Writer) { printReport(w, r) })
 		},
 	}
 	addPolicyFlags(cmd)

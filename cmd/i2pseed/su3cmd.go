@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -186,13 +185,7 @@ Exit status 0 whenever the header parses, verified or not.`,
 				return err
 			}
 			info := a.info(f)
-			if a.cfg.GetBool("json") {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(info)
-			}
-			printInfo(a.stdout, info)
-			return nil
+			return a.output(info, func(w io.Writer) { printInfo(w, info) })
 		},
 	}
 	addTrustFlags(cmd)
