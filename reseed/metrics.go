@@ -1,0 +1,50 @@
+package reseed
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the server's Prometheus metrics, on a registry of its own.
+type metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	served    prometheus.Counter
+	limited   *prometheus.CounterVec
+	poolSize  prometheus.Gauge
+	eligible  prometheus.Gauge
+	routers   prometheus.Gauge
+	rejected  *prometheus.GaugeVec
+	builds    *prometheus.CounterVec
+	poolBuilt prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "i2pseed_requests_total", Help: "Bundle requests by HTTP status."}, []string{"code"}),
+		served: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "i2pseed_bundles_served_total", Help: "Bundles sent (GET with status 200)."}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "i2pseed_ratelimit_rejections_total", Help: "Requests refused by a rate limit, by scope (client, global)."}, []string{"scope"}),
+		poolSize: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_pool_bundles", Help: "Bundles in the current pool."}),
+		eligible: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_pool_eligible_routerinfos", Help: "RouterInfos that passed the selection policy at the last build."}),
+		routers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_source_routerinfos", Help: "RouterInfos the source had at the last build."}),
+		rejected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "i2pseed_routerinfos_rejected", Help: "RouterInfos rejected at the last build, by reason."}, []string{"reason"}),
+		builds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "i2pseed_pool_builds_total", Help: "Pool builds by result (ok, error)."}, []string{"result"}),
+		poolBuilt: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_pool_built_timestamp_seconds", Help: "Unix time the current pool was built; alert on its age."}),
+	}
+	m.reg.MustRegister(m.requests, m.served, m.limited, m.poolSize, m.eligible, m.routers, m.rejected, m.builds, m.poolBuilt,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) request(code int) { m.requests.WithLabelValues(strconv.Itoa(code)).Inc() }

@@ -1,0 +1,138 @@
+package reseed
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/su3"
+)
+
+// ErrNotEnoughRouters means the source has too few eligible RouterInfos to
+// build bundles yet.
+var ErrNotEnoughRouters = errors.New("reseed: not enough eligible RouterInfos")
+
+// PoolConfig says how bundles are built.
+type PoolConfig struct {
+	Policy     netdb.Policy // selection; its clock is replaced by the build time
+	Quota      netdb.BundleQuota
+	BundleSize int // RouterInfos per bundle; default 75
+	// Bundles is K; zero scales it with the eligible set: two bundles per
+	// BundleSize eligible routers, between 1 and 100.
+	Bundles int
+	// MinEligible is the fewest eligible RouterInfos to build from; default
+	// 50, the least a bundle may hold.
+	MinEligible int
+	Signer      *su3.Signer
+	// Secret keys the bundle composition and the client-to-bundle mapping.
+	// Replicas that must agree share it.
+	Secret []byte
+}
+
+func (c *PoolConfig) bundleSize() int { return cmpOr(c.BundleSize, 75) }
+func (c *PoolConfig) minEligible() int {
+	return cmpOr(c.MinEligible, 50)
+}
+
+func cmpOr(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// A Pool is a set of signed bundles built at one time.
+type Pool struct {
+	Built    time.Time // the build time: su3 version and selection clock
+	Bundles  [][]byte  // signed i2pseeds.su3 files
+	Routers  int       // RouterInfos the source had
+	Eligible int       // of which passed the policy
+	Rejected map[netdb.Reason]int
+}
+
+// Age is how long ago the pool was built.
+func (p *Pool) Age(now time.Time) time.Duration { return now.Sub(p.Built) }
+
+// BuildPool selects RouterInfos from src as of the time at (truncated to the
+// second), composes and signs the bundles. Given the same RouterInfos,
+// config and time it returns byte-identical bundles.
+func BuildPool(ctx context.Context, src Source, cfg PoolConfig, at time.Time) (*Pool, error) {
+	at = at.Truncate(time.Second).UTC()
+	entries, err := src.Entries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reseed: read RouterInfos: %w", err)
+	}
+	policy := cfg.Policy
+	policy.Now = func() time.Time { return at }
+	sel := policy.Select(entries)
+	pool := &Pool{Built: at, Routers: len(entries), Eligible: len(sel.Eligible), Rejected: sel.Rejected}
+	if len(sel.Eligible) < cfg.minEligible() {
+		return pool, fmt.Errorf("%w: %d of %d, need %d", ErrNotEnoughRouters, len(sel.Eligible), len(entries), cfg.minEligible())
+	}
+	n := cfg.bundleSize()
+	k := cfg.Bundles
+	if k <= 0 {
+		k = min(max(2*len(sel.Eligible)/n, 1), 100)
+	}
+	version := strconv.FormatInt(at.Unix(), 10)
+	for i := range k {
+		if err := ctx.Err(); err != nil {
+			return pool, err
+		}
+		pick := cfg.Quota.Pick(sel.Eligible, n, bundleSeed(cfg.Secret, at, i))
+		b, err := buildBundle(src, pick, cfg.Signer, at, version)
+		if err != nil {
+			return pool, fmt.Errorf("reseed: bundle %d: %w", i, err)
+		}
+		pool.Bundles = append(pool.Bundles, b)
+	}
+	return pool, nil
+}
+
+func buildBundle(src Source, pick []*netdb.Entry, signer *su3.Signer, at time.Time, version string) ([]byte, error) {
+	entries := make([]su3.Entry, 0, len(pick))
+	for _, e := range pick {
+		b, err := src.Load(e)
+		if err != nil {
+			continue // gone or changed since the scan: leave it out
+		}
+		entries = append(entries, su3.Entry{Name: e.Hash.FileName(), Data: b})
+	}
+	var zip bytes.Buffer
+	if err := su3.WriteBundle(&zip, entries, at); err != nil {
+		return nil, err
+	}
+	h := su3.Header{FileType: su3.FileZip, ContentType: su3.ContentReseed, Version: version}
+	return su3.Sign(h, zip.Bytes(), signer)
+}
+
+// bundleSeed derives bundle i's composition seed from the secret and time.
+func bundleSeed(secret []byte, at time.Time, i int) uint64 {
+	m := hmac.New(sha256.New, secret)
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:], uint64(at.Unix()))
+	binary.BigEndian.PutUint64(b[8:], uint64(i))
+	m.Write([]byte("i2pseed bundle"))
+	m.Write(b[:])
+	return binary.BigEndian.Uint64(m.Sum(nil))
+}
+
+// BundleFor returns the index of the bundle for a client key (its address
+// prefix) in a pool of k bundles built at the given time: a keyed hash, so
+// the mapping is stable for the pool's life and unpredictable to clients.
+func BundleFor(secret []byte, built time.Time, clientKey []byte, k int) int {
+	m := hmac.New(sha256.New, secret)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(built.Unix()))
+	m.Write([]byte("i2pseed client"))
+	m.Write(b[:])
+	m.Write(clientKey)
+	return int(binary.BigEndian.Uint64(m.Sum(nil)) % uint64(k))
+}

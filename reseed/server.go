@@ -1,0 +1,281 @@
+package reseed
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// BundlePath is the one path clients fetch.
+const BundlePath = "/i2pseeds.su3"
+
+// RealClientAgent is the User-Agent every real reseed client sends.
+const RealClientAgent = "Wget/1.11.4"
+
+// ServerConfig configures a Server.
+type ServerConfig struct {
+	NetID int // default 2
+	// UserAgents allowed to fetch bundles; empty allows any. Default in
+	// the CLI: only RealClientAgent.
+	UserAgents []string
+	// Secret keys the client-to-bundle mapping (same as PoolConfig.Secret).
+	Secret         []byte
+	Limits         Limits
+	TrustedProxies []netip.Prefix // whose X-Forwarded-For is believed
+	Logger         *slog.Logger   // nil discards
+	// LogClients logs client addresses; off by default.
+	LogClients bool
+	// For the status page: the signer ID and the TLS certificate's SHA-256.
+	SignerID, TLSFingerprint string
+	Now                      func() time.Time // nil means time.Now
+}
+
+// A Server serves bundles from its current Pool. It is safe for concurrent
+// use; SetPool swaps pools atomically.
+type Server struct {
+	cfg     ServerConfig
+	log     *slog.Logger
+	pool    atomic.Pointer[Pool]
+	limit   *limiter
+	metrics *metrics
+
+	mu       sync.Mutex
+	buildErr error
+	buildAt  time.Time
+}
+
+// NewServer returns a Server with no pool yet: it answers 503 until SetPool.
+func NewServer(cfg ServerConfig) *Server {
+	if cfg.NetID == 0 {
+		cfg.NetID = 2
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{cfg: cfg, log: log, limit: newLimiter(cfg.Limits), metrics: newMetrics()}
+}
+
+// SetPool makes p the pool served from now on.
+func (s *Server) SetPool(p *Pool) {
+	s.pool.Store(p)
+	s.metrics.poolSize.Set(float64(len(p.Bundles)))
+	s.metrics.poolBuilt.Set(float64(p.Built.Unix()))
+	s.recordBuild(p, nil)
+}
+
+// BuildFailed records a failed build; the current pool, if any, stays.
+func (s *Server) BuildFailed(p *Pool, err error) { s.recordBuild(p, err) }
+
+func (s *Server) recordBuild(p *Pool, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	s.metrics.builds.WithLabelValues(result).Inc()
+	if p != nil {
+		s.metrics.eligible.Set(float64(p.Eligible))
+		s.metrics.routers.Set(float64(p.Routers))
+		s.metrics.rejected.Reset()
+		for r, n := range p.Rejected {
+			s.metrics.rejected.WithLabelValues(r.String()).Set(float64(n))
+		}
+	}
+	s.mu.Lock()
+	s.buildErr, s.buildAt = err, s.cfg.Now()
+	s.mu.Unlock()
+}
+
+// Handler routes GET|HEAD /i2pseeds.su3, /healthz, /metrics and the status
+// page /. Nothing is ever served from disk; other paths are 404 and paths
+// are not cleaned or redirected.
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	r.SkipClean(true)
+	r.HandleFunc(BundlePath, s.serveBundle).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/healthz", s.serveHealth).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.HandleFunc("/", s.serveStatus).Methods(http.MethodGet, http.MethodHead)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "not found", http.StatusNotFound)
+	})
+	return r
+}
+
+func (s *Server) refuse(w http.ResponseWriter, code int, msg string) {
+	s.metrics.request(code)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, msg, code)
+}
+
+func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
+	now := s.cfg.Now()
+	client := clientAddr(r, s.cfg.TrustedProxies)
+	key := clientKey(client)
+	if ok, scope := s.limit.allow(key, now); !ok {
+		s.metrics.limited.WithLabelValues(scope).Inc()
+		w.Header().Set("Retry-After", "60")
+		s.refuse(w, http.StatusTooManyRequests, "too many requests, try again later")
+		return
+	}
+	if v := r.URL.Query().Get("netid"); v != "" && v != strconv.Itoa(s.cfg.NetID) {
+		s.refuse(w, http.StatusForbidden, "this server serves netid "+strconv.Itoa(s.cfg.NetID))
+		return
+	}
+	if len(s.cfg.UserAgents) > 0 && !slices.Contains(s.cfg.UserAgents, r.UserAgent()) {
+		s.refuse(w, http.StatusForbidden, "reseed bundles are for I2P routers only")
+		return
+	}
+	p := s.pool.Load()
+	if p == nil || len(p.Bundles) == 0 {
+		w.Header().Set("Retry-After", "300")
+		s.refuse(w, http.StatusServiceUnavailable, "not enough RouterInfos yet, try again later")
+		return
+	}
+	i := BundleFor(s.cfg.Secret, p.Built, []byte(key), len(p.Bundles))
+	b := p.Bundles[i]
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", `attachment; filename="i2pseeds.su3"`)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Cache-Control", "no-store")
+	h.Set("Last-Modified", p.Built.UTC().Format(http.TimeFormat))
+	w.WriteHeader(http.StatusOK)
+	s.metrics.request(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(b)
+	s.metrics.served.Inc()
+	if s.cfg.LogClients {
+		s.log.Info("bundle served", "client", client.String(), "bundle", i)
+	}
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if p := s.pool.Load(); p != nil {
+		fmt.Fprintf(w, "ok: %d bundles, built %s ago\n", len(p.Bundles), p.Age(s.cfg.Now()).Round(time.Second))
+		return
+	}
+	s.mu.Lock()
+	err := s.buildErr
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusServiceUnavailable)
+	fmt.Fprintf(w, "no pool yet: %v\n", err)
+}
+
+var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>I2P reseed server</title>
+<style>body{font-family:sans-serif;max-width:40em;margin:2em auto}td{padding:.2em 1em .2em 0}</style></head>
+<body><h1>I2P reseed server</h1>
+<p>This server helps new <a href="https://geti2p.net/">I2P</a> routers join the network.
+Routers fetch <code>/i2pseeds.su3</code> by themselves; there is nothing to download here by hand.</p>
+<table>
+<tr><td>status</td><td>{{.Status}}</td></tr>
+<tr><td>pool built</td><td>{{.Built}}</td></tr>
+<tr><td>bundles</td><td>{{.Bundles}} of up to {{.BundleSize}} RouterInfos</td></tr>
+<tr><td>eligible RouterInfos</td><td>{{.Eligible}} of {{.Routers}}</td></tr>
+<tr><td>netid</td><td>{{.NetID}}</td></tr>
+<tr><td>su3 signer</td><td>{{.Signer}}</td></tr>
+<tr><td>TLS certificate SHA-256</td><td><code>{{.Fingerprint}}</code></td></tr>
+{{if .Err}}<tr><td>last build error</td><td>{{.Err}}</td></tr>{{end}}
+</table></body></html>
+`))
+
+func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
+	data := struct {
+		Status, Built, Signer, Fingerprint, Err string
+		Bundles, BundleSize, Eligible, Routers  int
+		NetID                                   int
+	}{Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, Fingerprint: s.cfg.TLSFingerprint, NetID: s.cfg.NetID, BundleSize: 75}
+	if p := s.pool.Load(); p != nil {
+		data.Status = "serving"
+		data.Built = fmt.Sprintf("%s (%s ago)", p.Built.Format(time.RFC3339), p.Age(s.cfg.Now()).Round(time.Second))
+		data.Bundles, data.Eligible, data.Routers = len(p.Bundles), p.Eligible, p.Routers
+	}
+	s.mu.Lock()
+	if s.buildErr != nil {
+		data.Err = s.buildErr.Error()
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	statusPage.Execute(w, data)
+}
+
+// Builder rebuilds a Server's pool from a Source on a schedule.
+type Builder struct {
+	Source   Source
+	Config   PoolConfig
+	Server   *Server
+	Interval time.Duration // between rebuilds; default 1h
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Run builds the first pool, retrying with backoff (10 s doubling to 5 min)
+// until it succeeds, then rebuilds every Interval until ctx ends. A failed
+// rebuild keeps the last good pool.
+func (b *Builder) Run(ctx context.Context) error {
+	log := b.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := b.Now
+	if now == nil {
+		now = time.Now
+	}
+	interval := b.Interval
+	if interval <= 0 {
+		interval = time.Hour
+	}
+	backoff := 10 * time.Second
+	for {
+		wait := interval
+		start := now()
+		pool, err := BuildPool(ctx, b.Source, b.Config, start)
+		switch {
+		case err == nil:
+			b.Server.SetPool(pool)
+			log.Info("pool built", "bundles", len(pool.Bundles), "eligible", pool.Eligible, "routerinfos", pool.Routers,
+				"took", time.Since(start).Round(time.Millisecond))
+			backoff = 10 * time.Second
+		case ctx.Err() != nil:
+			return ctx.Err()
+		default:
+			b.Server.BuildFailed(pool, err)
+			if b.Server.pool.Load() == nil {
+				wait, backoff = backoff, min(2*backoff, 5*time.Minute)
+				log.Warn("no pool yet, serving 503", "err", err, "retry_in", wait)
+			} else {
+				log.Error("pool rebuild failed, keeping the last pool", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// RouterInfoMaxAge is the selection age limit that keeps every served
+// RouterInfo under 24 hours old when pools are rebuilt every interval.
+func RouterInfoMaxAge(interval time.Duration) time.Duration {
+	return max(24*time.Hour-interval, time.Hour)
+}
