@@ -1,0 +1,5 @@
+package reseed
+
+import "net"
+
+func dialTCP(addr string) (net.Conn, error) { return net.Dial("tcp", addr) }
