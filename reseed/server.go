@@ -36,6 +36,9 @@ type ServerConfig struct {
 	Logger         *slog.Logger   // nil discards
 	// LogClients logs client addresses; off by default.
 	LogClients bool
+	// PrivateMetrics leaves /metrics out of Handler: serve MetricsHandler on
+	// a separate, private listener instead.
+	PrivateMetrics bool
 	// For the status page: the signer ID and the TLS certificate's SHA-256.
 	SignerID, TLSFingerprint string
 	Now                      func() time.Time // nil means time.Now
@@ -108,12 +111,27 @@ func (s *Server) Handler() http.Handler {
 	r.SkipClean(true)
 	r.HandleFunc(BundlePath, s.serveBundle).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/healthz", s.serveHealth).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	if !s.cfg.PrivateMetrics {
+		r.Handle("/metrics", s.MetricsHandler()).Methods(http.MethodGet)
+	}
 	r.HandleFunc("/", s.serveStatus).Methods(http.MethodGet, http.MethodHead)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not found", http.StatusNotFound)
 	})
 	return r
+}
+
+// MetricsHandler serves the Prometheus metrics.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// SetTLSFingerprint updates the certificate fingerprint on the status page
+// (after a certificate reload).
+func (s *Server) SetTLSFingerprint(fp string) {
+	s.mu.Lock()
+	s.cfg.TLSFingerprint = fp
+	s.mu.Unlock()
 }
 
 func (s *Server) refuse(w http.ResponseWriter, code int, msg string) {
@@ -202,7 +220,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		Status, Built, Signer, Fingerprint, Err string
 		Bundles, BundleSize, Eligible, Routers  int
 		NetID                                   int
-	}{Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, Fingerprint: s.cfg.TLSFingerprint, NetID: s.cfg.NetID, BundleSize: 75}
+	}{Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, NetID: s.cfg.NetID, BundleSize: 75}
 	if p := s.pool.Load(); p != nil {
 		data.Status = "serving"
 		data.Built = fmt.Sprintf("%s (%s ago)", p.Built.Format(time.RFC3339), p.Age(s.cfg.Now()).Round(time.Second))
@@ -212,6 +230,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	if s.buildErr != nil {
 		data.Err = s.buildErr.Error()
 	}
+	data.Fingerprint = s.cfg.TLSFingerprint
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

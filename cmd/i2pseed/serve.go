@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/atomicfile"
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/su3"
+	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
+)
+
+func (a *app) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve --netdb DIR --signer ID",
+		Short: "Run a reseed server: signed i2pseeds.su3 bundles over HTTPS",
+		Long: `Serve reseed bundles over HTTPS: GET|HEAD /i2pseeds.su3 for Java I2P, i2pd and
+go-i2p, plus /healthz, /metrics and a status page at /.
+
+RouterInfos come from --netdb (a Java I2P or i2pd netDb, rescanned before every
+rebuild). Every --rebuild the server selects eligible RouterInfos, composes
+bundles of --bundle-size, and signs them with the signer key in --data-dir (made
+on first run for --signer). Each client address (IPv4 /32, IPv6 /64) always gets
+the same bundle until the next rebuild. Until enough RouterInfos are eligible,
+bundle requests get 503.
+
+TLS (--tls): selfsigned (a P-256 certificate made once in --data-dir for --host),
+or files (--tls-cert and --tls-key, reloaded on SIGHUP).
+
+Signals: SIGHUP reloads the blocklist and TLS files; SIGINT/SIGTERM drain and exit.`,
+		Example: `  i2pseed serve --netdb /var/lib/i2pd/netDb --signer you@mail.i2p --host reseed.example.org
+  i2pseed serve --netdb ~/.i2p/netDb --signer you@mail.i2p --tls files --tls-cert cert.pem --tls-key key.pem`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.serve(cmd.Context()) },
+	}
+	f := cmd.Flags()
+	f.String("listen", ":8443", "HTTPS listen address")
+	f.String("netdb", "", "netDb directory to take RouterInfos from (Java I2P or i2pd layout)")
+	f.String("data-dir", defaultDataDir(), "directory for the signer key, TLS state and server secret (mode 0700)")
+	f.String("signer", "", "signer ID, e.g. you@mail.i2p; its key is made in --data-dir on first run")
+	f.String("tls", "selfsigned", "TLS mode: selfsigned or files")
+	f.StringSlice("host", nil, "with --tls selfsigned: DNS names and IPs for the certificate (default: this host's name)")
+	f.String("tls-cert", "", "with --tls files: certificate chain (PEM)")
+	f.String("tls-key", "", "with --tls files: private key (PEM)")
+	f.Int("netid", 2, "network ID served and required of RouterInfos")
+	f.Bool("testnet", false, "test network: accept RouterInfos with private and loopback addresses")
+	f.String("metrics-listen", "", "serve /metrics here (plain HTTP) instead of on the public listener, e.g. 127.0.0.1:9100")
+	f.Int("bundle-size", 75, "RouterInfos per bundle (50-100)")
+	f.Int("bundles", 0, "bundles per pool (0: scale with the eligible RouterInfos)")
+	f.Int("min-eligible", 50, "fewest eligible RouterInfos to build bundles from")
+	f.Duration("rebuild", time.Hour, "how often to rebuild the pool; RouterInfos served are kept under 24h old")
+	f.StringSlice("user-agents", []string{reseed.RealClientAgent}, `User-Agents allowed to fetch bundles ("any" allows all)`)
+	f.Float64("rate-per-client", 1.0/60, "bundle requests per second per client address after the burst")
+	f.Int("burst-per-client", 5, "bundle requests a client may make at once")
+	f.Float64("rate-global", 200, "bundle requests per second in all")
+	f.StringSlice("trusted-proxies", nil, "CIDR prefixes of reverse proxies whose X-Forwarded-For is believed")
+	f.String("blocklist", "", "file of CIDR prefixes whose connections are dropped (reloaded on SIGHUP)")
+	f.Int("max-conns", 1024, "simultaneous connections")
+	f.Bool("log-clients", false, "log client addresses (off by default, for privacy)")
+	return cmd
+}
+
+func defaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/i2pseed"
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "i2pseed")
+	}
+	return ".i2pseed"
+}
+
+// serveConfig is everything serve needs, validated.
+type serveConfig struct {
+	listen, netdbDir, dataDir, signerID string
+	pool                                reseed.PoolConfig
+	server                              reseed.ServerConfig
+	interval                            time.Duration
+	blocklist                           *reseed.Blocklist
+	blocklistPath                       string
+	maxConns                            int
+	metricsListen                       string
+}
+
+func (a *app) serveConfig() (*serveConfig, error) {
+	c := &serveConfig{
+		listen: a.cfg.GetString("listen"), netdbDir: a.cfg.GetString("netdb"),
+		dataDir: a.cfg.GetString("data-dir"), signerID: a.cfg.GetString("signer"),
+		interval: a.cfg.GetDuration("rebuild"), maxConns: a.cfg.GetInt("max-conns"),
+		metricsListen: a.cfg.GetString("metrics-listen"), blocklistPath: a.cfg.GetString("blocklist"),
+	}
+	switch {
+	case c.netdbDir == "":
+		return nil, usagef("serve: --netdb DIR is required (the netDb of a Java I2P or i2pd router, e.g. /var/lib/i2pd/netDb)")
+	case c.signerID == "":
+		return nil, usagef("serve: --signer is required (your signer ID, e.g. you@mail.i2p)")
+	case c.interval < time.Minute || c.interval > 12*time.Hour:
+		return nil, usagef("serve: --rebuild %v: want 1m to 12h", c.interval)
+	}
+	if fi, err := os.Stat(c.netdbDir); err != nil || !fi.IsDir() {
+		return nil, usagef("serve: --netdb %s is not a directory", c.netdbDir)
+	}
+	size := a.cfg.GetInt("bundle-size")
+	if size < 50 || size > 100 {
+		return nil, usagef("serve: --bundle-size %d: want 50-100", size)
+	}
+	netID := a.cfg.GetInt("netid")
+	policy := netdb.DefaultPolicy()
+	if a.cfg.GetBool("testnet") {
+		policy = netdb.TestnetPolicy(netID)
+	}
+	policy.NetID = netID
+	policy.MaxAge = reseed.RouterInfoMaxAge(c.interval)
+	c.pool = reseed.PoolConfig{Policy: policy, Quota: netdb.DefaultBundleQuota, BundleSize: size,
+		Bundles: a.cfg.GetInt("bundles"), MinEligible: a.cfg.GetInt("min-eligible")}
+	var proxies []netip.Prefix
+	for _, s := range a.cfg.GetStringSlice("trusted-proxies") {
+		p, err := netip.ParsePrefix(strings.TrimSpace(s))
+		if err != nil {
+			return nil, usagef("serve: --trusted-proxies %q: want CIDR prefixes like 127.0.0.1/32", s)
+		}
+		proxies = append(proxies, p)
+	}
+	agents := a.cfg.GetStringSlice("user-agents")
+	if len(agents) == 1 && agents[0] == "any" {
+		agents = nil
+	}
+	c.server = reseed.ServerConfig{
+		NetID: netID, UserAgents: agents, TrustedProxies: proxies, LogClients: a.cfg.GetBool("log-clients"),
+		PrivateMetrics: c.metricsListen != "", SignerID: c.signerID,
+		Limits: reseed.Limits{
+			PerClient: rate.Limit(a.cfg.GetFloat64("rate-per-client")), PerClientBurst: a.cfg.GetInt("burst-per-client"),
+			Global: rate.Limit(a.cfg.GetFloat64("rate-global")), GlobalBurst: 2 * max(1, int(a.cfg.GetFloat64("rate-global"))),
+		},
+	}
+	if c.blocklistPath != "" {
+		bl, err := reseed.LoadBlocklist(c.blocklistPath)
+		if err != nil {
+			return nil, usagef("serve: --blocklist: %v", err)
+		}
+		c.blocklist = bl
+	}
+	return c, nil
+}
+
+// loadSecrets prepares the data dir: the signer key (made on first run), the
+// server secret, and returns the signer.
+func (a *app) loadSecrets(c *serveConfig) (*su3.Signer, []byte, error) {
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("--data-dir: %w", err)
+	}
+	keys := filepath.Join(c.dataDir, "keys")
+	keyPath, certPath := filepath.Join(keys, certs.KeyFileName(c.signerID)), filepath.Join(keys, certs.CertFileName(c.signerID))
+	if !exists(keyPath) {
+		fmt.Fprintf(a.stderr, "generating RSA-4096 signer key for %s in %s\n", c.signerID, keys)
+		sk, err := certs.GenerateSigner(c.signerID, a.now(), nil)
+		if err != nil {
+			return nil, nil, usagef("--signer: %v", err)
+		}
+		if err := os.MkdirAll(keys, 0o700); err != nil {
+			return nil, nil, err
+		}
+		if _, _, err := sk.WriteFiles(keys, false); err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(a.stderr, "signer certificate for the I2P project and for clients: %s\n", certPath)
+	}
+	sk, err := certs.LoadSigner(keyPath, certPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sk.ID != c.signerID {
+		return nil, nil, usagef("--signer %s: the certificate in %s is for %s", c.signerID, certPath, sk.ID)
+	}
+	secretPath := filepath.Join(c.dataDir, "secret")
+	secret, err := os.ReadFile(secretPath)
+	if errors.Is(err, os.ErrNotExist) {
+		secret = make([]byte, 32)
+		rand.Read(secret)
+		err = atomicfile.WriteFile(secretPath, secret, 0o600)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("--data-dir: secret: %w", err)
+	}
+	return &su3.Signer{ID: sk.ID, Key: sk.Key}, secret, nil
+}
+
+func (a *app) tlsCert(c *serveConfig) (*certs.FileCert, error) {
+	switch mode := a.cfg.GetString("tls"); mode {
+	case "selfsigned":
+		hosts := a.cfg.GetStringSlice("host")
+		if len(hosts) == 0 {
+			h, _ := os.Hostname()
+			hosts = []string{h, "localhost", "127.0.0.1"}
+		}
+		return certs.SelfSignedCert(filepath.Join(c.dataDir, "tls"), hosts, a.now())
+	case "files":
+		cp, kp := a.cfg.GetString("tls-cert"), a.cfg.GetString("tls-key")
+		if cp == "" || kp == "" {
+			return nil, usagef("serve: --tls files needs --tls-cert and --tls-key")
+		}
+		fc, err := certs.LoadFileCert(cp, kp)
+		if err != nil {
+			return nil, usagef("serve: --tls-cert/--tls-key: %v", err)
+		}
+		return fc, nil
+	default:
+		return nil, usagef("serve: --tls %q: want selfsigned or files", mode)
+	}
+}
+
+func (a *app) serve(ctx context.Context) error {
+	c, err := a.serveConfig()
+	if err != nil {
+		return err
+	}
+	signer, secret, err := a.loadSecrets(c)
+	if err != nil {
+		return err
+	}
+	fc, err := a.tlsCert(c)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(a.stderr, nil))
+	c.pool.Signer, c.pool.Secret = signer, secret
+	c.server.Secret, c.server.Logger, c.server.TLSFingerprint = secret, log, fc.Fingerprint()
+	srv := reseed.NewServer(c.server)
+
+	ln, err := reseed.Listen(c.listen, reseed.ListenConfig{MaxConns: c.maxConns, Blocklist: c.blocklist})
+	if err != nil {
+		return usagef("serve: --listen %s: %v", c.listen, err)
+	}
+	hs := reseed.HTTPServer(srv.Handler(), reseed.TLSConfig(fc.GetCertificate), reseed.DefaultTimeouts)
+	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	var ms *http.Server
+	if c.metricsListen != "" {
+		mln, err := net.Listen("tcp", c.metricsListen)
+		if err != nil {
+			return usagef("serve: --metrics-listen %s: %v", c.metricsListen, err)
+		}
+		ms = reseed.HTTPServer(srv.MetricsHandler(), nil, reseed.DefaultTimeouts)
+		go ms.Serve(mln)
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	builder := &reseed.Builder{Source: &reseed.DirSource{Dir: c.netdbDir}, Config: c.pool, Server: srv, Interval: c.interval, Logger: log}
+	go builder.Run(ctx)
+	go a.reloadOnHUP(ctx, log, c, fc, srv)
+
+	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.netdbDir, "tls_sha256", fc.Fingerprint())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if ms != nil {
+		ms.Shutdown(sctx)
+	}
+	return hs.Shutdown(sctx)
+}
+
+func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig, fc *certs.FileCert, srv *reseed.Server) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if c.blocklist != nil {
+			if err := c.blocklist.Reload(c.blocklistPath); err != nil {
+				log.Error("blocklist reload failed, keeping the old list", "err", err)
+			} else {
+				log.Info("blocklist reloaded", "prefixes", c.blocklist.Len())
+			}
+		}
+		if err := fc.Reload(); err != nil {
+			log.Error("TLS reload failed, keeping the old certificate", "err", err)
+		} else {
+			srv.SetTLSFingerprint(fc.Fingerprint())
+			log.Info("TLS certificate reloaded", "sha256", fc.Fingerprint())
+		}
+	}
+}
