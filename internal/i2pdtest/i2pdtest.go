@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -56,6 +57,8 @@ func libfaketime() string {
 	return m[0]
 }
 
+var nsCounter atomic.Int64
+
 // Options for one i2pd run.
 type Options struct {
 	// Args are extra i2pd options, e.g. --reseed.file=...
@@ -63,6 +66,9 @@ type Options struct {
 	// FakeTime, if set, starts i2pd's wall clock there (libfaketime "@"
 	// form, e.g. "@2026-03-02 12:00:00"); the monotonic clock stays real.
 	FakeTime string
+	// NetNS runs i2pd in this namespace (see NewNetNS) instead of a new,
+	// empty one.
+	NetNS *NetNS
 	// Until is the log text that ends the run; default "Daemon: Starting
 	// Transports", logged right after the netDb (and any reseed) is loaded.
 	Until string
@@ -100,7 +106,12 @@ func Run(t testing.TB, i2pd string, opts Options) Result {
 	// unshare execs i2pd, so the PID we signal is i2pd's own. libfaketime is
 	// preloaded through the environment, not the faketime wrapper, which
 	// would fork.
-	cmd := exec.CommandContext(ctx, "unshare", args...)
+	name := "unshare"
+	if opts.NetNS != nil {
+		// ip netns exec also execs i2pd in place.
+		name, args = "ip", append([]string{"netns", "exec", opts.NetNS.Name}, args[2:]...)
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
 	if opts.FakeTime != "" {
 		cmd.Env = append(os.Environ(), "LD_PRELOAD="+libfaketime(), "FAKETIME="+opts.FakeTime,
 			"FAKETIME_DONT_FAKE_MONOTONIC=1") // or i2pd's netDb thread stalls
