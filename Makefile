@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/i2pseed
 DEMO  := demo
 
-.PHONY: all build demo test vet fuzz bench perf clean deps-i2pd
+.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd
 
 all: build
 
@@ -69,6 +69,11 @@ perf: build
 	/usr/bin/time -f "warm: %e s wall, %M KB max RSS" $(BIN) netdb stats /tmp/i2pseed-perf >/dev/null
 	@if [ -w /proc/sys/vm/drop_caches ]; then sync; echo 3 > /proc/sys/vm/drop_caches; \
 	/usr/bin/time -f "cold: %e s wall, %M KB max RSS" $(BIN) netdb stats /tmp/i2pseed-perf >/dev/null; fi
+
+# Load test of the reseed server (docs/performance.md); LOADSECS per run.
+LOADSECS ?= 10
+load:
+	bash bench/serve-load.sh $(LOADSECS)
 
 clean:
 	rm -rf bin $(DEMO)
