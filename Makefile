@@ -12,24 +12,10 @@ build:
 	@command -v $(GO) >/dev/null || { echo "i2pseed needs Go 1.26 or newer on PATH (and make): install Go, then run this again"; exit 1; }
 	$(GO) build -o $(BIN) ./cmd/i2pseed
 
-# The main job, offline: make a signer key, build a reseed bundle from the
-# RouterInfos of a real bundle from the live network, sign it, verify it.
+# The main job, offline: a reseed server on a synthetic netDb, serving
+# signed bundles over HTTPS, fetched and verified (scripts/demo.sh).
 demo: build
-	@rm -rf $(DEMO) && mkdir -p $(DEMO)
-	@echo "== 1. the live bundle, verified with the built-in certificates"
-	$(BIN) su3 verify su3/testdata/live-diva.su3
-	@echo "== 2. a new signer key (RSA-4096, self-signed certificate)"
-	$(BIN) keygen --signer demo@mail.i2p --out $(DEMO)/keys
-	@echo "== 3. its RouterInfos, extracted only after verification"
-	$(BIN) su3 extract su3/testdata/live-diva.su3 --out $(DEMO)/routerinfos
-	@echo "== 4. what the bundle selection policy thinks of them (they are months old)"
-	$(BIN) netdb stats $(DEMO)/routerinfos
-	@echo "== 5. a new bundle signed with our key"
-	$(BIN) su3 sign --key $(DEMO)/keys/demo_at_mail.i2p.key --signer demo@mail.i2p $(DEMO)/routerinfos $(DEMO)/i2pseeds.su3
-	@echo "== 6. verified with our certificate"
-	$(BIN) su3 verify --certs $(DEMO)/keys $(DEMO)/i2pseeds.su3
-	$(BIN) su3 info --certs $(DEMO)/keys $(DEMO)/i2pseeds.su3
-	@echo "== done: $(DEMO)/i2pseeds.su3 is a reseed bundle real routers accept with $(DEMO)/keys/demo_at_mail.i2p.crt"
+	bash scripts/demo.sh
 
 # Installs i2pd (never starting its daemon) for the interop tests when
 # running as root; elsewhere the interop tests skip unless CI is set.
