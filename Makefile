@@ -17,10 +17,10 @@ build:
 demo: build
 	bash scripts/demo.sh
 
-# Installs i2pd (never starting its daemon) for the interop tests when
-# running as root; elsewhere the interop tests skip unless CI is set.
+# Installs i2pd (never starting its daemon), faketime and pebble for the
+# interop tests when running as root; elsewhere the interop tests skip unless CI is set.
 deps-i2pd:
-	@if command -v i2pd >/dev/null && ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then :; \
+	@if command -v i2pd >/dev/null && command -v pebble >/dev/null && ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-i2pd.sh; \
 	else echo "note: i2pd not installed and not root: i2pd interop tests will skip"; fi
 

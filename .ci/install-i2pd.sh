@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs Debian's i2pd (and faketime, whose libfaketime the interop tests
-# preload) without ever letting the packaged i2pd daemon start: it would try
+# preload, and pebble, a local ACME CA for the certificate tests) without ever letting the packaged i2pd daemon start: it would try
 # to reach the public I2P network.
 # Idempotent: does nothing when both are already installed.
 set -euo pipefail
 need=()
 command -v i2pd >/dev/null 2>&1 || [ -x /usr/sbin/i2pd ] || need+=(i2pd)
 compgen -G '/usr/lib/*/faketime/libfaketime.so.1' >/dev/null || need+=(faketime)
+command -v pebble >/dev/null 2>&1 || need+=(pebble) # local ACME CA for the TLS tests
 [ "${#need[@]}" -gt 0 ] || exit 0
 [ "$(id -u)" = 0 ] || { echo "install-i2pd: must run as root" >&2; exit 1; }
 

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 )
@@ -24,6 +25,12 @@ const (
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// runContext is run with a context that, when done, stops long-running
+// commands such as serve (as SIGTERM does).
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	return app.execute(args)
+	return app.execute(ctx, args)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,9 +91,9 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	return nil
 }
 
-func (a *app) execute(args []string) int {
+func (a *app) execute(ctx context.Context, args []string) int {
 	a.root.SetArgs(args)
-	err := a.root.Execute()
+	err := a.root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -40,7 +43,9 @@ the same bundle until the next rebuild. Until enough RouterInfos are eligible,
 bundle requests get 503.
 
 TLS (--tls): selfsigned (a P-256 certificate made once in --data-dir for --host),
-or files (--tls-cert and --tls-key, reloaded on SIGHUP).
+files (--tls-cert and --tls-key, reloaded on SIGHUP), or acme (certificates for
+--host from Let's Encrypt or --acme-ca, HTTP-01 on --acme-http-listen and
+TLS-ALPN-01 on --listen, renewed in the background, state in --data-dir/acme).
 
 Signals: SIGHUP reloads the blocklist and TLS files; SIGINT/SIGTERM drain and exit.`,
 		Example: `  i2pseed serve --netdb /var/lib/i2pd/netDb --signer you@mail.i2p --host reseed.example.org
@@ -53,10 +58,15 @@ Signals: SIGHUP reloads the blocklist and TLS files; SIGINT/SIGTERM drain and ex
 	f.String("netdb", "", "netDb directory to take RouterInfos from (Java I2P or i2pd layout)")
 	f.String("data-dir", defaultDataDir(), "directory for the signer key, TLS state and server secret (mode 0700)")
 	f.String("signer", "", "signer ID, e.g. you@mail.i2p; its key is made in --data-dir on first run")
-	f.String("tls", "selfsigned", "TLS mode: selfsigned or files")
+	f.String("tls", "selfsigned", "TLS mode: selfsigned, files or acme")
 	f.StringSlice("host", nil, "with --tls selfsigned: DNS names and IPs for the certificate (default: this host's name)")
 	f.String("tls-cert", "", "with --tls files: certificate chain (PEM)")
 	f.String("tls-key", "", "with --tls files: private key (PEM)")
+	f.String("acme-email", "", "with --tls acme: contact e-mail for the CA account")
+	f.String("acme-ca", "", "with --tls acme: ACME directory URL (default Let's Encrypt)")
+	f.Bool("acme-staging", false, "with --tls acme: use Let's Encrypt's staging CA (for trying things out)")
+	f.String("acme-http-listen", ":80", "with --tls acme: where to answer HTTP-01 challenges")
+	f.String("acme-ca-roots", "", "with --tls acme: PEM file of roots for a private ACME CA's own HTTPS endpoint")
 	f.Int("netid", 2, "network ID served and required of RouterInfos")
 	f.Bool("testnet", false, "test network: accept RouterInfos with private and loopback addresses")
 	f.String("metrics-listen", "", "serve /metrics here (plain HTTP) instead of on the public listener, e.g. 127.0.0.1:9100")
@@ -200,6 +210,83 @@ func (a *app) loadSecrets(c *serveConfig) (*su3.Signer, []byte, error) {
 	return &su3.Signer{ID: sk.ID, Key: sk.Key}, secret, nil
 }
 
+// tlsSource is where the server's certificate comes from.
+type tlsSource struct {
+	config      *tls.Config
+	fingerprint func() string
+	reload      func() error // SIGHUP; nil if nothing to reload
+	http        func() error // extra listener (ACME HTTP-01); nil if none
+	httpServer  *http.Server
+}
+
+func (a *app) tlsSource(ctx context.Context, c *serveConfig) (*tlsSource, error) {
+	if a.cfg.GetString("tls") == "acme" {
+		return a.acmeSource(ctx, c)
+	}
+	fc, err := a.tlsCert(c)
+	if err != nil {
+		return nil, err
+	}
+	return &tlsSource{config: reseed.TLSConfig(fc.GetCertificate), fingerprint: fc.Fingerprint, reload: fc.Reload}, nil
+}
+
+func (a *app) acmeSource(ctx context.Context, c *serveConfig) (*tlsSource, error) {
+	hosts := a.cfg.GetStringSlice("host")
+	if len(hosts) == 0 {
+		return nil, usagef("serve: --tls acme needs --host with the server's public DNS name(s)")
+	}
+	var roots *x509.CertPool
+	if p := a.cfg.GetString("acme-ca-roots"); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, usagef("serve: --acme-ca-roots: %v", err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(b) {
+			return nil, usagef("serve: --acme-ca-roots %s: no PEM certificates", p)
+		}
+	}
+	acme, err := certs.NewACME(certs.ACMEConfig{
+		Domains: hosts, Email: a.cfg.GetString("acme-email"), CA: a.cfg.GetString("acme-ca"),
+		Staging: a.cfg.GetBool("acme-staging"), StorageDir: filepath.Join(c.dataDir, "acme"),
+		TrustedRoots: roots, HTTPPort: portOf(a.cfg.GetString("acme-http-listen")), TLSALPNPort: portOf(c.listen),
+	})
+	if err != nil {
+		return nil, usagef("serve: --tls acme: %v", err)
+	}
+	httpAddr := a.cfg.GetString("acme-http-listen")
+	ln, err := net.Listen("tcp", httpAddr)
+	if err != nil {
+		return nil, usagef("serve: --acme-http-listen %s: %v", httpAddr, err)
+	}
+	plain := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "this reseed server speaks HTTPS only", http.StatusNotFound)
+	})
+	hs := reseed.HTTPServer(acme.HTTPHandler(plain), nil, reseed.DefaultTimeouts)
+	go hs.Serve(ln)
+	mctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := acme.Manage(mctx); err != nil {
+		hs.Close()
+		return nil, fmt.Errorf("serve: --tls acme: %w (do --host names resolve here, and are ports 80/443 reachable?)", err)
+	}
+	tc := acme.TLSConfig()
+	tc.MinVersion = tls.VersionTLS12
+	tc.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256}
+	tc.NextProtos = append([]string{"h2", "http/1.1"}, tc.NextProtos...)
+	return &tlsSource{config: tc, fingerprint: acme.Fingerprint, httpServer: hs}, nil
+}
+
+// portOf is the port of a listen address, 0 if none.
+func portOf(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
 func (a *app) tlsCert(c *serveConfig) (*certs.FileCert, error) {
 	switch mode := a.cfg.GetString("tls"); mode {
 	case "selfsigned":
@@ -220,7 +307,7 @@ func (a *app) tlsCert(c *serveConfig) (*certs.FileCert, error) {
 		}
 		return fc, nil
 	default:
-		return nil, usagef("serve: --tls %q: want selfsigned or files", mode)
+		return nil, usagef("serve: --tls %q: want selfsigned, files or acme", mode)
 	}
 }
 
@@ -233,20 +320,25 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fc, err := a.tlsCert(c)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	ts, err := a.tlsSource(ctx, c)
 	if err != nil {
 		return err
 	}
+	if ts.httpServer != nil {
+		defer ts.httpServer.Close()
+	}
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
 	c.pool.Signer, c.pool.Secret = signer, secret
-	c.server.Secret, c.server.Logger, c.server.TLSFingerprint = secret, log, fc.Fingerprint()
+	c.server.Secret, c.server.Logger, c.server.TLSFingerprint = secret, log, ts.fingerprint()
 	srv := reseed.NewServer(c.server)
 
 	ln, err := reseed.Listen(c.listen, reseed.ListenConfig{MaxConns: c.maxConns, Blocklist: c.blocklist})
 	if err != nil {
 		return usagef("serve: --listen %s: %v", c.listen, err)
 	}
-	hs := reseed.HTTPServer(srv.Handler(), reseed.TLSConfig(fc.GetCertificate), reseed.DefaultTimeouts)
+	hs := reseed.HTTPServer(srv.Handler(), ts.config, reseed.DefaultTimeouts)
 	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	var ms *http.Server
 	if c.metricsListen != "" {
@@ -257,13 +349,11 @@ func (a *app) serve(ctx context.Context) error {
 		ms = reseed.HTTPServer(srv.MetricsHandler(), nil, reseed.DefaultTimeouts)
 		go ms.Serve(mln)
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	builder := &reseed.Builder{Source: &reseed.DirSource{Dir: c.netdbDir}, Config: c.pool, Server: srv, Interval: c.interval, Logger: log}
 	go builder.Run(ctx)
-	go a.reloadOnHUP(ctx, log, c, fc, srv)
+	go a.reloadOnHUP(ctx, log, c, ts, srv)
 
-	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.netdbDir, "tls_sha256", fc.Fingerprint())
+	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.netdbDir, "tls_sha256", ts.fingerprint())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ServeTLS(ln, "", "") }()
 	select {
@@ -280,7 +370,7 @@ func (a *app) serve(ctx context.Context) error {
 	return hs.Shutdown(sctx)
 }
 
-func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig, fc *certs.FileCert, srv *reseed.Server) {
+func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig, ts *tlsSource, srv *reseed.Server) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -297,11 +387,14 @@ func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig,
 				log.Info("blocklist reloaded", "prefixes", c.blocklist.Len())
 			}
 		}
-		if err := fc.Reload(); err != nil {
+		if ts.reload == nil {
+			continue
+		}
+		if err := ts.reload(); err != nil {
 			log.Error("TLS reload failed, keeping the old certificate", "err", err)
 		} else {
-			srv.SetTLSFingerprint(fc.Fingerprint())
-			log.Info("TLS certificate reloaded", "sha256", fc.Fingerprint())
+			srv.SetTLSFingerprint(ts.fingerprint())
+			log.Info("TLS certificate reloaded", "sha256", ts.fingerprint())
 		}
 	}
 }

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/i2pseed/i2pseed/internal/pebbletest"
+	"github.com/i2pseed/i2pseed/netdb"
+)
+
+// TestServeACME runs `i2pseed serve --tls acme` against a local pebble CA:
+// the server obtains its certificate over ACME (HTTP-01 on its
+// --acme-http-listen), then serves bundles with it.
+func TestServeACME(t *testing.T) {
+	ca := pebbletest.Start(t)
+	dir := t.TempDir()
+	nd := filepath.Join(dir, "netDb")
+	ris, err := netdb.Synth(300, netdb.SynthConfig{Now: time.Now(), MaxAge: 12 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ri := range ris {
+		if _, err := netdb.Write(nd, ri); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	listen := fmt.Sprintf("127.0.0.1:%d", ca.TLSPort)
+	go func() {
+		done <- runContext(ctx, []string{"serve", "--netdb", nd, "--signer", "acme@mail.i2p",
+			"--data-dir", filepath.Join(dir, "data"), "--listen", listen, "--tls", "acme", "--host", "reseed.test",
+			"--acme-ca", ca.Dir, "--acme-ca-roots", ca.RootsFile, "--acme-email", "ops@reseed.test",
+			"--acme-http-listen", fmt.Sprintf("127.0.0.1:%d", ca.HTTPPort)}, io.Discard, &syncWriter{w: &stderr})
+	}()
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{ServerName: "reseed.test", InsecureSkipVerify: true}}}
+	var resp *http.Response
+	for i := 0; ; i++ {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+listen+"/i2pseeds.su3", nil)
+		req.Header.Set("User-Agent", "Wget/1.11.4")
+		resp, err = client.Do(req)
+		if err == nil && resp.StatusCode == 200 {
+			break
+		}
+		if err == nil {
+			resp.Body.Close()
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, stderr.String())
+		default:
+		}
+		if i > 300 {
+			t.Fatalf("no bundle over ACME TLS after 30s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	leaf := resp.TLS.PeerCertificates[0]
+	if !strings.Contains(leaf.Issuer.CommonName, "Pebble") || leaf.DNSNames[0] != "reseed.test" {
+		t.Errorf("served certificate from %q for %v; want pebble's, for reseed.test", leaf.Issuer.CommonName, leaf.DNSNames)
+	}
+	if !bytes.HasPrefix(body, []byte("I2Psu3")) {
+		t.Errorf("body is not an su3 (%d bytes)", len(body))
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited with %d after cancel: %s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
