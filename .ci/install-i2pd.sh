@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs Debian's i2pd (and faketime, whose libfaketime the interop tests
-# preload, and pebble, a local ACME CA for the certificate tests) without ever letting the packaged i2pd daemon start: it would try
-# to reach the public I2P network.
-# Idempotent: does nothing when both are already installed.
+# Installs what the interop tests need from Debian: i2pd, without ever letting
+# its packaged daemon start (it would try to reach the public I2P network);
+# faketime, whose libfaketime the i2pd tests preload; and pebble, a local
+# ACME CA for the certificate tests. Idempotent: installs only what is missing.
 set -euo pipefail
 need=()
 command -v i2pd >/dev/null 2>&1 || [ -x /usr/sbin/i2pd ] || need+=(i2pd)
