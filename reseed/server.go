@@ -50,7 +50,7 @@ type Server struct {
 	cfg     ServerConfig
 	log     *slog.Logger
 	pool    atomic.Pointer[Pool]
-	limit   *limiter
+	limit   atomic.Pointer[limiter]
 	metrics *metrics
 
 	mu       sync.Mutex
@@ -70,8 +70,14 @@ func NewServer(cfg ServerConfig) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, log: log, limit: newLimiter(cfg.Limits), metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics()}
+	s.limit.Store(newLimiter(cfg.Limits))
+	return s
 }
+
+// SetLimits replaces the rate limits (on SIGHUP); clients' buckets start
+// afresh.
+func (s *Server) SetLimits(l Limits) { s.limit.Store(newLimiter(l)) }
 
 // SetPool makes p the pool served from now on.
 func (s *Server) SetPool(p *Pool) {
@@ -144,7 +150,7 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	client := clientAddr(r, s.cfg.TrustedProxies)
 	key := clientKey(client)
-	if ok, scope := s.limit.allow(key, now); !ok {
+	if ok, scope := s.limit.Load().allow(key, now); !ok {
 		s.metrics.limited.WithLabelValues(scope).Inc()
 		w.Header().Set("Retry-After", "60")
 		s.refuse(w, http.StatusTooManyRequests, "too many requests, try again later")

@@ -350,7 +350,7 @@ func TestNoPool503AndFailedRebuildKeepsPool(t *testing.T) {
 // TestRateLimitIsolation: 500 requests from one address do not cause a
 // single 429 for another.
 func TestRateLimitIsolation(t *testing.T) {
-	_, ts, _ := testServer(t, Limits{PerClient: 1, PerClientBurst: 3, Global: 1000, GlobalBurst: 20}, true)
+	srv, ts, _ := testServer(t, Limits{PerClient: 1, PerClientBurst: 3, Global: 1000, GlobalBurst: 20}, true)
 	limited := 0
 	for range 500 {
 		resp, _ := do(t, ts, req{path: "/i2pseeds.su3", method: http.MethodHead, client: "6.6.6.6"})
@@ -366,6 +366,11 @@ func TestRateLimitIsolation(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("another client after the flood: %d, want 200", resp.StatusCode)
 		}
+	}
+	// New limits (SIGHUP) take effect at once.
+	srv.SetLimits(Limits{})
+	if resp, _ := do(t, ts, req{path: "/i2pseeds.su3", method: http.MethodHead, client: "6.6.6.6"}); resp.StatusCode != 200 {
+		t.Errorf("after lifting the limits: %d, want 200", resp.StatusCode)
 	}
 }
 

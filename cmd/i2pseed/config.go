@@ -10,7 +10,7 @@ import (
 const exampleConfig = `# i2pseed serve configuration (YAML). Every key is also a flag (--key) and an
 # environment variable (I2PSEED_KEY, dashes as underscores). Use it with
 #   i2pseed serve --config /etc/i2pseed/config.yaml
-# SIGHUP reloads the blocklist and TLS files; other changes need a restart.
+# SIGHUP reloads the blocklist, TLS files and rate limits; other changes need a restart.
 
 # Where RouterInfos come from: the netDb of a Java I2P or i2pd router.
 netdb: /var/lib/i2pd/netDb

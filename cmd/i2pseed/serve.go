@@ -47,7 +47,8 @@ files (--tls-cert and --tls-key, reloaded on SIGHUP), or acme (certificates for
 --host from Let's Encrypt or --acme-ca, HTTP-01 on --acme-http-listen and
 TLS-ALPN-01 on --listen, renewed in the background, state in --data-dir/acme).
 
-Signals: SIGHUP reloads the blocklist and TLS files; SIGINT/SIGTERM drain and exit.`,
+Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
+--config file; SIGINT/SIGTERM drain and exit.`,
 		Example: `  i2pseed serve --netdb /var/lib/i2pd/netDb --signer you@mail.i2p --host reseed.example.org
   i2pseed serve --netdb ~/.i2p/netDb --signer you@mail.i2p --tls files --tls-cert cert.pem --tls-key key.pem`,
 		Args: exactArgs(0, "no arguments"),
@@ -153,10 +154,7 @@ func (a *app) serveConfig() (*serveConfig, error) {
 	c.server = reseed.ServerConfig{
 		NetID: netID, UserAgents: agents, TrustedProxies: proxies, LogClients: a.cfg.GetBool("log-clients"),
 		PrivateMetrics: c.metricsListen != "", SignerID: c.signerID,
-		Limits: reseed.Limits{
-			PerClient: rate.Limit(a.cfg.GetFloat64("rate-per-client")), PerClientBurst: a.cfg.GetInt("burst-per-client"),
-			Global: rate.Limit(a.cfg.GetFloat64("rate-global")), GlobalBurst: 2 * max(1, int(a.cfg.GetFloat64("rate-global"))),
-		},
+		Limits: a.limits(),
 	}
 	if c.blocklistPath != "" {
 		bl, err := reseed.LoadBlocklist(c.blocklistPath)
@@ -166,6 +164,14 @@ func (a *app) serveConfig() (*serveConfig, error) {
 		c.blocklist = bl
 	}
 	return c, nil
+}
+
+// limits reads the rate limit settings.
+func (a *app) limits() reseed.Limits {
+	return reseed.Limits{
+		PerClient: rate.Limit(a.cfg.GetFloat64("rate-per-client")), PerClientBurst: a.cfg.GetInt("burst-per-client"),
+		Global: rate.Limit(a.cfg.GetFloat64("rate-global")), GlobalBurst: 2 * max(1, int(a.cfg.GetFloat64("rate-global"))),
+	}
 }
 
 // loadSecrets prepares the data dir: the signer key (made on first run), the
@@ -379,6 +385,14 @@ func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig,
 		case <-ctx.Done():
 			return
 		case <-hup:
+		}
+		if a.cfg.ConfigFileUsed() != "" {
+			if err := a.cfg.ReadInConfig(); err != nil {
+				log.Error("config reload failed, keeping the old limits", "err", err)
+			} else {
+				srv.SetLimits(a.limits())
+				log.Info("rate limits reloaded")
+			}
 		}
 		if c.blocklist != nil {
 			if err := c.blocklist.Reload(c.blocklistPath); err != nil {
