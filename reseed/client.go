@@ -1,59 +1,304 @@
 package reseed
 
 import (
-	"net"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
 	"net/http"
-	"net/netip"
-	"strings"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/su3"
 )
 
-// clientAddr is the address a request comes from: the TCP peer, or, when
-// that peer is a trusted proxy, the rightmost X-Forwarded-For address that
-// is not itself a trusted proxy. X-Forwarded-For from anyone else is ignored.
-func clientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
-	peer := remoteAddr(r.RemoteAddr)
-	if !inAny(peer, trusted) {
-		return peer
+// ClientConfig configures Bootstrap and Fetch.
+type ClientConfig struct {
+	URLs    []string    // reseed servers (bundle URL or base URL ending in /)
+	Keyring su3.Keyring // trusted signers
+	NetID   int         // default 2
+	// MaxAge is the oldest RouterInfo accepted (default 48h, as go-i2p);
+	// MaxFuture the clock skew tolerated (default 2 minutes, as Java).
+	MaxAge, MaxFuture time.Duration
+	// MinRouters and MinServers end a bootstrap early once reached
+	// (defaults 100 and 2, as Java I2P).
+	MinRouters, MinServers int
+	Parallel               int           // servers fetched at once; default 3
+	ServerTimeout, Timeout time.Duration // per server (60 s) and overall (5 min)
+	MaxBody                int64         // bytes per response; default 4 MiB
+	HTTP                   *http.Client  // TLS roots, proxy; nil means a default client
+	Now                    func() time.Time
+	Rand                   *rand.Rand // server order; nil means random
+}
+
+func (c *ClientConfig) defaults() {
+	c.NetID = cmpOr(c.NetID, 2)
+	if c.MaxAge == 0 {
+		c.MaxAge = 48 * time.Hour
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+	if c.MaxFuture == 0 {
+		c.MaxFuture = 2 * time.Minute
+	}
+	c.MinRouters, c.MinServers, c.Parallel = cmpOr(c.MinRouters, 100), cmpOr(c.MinServers, 2), cmpOr(c.Parallel, 3)
+	if c.ServerTimeout == 0 {
+		c.ServerTimeout = 60 * time.Second
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Minute
+	}
+	if c.MaxBody == 0 {
+		c.MaxBody = 4 << 20
+	}
+	if c.HTTP == nil {
+		c.HTTP = &http.Client{}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// ServerResult is what one reseed server gave.
+type ServerResult struct {
+	URL      string
+	Status   int            // HTTP status, 0 if none
+	Err      error          // why the server's bundle was refused, nil if used
+	Signer   string         // su3 signer ID
+	Version  string         // su3 version
+	Accepted int            // RouterInfos taken
+	Rejected map[string]int // RouterInfos refused, by reason
+	Duration time.Duration
+	Bundle   []byte // the su3 as received (for mirrors)
+
+	routers map[netdb.Hash][]byte
+}
+
+// Errors Fetch reports, testable with errors.Is.
+var (
+	ErrHTTPStatus = errors.New("reseed: server did not answer 200")
+	ErrTooLarge   = errors.New("reseed: response too large")
+	ErrNoRouters  = errors.New("reseed: bundle has no acceptable RouterInfos")
+)
+
+// BundleURL turns a server URL into its bundle URL with the netid query.
+func BundleURL(server string, netID int) (string, error) {
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", fmt.Errorf("reseed: %q is not an http(s) URL", server)
+	}
+	if u.Path == "" || u.Path[len(u.Path)-1] == '/' {
+		u.Path += "i2pseeds.su3"
+	}
+	q := u.Query()
+	q.Set("netid", strconv.Itoa(netID))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// Fetch downloads and verifies one server's bundle.
+func Fetch(ctx context.Context, cfg ClientConfig, server string) ServerResult {
+	cfg.defaults()
+	start := time.Now()
+	res := ServerResult{URL: server}
+	defer func() { res.Duration = time.Since(start) }()
+	body, status, err := download(ctx, cfg, server)
+	res.Status = status
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	res.Bundle = body
+	res.routers, res.Rejected, res.Signer, res.Version, res.Err = VerifyBundle(body, cfg)
+	res.Accepted = len(res.routers)
+	res.Duration = time.Since(start)
+	return res
+}
+
+func download(ctx context.Context, cfg ClientConfig, server string) ([]byte, int, error) {
+	u, err := BundleURL(server, cfg.NetID)
+	if err != nil {
+		return nil, 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.ServerTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("User-Agent", RealClientAgent)
+	resp, err := cfg.HTTP.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reseed: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, resp.StatusCode, fmt.Errorf("%w: %s", ErrHTTPStatus, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, cfg.MaxBody+1))
+	if err != nil {
+		return nil, resp.StatusCode, fmt.Errorf("reseed: read body: %w", err)
+	}
+	if int64(len(body)) > cfg.MaxBody {
+		return nil, resp.StatusCode, fmt.Errorf("%w: over %d bytes", ErrTooLarge, cfg.MaxBody)
+	}
+	return body, resp.StatusCode, nil
+}
+
+// VerifyBundle checks an su3 reseed bundle (or a plain zip, when data
+// starts with "PK") and every RouterInfo in it: signature, hash = file
+// name, netId, published not in the future and not older than MaxAge.
+// It returns the accepted RouterInfos by hash and the rejections by reason.
+func VerifyBundle(data []byte, cfg ClientConfig) (map[netdb.Hash][]byte, map[string]int, string, string, error) {
+	cfg.defaults()
+	zip, signer, version := data, "", ""
+	if !bytes.HasPrefix(data, []byte("PK")) {
+		r, err := su3.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
+			return nil, nil, "", "", err
+		}
+		signer, version = r.SignerID, r.Version
+		if r.ContentType != su3.ContentReseed || r.FileType != su3.FileZip {
+			return nil, nil, signer, version, fmt.Errorf("reseed: su3 holds %v/%v, not a reseed zip", r.ContentType, r.FileType)
+		}
+		c, err := r.Verify(cfg.Keyring)
+		if err != nil {
+			return nil, nil, signer, version, err
+		}
+		zip = data[r.ContentOffset() : r.ContentOffset()+c.Size()]
+	}
+	entries, err := su3.ReadBundle(bytes.NewReader(zip), int64(len(zip)), nil)
+	if err != nil {
+		return nil, nil, signer, version, err
+	}
+	now := cfg.Now()
+	ok, rejected := map[netdb.Hash][]byte{}, map[string]int{}
+	for _, e := range entries {
+		if reason := checkRouterInfo(e, cfg, now); reason != "" {
+			rejected[reason]++
+			continue
+		}
+		h, _ := su3.ParseEntryName(e.Name)
+		ok[netdb.Hash(h)] = e.Data
+	}
+	if len(ok) == 0 {
+		return nil, rejected, signer, version, fmt.Errorf("%w (%d rejected: %v)", ErrNoRouters, len(entries), rejected)
+	}
+	return ok, rejected, signer, version, nil
+}
+
+func checkRouterInfo(e su3.Entry, cfg ClientConfig, now time.Time) string {
+	ri, err := netdb.ParseRouterInfo(e.Data)
+	switch {
+	case err != nil:
+		return "malformed"
+	case ri.Verify() != nil:
+		return "signature"
+	case ri.Hash().FileName() != e.Name:
+		return "name"
+	case ri.Option("netId") != strconv.Itoa(cfg.NetID):
+		return "netid"
+	case ri.PublishedTime().After(now.Add(cfg.MaxFuture)):
+		return "future"
+	case now.Sub(ri.PublishedTime()) > cfg.MaxAge:
+		return "too-old"
+	}
+	return ""
+}
+
+// Result is a whole bootstrap.
+type Result struct {
+	Routers map[netdb.Hash][]byte // merged, no duplicates
+	Servers []ServerResult        // in the order they finished
+}
+
+// Succeeded counts servers whose bundle was used.
+func (r *Result) Succeeded() int {
+	n := 0
+	for _, s := range r.Servers {
+		if s.Err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// ErrNotEnough means the bootstrap ended below MinRouters or MinServers.
+var ErrNotEnough = errors.New("reseed: not enough RouterInfos from enough servers")
+
+// Bootstrap fetches from cfg.URLs in random order, Parallel at a time, one
+// URL per host, until MinRouters RouterInfos from MinServers servers are
+// in, every server was tried, or Timeout passes. progress, if not nil, is
+// called as each server finishes.
+func Bootstrap(ctx context.Context, cfg ClientConfig, progress func(ServerResult)) (*Result, error) {
+	cfg.defaults()
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	urls := onePerHost(cfg.URLs)
+	shuffle := rand.Shuffle
+	if cfg.Rand != nil {
+		shuffle = cfg.Rand.Shuffle
+	}
+	shuffle(len(urls), func(i, j int) { urls[i], urls[j] = urls[j], urls[i] })
+
+	res := &Result{Routers: map[netdb.Hash][]byte{}}
+	var mu sync.Mutex
+	enough := func() bool { return len(res.Routers) >= cfg.MinRouters && res.Succeeded() >= cfg.MinServers }
+	sem := make(chan struct{}, cfg.Parallel)
+	var wg sync.WaitGroup
+	for _, u := range urls {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		mu.Lock()
+		stop := enough() || ctx.Err() != nil
+		mu.Unlock()
+		if stop {
 			break
 		}
-		a = a.Unmap()
-		if !inAny(a, trusted) {
-			return a
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r := Fetch(ctx, cfg, u)
+			mu.Lock()
+			defer mu.Unlock()
+			for h, b := range r.routers {
+				res.Routers[h] = b
+			}
+			res.Servers = append(res.Servers, r)
+			if enough() {
+				cancel() // the others' downloads are no longer needed
+			}
+			if progress != nil {
+				progress(r)
+			}
+		})
+	}
+	wg.Wait()
+	if !enough() {
+		return res, fmt.Errorf("%w: %d RouterInfos from %d servers, want %d from %d", ErrNotEnough,
+			len(res.Routers), res.Succeeded(), cfg.MinRouters, cfg.MinServers)
+	}
+	return res, nil
+}
+
+// onePerHost keeps the first URL of each host.
+func onePerHost(urls []string) []string {
+	var out, hosts []string
+	for _, s := range urls {
+		u, err := url.Parse(s)
+		host := s
+		if err == nil {
+			host = u.Hostname()
+		}
+		if !slices.Contains(hosts, host) {
+			hosts = append(hosts, host)
+			out = append(out, s)
 		}
 	}
-	return peer
-}
-
-func remoteAddr(s string) netip.Addr {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return ap.Addr().Unmap()
-	}
-	host, _, _ := net.SplitHostPort(s)
-	a, _ := netip.ParseAddr(host)
-	return a.Unmap()
-}
-
-func inAny(a netip.Addr, ps []netip.Prefix) bool {
-	for _, p := range ps {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// clientKey groups addresses the way one client holds them: an IPv4 /32 or
-// an IPv6 /64.
-func clientKey(a netip.Addr) string {
-	if a.Is4() {
-		b := a.As4()
-		return string(b[:])
-	}
-	b := a.As16()
-	return string(b[:8])
+	return out
 }
