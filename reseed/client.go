@@ -302,3 +302,38 @@ func onePerHost(urls []string) []string {
 	}
 	return out
 }
+
+// WriteNetDb writes routers into the netDb directory dir (r<c>/ layout,
+// read by Java I2P and i2pd alike), each file atomically with its mtime at
+// the published time. A RouterInfo already there is replaced.
+func WriteNetDb(dir string, routers map[netdb.Hash][]byte) (int, error) {
+	n := 0
+	for _, b := range routers {
+		ri, err := netdb.ParseRouterInfo(b)
+		if err != nil {
+			return n, err
+		}
+		if _, err := netdb.Write(dir, ri); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// DefaultServers are the public reseed servers Java I2P and i2pd ship,
+// whose signer certificates are built in (certs.Embedded(PurposeReseed)).
+var DefaultServers = []string{
+	"https://reseed.diva.exchange/",
+	"https://reseed.stormycloud.org/",
+	"https://i2p.novg.net/",
+	"https://reseed-fr.i2pd.xyz/",
+	"https://reseed.onion.im/",
+	"https://i2pseed.creativecowpat.net:8443/",
+	"https://reseed.i2pgit.org/",
+	"https://banana.incognet.io/",
+	"https://www2.mk16.de/",
+	"https://i2p.ghativega.in/",
+	"https://reseed.sahil.world/",
+	"https://cubicchaos.net:8443/",
+}

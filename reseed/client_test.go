@@ -1,0 +1,227 @@
+package reseed
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/su3"
+)
+
+var (
+	serverIP   = 1
+	serverCert *certs.TLSCert
+)
+
+// tlsServer runs h over real TLS on its own loopback address (127.0.0.N):
+// clients take one URL per host. All share one certificate for 127.0.0.1-40.
+func tlsServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	if serverCert == nil {
+		var ips []string
+		for i := 1; i <= 40; i++ {
+			ips = append(ips, fmt.Sprintf("127.0.0.%d", i))
+		}
+		c, err := certs.GenerateTLS(ips, time.Now(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		serverCert = c
+	}
+	ts := httptest.NewUnstartedServer(h)
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.%d:0", serverIP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverIP++
+	ts.Listener.Close()
+	ts.Listener = ln
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert.Certificate()}}
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func signBundle(t *testing.T, signer *su3.Signer, entries []su3.Entry) []byte {
+	t.Helper()
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, entries, testNow); err != nil {
+		t.Fatal(err)
+	}
+	b, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: fmt.Sprint(testNow.Unix())}, z.Bytes(), signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func synthEntries(t *testing.T, n int, cfg netdb.SynthConfig) []su3.Entry {
+	ris, err := netdb.Synth(n, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []su3.Entry
+	for _, ri := range ris {
+		es = append(es, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
+	}
+	return es
+}
+
+// TestBootstrap: two good servers and one of each kind of bad one. The good
+// ones are enough; every bad one is refused for the right reason.
+func TestBootstrap(t *testing.T) {
+	signer, kr := testSigner(t)
+	serve := func(b []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.UserAgent() != RealClientAgent || r.URL.Query().Get("netid") != "2" {
+				http.Error(w, "bad request shape", 400)
+				return
+			}
+			w.Write(b)
+		}
+	}
+	good1 := signBundle(t, signer, synthEntries(t, 75, netdb.SynthConfig{Now: testNow, Seed: 1, MaxAge: 10 * time.Hour}))
+	good2 := signBundle(t, signer, synthEntries(t, 75, netdb.SynthConfig{Now: testNow, Seed: 2, MaxAge: 10 * time.Hour}))
+	tampered := bytes.Clone(good1)
+	tampered[len(tampered)/2] ^= 1
+	other, _ := certs.GenerateSigner("stranger@mail.i2p", testNow, nil)
+	unknown := signBundle(t, &su3.Signer{ID: "stranger@mail.i2p", Key: other.Key}, synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 3}))
+	wrongNet := signBundle(t, signer, synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 4, NetID: 7}))
+	forged := synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 5})
+	for i := range forged {
+		forged[i].Data = bytes.Clone(forged[i].Data)
+		forged[i].Data[500] ^= 1 // inside the signed part
+	}
+	forgedBundle := signBundle(t, signer, forged)
+	var dotdot bytes.Buffer
+	zw := zip.NewWriter(&dotdot)
+	w, _ := zw.Create("../routerInfo-x.dat")
+	w.Write([]byte("x"))
+	zw.Close()
+	dotdotBundle, _ := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: "1"}, dotdot.Bytes(), signer)
+	var many bytes.Buffer
+	zw = zip.NewWriter(&many)
+	for i := range 10000 {
+		w, _ := zw.Create(fmt.Sprintf("routerInfo-%043d=.dat", i))
+		w.Write([]byte{1})
+	}
+	zw.Close()
+	manyBundle, _ := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: "1"}, many.Bytes(), signer)
+	huge := make([]byte, 50<<20)
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+
+	servers := map[string]*httptest.Server{
+		"good1":      tlsServer(t, serve(good1)),
+		"good2":      tlsServer(t, serve(good2)),
+		"tampered":   tlsServer(t, serve(tampered)),
+		"unknown":    tlsServer(t, serve(unknown)),
+		"wrongnetid": tlsServer(t, serve(wrongNet)),
+		"forged":     tlsServer(t, serve(forgedBundle)),
+		"dotdot":     tlsServer(t, serve(dotdotBundle)),
+		"10000":      tlsServer(t, serve(manyBundle)),
+		"50MB":       tlsServer(t, serve(huge)),
+		"hangs": tlsServer(t, func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+			}
+		}),
+		"404": tlsServer(t, http.NotFound),
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(serverCert.Cert)
+	var urls []string
+	byURL := map[string]string{}
+	for name, s := range servers {
+		urls = append(urls, s.URL+"/")
+		byURL[s.URL+"/"] = name
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	cfg := ClientConfig{URLs: urls, Keyring: kr, MinRouters: 1000, MinServers: 11, Parallel: 4, // try them all
+		ServerTimeout: 2 * time.Second, HTTP: client, Now: func() time.Time { return testNow }, Rand: rand.New(rand.NewPCG(1, 2))}
+	res, err := Bootstrap(context.Background(), cfg, nil)
+	if !errors.Is(err, ErrNotEnough) {
+		t.Fatalf("wanting 1000 from 11: got %v, want ErrNotEnough", err)
+	}
+	want := map[string]func(ServerResult) bool{
+		"good1":      func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
+		"good2":      func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
+		"tampered":   func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrSignature) },
+		"unknown":    func(r ServerResult) bool { return errors.Is(r.Err, certs.ErrUnknownSigner) },
+		"wrongnetid": func(r ServerResult) bool { return errors.Is(r.Err, ErrNoRouters) && r.Rejected["netid"] == 10 },
+		"forged":     func(r ServerResult) bool { return errors.Is(r.Err, ErrNoRouters) && r.Rejected["signature"] == 10 },
+		"dotdot":     func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
+		"10000":      func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
+		"50MB":       func(r ServerResult) bool { return errors.Is(r.Err, ErrTooLarge) },
+		"hangs":      func(r ServerResult) bool { return errors.Is(r.Err, context.DeadlineExceeded) },
+		"404":        func(r ServerResult) bool { return errors.Is(r.Err, ErrHTTPStatus) && r.Status == 404 },
+	}
+	if len(res.Servers) != len(servers) {
+		for _, r := range res.Servers {
+			t.Logf("%s: %v", byURL[r.URL], r.Err)
+		}
+		t.Fatalf("%d server results, want %d", len(res.Servers), len(servers))
+	}
+	for _, r := range res.Servers {
+		name := byURL[r.URL]
+		if !want[name](r) {
+			t.Errorf("%s: err %v, accepted %d, rejected %v", name, r.Err, r.Accepted, r.Rejected)
+		}
+	}
+	if len(res.Routers) != 150 {
+		t.Errorf("merged %d RouterInfos, want 150", len(res.Routers))
+	}
+
+	// With the defaults (100 from 2), the good servers are enough.
+	cfg.MinRouters, cfg.MinServers = 100, 2
+	cfg.URLs = []string{servers["good1"].URL + "/", servers["good2"].URL + "/", servers["tampered"].URL + "/"}
+	res, err = Bootstrap(context.Background(), cfg, nil)
+	if err != nil || len(res.Routers) != 150 {
+		t.Fatalf("good servers: %d RouterInfos, %v", len(res.Routers), err)
+	}
+	dir := t.TempDir()
+	if n, err := WriteNetDb(dir, res.Routers); err != nil || n != 150 {
+		t.Fatalf("WriteNetDb: %d, %v", n, err)
+	}
+	idx, err := netdb.Scan(context.Background(), dir, nil)
+	if err != nil || len(idx.Entries) != 150 {
+		t.Fatalf("written netDb scans to %d entries, %v", len(idx.Entries), err)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, "r?", ".*tmp*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
+
+func TestBundleURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://reseed.example/":             "https://reseed.example/i2pseeds.su3?netid=2",
+		"https://reseed.example":              "https://reseed.example/i2pseeds.su3?netid=2",
+		"https://r.example:8443/i2pseeds.su3": "https://r.example:8443/i2pseeds.su3?netid=2",
+		"https://r.example/sub/":              "https://r.example/sub/i2pseeds.su3?netid=2",
+	} {
+		if got, err := BundleURL(in, 2); err != nil || got != want {
+			t.Errorf("BundleURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := BundleURL("ftp://x/", 2); err == nil {
+		t.Error("ftp URL accepted")
+	}
+	if got := onePerHost([]string{"https://a.example/", "https://a.example:8443/", "https://b.example/"}); len(got) != 2 {
+		t.Errorf("onePerHost kept %v", got)
+	}
+}
