@@ -145,3 +145,24 @@ func TestI2PDAcceptsOurBundle(t *testing.T) {
 		t.Logf("stored + data descriptor: i2pd added %d of %d RouterInfos", res.added, want)
 	})
 }
+
+// TestI2PDStartsFromBootstrappedNetDb: `i2pseed bootstrap --file` writes a
+// netDb that i2pd loads at start-up.
+func TestI2PDStartsFromBootstrappedNetDb(t *testing.T) {
+	i2pd := i2pdtest.Require(t)
+	live, _ := filepath.Abs("../../su3/testdata/live-diva.su3")
+	data := t.TempDir()
+	out := cli(t, "bootstrap", "--netdb", filepath.Join(data, "netDb"), "--file", live, "--max-age", "8760h")
+	if !strings.Contains(out, "wrote 77 RouterInfos") {
+		t.Fatalf("bootstrap: %s", out)
+	}
+	res := i2pdtest.Run(t, i2pd, i2pdtest.Options{FakeTime: liveBundleTime, DataDir: data,
+		Args: []string{"--reseed.file=/nonexistent/none.su3"}})
+	m := regexp.MustCompile(`NetDb: (\d+) routers loaded`).FindStringSubmatch(res.Log)
+	if m == nil || m[1] != "77" {
+		t.Fatalf("i2pd did not load the 77 RouterInfos; log:\n%s", res.Log)
+	}
+	if strings.Contains(res.Log, "Reseed: Downloading") || strings.Contains(res.Log, "Failed to reseed") {
+		t.Errorf("i2pd tried to reseed although its netDb was full; log:\n%s", res.Log)
+	}
+}

@@ -66,6 +66,8 @@ type Options struct {
 	// FakeTime, if set, starts i2pd's wall clock there (libfaketime "@"
 	// form, e.g. "@2026-03-02 12:00:00"); the monotonic clock stays real.
 	FakeTime string
+	// DataDir is i2pd's data directory; empty means a fresh one.
+	DataDir string
 	// NetNS runs i2pd in this namespace (see NewNetNS) instead of a new,
 	// empty one.
 	NetNS *NetNS
@@ -90,6 +92,9 @@ func Run(t testing.TB, i2pd string, opts Options) Result {
 	tunconf := filepath.Join(dir, "tunnels.conf")
 	os.WriteFile(tunconf, nil, 0o644)
 	dataDir := filepath.Join(dir, "data")
+	if opts.DataDir != "" {
+		dataDir = opts.DataDir
+	}
 	until := opts.Until
 	if until == "" {
 		until = "Daemon: Starting Transports"

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/su3"
+	"github.com/spf13/cobra"
+	"golang.org/x/net/proxy"
+)
+
+func (a *app) bootstrapCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bootstrap --netdb DIR [--urls U,...] [--file BUNDLE]",
+		Short: "Fetch, verify and install RouterInfos from reseed servers (or a file) into a netDb",
+		Long: `Bootstrap a router's netDb: fetch i2pseeds.su3 from the reseed servers (the
+built-in list, or --urls) in random order, up to 3 at once and one URL per host,
+until --min-routers RouterInfos from --min-servers servers are in. Every bundle
+is verified (TLS, su3 signature and signer certificate, zip safety) and so is
+every RouterInfo (signature, netId, hash = file name, not in the future, not
+older than --max-age). Nothing is written unless the bootstrap succeeds; each
+file is written atomically into DIR/r?/, the layout Java I2P and i2pd read.
+
+--file takes a bundle you carried in (su3 or zip) instead of the network.
+--proxy reaches the servers through http://[user:pass@]host:port (CONNECT) or
+socks5://host:port (e.g. Tor at socks5://127.0.0.1:9050).
+
+Exit status: 0 enough RouterInfos, 1 not enough, 2 usage error.`,
+		Example: `  i2pseed bootstrap --netdb ~/.i2pd/netDb
+  i2pseed bootstrap --netdb ~/.i2p/netDb --proxy socks5://127.0.0.1:9050
+  i2pseed bootstrap --netdb netDb --file i2pseeds.su3 --max-age 720h`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.bootstrap(cmd.Context()) },
+	}
+	addTrustFlags(cmd)
+	f := cmd.Flags()
+	f.String("netdb", "", "netDb directory to write (e.g. ~/.i2pd/netDb or ~/.i2p/netDb)")
+	f.StringSlice("urls", nil, "reseed server URLs (default: the built-in list)")
+	f.String("file", "", "verify and import this su3 or zip bundle instead of fetching")
+	f.String("ca", "", "PEM file of extra TLS roots (for servers with self-signed certificates)")
+	f.String("proxy", "", "proxy URL: http://[user:pass@]host:port or socks5://host:port")
+	f.Duration("max-age", 48*time.Hour, "oldest RouterInfo accepted")
+	f.Int("min-routers", 100, "RouterInfos wanted")
+	f.Int("min-servers", 2, "servers they must come from")
+	f.Int("netid", 2, "network ID")
+	f.Duration("timeout", 5*time.Minute, "overall time limit")
+	f.Duration("server-timeout", 60*time.Second, "time limit per server")
+	f.String("layout", "auto", "netDb layout: java, i2pd or auto (both use r<c>/routerInfo-<hash>.dat)")
+	return cmd
+}
+
+// httpClient builds the TLS-verifying client, with --ca roots and --proxy.
+func (a *app) httpClient() (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if p := a.cfg.GetString("ca"); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, usagef("--ca: %v", err)
+		}
+		roots, err := x509.SystemCertPool()
+		if err != nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(b) {
+			return nil, usagef("--ca %s: no PEM certificates", p)
+		}
+		tr.TLSClientConfig.RootCAs = roots
+	}
+	if p := a.cfg.GetString("proxy"); p != "" {
+		u, err := url.Parse(p)
+		if err != nil || u.Host == "" {
+			return nil, usagef("--proxy %q: want http://host:port or socks5://host:port", p)
+		}
+		switch u.Scheme {
+		case "http", "https":
+			tr.Proxy = http.ProxyURL(u)
+		case "socks5", "socks5h":
+			d, err := proxy.FromURL(u, proxy.Direct)
+			if err != nil {
+				return nil, usagef("--proxy: %v", err)
+			}
+			cd, ok := d.(proxy.ContextDialer)
+			if !ok {
+				return nil, usagef("--proxy: SOCKS dialer without context support")
+			}
+			tr.Proxy = nil
+			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				return cd.DialContext(ctx, network, addr)
+			}
+		default:
+			return nil, usagef("--proxy %q: scheme must be http or socks5", p)
+		}
+	}
+	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return errors.New("reseed servers must not redirect")
+	}}, nil
+}
+
+func (a *app) bootstrap(ctx context.Context) error {
+	dir := a.cfg.GetString("netdb")
+	if dir == "" {
+		return usagef("bootstrap: --netdb DIR is required (the router's netDb directory)")
+	}
+	switch a.cfg.GetString("layout") {
+	case "auto", "java", "i2pd":
+	default:
+		return usagef("bootstrap: --layout %q: want java, i2pd or auto", a.cfg.GetString("layout"))
+	}
+	kr, err := a.keyring(su3.ContentReseed)
+	if err != nil {
+		return err
+	}
+	client, err := a.httpClient()
+	if err != nil {
+		return err
+	}
+	cfg := reseed.ClientConfig{
+		URLs: a.cfg.GetStringSlice("urls"), Keyring: kr, NetID: a.cfg.GetInt("netid"),
+		MaxAge: a.cfg.GetDuration("max-age"), MinRouters: a.cfg.GetInt("min-routers"),
+		MinServers: a.cfg.GetInt("min-servers"), Timeout: a.cfg.GetDuration("timeout"),
+		ServerTimeout: a.cfg.GetDuration("server-timeout"), HTTP: client, Now: a.now,
+	}
+	if len(cfg.URLs) == 0 {
+		cfg.URLs = reseed.DefaultServers
+	}
+	var res *reseed.Result
+	if file := a.cfg.GetString("file"); file != "" {
+		res, err = a.bootstrapFile(file, cfg)
+	} else {
+		res, err = reseed.Bootstrap(ctx, cfg, func(r reseed.ServerResult) {
+			status := "ok"
+			if r.Err != nil {
+				status = r.Err.Error()
+			}
+			fmt.Fprintf(a.stderr, "%s: %d RouterInfos in %v: %s\n", r.URL, r.Accepted, r.Duration.Round(time.Millisecond), status)
+		})
+	}
+	if res != nil {
+		printServers(a.stdout, res)
+	}
+	if err != nil {
+		return err
+	}
+	n, err := reseed.WriteNetDb(dir, res.Routers)
+	if err != nil {
+		return fmt.Errorf("--netdb %s: %w", dir, err)
+	}
+	fmt.Fprintf(a.stdout, "wrote %d RouterInfos to %s\n", n, dir)
+	return nil
+}
+
+func (a *app) bootstrapFile(file string, cfg reseed.ClientConfig) (*reseed.Result, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, usagef("--file: %v", err)
+	}
+	start := time.Now()
+	routers, rejected, signer, _, err := reseed.VerifyBundle(b, cfg)
+	r := reseed.ServerResult{URL: file, Err: err, Signer: signer, Accepted: len(routers), Rejected: rejected, Duration: time.Since(start)}
+	res := &reseed.Result{Routers: routers, Servers: []reseed.ServerResult{r}}
+	if err != nil {
+		return res, fmt.Errorf("--file %s: %w", file, err)
+	}
+	return res, nil
+}
+
+func printServers(w io.Writer, res *reseed.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVER\tRESULT\tACCEPTED\tREJECTED\tTIME")
+	for _, s := range res.Servers {
+		result := "ok (" + s.Signer + ")"
+		if s.Err != nil {
+			result = s.Err.Error()
+		}
+		var rej []string
+		for reason, n := range s.Rejected {
+			rej = append(rej, fmt.Sprintf("%s %d", reason, n))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%v\n", s.URL, result, s.Accepted, strings.Join(rej, ", "), s.Duration.Round(time.Millisecond))
+	}
+	tw.Flush()
+}
