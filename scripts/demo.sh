@@ -42,11 +42,14 @@ step "5. verify it with the server's signer certificate"
 $bin su3 verify --certs "$demo/data/keys" "$demo/a.su3"
 $bin su3 info --certs "$demo/data/keys" "$demo/a.su3" | sed -n '2,7p'
 
-step "6. what others get: a browser (403), another network (403)"
+step "6. i2pseed check: the I2P project's tester rules and ours"
+$bin check --ca "$demo/data/tls/tls.crt" --certs "$demo/data/keys" "$url/"
+
+step "7. what others get: a browser (403), another network (403)"
 curl -sk -A Mozilla/5.0 -w ' (HTTP %{http_code})\n' "$url/i2pseeds.su3"
 curl -sk -A Wget/1.11.4 -w ' (HTTP %{http_code})\n' "$url/i2pseeds.su3?netid=3"
 
-step "7. metrics"
+step "8. metrics"
 curl -sk "$url/metrics" | grep -E '^i2pseed_(requests_total|bundles_served|pool_bundles|pool_eligible)'
 
 kill -TERM $srv

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/su3"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) checkCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "check URL",
+		Short: "Judge a reseed server by the I2P project's tester rules and ours",
+		Long: `Fetch a bundle from URL as a router would and judge the server: HTTP 200, a valid
+signature by a known signer, su3 version at most 7.5 days old, every RouterInfo
+published within 7.5 days, at least 50 RouterInfos, under 30 s (Java I2P's
+tester), plus the same bundle on a repeat request, 403 for another netid, and
+TLS 1.2 or newer. Exit status 0 if every check passes, 1 if not: fit for cron
+and monitoring, --json for machines.`,
+		Example: `  i2pseed check https://reseed.example.org/
+  i2pseed check --json --ca server.crt --certs keys/ https://127.0.0.1:8443/`,
+		Args: exactArgs(1, "one URL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kr, err := a.keyring(su3.ContentReseed)
+			if err != nil {
+				return err
+			}
+			client, err := a.httpClient()
+			if err != nil {
+				return err
+			}
+			if _, err := reseed.BundleURL(args[0], a.cfg.GetInt("netid")); err != nil {
+				return usagef("check: %v", err)
+			}
+			cfg := reseed.ClientConfig{Keyring: kr, NetID: a.cfg.GetInt("netid"), HTTP: client, Now: a.now}
+			checks := reseed.CheckServer(cmd.Context(), cfg, args[0])
+			failed := 0
+			for _, c := range checks {
+				if !c.OK {
+					failed++
+				}
+			}
+			if err := a.output(struct {
+				URL    string         `json:"url"`
+				OK     bool           `json:"ok"`
+				Checks []reseed.Check `json:"checks"`
+			}{args[0], failed == 0, checks}, func(w io.Writer) {
+				for _, c := range checks {
+					mark := "OK  "
+					if !c.OK {
+						mark = "FAIL"
+					}
+					fmt.Fprintf(w, "%s  %-15s %s\n", mark, c.Name, c.Detail)
+				}
+			}); err != nil {
+				return err
+			}
+			if failed > 0 {
+				return fmt.Errorf("check %s: %d of %d checks failed", args[0], failed, len(checks))
+			}
+			return nil
+		},
+	}
+	addTrustFlags(cmd)
+	f := cmd.Flags()
+	f.String("ca", "", "PEM file of extra TLS roots (for a server with a self-signed certificate)")
+	f.String("proxy", "", "proxy URL: http://host:port or socks5://host:port")
+	f.Int("netid", 2, "network ID")
+	f.Bool("json", false, "print JSON")
+	return cmd
+}
