@@ -57,6 +57,7 @@ Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
 	f := cmd.Flags()
 	f.String("listen", ":8443", "HTTPS listen address")
 	f.String("netdb", "", "netDb directory to take RouterInfos from (Java I2P or i2pd layout)")
+	f.String("from-mirror", "", "serve a mirror made by 'i2pseed mirror --out DIR' (its DIR/netDb)")
 	f.String("data-dir", defaultDataDir(), "directory for the signer key, TLS state and server secret (mode 0700)")
 	f.String("signer", "", "signer ID, e.g. you@mail.i2p; its key is made in --data-dir on first run")
 	f.String("tls", "selfsigned", "TLS mode: selfsigned, files or acme")
@@ -114,6 +115,12 @@ func (a *app) serveConfig() (*serveConfig, error) {
 		dataDir: a.cfg.GetString("data-dir"), signerID: a.cfg.GetString("signer"),
 		interval: a.cfg.GetDuration("rebuild"), maxConns: a.cfg.GetInt("max-conns"),
 		metricsListen: a.cfg.GetString("metrics-listen"), blocklistPath: a.cfg.GetString("blocklist"),
+	}
+	if m := a.cfg.GetString("from-mirror"); m != "" {
+		if c.netdbDir != "" {
+			return nil, usagef("serve: --netdb and --from-mirror are exclusive")
+		}
+		c.netdbDir = filepath.Join(m, "netDb")
 	}
 	switch {
 	case c.netdbDir == "":

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/atomicfile"
+	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/su3"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) mirrorCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mirror --out DIR [--export FILE]",
+		Short: "Keep verified copies of every reseed server's bundle for offline use",
+		Long: `Fetch a bundle from every configured server (the built-in list or --urls), verify
+each exactly as bootstrap does, and keep in --out: each su3 as received
+(<host>-<version>.su3), their RouterInfos unpacked in --out/netDb, and
+manifest.json (server, time, signer, count, sha256). Mirrors carry reseed data
+where the servers cannot reach.
+
+--export FILE writes one combined bundle of the freshest RouterInfos (at most
+250): a .zip, or an .su3 signed with --key and --signer. 'i2pseed bootstrap
+--file FILE' imports it; 'i2pseed serve --from-mirror DIR' serves the mirror.`,
+		Example: `  i2pseed mirror --out /srv/reseed-mirror
+  i2pseed mirror --out mirror --export usb/i2pseeds.zip
+  i2pseed mirror --out mirror --export usb/i2pseeds.su3 --key keys/you_at_mail.i2p.key --signer you@mail.i2p`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := a.cfg.GetString("out")
+			if out == "" {
+				return usagef("mirror: --out DIR is required")
+			}
+			export := a.cfg.GetString("export")
+			var signer *su3.Signer
+			if strings.HasSuffix(export, ".su3") {
+				keyPath, id := a.cfg.GetString("key"), a.cfg.GetString("signer")
+				if keyPath == "" || id == "" {
+					return usagef("mirror: --export %s needs --key and --signer (or export a .zip)", export)
+				}
+				key, err := certs.LoadPrivateKey(keyPath)
+				if err != nil {
+					return usagef("--key: %v", err)
+				}
+				signer = &su3.Signer{ID: id, Key: key}
+			} else if export != "" && !strings.HasSuffix(export, ".zip") {
+				return usagef("mirror: --export %s: name it .zip or .su3", export)
+			}
+			kr, err := a.keyring(su3.ContentReseed)
+			if err != nil {
+				return err
+			}
+			client, err := a.httpClient()
+			if err != nil {
+				return err
+			}
+			cfg := reseed.ClientConfig{URLs: a.cfg.GetStringSlice("urls"), Keyring: kr, NetID: a.cfg.GetInt("netid"),
+				MaxAge: a.cfg.GetDuration("max-age"), HTTP: client, Now: a.now, Timeout: a.cfg.GetDuration("timeout")}
+			if len(cfg.URLs) == 0 {
+				cfg.URLs = reseed.DefaultServers
+			}
+			cfg.MinServers, cfg.MinRouters = len(cfg.URLs)+1, 1<<30 // try every server
+			res, _ := reseed.Bootstrap(cmd.Context(), cfg, nil)
+			printServers(a.stdout, res)
+			if res.Succeeded() == 0 {
+				return fmt.Errorf("mirror: no server gave a valid bundle")
+			}
+			entries, err := reseed.SaveMirror(out, res, a.now())
+			if err != nil {
+				return fmt.Errorf("--out %s: %w", out, err)
+			}
+			fmt.Fprintf(a.stdout, "mirrored %d bundles, %d RouterInfos, in %s\n", len(entries), len(res.Routers), out)
+			if export == "" {
+				return nil
+			}
+			b, n, err := reseed.Export(out, signer, a.now())
+			if err != nil {
+				return err
+			}
+			if err := atomicfile.WriteFile(export, b, 0o644); err != nil {
+				return fmt.Errorf("--export: %w", err)
+			}
+			fmt.Fprintf(a.stdout, "exported %d RouterInfos to %s\n", n, export)
+			return nil
+		},
+	}
+	addTrustFlags(cmd)
+	f := cmd.Flags()
+	f.String("out", "", "mirror directory")
+	f.StringSlice("urls", nil, "reseed server URLs (default: the built-in list)")
+	f.String("export", "", "also write a combined bundle: FILE.zip, or FILE.su3 signed with --key/--signer")
+	f.String("key", "", "with --export FILE.su3: signer private key")
+	f.String("signer", "", "with --export FILE.su3: signer ID")
+	f.String("ca", "", "PEM file of extra TLS roots")
+	f.String("proxy", "", "proxy URL: http://host:port or socks5://host:port")
+	f.Int("netid", 2, "network ID")
+	f.Duration("max-age", 48*time.Hour, "oldest RouterInfo accepted")
+	f.Duration("timeout", 5*time.Minute, "overall time limit")
+	return cmd
+}
