@@ -17,8 +17,10 @@ import (
 
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/su3"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/net/proxy"
+	"golang.org/x/term"
 )
 
 func (a *app) bootstrapCmd() *cobra.Command {
@@ -140,13 +142,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if file := a.cfg.GetString("file"); file != "" {
 		res, err = a.bootstrapFile(file, cfg)
 	} else {
-		res, err = reseed.Bootstrap(ctx, cfg, func(r reseed.ServerResult) {
-			status := "ok"
-			if r.Err != nil {
-				status = r.Err.Error()
-			}
-			fmt.Fprintf(a.stderr, "%s: %d RouterInfos in %v: %s\n", r.URL, r.Accepted, r.Duration.Round(time.Millisecond), status)
-		})
+		res, err = reseed.Bootstrap(ctx, cfg, a.progress(cfg.MinRouters))
 	}
 	if res != nil {
 		printServers(a.stdout, res)
@@ -160,6 +156,30 @@ func (a *app) bootstrap(ctx context.Context) error {
 	}
 	fmt.Fprintf(a.stdout, "wrote %d RouterInfos to %s\n", n, dir)
 	return nil
+}
+
+// progress reports each finished server: a progress bar towards the
+// RouterInfos wanted when stderr is a terminal, plain lines otherwise.
+func (a *app) progress(want int) func(reseed.ServerResult) {
+	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(want, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("RouterInfos"),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		total := 0
+		return func(r reseed.ServerResult) {
+			total += r.Accepted
+			bar.Set(min(total, want))
+			if total >= want {
+				bar.Finish()
+			}
+		}
+	}
+	return func(r reseed.ServerResult) {
+		status := "ok"
+		if r.Err != nil {
+			status = r.Err.Error()
+		}
+		fmt.Fprintf(a.stderr, "%s: %d RouterInfos in %v: %s\n", r.URL, r.Accepted, r.Duration.Round(time.Millisecond), status)
+	}
 }
 
 func (a *app) bootstrapFile(file string, cfg reseed.ClientConfig) (*reseed.Result, error) {
