@@ -28,7 +28,7 @@ var (
 
 // tlsServer runs h over real TLS on its own loopback address (127.0.0.N):
 // clients take one URL per host. All share one certificate for 127.0.0.1-40.
-func tlsServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
+func tlsServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
 	if serverCert == nil {
 		var ips []string
@@ -55,7 +55,7 @@ func tlsServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	return ts
 }
 
-func signBundle(t *testing.T, signer *su3.Signer, entries []su3.Entry) []byte {
+func signBundle(t testing.TB, signer *su3.Signer, entries []su3.Entry) []byte {
 	t.Helper()
 	var z bytes.Buffer
 	if err := su3.WriteBundle(&z, entries, testNow); err != nil {
@@ -68,7 +68,7 @@ func signBundle(t *testing.T, signer *su3.Signer, entries []su3.Entry) []byte {
 	return b
 }
 
-func synthEntries(t *testing.T, n int, cfg netdb.SynthConfig) []su3.Entry {
+func synthEntries(t testing.TB, n int, cfg netdb.SynthConfig) []su3.Entry {
 	ris, err := netdb.Synth(n, cfg)
 	if err != nil {
 		t.Fatal(err)
