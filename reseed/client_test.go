@@ -99,6 +99,10 @@ func TestBootstrap(t *testing.T) {
 	tampered[len(tampered)/2] ^= 1
 	other, _ := certs.GenerateSigner("stranger@mail.i2p", testNow, nil)
 	unknown := signBundle(t, &su3.Signer{ID: "stranger@mail.i2p", Key: other.Key}, synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 3}))
+	// A signer whose certificate expired: trusted, but out of date.
+	old, _ := certs.GenerateSigner("old@mail.i2p", testNow.Add(-11*365*24*time.Hour), nil)
+	kr.Add(old.Cert)
+	expired := signBundle(t, &su3.Signer{ID: "old@mail.i2p", Key: old.Key}, synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 6}))
 	wrongNet := signBundle(t, signer, synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 4, NetID: 7}))
 	forged := synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 5})
 	for i := range forged {
@@ -130,6 +134,7 @@ func TestBootstrap(t *testing.T) {
 		"tampered":   tlsServer(t, serve(tampered)),
 		"unknown":    tlsServer(t, serve(unknown)),
 		"wrongnetid": tlsServer(t, serve(wrongNet)),
+		"expired":    tlsServer(t, serve(expired)),
 		"forged":     tlsServer(t, serve(forgedBundle)),
 		"dotdot":     tlsServer(t, serve(dotdotBundle)),
 		"10000":      tlsServer(t, serve(manyBundle)),
@@ -151,11 +156,11 @@ func TestBootstrap(t *testing.T) {
 		byURL[s.URL+"/"] = name
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	cfg := ClientConfig{URLs: urls, Keyring: kr, MinRouters: 1000, MinServers: 11, Parallel: 4, // try them all
+	cfg := ClientConfig{URLs: urls, Keyring: kr, MinRouters: 1000, MinServers: 12, Parallel: 4, // try them all
 		ServerTimeout: 2 * time.Second, HTTP: client, Now: func() time.Time { return testNow }, Rand: rand.New(rand.NewPCG(1, 2))}
 	res, err := Bootstrap(context.Background(), cfg, nil)
 	if !errors.Is(err, ErrNotEnough) {
-		t.Fatalf("wanting 1000 from 11: got %v, want ErrNotEnough", err)
+		t.Fatalf("wanting 1000 from 12: got %v, want ErrNotEnough", err)
 	}
 	want := map[string]func(ServerResult) bool{
 		"good1":      func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
@@ -163,6 +168,7 @@ func TestBootstrap(t *testing.T) {
 		"tampered":   func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrSignature) },
 		"unknown":    func(r ServerResult) bool { return errors.Is(r.Err, certs.ErrUnknownSigner) },
 		"wrongnetid": func(r ServerResult) bool { return errors.Is(r.Err, ErrNoRouters) && r.Rejected["netid"] == 10 },
+		"expired":    func(r ServerResult) bool { return errors.Is(r.Err, certs.ErrExpired) },
 		"forged":     func(r ServerResult) bool { return errors.Is(r.Err, ErrNoRouters) && r.Rejected["signature"] == 10 },
 		"dotdot":     func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
 		"10000":      func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
