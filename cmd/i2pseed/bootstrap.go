@@ -142,7 +142,9 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if file := a.cfg.GetString("file"); file != "" {
 		res, err = a.bootstrapFile(file, cfg)
 	} else {
-		res, err = reseed.Bootstrap(ctx, cfg, a.progress(cfg.MinRouters))
+		report, done := a.progress(cfg.MinRouters)
+		res, err = reseed.Bootstrap(ctx, cfg, report)
+		done()
 	}
 	if res != nil {
 		printServers(a.stdout, res)
@@ -160,18 +162,19 @@ func (a *app) bootstrap(ctx context.Context) error {
 
 // progress reports each finished server: a progress bar towards the
 // RouterInfos wanted when stderr is a terminal, plain lines otherwise.
-func (a *app) progress(want int) func(reseed.ServerResult) {
+// The second function ends the display.
+func (a *app) progress(want int) (func(reseed.ServerResult), func()) {
 	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(want, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("RouterInfos"),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 		total := 0
 		return func(r reseed.ServerResult) {
-			total += r.Accepted
-			bar.Set(min(total, want))
-			if total >= want {
+				total += r.Accepted
+				bar.Set(min(total, want))
+			}, func() {
 				bar.Finish()
+				fmt.Fprintln(f)
 			}
-		}
 	}
 	return func(r reseed.ServerResult) {
 		status := "ok"
@@ -179,7 +182,7 @@ func (a *app) progress(want int) func(reseed.ServerResult) {
 			status = r.Err.Error()
 		}
 		fmt.Fprintf(a.stderr, "%s: %d RouterInfos in %v: %s\n", r.URL, r.Accepted, r.Duration.Round(time.Millisecond), status)
-	}
+	}, func() {}
 }
 
 func (a *app) bootstrapFile(file string, cfg reseed.ClientConfig) (*reseed.Result, error) {
