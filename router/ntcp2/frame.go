@@ -1,0 +1,107 @@
+package ntcp2
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/dchest/siphash"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// MaxFrame is the largest frame plaintext (65535 minus the tag).
+const MaxFrame = 65535 - tagLen
+
+// ErrFrame is wrapped by data phase errors.
+var ErrFrame = errors.New("ntcp2: bad frame")
+
+// lengthMask hides frame lengths: each frame's 2-byte length is XORed with
+// the low 16 bits of SipHash-2-4(k0, k1, IV), and the hash's 8 bytes
+// become the next IV.
+type lengthMask struct {
+	k0, k1 uint64
+	iv     [8]byte
+}
+
+func newLengthMask(key [32]byte) *lengthMask {
+	m := &lengthMask{k0: binary.LittleEndian.Uint64(key[0:8]), k1: binary.LittleEndian.Uint64(key[8:16])}
+	copy(m.iv[:], key[16:24])
+	return m
+}
+
+func (m *lengthMask) next() uint16 {
+	v := siphash.Hash(m.k0, m.k1, m.iv[:])
+	binary.LittleEndian.PutUint64(m.iv[:], v)
+	return uint16(v)
+}
+
+// A FrameWriter encrypts frames in one direction of a session.
+type FrameWriter struct {
+	w    io.Writer
+	aead interface {
+		Seal(dst, nonce, plaintext, ad []byte) []byte
+	}
+	n    uint64
+	mask *lengthMask
+}
+
+// A FrameReader decrypts frames in one direction of a session.
+type FrameReader struct {
+	r    io.Reader
+	aead interface {
+		Open(dst, nonce, ciphertext, ad []byte) ([]byte, error)
+	}
+	n    uint64
+	mask *lengthMask
+	// Frames counts frames read, for Termination blocks.
+	Frames uint64
+}
+
+// NewFrameWriter and NewFrameReader start the data phase from the keys of
+// a completed handshake.
+func NewFrameWriter(w io.Writer, k *Keys) *FrameWriter {
+	aead, _ := chacha20poly1305.New(k.Send[:])
+	return &FrameWriter{w: w, aead: aead, mask: newLengthMask(k.SipSend)}
+}
+
+func NewFrameReader(r io.Reader, k *Keys) *FrameReader {
+	aead, _ := chacha20poly1305.New(k.Recv[:])
+	return &FrameReader{r: r, aead: aead, mask: newLengthMask(k.SipRecv)}
+}
+
+// WriteFrame encrypts and sends one frame.
+func (f *FrameWriter) WriteFrame(plaintext []byte) error {
+	if len(plaintext) > MaxFrame {
+		return fmt.Errorf("%w: %d-byte frame", ErrFrame, len(plaintext))
+	}
+	out := make([]byte, 2, 2+len(plaintext)+tagLen)
+	binary.BigEndian.PutUint16(out, uint16(len(plaintext)+tagLen)^f.mask.next())
+	out = f.aead.Seal(out, nonce(f.n), plaintext, nil)
+	f.n++
+	_, err := f.w.Write(out)
+	return err
+}
+
+// ReadFrame reads and decrypts one frame.
+func (f *FrameReader) ReadFrame() ([]byte, error) {
+	var l [2]byte
+	if _, err := io.ReadFull(f.r, l[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint16(l[:]) ^ f.mask.next())
+	if n < tagLen {
+		return nil, fmt.Errorf("%w: length %d", ErrFrame, n)
+	}
+	ct := make([]byte, n)
+	if _, err := io.ReadFull(f.r, ct); err != nil {
+		return nil, err
+	}
+	pt, err := f.aead.Open(ct[:0], nonce(f.n), ct, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFrame, err)
+	}
+	f.n++
+	f.Frames++
+	return pt, nil
+}
