@@ -11,7 +11,6 @@ package i2pdtest
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,6 +70,8 @@ type Options struct {
 	// NetNS runs i2pd in this namespace (see NewNetNS) instead of a new,
 	// empty one.
 	NetNS *NetNS
+	// LogLevel is i2pd's --loglevel; default info.
+	LogLevel string
 	// Until is the log text that ends the run; default "Daemon: Starting
 	// Transports", logged right after the netDb (and any reseed) is loaded.
 	Until string
@@ -82,10 +83,60 @@ type Result struct {
 	DataDir string
 }
 
-// Run starts i2pd with a fresh data directory, waits until its log
-// contains opts.Until (at most 60 s), stops it with SIGTERM by PID and
-// returns its log and data directory.
-func Run(t testing.TB, i2pd string, opts Options) Result {
+// A Process is a running i2pd.
+type Process struct {
+	DataDir string
+	logFile string
+	cmd     *exec.Cmd
+	exited  chan error
+	out     *bytes.Buffer
+	stopped bool
+}
+
+// Log returns what i2pd has logged so far.
+func (p *Process) Log() string {
+	b, _ := os.ReadFile(p.logFile)
+	return string(b)
+}
+
+// Stop sends SIGTERM to i2pd by PID and waits (SIGKILL after 15 s).
+func (p *Process) Stop() {
+	if p.stopped {
+		return
+	}
+	p.stopped = true
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// WaitFor waits until the log contains text (at most 60 s).
+func (p *Process) WaitFor(t testing.TB, text string) {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		log := p.Log()
+		if strings.Contains(log, text) {
+			return
+		}
+		select {
+		case err := <-p.exited:
+			p.stopped = true
+			t.Fatalf("i2pd exited before logging %q: %v\noutput: %s\nlog:\n%s", text, err, p.out.String(), log)
+		case <-deadline:
+			p.Stop()
+			t.Fatalf("i2pd did not log %q within 60s; log:\n%s", text, log)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Start runs i2pd with opts and stops it when the test ends.
+func Start(t testing.TB, i2pd string, opts Options) *Process {
 	t.Helper()
 	dir := t.TempDir()
 	logFile := filepath.Join(dir, "i2pd.log")
@@ -95,64 +146,54 @@ func Run(t testing.TB, i2pd string, opts Options) Result {
 	if opts.DataDir != "" {
 		dataDir = opts.DataDir
 	}
-	until := opts.Until
-	if until == "" {
-		until = "Daemon: Starting Transports"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	args := append([]string{"--net", "--", i2pd,
 		"--datadir=" + dataDir, "--conf=/dev/null",
 		"--tunconf=" + tunconf, "--tunnelsdir=" + filepath.Join(dir, "tunnels.d"),
-		"--log=file", "--logfile=" + logFile, "--loglevel=info",
+		"--log=file", "--logfile=" + logFile, "--loglevel=" + cmpOr(opts.LogLevel, "info"),
 		"--http.enabled=false", "--httpproxy.enabled=false", "--socksproxy.enabled=false",
 		"--sam.enabled=false", "--i2cp.enabled=false", "--bob.enabled=false",
 		"--i2pcontrol.enabled=false", "--upnp.enabled=false"}, opts.Args...)
-	// unshare execs i2pd, so the PID we signal is i2pd's own. libfaketime is
-	// preloaded through the environment, not the faketime wrapper, which
-	// would fork.
 	name := "unshare"
 	if opts.NetNS != nil {
 		// ip netns exec also execs i2pd in place.
 		name, args = "ip", append([]string{"netns", "exec", opts.NetNS.Name}, args[2:]...)
 	}
-	cmd := exec.CommandContext(ctx, name, args...)
+	// The PID we signal is i2pd's own: unshare and ip netns exec exec it.
+	// libfaketime is preloaded through the environment, not the faketime
+	// wrapper, which would fork.
+	cmd := exec.Command(name, args...)
 	if opts.FakeTime != "" {
 		cmd.Env = append(os.Environ(), "LD_PRELOAD="+libfaketime(), "FAKETIME="+opts.FakeTime,
 			"FAKETIME_DONT_FAKE_MONOTONIC=1") // or i2pd's netDb thread stalls
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	p := &Process{DataDir: dataDir, logFile: logFile, cmd: cmd, exited: make(chan error, 1), out: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start i2pd: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(p.Stop)
+	return p
+}
+
+func cmpOr(s, def string) string {
+	if s != "" {
+		return s
 	}
-	deadline := time.After(60 * time.Second)
-	for {
-		b, _ := os.ReadFile(logFile)
-		if strings.Contains(string(b), until) {
-			stop()
-			b, _ = os.ReadFile(logFile)
-			return Result{Log: string(b), DataDir: dataDir}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("i2pd exited before logging %q: %v\noutput: %s\nlog:\n%s", until, err, out.String(), b)
-		case <-deadline:
-			stop()
-			t.Fatalf("i2pd did not log %q within 60s; log:\n%s", until, b)
-		case <-time.After(100 * time.Millisecond):
-		}
+	return def
+}
+
+// Run starts i2pd, waits until its log contains opts.Until, stops it and
+// returns its log and data directory.
+func Run(t testing.TB, i2pd string, opts Options) Result {
+	t.Helper()
+	until := opts.Until
+	if until == "" {
+		until = "Daemon: Starting Transports"
 	}
+	p := Start(t, i2pd, opts)
+	p.WaitFor(t, until)
+	p.Stop()
+	return Result{Log: p.Log(), DataDir: p.DataDir}
 }

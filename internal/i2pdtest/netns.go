@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"runtime"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,28 +38,51 @@ func NewNetNS(t testing.TB) *NetNS {
 	return ns
 }
 
+// Dial connects from inside the namespace (its socket lives there).
+func (ns *NetNS) Dial(addr string) (net.Conn, error) {
+	var c net.Conn
+	err := ns.do(func() error {
+		var err error
+		c, err = net.DialTimeout("tcp", addr, 10*time.Second)
+		return err
+	})
+	return c, err
+}
+
 // Listen opens a TCP listener inside the namespace: the socket stays there
 // while this process serves it from its own namespace.
 func (ns *NetNS) Listen(addr string) (net.Listener, error) {
+	var ln net.Listener
+	err := ns.do(func() error {
+		var err error
+		ln, err = net.Listen("tcp", addr)
+		return err
+	})
+	return ln, err
+}
+
+// do runs f on a thread switched into the namespace; sockets f creates
+// stay in the namespace.
+func (ns *NetNS) do(f func() error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	orig, err := os.Open("/proc/thread-self/ns/net")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer orig.Close()
 	target, err := os.Open("/var/run/netns/" + ns.Name)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer target.Close()
 	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nil, fmt.Errorf("setns: %w", err)
+		return fmt.Errorf("setns: %w", err)
 	}
-	ln, lerr := net.Listen("tcp", addr)
+	ferr := f()
 	if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
 		// The thread is stuck in the wrong namespace: never reuse it.
 		panic(fmt.Sprintf("setns back: %v", err))
 	}
-	return ln, lerr
+	return ferr
 }
