@@ -3,7 +3,6 @@ package ntcp2
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/binary"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/i2np"
 )
 
 // ourRouterInfo makes a signed RouterInfo for a router with no published
@@ -124,15 +124,39 @@ func TestHandshakeWithI2PD(t *testing.T) {
 			if b.Type == BlockTermination && len(b.Data) >= 9 {
 				t.Fatalf("i2pd terminated the session, reason %d\nlog:\n%s", b.Data[8], tail(p.Log()))
 			}
-			if b.Type == BlockI2NP && len(b.Data) >= 9 {
-				t.Logf("I2NP message type %d, %d bytes, expires %v", b.Data[0], len(b.Data)-9,
-					time.Unix(int64(binary.BigEndian.Uint32(b.Data[5:9])), 0).UTC())
+			if b.Type == BlockI2NP {
+				checkPushedRouterInfo(t, b.Data, peer)
 			}
 		}
 	}
 	t.Logf("handshake with i2pd complete; blocks received: %v", seen)
 	if !strings.Contains(p.Log(), "NTCP2") {
 		t.Log(tail(p.Log()))
+	}
+}
+
+// checkPushedRouterInfo: the RouterInfo i2pd pushes on connect is its own,
+// validly signed, under its hash.
+func checkPushedRouterInfo(t *testing.T, data []byte, peer Peer) {
+	t.Helper()
+	m, err := i2np.ParseShort(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("I2NP %v, %d bytes, expires in %v", m.Type, len(m.Body), time.Until(m.Expiration).Round(time.Second))
+	if m.Type != i2np.TypeDatabaseStore {
+		return
+	}
+	ds, err := i2np.ParseDatabaseStore(m.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri, err := netdb.ParseRouterInfo(ds.RouterInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ri.Verify(); err != nil || ri.Hash() != peer.RouterHash || ds.Key != peer.RouterHash {
+		t.Errorf("pushed RouterInfo: verify %v, hash %s, key %x; want i2pd's %x", err, ri.Hash(), ds.Key[:4], peer.RouterHash[:4])
 	}
 }
 

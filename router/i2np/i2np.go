@@ -1,0 +1,119 @@
+// Package i2np encodes and decodes the I2NP messages the harvesting router
+// exchanges over NTCP2 (short 9-byte header).
+//
+// Spec: I2P I2NP (https://geti2p.net/spec/i2np), API 0.9.66; facts in the
+// project's shared spec, ntcp2-router.md §4.
+//
+//	short header: type (1) | message ID (4) | expiration (4, Unix seconds)
+//	DatabaseStore (1): key (32) | type (1) | reply token (4) |
+//	    [token != 0: reply tunnel (4) | reply gateway (32)] |
+//	    RouterInfo: size (2) | gzip(RouterInfo)
+package i2np
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Type is an I2NP message type.
+type Type uint8
+
+const (
+	TypeDatabaseStore       Type = 1
+	TypeDatabaseLookup      Type = 2
+	TypeDatabaseSearchReply Type = 3
+	TypeDeliveryStatus      Type = 10
+)
+
+func (t Type) String() string {
+	switch t {
+	case TypeDatabaseStore:
+		return "DatabaseStore"
+	case TypeDatabaseLookup:
+		return "DatabaseLookup"
+	case TypeDatabaseSearchReply:
+		return "DatabaseSearchReply"
+	case TypeDeliveryStatus:
+		return "DeliveryStatus"
+	}
+	return fmt.Sprintf("Type(%d)", uint8(t))
+}
+
+// ErrFormat is wrapped by every decoding error.
+var ErrFormat = errors.New("i2np: malformed message")
+
+// maxRouterInfo bounds a decompressed RouterInfo (i2pd refuses > 3072).
+const maxRouterInfo = 64 << 10
+
+// Message is an I2NP message with the NTCP2 short header.
+type Message struct {
+	Type       Type
+	ID         uint32
+	Expiration time.Time
+	Body       []byte
+}
+
+// ParseShort parses an I2NP block's data.
+func ParseShort(b []byte) (Message, error) {
+	if len(b) < 9 {
+		return Message{}, fmt.Errorf("%w: %d-byte header", ErrFormat, len(b))
+	}
+	return Message{
+		Type:       Type(b[0]),
+		ID:         binary.BigEndian.Uint32(b[1:5]),
+		Expiration: time.Unix(int64(binary.BigEndian.Uint32(b[5:9])), 0),
+		Body:       b[9:],
+	}, nil
+}
+
+// AppendShort encodes m with the short header.
+func (m Message) AppendShort(b []byte) []byte {
+	b = append(b, byte(m.Type))
+	b = binary.BigEndian.AppendUint32(b, m.ID)
+	b = binary.BigEndian.AppendUint32(b, uint32(m.Expiration.Unix()))
+	return append(b, m.Body...)
+}
+
+// DatabaseStore is a stored RouterInfo (LeaseSet stores are not decoded).
+type DatabaseStore struct {
+	Key        [32]byte
+	StoreType  uint8 // 0 RouterInfo
+	ReplyToken uint32
+	RouterInfo []byte // decompressed
+}
+
+// ParseDatabaseStore decodes a DatabaseStore body carrying a RouterInfo.
+func ParseDatabaseStore(b []byte) (*DatabaseStore, error) {
+	if len(b) < 37 {
+		return nil, fmt.Errorf("%w: DatabaseStore of %d bytes", ErrFormat, len(b))
+	}
+	ds := &DatabaseStore{Key: [32]byte(b[:32]), StoreType: b[32], ReplyToken: binary.BigEndian.Uint32(b[33:37])}
+	b = b[37:]
+	if ds.ReplyToken != 0 {
+		if len(b) < 36 {
+			return nil, fmt.Errorf("%w: truncated reply tunnel", ErrFormat)
+		}
+		b = b[36:]
+	}
+	if ds.StoreType != 0 {
+		return nil, fmt.Errorf("%w: store type %d is not a RouterInfo", ErrFormat, ds.StoreType)
+	}
+	if len(b) < 2 || len(b)-2 != int(binary.BigEndian.Uint16(b)) {
+		return nil, fmt.Errorf("%w: RouterInfo size does not match", ErrFormat)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b[2:]))
+	if err != nil {
+		return nil, fmt.Errorf("%w: gzip: %w", ErrFormat, err)
+	}
+	ri, err := io.ReadAll(io.LimitReader(zr, maxRouterInfo+1))
+	if err != nil || len(ri) > maxRouterInfo {
+		return nil, fmt.Errorf("%w: gzip body: %v", ErrFormat, err)
+	}
+	ds.RouterInfo = ri
+	return ds, nil
+}
