@@ -117,3 +117,56 @@ func ParseDatabaseStore(b []byte) (*DatabaseStore, error) {
 	ds.RouterInfo = ri
 	return ds, nil
 }
+
+// Lookup flags (DatabaseLookup flags byte, bits 3-2).
+const (
+	LookupRouterInfo  byte = 0x08
+	LookupExploration byte = 0x0C
+)
+
+// DatabaseLookup asks for a key; replies come back over the same session
+// when no reply tunnel is given.
+type DatabaseLookup struct {
+	Key, From [32]byte
+	Flags     byte
+	Exclude   [][32]byte // at most 512
+}
+
+// AppendBinary encodes the lookup body (direct reply, no tunnel).
+func (l *DatabaseLookup) AppendBinary(b []byte) ([]byte, error) {
+	if len(l.Exclude) > 512 {
+		return b, fmt.Errorf("i2np: %d excluded peers, at most 512", len(l.Exclude))
+	}
+	b = append(b, l.Key[:]...)
+	b = append(b, l.From[:]...)
+	b = append(b, l.Flags&^0x01) // no reply tunnel
+	b = binary.BigEndian.AppendUint16(b, uint16(len(l.Exclude)))
+	for _, e := range l.Exclude {
+		b = append(b, e[:]...)
+	}
+	return b, nil
+}
+
+// SearchReply lists peers closer to a key than the replying router.
+type SearchReply struct {
+	Key   [32]byte
+	Peers [][32]byte
+	From  [32]byte
+}
+
+// ParseSearchReply decodes a DatabaseSearchReply body.
+func ParseSearchReply(b []byte) (*SearchReply, error) {
+	if len(b) < 33 {
+		return nil, fmt.Errorf("%w: DatabaseSearchReply of %d bytes", ErrFormat, len(b))
+	}
+	r := &SearchReply{Key: [32]byte(b[:32])}
+	n := int(b[32])
+	if len(b) != 33+32*n+32 {
+		return nil, fmt.Errorf("%w: DatabaseSearchReply with %d peers is %d bytes", ErrFormat, n, len(b))
+	}
+	for i := range n {
+		r.Peers = append(r.Peers, [32]byte(b[33+32*i:]))
+	}
+	r.From = [32]byte(b[33+32*n:])
+	return r, nil
+}

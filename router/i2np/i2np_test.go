@@ -59,3 +59,23 @@ func FuzzParseDatabaseStore(f *testing.F) {
 		ParseShort(b)
 	})
 }
+
+func TestLookupAndSearchReply(t *testing.T) {
+	l := DatabaseLookup{Key: [32]byte{1}, From: [32]byte{2}, Flags: LookupRouterInfo, Exclude: [][32]byte{{3}}}
+	b, err := l.AppendBinary(nil)
+	if err != nil || len(b) != 32+32+1+2+32 || b[64] != LookupRouterInfo || b[66] != 1 {
+		t.Fatalf("%x, %v", b, err)
+	}
+	if _, err := (&DatabaseLookup{Exclude: make([][32]byte, 513)}).AppendBinary(nil); err == nil {
+		t.Error("513 exclusions accepted")
+	}
+	reply := append(append(append(make([]byte, 32), 2), make([]byte, 64)...), make([]byte, 32)...)
+	reply[33] = 7
+	r, err := ParseSearchReply(reply)
+	if err != nil || len(r.Peers) != 2 || r.Peers[0][0] != 7 {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	if _, err := ParseSearchReply(reply[:len(reply)-1]); !errors.Is(err, ErrFormat) {
+		t.Error("truncated reply accepted")
+	}
+}

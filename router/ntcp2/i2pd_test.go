@@ -130,6 +130,40 @@ func TestHandshakeWithI2PD(t *testing.T) {
 		}
 	}
 	t.Logf("handshake with i2pd complete; blocks received: %v", seen)
+
+	// Ask i2pd for its own RouterInfo directly over the session.
+	w := NewFrameWriter(conn, &keys)
+	ri, _ := netdb.ParseRouterInfo(ourRI)
+	lookup := i2np.DatabaseLookup{Key: peer.RouterHash, From: ri.Hash(), Flags: i2np.LookupRouterInfo}
+	body, _ := lookup.AppendBinary(nil)
+	msg := i2np.Message{Type: i2np.TypeDatabaseLookup, ID: 12345, Expiration: time.Now().Add(time.Minute), Body: body}
+	if err := w.WriteFrame(AppendBlock(nil, BlockI2NP, msg.AppendShort(nil))); err != nil {
+		t.Fatal(err)
+	}
+	for answered := false; !answered; {
+		frame, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("no answer to our lookup: %v\nlog:\n%s", err, tail(p.Log()))
+		}
+		blocks, _ := ParseBlocks(frame)
+		for _, b := range blocks {
+			if b.Type != BlockI2NP {
+				continue
+			}
+			m, _ := i2np.ParseShort(b.Data)
+			t.Logf("answer to the lookup: I2NP %v", m.Type)
+			switch m.Type {
+			case i2np.TypeDatabaseStore:
+				checkPushedRouterInfo(t, b.Data, peer)
+				answered = true
+			case i2np.TypeDatabaseSearchReply:
+				if _, err := i2np.ParseSearchReply(m.Body); err != nil {
+					t.Error(err)
+				}
+				answered = true
+			}
+		}
+	}
 	if !strings.Contains(p.Log(), "NTCP2") {
 		t.Log(tail(p.Log()))
 	}
