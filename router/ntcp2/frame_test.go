@@ -85,3 +85,20 @@ func FuzzParseBlocks(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadSessionRequest: Bob never panics on a hostile message 1 and
+// accepts nothing that does not authenticate.
+func FuzzReadSessionRequest(f *testing.F) {
+	fx := newFixture(0)
+	fx.alice.Rand = bytes.NewReader(bytes.Repeat([]byte{5}, 32)) // same message 1 in every worker
+	alice := NewClientHandshake(&fx.alice, fx.peer, 10)
+	msg1, _ := alice.SessionRequest()
+	f.Add(msg1)
+	f.Add(msg1[:40])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		bob := NewServerHandshake(&fx.bob, fx.bobHash, fx.bobIV)
+		if err := bob.ReadSessionRequest(bytes.NewReader(b)); err == nil && !bytes.HasPrefix(b, msg1[:64]) {
+			t.Fatal("a message 1 that Alice did not make was accepted")
+		}
+	})
+}
