@@ -86,38 +86,21 @@ func TestHandshakeWithI2PD(t *testing.T) {
 	var static [32]byte
 	rand.Read(static[:])
 	ourRI := ourRouterInfo(t, static)
-	payload := AppendBlock(nil, BlockRouterInfo, append([]byte{0}, ourRI...))
-	cfg := &Config{NetID: 2, Static: static, Padding: 17}
 	conn, err := ns.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	alice := NewClientHandshake(cfg, peer, len(payload))
-	msg1, err := alice.SessionRequest()
+	sess, err := Client(conn, &Config{NetID: 2, Static: static, Padding: 17}, peer, ourRI)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("handshake with i2pd: %v\nlog:\n%s", err, tail(p.Log()))
 	}
-	conn.Write(msg1)
-	if err := alice.ReadSessionCreated(conn); err != nil {
-		t.Fatalf("message 2 from i2pd: %v\nlog:\n%s", err, tail(p.Log()))
-	}
-	msg3, keys, err := alice.SessionConfirmed(payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.Write(msg3)
-	r := NewFrameReader(conn, &keys)
+	sess.SetDeadline(time.Now().Add(20 * time.Second))
 	seen := map[BlockType]int{}
-	for len(seen) == 0 || (seen[BlockI2NP] == 0 && r.Frames < 5) {
-		frame, err := r.ReadFrame()
+	for frames := 0; len(seen) == 0 || (seen[BlockI2NP] == 0 && frames < 5); frames++ {
+		blocks, err := sess.ReadBlocks()
 		if err != nil {
-			t.Fatalf("reading i2pd's frames after %d: %v\nlog:\n%s", r.Frames, err, tail(p.Log()))
-		}
-		blocks, err := ParseBlocks(frame)
-		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("reading i2pd's frames after %d: %v\nlog:\n%s", frames, err, tail(p.Log()))
 		}
 		for _, b := range blocks {
 			seen[b.Type]++
@@ -130,22 +113,21 @@ func TestHandshakeWithI2PD(t *testing.T) {
 		}
 	}
 	t.Logf("handshake with i2pd complete; blocks received: %v", seen)
+	defer sess.Close(TerminationNormal)
 
 	// Ask i2pd for its own RouterInfo directly over the session.
-	w := NewFrameWriter(conn, &keys)
 	ri, _ := netdb.ParseRouterInfo(ourRI)
 	lookup := i2np.DatabaseLookup{Key: peer.RouterHash, From: ri.Hash(), Flags: i2np.LookupRouterInfo}
 	body, _ := lookup.AppendBinary(nil)
 	msg := i2np.Message{Type: i2np.TypeDatabaseLookup, ID: 12345, Expiration: time.Now().Add(time.Minute), Body: body}
-	if err := w.WriteFrame(AppendBlock(nil, BlockI2NP, msg.AppendShort(nil))); err != nil {
+	if err := sess.SendI2NP(msg); err != nil {
 		t.Fatal(err)
 	}
 	for answered := false; !answered; {
-		frame, err := r.ReadFrame()
+		blocks, err := sess.ReadBlocks()
 		if err != nil {
 			t.Fatalf("no answer to our lookup: %v\nlog:\n%s", err, tail(p.Log()))
 		}
-		blocks, _ := ParseBlocks(frame)
 		for _, b := range blocks {
 			if b.Type != BlockI2NP {
 				continue

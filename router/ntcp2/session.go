@@ -1,0 +1,159 @@
+package ntcp2
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/i2pseed/i2pseed/internal/i2pbase64"
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/i2np"
+)
+
+// HandshakeTimeout bounds a whole handshake (i2pd: 25 s outbound, 10 s inbound).
+const HandshakeTimeout = 15 * time.Second
+
+// A Session is an established NTCP2 connection.
+type Session struct {
+	conn net.Conn
+	r    *FrameReader
+	keys Keys
+
+	wmu sync.Mutex
+	w   *FrameWriter
+
+	// PeerRouterInfo is the RouterInfo Alice sent in message 3 (on Bob's
+	// side), validated; nil on Alice's side.
+	PeerRouterInfo *netdb.RouterInfo
+}
+
+// Client runs Alice's handshake on conn to peer, presenting routerInfo
+// (ours, signed, with an NTCP2 address whose s is cfg.Static's public key).
+func Client(conn net.Conn, cfg *Config, peer Peer, routerInfo []byte) (*Session, error) {
+	conn.SetDeadline(time.Now().Add(HandshakeTimeout))
+	defer conn.SetDeadline(time.Time{})
+	payload := AppendBlock(nil, BlockRouterInfo, append([]byte{0}, routerInfo...))
+	hs := NewClientHandshake(cfg, peer, len(payload))
+	msg1, err := hs.SessionRequest()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write(msg1); err != nil {
+		return nil, fmt.Errorf("%w: write message 1: %w", ErrHandshake, err)
+	}
+	if err := hs.ReadSessionCreated(conn); err != nil {
+		return nil, err
+	}
+	msg3, keys, err := hs.SessionConfirmed(payload)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write(msg3); err != nil {
+		return nil, fmt.Errorf("%w: write message 3: %w", ErrHandshake, err)
+	}
+	return newSession(conn, keys), nil
+}
+
+// Server runs Bob's handshake on an accepted conn. It accepts Alice only
+// if message 3 starts with a RouterInfo block holding a validly signed
+// RouterInfo of our network whose NTCP2 address carries the static key she
+// used.
+func Server(conn net.Conn, cfg *Config, routerHash [32]byte, iv [16]byte) (*Session, error) {
+	conn.SetDeadline(time.Now().Add(HandshakeTimeout))
+	defer conn.SetDeadline(time.Time{})
+	hs := NewServerHandshake(cfg, routerHash, iv)
+	if err := hs.ReadSessionRequest(conn); err != nil {
+		return nil, err
+	}
+	msg2, err := hs.SessionCreated()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Write(msg2); err != nil {
+		return nil, fmt.Errorf("%w: write message 2: %w", ErrHandshake, err)
+	}
+	payload, keys, err := hs.ReadSessionConfirmed(conn)
+	if err != nil {
+		return nil, err
+	}
+	ri, err := checkAliceRouterInfo(payload, keys.PeerStatic, cfg.NetID)
+	if err != nil {
+		keys.zero()
+		return nil, err
+	}
+	s := newSession(conn, keys)
+	s.PeerRouterInfo = ri
+	return s, nil
+}
+
+func checkAliceRouterInfo(payload []byte, static [32]byte, netID byte) (*netdb.RouterInfo, error) {
+	blocks, err := ParseBlocks(payload)
+	if err != nil || len(blocks) == 0 || blocks[0].Type != BlockRouterInfo || len(blocks[0].Data) < 2 {
+		return nil, fmt.Errorf("%w: message 3 does not start with a RouterInfo block", ErrHandshake)
+	}
+	ri, err := netdb.ParseRouterInfo(blocks[0].Data[1:])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
+	}
+	if err := ri.Verify(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
+	}
+	if ri.Option("netId") != fmt.Sprint(netID) {
+		return nil, fmt.Errorf("%w: RouterInfo of netId %q", ErrHandshake, ri.Option("netId"))
+	}
+	want := i2pbase64.EncodeToString(static[:])
+	for _, a := range ri.Addresses {
+		if s, _ := a.Options.Get("s"); a.Transport == "NTCP2" && s == want {
+			return ri, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: no NTCP2 address with the static key used", ErrHandshake)
+}
+
+func newSession(conn net.Conn, keys Keys) *Session {
+	return &Session{conn: conn, keys: keys, r: NewFrameReader(conn, &keys), w: NewFrameWriter(conn, &keys)}
+}
+
+// PeerStatic is the other side's NTCP2 static key.
+func (s *Session) PeerStatic() [32]byte { return s.keys.PeerStatic }
+
+// SendBlocks sends one frame of blocks; safe for concurrent use.
+func (s *Session) SendBlocks(frame []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.w.WriteFrame(frame)
+}
+
+// SendI2NP sends one I2NP message in its own frame.
+func (s *Session) SendI2NP(m i2np.Message) error {
+	return s.SendBlocks(AppendBlock(nil, BlockI2NP, m.AppendShort(nil)))
+}
+
+// ReadBlocks reads the next frame; not for concurrent use.
+func (s *Session) ReadBlocks() ([]Block, error) {
+	frame, err := s.r.ReadFrame()
+	if err != nil {
+		return nil, err
+	}
+	return ParseBlocks(frame)
+}
+
+// Termination reasons (NTCP2 spec).
+const (
+	TerminationNormal  byte = 0
+	TerminationIdle    byte = 2
+	TerminationTimeout byte = 9
+)
+
+// Close sends a Termination block and closes the connection.
+func (s *Session) Close(reason byte) error {
+	data := binary.BigEndian.AppendUint64(nil, s.r.Frames)
+	s.SendBlocks(AppendBlock(nil, BlockTermination, append(data, reason)))
+	s.keys.zero()
+	return s.conn.Close()
+}
+
+// SetDeadline sets the connection deadline.
+func (s *Session) SetDeadline(t time.Time) error { return s.conn.SetDeadline(t) }
