@@ -38,6 +38,14 @@ func NewNetNS(t testing.TB) *NetNS {
 	return ns
 }
 
+// AddAddr puts another address (e.g. 198.18.0.2) on the namespace's lo.
+func (ns *NetNS) AddAddr(t testing.TB, addr string) {
+	t.Helper()
+	if out, err := exec.Command("ip", "-n", ns.Name, "addr", "add", addr+"/32", "dev", "lo").CombinedOutput(); err != nil {
+		t.Fatalf("ip addr add %s: %v: %s", addr, err, out)
+	}
+}
+
 // Dial connects from inside the namespace (its socket lives there).
 func (ns *NetNS) Dial(addr string) (net.Conn, error) {
 	var c net.Conn

@@ -1,0 +1,124 @@
+package ntcp2
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/i2pbase64"
+	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/su3"
+)
+
+// publishedRouterInfo makes a RouterInfo with a published NTCP2 address.
+func publishedRouterInfo(t *testing.T, static [32]byte, iv [16]byte, host string, port int) *netdb.RouterInfo {
+	_, sigPriv, _ := ed25519.GenerateKey(rand.Reader)
+	var enc, pad [32]byte
+	rand.Read(enc[:])
+	rand.Read(pad[:])
+	id, err := netdb.NewIdentity(sigPriv.Public().(ed25519.PublicKey), PublicKey(enc), pad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := PublicKey(static)
+	ri := &netdb.RouterInfo{
+		Identity:  id,
+		Published: uint64(time.Now().UnixMilli()),
+		Addresses: []netdb.RouterAddress{{Cost: 3, Transport: "NTCP2", Options: netdb.Mapping{
+			{Key: "host", Value: host}, {Key: "i", Value: i2pbase64.EncodeToString(iv[:])},
+			{Key: "port", Value: fmt.Sprint(port)}, {Key: "s", Value: i2pbase64.EncodeToString(pub[:])}, {Key: "v", Value: "2"}}}},
+		Options: netdb.Mapping{{Key: "caps", Value: "LR"}, {Key: "netId", Value: "2"}, {Key: "router.version", Value: "0.9.65"}},
+	}
+	if err := ri.SignEd25519(sigPriv); err != nil {
+		t.Fatal(err)
+	}
+	return ri
+}
+
+// TestInboundFromI2PD: i2pd, reseeded with nothing but our RouterInfo,
+// connects to us to explore; our Bob completes the handshake and learns
+// i2pd's RouterInfo from message 3.
+func TestInboundFromI2PD(t *testing.T) {
+	i2pd := i2pdtest.Require(t)
+	ns := i2pdtest.NewNetNS(t)
+	ourAddr := "198.18.0.2"
+	ns.AddAddr(t, ourAddr)
+	ln, err := ns.Listen(net.JoinHostPort(ourAddr, "18702"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+
+	var static [32]byte
+	var iv [16]byte
+	rand.Read(static[:])
+	rand.Read(iv[:])
+	ri := publishedRouterInfo(t, static, iv, ourAddr, 18702)
+
+	// A reseed bundle holding only our RouterInfo, signed with the test key.
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, []su3.Entry{{Name: ri.Hash().FileName(), Data: ri.Bytes()}}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	key, err := certs.LoadPrivateKey("../../su3/testdata/test-signer.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: fmt.Sprint(time.Now().Unix())}, z.Bytes(), &su3.Signer{ID: "test@mail.i2p", Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bundle.su3"), bundle, 0o644)
+	os.MkdirAll(filepath.Join(dir, "certs", "reseed"), 0o755)
+	crt, _ := os.ReadFile("../../su3/testdata/test-signer.crt")
+	os.WriteFile(filepath.Join(dir, "certs", "reseed", "test_at_mail.i2p.crt"), crt, 0o644)
+
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	p := i2pdtest.Start(t, i2pd, i2pdtest.Options{NetNS: ns, Args: []string{
+		"--host=" + ns.Addr, "--port=18703", "--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false",
+		"--certsdir=" + filepath.Join(dir, "certs"), "--reseed.file=" + filepath.Join(dir, "bundle.su3"), "--reseed.verify=true"}})
+	var conn net.Conn
+	select {
+	case conn = <-accepted:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("i2pd never connected to us; log:\n%s", tail(p.Log()))
+	}
+	defer conn.Close()
+	sess, err := Server(conn, &Config{NetID: 2, Static: static}, ri.Hash(), iv)
+	if err != nil {
+		t.Fatalf("inbound handshake from i2pd: %v\nlog:\n%s", err, tail(p.Log()))
+	}
+	defer sess.Close(TerminationNormal)
+	theirs, err := os.ReadFile(filepath.Join(p.DataDir, "router.info"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := netdb.ParseRouterInfo(theirs)
+	if sess.PeerRouterInfo.Hash() != want.Hash() {
+		t.Errorf("inbound peer is %s, want i2pd's %s", sess.PeerRouterInfo.Hash(), want.Hash())
+	}
+	sess.SetDeadline(time.Now().Add(10 * time.Second))
+	blocks, err := sess.ReadBlocks()
+	if err != nil {
+		t.Fatalf("first frame from i2pd: %v", err)
+	}
+	types := []BlockType{}
+	for _, b := range blocks {
+		types = append(types, b.Type)
+	}
+	t.Logf("i2pd %s connected inbound and completed the handshake; first frame: %v", want.Hash(), types)
+}
