@@ -47,11 +47,19 @@ func (ns *NetNS) AddAddr(t testing.TB, addr string) {
 }
 
 // Dial connects from inside the namespace (its socket lives there).
-func (ns *NetNS) Dial(addr string) (net.Conn, error) {
+func (ns *NetNS) Dial(addr string) (net.Conn, error) { return ns.DialFrom("", addr) }
+
+// DialFrom is Dial from a chosen source address of the namespace (i2pd
+// blocks a source IP for a while after a failed handshake).
+func (ns *NetNS) DialFrom(source, addr string) (net.Conn, error) {
 	var c net.Conn
 	err := ns.do(func() error {
+		d := net.Dialer{Timeout: 10 * time.Second}
+		if source != "" {
+			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(source)}
+		}
 		var err error
-		c, err = net.DialTimeout("tcp", addr, 10*time.Second)
+		c, err = d.Dial("tcp", addr)
 		return err
 	})
 	return c, err

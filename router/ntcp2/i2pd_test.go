@@ -3,6 +3,7 @@ package ntcp2
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -113,6 +114,20 @@ func TestHandshakeWithI2PD(t *testing.T) {
 		}
 	}
 	t.Logf("handshake with i2pd complete; blocks received: %v", seen)
+	t.Run("wrong netId refused", func(t *testing.T) {
+		ns.AddAddr(t, "198.18.0.3") // a fresh source: i2pd blocks one after a failure
+		c, err := ns.DialFrom("198.18.0.3", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var static2 [32]byte
+		rand.Read(static2[:])
+		_, err = Client(c, &Config{NetID: 3, Static: static2}, peer, ourRouterInfo(t, static2))
+		if !errors.Is(err, ErrHandshake) {
+			t.Errorf("netId 3 against i2pd's 2: got %v, want ErrHandshake", err)
+		}
+	})
 	defer sess.Close(TerminationNormal)
 
 	// Ask i2pd for its own RouterInfo directly over the session.
