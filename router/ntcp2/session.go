@@ -157,3 +157,6 @@ func (s *Session) Close(reason byte) error {
 
 // SetDeadline sets the connection deadline.
 func (s *Session) SetDeadline(t time.Time) error { return s.conn.SetDeadline(t) }
+
+// SetReadDeadline sets the deadline for ReadBlocks only.
+func (s *Session) SetReadDeadline(t time.Time) error { return s.conn.SetReadDeadline(t) }
