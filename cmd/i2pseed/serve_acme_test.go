@@ -45,26 +45,31 @@ func TestServeACME(t *testing.T) {
 	}()
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{ServerName: "reseed.test", InsecureSkipVerify: true}}}
-	var resp *http.Response
+	// Wait for /healthz (bundle requests are rate limited per client, so
+	// polling them would soon get 429s), then fetch one bundle.
 	for i := 0; ; i++ {
-		req, _ := http.NewRequest(http.MethodGet, "https://"+listen+"/i2pseeds.su3", nil)
-		req.Header.Set("User-Agent", "Wget/1.11.4")
-		resp, err = client.Do(req)
-		if err == nil && resp.StatusCode == 200 {
-			break
-		}
+		resp, err := client.Get("https://" + listen + "/healthz")
 		if err == nil {
 			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
 		}
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited with %d: %s", code, stderr.String())
 		default:
 		}
-		if i > 300 {
-			t.Fatalf("no bundle over ACME TLS after 30s: %v", err)
+		if i > 1200 {
+			t.Fatalf("server not healthy over ACME TLS after 120s: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "https://"+listen+"/i2pseeds.su3", nil)
+	req.Header.Set("User-Agent", "Wget/1.11.4")
+	resp, err := client.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("bundle over ACME TLS: %v, %v", resp, err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
