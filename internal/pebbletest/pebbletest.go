@@ -94,7 +94,7 @@ func Start(t *testing.T) *CA {
 			resp.Body.Close()
 			break
 		}
-		if i > 100 {
+		if i > 600 { // 60 s: pebble makes RSA keys at start, slow on a busy machine
 			log, _ := os.ReadFile(filepath.Join(work, "pebble.log"))
 			t.Fatalf("pebble did not come up: %v\n%s", err, log)
 		}
