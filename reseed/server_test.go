@@ -19,6 +19,7 @@ import (
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
+	"golang.org/x/time/rate"
 )
 
 var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
@@ -350,7 +351,7 @@ func TestNoPool503AndFailedRebuildKeepsPool(t *testing.T) {
 // TestRateLimitIsolation: 500 requests from one address do not cause a
 // single 429 for another.
 func TestRateLimitIsolation(t *testing.T) {
-	srv, ts, _ := testServer(t, Limits{PerClient: 1, PerClientBurst: 3, Global: 1000, GlobalBurst: 20}, true)
+	srv, ts, _ := testServer(t, Limits{PerClient: rate.Every(time.Hour), PerClientBurst: 3, Global: 1000, GlobalBurst: 20}, true)
 	limited := 0
 	for range 500 {
 		resp, _ := do(t, ts, req{path: "/i2pseeds.su3", method: http.MethodHead, client: "6.6.6.6"})
@@ -377,7 +378,7 @@ func TestRateLimitIsolation(t *testing.T) {
 // TestUntrustedForwardedFor: without trusted proxies, X-Forwarded-For is
 // ignored, so faking it cannot escape the per-client limit.
 func TestUntrustedForwardedFor(t *testing.T) {
-	srv := NewServer(ServerConfig{Secret: []byte("s"), Limits: Limits{PerClient: 1, PerClientBurst: 2}})
+	srv := NewServer(ServerConfig{Secret: []byte("s"), Limits: Limits{PerClient: rate.Every(time.Hour), PerClientBurst: 2}})
 	ts := httptest.NewTLSServer(srv.Handler())
 	defer ts.Close()
 	codes := map[int]int{}
