@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
-	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
@@ -102,18 +100,10 @@ func TestHarvestTestnet(t *testing.T) {
 	if seed == nil {
 		t.Fatal("no floodfill in the test network")
 	}
-	var host, port, s, iv string
-	for _, a := range seed.Addresses {
-		if a.Transport == "NTCP2" {
-			host, _ = a.Options.Get("host")
-			port, _ = a.Options.Get("port")
-			s, _ = a.Options.Get("s")
-			iv, _ = a.Options.Get("i")
-		}
+	peer, addr, ok := ntcp2.PeerFromRouterInfo(seed)
+	if !ok {
+		t.Fatal("seed floodfill publishes no NTCP2 address")
 	}
-	sb, _ := i2pbase64.DecodeString(s)
-	ib, _ := i2pbase64.DecodeString(iv)
-	peer := ntcp2.Peer{RouterHash: seed.Hash(), Static: [32]byte(sb), IV: [16]byte(ib)}
 
 	id, err := LoadOrCreateIdentity(t.TempDir())
 	if err != nil {
@@ -124,7 +114,7 @@ func TestHarvestTestnet(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns.AddAddr(t, "198.18.0.99")
-	conn, err := ns.DialFrom("198.18.0.99", net.JoinHostPort(host, port))
+	conn, err := ns.DialFrom("198.18.0.99", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 )
@@ -34,26 +33,6 @@ type Config struct {
 // Stats count what Run did.
 type Stats struct {
 	Sessions, HandshakeFailures, Harvested, Rejected int
-}
-
-// ntcp2Peer extracts a published NTCP2 address from a RouterInfo.
-func ntcp2Peer(ri *netdb.RouterInfo) (ntcp2.Peer, string, bool) {
-	for _, a := range ri.Addresses {
-		if a.Transport != "NTCP2" {
-			continue
-		}
-		host, _ := a.Options.Get("host")
-		port, _ := a.Options.Get("port")
-		s, _ := a.Options.Get("s")
-		iv, _ := a.Options.Get("i")
-		sb, err1 := i2pbase64.DecodeString(s)
-		ib, err2 := i2pbase64.DecodeString(iv)
-		if host == "" || port == "" || err1 != nil || err2 != nil || len(sb) != 32 || len(ib) != 16 {
-			continue
-		}
-		return ntcp2.Peer{RouterHash: ri.Hash(), Static: [32]byte(sb), IV: [16]byte(ib)}, net.JoinHostPort(host, port), true
-	}
-	return ntcp2.Peer{}, "", false
 }
 
 // Run contacts every floodfill among the seeds and the RouterInfos it
@@ -96,7 +75,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 			}
 			st.Harvested++
 		}
-		if _, _, ok := ntcp2Peer(ri); ok && !tried[ri.Hash()] && containsF(ri.Option("caps")) {
+		if _, _, ok := ntcp2.PeerFromRouterInfo(ri); ok && !tried[ri.Hash()] && containsF(ri.Option("caps")) {
 			tried[ri.Hash()] = true
 			floodfills = append(floodfills, ri)
 		}
@@ -109,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	for len(floodfills) > 0 && ctx.Err() == nil {
 		ff := floodfills[0]
 		floodfills = floodfills[1:]
-		peer, addr, _ := ntcp2Peer(ff)
+		peer, addr, _ := ntcp2.PeerFromRouterInfo(ff)
 		ri, err := cfg.Identity.RouterInfo(time.Now(), cfg.NetID, Address{})
 		if err != nil {
 			return st, err

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,31 +41,6 @@ func ourRouterInfo(t *testing.T, static [32]byte) []byte {
 	return ri.Bytes()
 }
 
-// peerFromRouterInfo reads Bob's NTCP2 address from his RouterInfo.
-func peerFromRouterInfo(t *testing.T, b []byte) (Peer, string) {
-	ri, err := netdb.ParseRouterInfo(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range ri.Addresses {
-		if a.Transport != "NTCP2" {
-			continue
-		}
-		host, _ := a.Options.Get("host")
-		port, _ := a.Options.Get("port")
-		s, _ := a.Options.Get("s")
-		iv, _ := a.Options.Get("i")
-		sb, err1 := i2pbase64.DecodeString(s)
-		ib, err2 := i2pbase64.DecodeString(iv)
-		if host == "" || err1 != nil || err2 != nil || len(sb) != 32 || len(ib) != 16 {
-			continue
-		}
-		return Peer{RouterHash: ri.Hash(), IV: [16]byte(ib), Static: [32]byte(sb)}, net.JoinHostPort(host, port)
-	}
-	t.Fatalf("no published NTCP2 address in i2pd's RouterInfo")
-	return Peer{}, ""
-}
-
 // TestHandshakeWithI2PD: our Alice completes the NTCP2 handshake with a
 // real i2pd 2.45.1 and reads its data phase frames, which proves the
 // handshake, key split, SipHash length keys and frame format.
@@ -82,7 +56,14 @@ func TestHandshakeWithI2PD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	peer, addr := peerFromRouterInfo(t, riBytes)
+	bobRI, err := netdb.ParseRouterInfo(riBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, addr, ok := PeerFromRouterInfo(bobRI)
+	if !ok {
+		t.Fatal("no published NTCP2 address in i2pd's RouterInfo")
+	}
 
 	var static [32]byte
 	rand.Read(static[:])

@@ -160,3 +160,24 @@ func (s *Session) SetDeadline(t time.Time) error { return s.conn.SetDeadline(t) 
 
 // SetReadDeadline sets the deadline for ReadBlocks only.
 func (s *Session) SetReadDeadline(t time.Time) error { return s.conn.SetReadDeadline(t) }
+
+// PeerFromRouterInfo reads Bob's published NTCP2 address (host, port, s,
+// i) from his RouterInfo; ok is false if he publishes none.
+func PeerFromRouterInfo(ri *netdb.RouterInfo) (peer Peer, addr string, ok bool) {
+	for _, a := range ri.Addresses {
+		if a.Transport != "NTCP2" {
+			continue
+		}
+		host, _ := a.Options.Get("host")
+		port, _ := a.Options.Get("port")
+		s, _ := a.Options.Get("s")
+		iv, _ := a.Options.Get("i")
+		sb, err1 := i2pbase64.DecodeString(s)
+		ib, err2 := i2pbase64.DecodeString(iv)
+		if host == "" || port == "" || err1 != nil || err2 != nil || len(sb) != 32 || len(ib) != 16 {
+			continue
+		}
+		return Peer{RouterHash: ri.Hash(), Static: [32]byte(sb), IV: [16]byte(ib)}, net.JoinHostPort(host, port), true
+	}
+	return Peer{}, "", false
+}
