@@ -1,7 +1,6 @@
 package ntcp2
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/i2np"
@@ -19,26 +17,7 @@ import (
 // ourRouterInfo makes a signed RouterInfo for a router with no published
 // address: an NTCP2 address with caps=4, our static key s and v=2.
 func ourRouterInfo(t *testing.T, static [32]byte) []byte {
-	_, sigPriv, _ := ed25519.GenerateKey(rand.Reader)
-	var enc, pad [32]byte
-	rand.Read(enc[:])
-	rand.Read(pad[:])
-	id, err := netdb.NewIdentity(sigPriv.Public().(ed25519.PublicKey), PublicKey(enc), pad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub := PublicKey(static)
-	ri := &netdb.RouterInfo{
-		Identity:  id,
-		Published: uint64(time.Now().UnixMilli()),
-		Addresses: []netdb.RouterAddress{{Cost: 14, Transport: "NTCP2", Options: netdb.Mapping{
-			{Key: "caps", Value: "4"}, {Key: "s", Value: i2pbase64.EncodeToString(pub[:])}, {Key: "v", Value: "2"}}}},
-		Options: netdb.Mapping{{Key: "caps", Value: "LU"}, {Key: "netId", Value: "2"}, {Key: "router.version", Value: "0.9.65"}},
-	}
-	if err := ri.SignEd25519(sigPriv); err != nil {
-		t.Fatal(err)
-	}
-	return ri.Bytes()
+	return publishedRouterInfo(t, static, [16]byte{}, "", 0).Bytes()
 }
 
 // TestHandshakeWithI2PD: our Alice completes the NTCP2 handshake with a

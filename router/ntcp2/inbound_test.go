@@ -18,7 +18,8 @@ import (
 	"github.com/i2pseed/i2pseed/su3"
 )
 
-// publishedRouterInfo makes a RouterInfo with a published NTCP2 address.
+// publishedRouterInfo makes a signed RouterInfo with a published NTCP2
+// address, or with host "" an unpublished one (caps=4, LU).
 func publishedRouterInfo(t *testing.T, static [32]byte, iv [16]byte, host string, port int) *netdb.RouterInfo {
 	_, sigPriv, _ := ed25519.GenerateKey(rand.Reader)
 	var enc, pad [32]byte
@@ -29,13 +30,18 @@ func publishedRouterInfo(t *testing.T, static [32]byte, iv [16]byte, host string
 		t.Fatal(err)
 	}
 	pub := PublicKey(static)
+	s := i2pbase64.EncodeToString(pub[:])
+	addr, caps := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}, "LU"
+	if host != "" {
+		addr = netdb.Mapping{{Key: "host", Value: host}, {Key: "i", Value: i2pbase64.EncodeToString(iv[:])},
+			{Key: "port", Value: fmt.Sprint(port)}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
+		caps = "LR"
+	}
 	ri := &netdb.RouterInfo{
 		Identity:  id,
 		Published: uint64(time.Now().UnixMilli()),
-		Addresses: []netdb.RouterAddress{{Cost: 3, Transport: "NTCP2", Options: netdb.Mapping{
-			{Key: "host", Value: host}, {Key: "i", Value: i2pbase64.EncodeToString(iv[:])},
-			{Key: "port", Value: fmt.Sprint(port)}, {Key: "s", Value: i2pbase64.EncodeToString(pub[:])}, {Key: "v", Value: "2"}}}},
-		Options: netdb.Mapping{{Key: "caps", Value: "LR"}, {Key: "netId", Value: "2"}, {Key: "router.version", Value: "0.9.65"}},
+		Addresses: []netdb.RouterAddress{{Cost: 3, Transport: "NTCP2", Options: addr}},
+		Options:   netdb.Mapping{{Key: "caps", Value: caps}, {Key: "netId", Value: "2"}, {Key: "router.version", Value: "0.9.65"}},
 	}
 	if err := ri.SignEd25519(sigPriv); err != nil {
 		t.Fatal(err)
