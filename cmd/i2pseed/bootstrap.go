@@ -47,20 +47,27 @@ Exit status: 0 enough RouterInfos, 1 not enough, 2 usage error.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.bootstrap(cmd.Context()) },
 	}
 	addTrustFlags(cmd)
+	addFetchFlags(cmd)
 	f := cmd.Flags()
 	f.String("netdb", "", "netDb directory to write (e.g. ~/.i2pd/netDb or ~/.i2p/netDb)")
 	f.StringSlice("urls", nil, "reseed server URLs (default: the built-in list)")
 	f.String("file", "", "verify and import this su3 or zip bundle instead of fetching")
-	f.String("ca", "", "PEM file of extra TLS roots (for servers with self-signed certificates)")
-	f.String("proxy", "", "proxy URL: http://[user:pass@]host:port or socks5://host:port")
 	f.Duration("max-age", 48*time.Hour, "oldest RouterInfo accepted")
 	f.Int("min-routers", 100, "RouterInfos wanted")
 	f.Int("min-servers", 2, "servers they must come from")
-	f.Int("netid", 2, "network ID")
 	f.Duration("timeout", 5*time.Minute, "overall time limit")
 	f.Duration("server-timeout", 60*time.Second, "time limit per server")
 	f.String("layout", "auto", "netDb layout: java, i2pd or auto (both use r<c>/routerInfo-<hash>.dat)")
 	return cmd
+}
+
+// addFetchFlags adds the flags of commands that fetch from reseed servers:
+// TLS roots, proxy and network ID.
+func addFetchFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.String("ca", "", "PEM file of extra TLS roots (for servers with self-signed certificates)")
+	f.String("proxy", "", "proxy URL: http://[user:pass@]host:port or socks5://host:port (e.g. Tor)")
+	f.Int("netid", 2, "network ID")
 }
 
 // httpClient builds the TLS-verifying client, with --ca roots and --proxy.

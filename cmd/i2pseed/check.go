@@ -64,10 +64,7 @@ and monitoring, --json for machines.`,
 		},
 	}
 	addTrustFlags(cmd)
-	f := cmd.Flags()
-	f.String("ca", "", "PEM file of extra TLS roots (for a server with a self-signed certificate)")
-	f.String("proxy", "", "proxy URL: http://host:port or socks5://host:port")
-	f.Int("netid", 2, "network ID")
-	f.Bool("json", false, "print JSON")
+	addFetchFlags(cmd)
+	cmd.Flags().Bool("json", false, "print JSON")
 	return cmd
 }

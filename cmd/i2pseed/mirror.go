@@ -88,15 +88,13 @@ where the servers cannot reach.
 		},
 	}
 	addTrustFlags(cmd)
+	addFetchFlags(cmd)
 	f := cmd.Flags()
 	f.String("out", "", "mirror directory")
 	f.StringSlice("urls", nil, "reseed server URLs (default: the built-in list)")
 	f.String("export", "", "also write a combined bundle: FILE.zip, or FILE.su3 signed with --key/--signer")
 	f.String("key", "", "with --export FILE.su3: signer private key")
 	f.String("signer", "", "with --export FILE.su3: signer ID")
-	f.String("ca", "", "PEM file of extra TLS roots")
-	f.String("proxy", "", "proxy URL: http://host:port or socks5://host:port")
-	f.Int("netid", 2, "network ID")
 	f.Duration("max-age", 48*time.Hour, "oldest RouterInfo accepted")
 	f.Duration("timeout", 5*time.Minute, "overall time limit")
 	return cmd
