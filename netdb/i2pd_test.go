@@ -2,7 +2,6 @@ package netdb
 
 import (
 	"bytes"
-	"crypto"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,7 +72,7 @@ func TestI2PDAcceptsSynthetic(t *testing.T) {
 		t.Fatal(err)
 	}
 	file, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: strconv.FormatInt(now.Unix(), 10)}, zip.Bytes(),
-		&su3.Signer{ID: "test@mail.i2p", Key: key.(crypto.Signer)})
+		&su3.Signer{ID: "test@mail.i2p", Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

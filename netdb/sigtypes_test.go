@@ -84,6 +84,15 @@ func TestVerifySigTypes(t *testing.T) {
 			checkSigned(t, b)
 		})
 	}
+	t.Run("ECDSA key off the curve", func(t *testing.T) {
+		bad := make([]byte, 64)
+		for i := range bad {
+			bad[i] = 1
+		}
+		if err := verifySig(SigECDSA_SHA256_P256, bad, []byte("data"), make([]byte, 64)); !errors.Is(err, ErrSignature) {
+			t.Errorf("got %v, want ErrSignature", err)
+		}
+	})
 	t.Run("DSA_SHA1", func(t *testing.T) {
 		priv := &dsa.PrivateKey{PublicKey: dsa.PublicKey{Parameters: i2pDSA}}
 		if err := dsa.GenerateKey(priv, rand.Reader); err != nil {

@@ -41,10 +41,10 @@ func verifySig(t SigType, key, data, sig []byte) error {
 		ok = ed25519.Verify(ed25519.PublicKey(key), data, sig)
 	case SigECDSA_SHA256_P256, SigECDSA_SHA384_P384, SigECDSA_SHA512_P521:
 		curve, h := ecParams(t)
-		n := len(key) / 2
-		pub := &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(key[:n]), Y: new(big.Int).SetBytes(key[n:])}
-		if !curve.IsOnCurve(pub.X, pub.Y) {
-			return fmt.Errorf("%w: ECDSA key not on %s", ErrSignature, curve.Params().Name)
+		// X || Y as an uncompressed point; parsing checks it is on the curve.
+		pub, err := ecdsa.ParseUncompressedPublicKey(curve, append([]byte{4}, key...))
+		if err != nil {
+			return fmt.Errorf("%w: ECDSA key: %w", ErrSignature, err)
 		}
 		d := h.New()
 		d.Write(data)

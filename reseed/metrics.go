@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // metrics are the server's Prometheus metrics, on a registry of its own.
@@ -43,7 +44,7 @@ func newMetrics() *metrics {
 			Name: "i2pseed_pool_built_timestamp_seconds", Help: "Unix time the current pool was built; alert on its age."}),
 	}
 	m.reg.MustRegister(m.requests, m.served, m.limited, m.poolSize, m.eligible, m.routers, m.rejected, m.builds, m.poolBuilt,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,6 +82,18 @@ func testnet(t *testing.T, i2pd string, ns *i2pdtest.NetNS, n, ff int) (map[netd
 	return routers, procs
 }
 
+// aFloodfill picks a floodfill of the test network.
+func aFloodfill(t *testing.T, routers map[netdb.Hash]*netdb.RouterInfo) *netdb.RouterInfo {
+	t.Helper()
+	for _, ri := range routers {
+		if strings.Contains(ri.Option("caps"), "f") {
+			return ri
+		}
+	}
+	t.Fatal("no floodfill in the test network")
+	return nil
+}
+
 // TestHarvestTestnet: our router, seeded with one floodfill's RouterInfo,
 // harvests every router of a 5-router i2pd network.
 func TestHarvestTestnet(t *testing.T) {
@@ -90,16 +103,7 @@ func TestHarvestTestnet(t *testing.T) {
 	}
 	ns := i2pdtest.NewNetNS(t)
 	routers, procs := testnet(t, i2pd, ns, 5, 2)
-	var seed *netdb.RouterInfo
-	for _, ri := range routers {
-		if c := ri.Option("caps"); bytes.ContainsRune([]byte(c), 'f') {
-			seed = ri
-			break
-		}
-	}
-	if seed == nil {
-		t.Fatal("no floodfill in the test network")
-	}
+	seed := aFloodfill(t, routers)
 	peer, addr, ok := ntcp2.PeerFromRouterInfo(seed)
 	if !ok {
 		t.Fatal("seed floodfill publishes no NTCP2 address")

@@ -3,7 +3,6 @@ package router
 import (
 	"context"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,13 +19,7 @@ func TestRunFillsStore(t *testing.T) {
 	}
 	ns := i2pdtest.NewNetNS(t)
 	routers, _ := testnet(t, i2pd, ns, 5, 2)
-	var seed *netdb.RouterInfo
-	for _, ri := range routers {
-		if strings.Contains(ri.Option("caps"), "f") {
-			seed = ri
-			break
-		}
-	}
+	seed := aFloodfill(t, routers)
 	id, err := LoadOrCreateIdentity(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

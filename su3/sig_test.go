@@ -198,14 +198,6 @@ func verifyBytesNoBundle(b []byte, kr su3.Keyring) (*su3.Reader, []byte, error) 
 	return r, out, err
 }
 
-func ecdsaP256(t testing.TB) *ecdsa.PrivateKey {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 // TestKeyMismatch: a key of the wrong kind or size for the header's type.
 func TestKeyMismatch(t *testing.T) {
 	file, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: "1"}, []byte("x"),

@@ -91,13 +91,13 @@ func pipe(a, b net.Conn) {
 func connectProxy(t *testing.T, log *proxyLog) string {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", 405)
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
 		}
 		log.add(r.Host)
 		up, err := net.Dial("tcp", r.Host)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		w.WriteHeader(200)

@@ -228,8 +228,7 @@ type tlsSource struct {
 	config      *tls.Config
 	fingerprint func() string
 	reload      func() error // SIGHUP; nil if nothing to reload
-	http        func() error // extra listener (ACME HTTP-01); nil if none
-	httpServer  *http.Server
+	httpServer  *http.Server // ACME HTTP-01 listener; nil if none
 }
 
 func (a *app) tlsSource(ctx context.Context, c *serveConfig) (*tlsSource, error) {
