@@ -79,12 +79,10 @@ func TestI2PDAcceptsSynthetic(t *testing.T) {
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "i2pseeds.su3")
 	os.WriteFile(bundle, file, 0o644)
-	os.MkdirAll(filepath.Join(dir, "certs", "reseed"), 0o755)
-	crt, _ := os.ReadFile("../su3/testdata/test-signer.crt")
-	os.WriteFile(filepath.Join(dir, "certs", "reseed", "test_at_mail.i2p.crt"), crt, 0o644)
+	certsDir := i2pdtest.CertsDir(t, "../su3/testdata/test-signer.crt")
 
 	res := i2pdtest.Run(t, i2pd, i2pdtest.Options{Args: []string{
-		"--certsdir=" + filepath.Join(dir, "certs"), "--reseed.file=" + bundle, "--reseed.verify=true"}})
+		"--certsdir=" + certsDir, "--reseed.file=" + bundle, "--reseed.verify=true"}})
 	added := regexp.MustCompile(`NetDb: RouterInfo added: (\S+)`).FindAllStringSubmatch(res.Log, -1)
 	if len(added) != len(entries) {
 		t.Fatalf("i2pd added %d of %d synthetic RouterInfos; log:\n%s", len(added), len(entries), res.Log)

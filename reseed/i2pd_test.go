@@ -3,8 +3,6 @@ package reseed
 import (
 	"context"
 	"crypto/tls"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -55,10 +53,7 @@ func TestI2PDBootstrapsOverHTTPS(t *testing.T) {
 	go hs.ServeTLS(wrapListener(ln, ListenConfig{}), "", "")
 	defer hs.Close()
 
-	certDir := filepath.Join(t.TempDir(), "certs")
-	os.MkdirAll(filepath.Join(certDir, "reseed"), 0o755)
-	crt, _ := os.ReadFile("../su3/testdata/test-signer.crt")
-	os.WriteFile(filepath.Join(certDir, "reseed", "test_at_mail.i2p.crt"), crt, 0o644)
+	certDir := i2pdtest.CertsDir(t, "../su3/testdata/test-signer.crt")
 
 	url := "https://" + ns.Addr + ":8443/" // i2pd appends i2pseeds.su3
 	start := time.Now()

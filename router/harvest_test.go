@@ -67,14 +67,12 @@ func testnet(t *testing.T, i2pd string, ns *i2pdtest.NetNS, n, ff int) (map[netd
 	}
 	shared := t.TempDir()
 	os.WriteFile(filepath.Join(shared, "bundle.su3"), bundle, 0o644)
-	os.MkdirAll(filepath.Join(shared, "certs", "reseed"), 0o755)
-	crt, _ := os.ReadFile("../su3/testdata/test-signer.crt")
-	os.WriteFile(filepath.Join(shared, "certs", "reseed", "test_at_mail.i2p.crt"), crt, 0o644)
+	certsDir := i2pdtest.CertsDir(t, "../su3/testdata/test-signer.crt")
 	var wg sync.WaitGroup
 	procs := map[netdb.Hash]*i2pdtest.Process{}
 	for i := range n {
 		p := i2pdtest.Start(t, i2pd, i2pdtest.Options{NetNS: ns, DataDir: dirs[i], Args: append(args(i),
-			"--certsdir="+filepath.Join(shared, "certs"), "--reseed.file="+filepath.Join(shared, "bundle.su3"), "--reseed.verify=true")})
+			"--certsdir="+certsDir, "--reseed.file="+filepath.Join(shared, "bundle.su3"), "--reseed.verify=true")})
 		procs[hashes[i]] = p
 		wg.Go(func() { p.WaitFor(t, "Daemon: Transports started") })
 	}

@@ -77,12 +77,8 @@ func TestI2PDAcceptsOurBundle(t *testing.T) {
 	ents, _ := os.ReadDir(ris)
 	want := len(ents)
 
-	trusted := filepath.Join(dir, "trusted")
-	os.MkdirAll(filepath.Join(trusted, "reseed"), 0o755)
-	crt, _ := os.ReadFile(filepath.Join(keys, certs.CertFileName(signer)))
-	os.WriteFile(filepath.Join(trusted, "reseed", certs.CertFileName(signer)), crt, 0o644)
-	untrusted := filepath.Join(dir, "untrusted")
-	os.MkdirAll(filepath.Join(untrusted, "reseed"), 0o755)
+	trusted := i2pdtest.CertsDir(t, filepath.Join(keys, certs.CertFileName(signer)))
+	untrusted := i2pdtest.CertsDir(t, "")
 
 	t.Run("accepted", func(t *testing.T) {
 		start := time.Now()

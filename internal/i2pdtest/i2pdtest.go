@@ -197,3 +197,23 @@ func Run(t testing.TB, i2pd string, opts Options) Result {
 	p.Stop()
 	return Result{Log: p.Log(), DataDir: p.DataDir}
 }
+
+// CertsDir makes an i2pd certificates directory whose reseed/ holds only
+// the certificate in crtFile (none if crtFile is empty), for --certsdir.
+func CertsDir(t testing.TB, crtFile string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "certs")
+	if err := os.MkdirAll(filepath.Join(dir, "reseed"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if crtFile != "" {
+		b, err := os.ReadFile(crtFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "reseed", filepath.Base(crtFile)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

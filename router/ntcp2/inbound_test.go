@@ -84,9 +84,7 @@ func TestInboundFromI2PD(t *testing.T) {
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "bundle.su3"), bundle, 0o644)
-	os.MkdirAll(filepath.Join(dir, "certs", "reseed"), 0o755)
-	crt, _ := os.ReadFile("../../su3/testdata/test-signer.crt")
-	os.WriteFile(filepath.Join(dir, "certs", "reseed", "test_at_mail.i2p.crt"), crt, 0o644)
+	certsDir := i2pdtest.CertsDir(t, "../../su3/testdata/test-signer.crt")
 
 	accepted := make(chan net.Conn, 1)
 	go func() {
@@ -96,7 +94,7 @@ func TestInboundFromI2PD(t *testing.T) {
 	}()
 	p := i2pdtest.Start(t, i2pd, i2pdtest.Options{NetNS: ns, Args: []string{
 		"--host=" + ns.Addr, "--port=18703", "--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false",
-		"--certsdir=" + filepath.Join(dir, "certs"), "--reseed.file=" + filepath.Join(dir, "bundle.su3"), "--reseed.verify=true"}})
+		"--certsdir=" + certsDir, "--reseed.file=" + filepath.Join(dir, "bundle.su3"), "--reseed.verify=true"}})
 	var conn net.Conn
 	select {
 	case conn = <-accepted:
