@@ -3,7 +3,7 @@ package router
 import (
 	"context"
 	"crypto/rand"
-	"errors"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -12,97 +12,223 @@ import (
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 )
 
+// HarvestConfig tunes one harvesting session.
+type HarvestConfig struct {
+	Self netdb.Hash // our router hash, the From of lookups
+	// Interval is the least time between two lookups (default 6 s: 20 per
+	// two minutes, under what i2pd and Java tolerate per peer).
+	Interval time.Duration
+	// Lookups bounds the lookups of the session (default 100); Idle ends it
+	// after that many lookups in a row taught nothing new (default 8).
+	Lookups, Idle int
+	// Known reports hashes not worth looking up (nil: none).
+	Known func(netdb.Hash) bool
+	// Found receives every RouterInfo whose signature verifies and says
+	// whether it was new to the caller.
+	Found func(*netdb.RouterInfo) bool
+	// Publish, if set, is sent first as a DatabaseStore with a reply token;
+	// Published is called when the floodfill acknowledges it.
+	Publish   *netdb.RouterInfo
+	Published func()
+	// Lookup, if set, is called for each lookup sent, with its kind
+	// ("exploration" or "routerinfo").
+	Lookup func(kind string)
+	// Now is the clock for message expirations (default time.Now).
+	Now func() time.Time
+}
+
+func (c *HarvestConfig) defaults() {
+	if c.Interval <= 0 {
+		c.Interval = 6 * time.Second
+	}
+	if c.Lookups <= 0 {
+		c.Lookups = 100
+	}
+	if c.Idle <= 0 {
+		c.Idle = 8
+	}
+	if c.Known == nil {
+		c.Known = func(netdb.Hash) bool { return false }
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
 // Harvest explores a netDb through one session with a floodfill, without
-// tunnels: take the RouterInfo it pushes, ask exploration and RouterInfo
-// lookups for random keys to learn hashes, and look up every unknown hash.
-// Lookups are paced at most every interval (i2pd and Java throttle about
-// 20-30 per two minutes per peer). found receives every RouterInfo whose
-// signature verifies. It returns when ctx ends or lookups run out.
-func Harvest(ctx context.Context, sess *ntcp2.Session, self netdb.Hash, interval time.Duration, maxLookups int, found func(*netdb.RouterInfo)) error {
-	known := map[netdb.Hash]bool{self: true}
-	asked := map[netdb.Hash]bool{}
-	var queue []netdb.Hash
-	msgID := uint32(1)
-	lookups := 0
-	send := func(key netdb.Hash, flags byte) error {
-		l := i2np.DatabaseLookup{Key: key, From: self, Flags: flags}
-		body, err := l.AppendBinary(nil)
-		if err != nil {
+// tunnels (spec ntcp2-router.md §4): publish our RouterInfo, take the
+// RouterInfo the floodfill pushes, send exploration and RouterInfo lookups
+// for random keys to learn hashes, and look up every unknown hash; replies
+// come back over the same session. It returns nil when the lookups run
+// out or stop teaching anything new, a *TerminatedError when the peer ends
+// the session, and the read error or ctx's error otherwise.
+func Harvest(ctx context.Context, sess *ntcp2.Session, cfg HarvestConfig) error {
+	cfg.defaults()
+	h := &harvest{sess: sess, cfg: &cfg, asked: map[netdb.Hash]bool{cfg.Self: true}}
+	var tok [4]byte
+	rand.Read(tok[:])
+	h.msgID = binary.BigEndian.Uint32(tok[:]) | 1
+	if cfg.Publish != nil {
+		h.token = h.msgID
+		if err := h.publish(); err != nil {
 			return err
 		}
-		msgID++
-		lookups++
-		return sess.SendI2NP(i2np.Message{Type: i2np.TypeDatabaseLookup, ID: msgID, Expiration: time.Now().Add(time.Minute), Body: body})
 	}
-	next := time.Now()
-	exploreFlags := []byte{i2np.LookupExploration, i2np.LookupRouterInfo}
-	for lookups < maxLookups {
+	next := cfg.Now()
+	for h.lookups < cfg.Lookups && h.idle < cfg.Idle {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !time.Now().Before(next) {
-			next = time.Now().Add(interval)
-			if len(queue) > 0 {
-				h := queue[0]
-				queue = queue[1:]
-				if err := send(h, i2np.LookupRouterInfo); err != nil {
-					return err
-				}
-			} else {
-				var random netdb.Hash
-				rand.Read(random[:])
-				if err := send(random, exploreFlags[lookups%2]); err != nil {
-					return err
-				}
+		if !cfg.Now().Before(next) {
+			next = cfg.Now().Add(cfg.Interval)
+			if err := h.lookupNext(); err != nil {
+				return err
 			}
 		}
 		sess.SetReadDeadline(next)
 		blocks, err := sess.ReadBlocks()
 		if err != nil {
-			var ne interface{ Timeout() bool }
-			if errors.As(err, &ne) && ne.Timeout() {
+			if isTimeout(err) {
 				continue
 			}
 			return fmt.Errorf("router: harvest: %w", err)
 		}
-		for _, b := range blocks {
-			switch b.Type {
-			case ntcp2.BlockTermination:
-				return fmt.Errorf("router: peer terminated the session")
-			case ntcp2.BlockI2NP:
-			default:
-				continue
+		if err := h.handle(blocks); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// harvest is the state of one Harvest.
+type harvest struct {
+	sess    *ntcp2.Session
+	cfg     *HarvestConfig
+	asked   map[netdb.Hash]bool
+	queue   []netdb.Hash
+	msgID   uint32
+	token   uint32 // reply token of our DatabaseStore, 0 when acknowledged or none
+	lookups int
+	idle    int // lookups since the last new hash or RouterInfo
+}
+
+func (h *harvest) send(t i2np.Type, body []byte) error {
+	h.msgID++
+	return h.sess.SendI2NP(i2np.Message{Type: t, ID: h.msgID, Expiration: h.cfg.Now().Add(time.Minute), Body: body})
+}
+
+// publish stores our RouterInfo at the floodfill, asking for a
+// DeliveryStatus straight back (reply tunnel 0, gateway us).
+func (h *harvest) publish() error {
+	ri := h.cfg.Publish
+	ds := i2np.DatabaseStore{Key: ri.Hash(), ReplyToken: h.token, ReplyGateway: h.cfg.Self, RouterInfo: ri.Bytes()}
+	body, err := ds.AppendBinary(nil)
+	if err != nil {
+		return err
+	}
+	return h.send(i2np.TypeDatabaseStore, body)
+}
+
+// lookupNext asks for the next unknown hash, or explores from a random key:
+// exploration lookups (whose replies list non-floodfills) alternate with
+// RouterInfo lookups (whose replies list floodfills).
+func (h *harvest) lookupNext() error {
+	l := i2np.DatabaseLookup{From: h.cfg.Self}
+	kind := "routerinfo"
+	for len(h.queue) > 0 && l.Key == ([32]byte{}) {
+		if k := h.queue[0]; !h.cfg.Known(k) {
+			l.Key, l.Flags = k, i2np.LookupRouterInfo
+		}
+		h.queue = h.queue[1:]
+	}
+	if l.Key == ([32]byte{}) {
+		rand.Read(l.Key[:])
+		l.Flags = i2np.LookupRouterInfo
+		if h.lookups%2 == 0 {
+			l.Flags, kind = i2np.LookupExploration, "exploration"
+		}
+	}
+	body, err := l.AppendBinary(nil)
+	if err != nil {
+		return err
+	}
+	h.lookups++
+	h.idle++
+	if h.cfg.Lookup != nil {
+		h.cfg.Lookup(kind)
+	}
+	return h.send(i2np.TypeDatabaseLookup, body)
+}
+
+// handle takes the blocks of one frame.
+func (h *harvest) handle(blocks []ntcp2.Block) error {
+	for _, b := range blocks {
+		switch b.Type {
+		case ntcp2.BlockTermination:
+			if len(b.Data) < 9 {
+				return &TerminatedError{}
 			}
-			m, err := i2np.ParseShort(b.Data)
-			if err != nil {
-				continue
+			return &TerminatedError{Reason: b.Data[8]}
+		case ntcp2.BlockRouterInfo:
+			if len(b.Data) > 1 {
+				h.routerInfo(b.Data[1:], netdb.Hash{})
 			}
-			switch m.Type {
-			case i2np.TypeDatabaseStore:
-				ds, err := i2np.ParseDatabaseStore(m.Body)
-				if err != nil {
-					continue
-				}
-				ri, err := netdb.ParseRouterInfo(ds.RouterInfo)
-				if err != nil || ri.Verify() != nil || ri.Hash() != netdb.Hash(ds.Key) {
-					continue
-				}
-				known[ri.Hash()] = true
-				found(ri)
-			case i2np.TypeDatabaseSearchReply:
-				r, err := i2np.ParseSearchReply(m.Body)
-				if err != nil {
-					continue
-				}
-				for _, p := range append(r.Peers, r.From) {
-					h := netdb.Hash(p)
-					if !known[h] && !asked[h] {
-						asked[h] = true
-						queue = append(queue, h)
-					}
-				}
+		case ntcp2.BlockI2NP:
+			if m, err := i2np.ParseShort(b.Data); err == nil {
+				h.message(m)
 			}
 		}
 	}
 	return nil
+}
+
+// message takes one I2NP message; malformed ones are dropped.
+func (h *harvest) message(m i2np.Message) {
+	switch m.Type {
+	case i2np.TypeDatabaseStore:
+		if ds, err := i2np.ParseDatabaseStore(m.Body); err == nil {
+			h.routerInfo(ds.RouterInfo, netdb.Hash(ds.Key))
+		}
+	case i2np.TypeDatabaseSearchReply:
+		r, err := i2np.ParseSearchReply(m.Body)
+		if err != nil {
+			return
+		}
+		for _, p := range append(r.Peers, r.From) {
+			if k := netdb.Hash(p); !h.asked[k] && !h.cfg.Known(k) {
+				h.asked[k] = true
+				h.queue = append(h.queue, k)
+				h.idle = 0
+			}
+		}
+	case i2np.TypeDeliveryStatus:
+		if d, err := i2np.ParseDeliveryStatus(m.Body); err == nil && h.token != 0 && d.MsgID == h.token {
+			h.token = 0
+			if h.cfg.Published != nil {
+				h.cfg.Published()
+			}
+		}
+	}
+}
+
+// routerInfo takes a RouterInfo pushed or stored (under key, if not zero).
+func (h *harvest) routerInfo(b []byte, key netdb.Hash) {
+	ri := verified(b, key)
+	if ri == nil {
+		return
+	}
+	h.asked[ri.Hash()] = true
+	if h.cfg.Found != nil && h.cfg.Found(ri) {
+		h.idle = 0
+	}
+}
+
+// verified parses a RouterInfo and checks its signature and, if key is not
+// zero, that it is the router stored under key; nil if anything fails.
+func verified(b []byte, key netdb.Hash) *netdb.RouterInfo {
+	ri, err := netdb.ParseRouterInfo(b)
+	if err != nil || ri.Verify() != nil || !key.IsZero() && ri.Hash() != key {
+		return nil
+	}
+	return ri
 }

@@ -131,17 +131,25 @@ func TestHarvestTestnet(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	got := map[netdb.Hash]bool{}
-	err = Harvest(ctx, sess, id.Hash(), 500*time.Millisecond, 200, func(ri *netdb.RouterInfo) {
-		if routers[ri.Hash()] != nil && !got[ri.Hash()] {
+	acked := false
+	err = Harvest(ctx, sess, HarvestConfig{Self: id.Hash(), Interval: 500 * time.Millisecond, Lookups: 200, Idle: 200,
+		Publish: ourRI, Published: func() { acked = true },
+		Found: func(ri *netdb.RouterInfo) bool {
+			if routers[ri.Hash()] == nil || got[ri.Hash()] {
+				return false
+			}
 			got[ri.Hash()] = true
 			t.Logf("harvested %s (caps %s) after %v", ri.Hash(), ri.Option("caps"), time.Since(start).Round(time.Millisecond))
-			if len(got) == len(routers) {
+			if len(got) == len(routers) && acked {
 				cancel()
 			}
-		}
-	})
+			return true
+		}})
 	if len(got) != len(routers) {
 		t.Fatalf("harvested %d of %d routers: %v", len(got), len(routers), err)
 	}
 	t.Logf("all %d RouterInfos harvested in %v", len(got), time.Since(start).Round(time.Millisecond))
+	if !acked {
+		t.Error("the floodfill never acknowledged our DatabaseStore")
+	}
 }

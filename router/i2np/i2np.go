@@ -84,7 +84,31 @@ type DatabaseStore struct {
 	Key        [32]byte
 	StoreType  uint8 // 0 RouterInfo
 	ReplyToken uint32
-	RouterInfo []byte // decompressed
+	// With a ReplyToken: where the DeliveryStatus goes. Tunnel 0 means
+	// straight to the router ReplyGateway.
+	ReplyTunnel  uint32
+	ReplyGateway [32]byte
+	RouterInfo   []byte // decompressed
+}
+
+// AppendBinary encodes the store body, gzipping the RouterInfo.
+func (ds *DatabaseStore) AppendBinary(b []byte) ([]byte, error) {
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(ds.RouterInfo)
+	zw.Close()
+	if z.Len() > 0xFFFF {
+		return b, fmt.Errorf("i2np: compressed RouterInfo of %d bytes", z.Len())
+	}
+	b = append(b, ds.Key[:]...)
+	b = append(b, ds.StoreType)
+	b = binary.BigEndian.AppendUint32(b, ds.ReplyToken)
+	if ds.ReplyToken != 0 {
+		b = binary.BigEndian.AppendUint32(b, ds.ReplyTunnel)
+		b = append(b, ds.ReplyGateway[:]...)
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(z.Len()))
+	return append(b, z.Bytes()...), nil
 }
 
 // ParseDatabaseStore decodes a DatabaseStore body carrying a RouterInfo.
@@ -98,6 +122,8 @@ func ParseDatabaseStore(b []byte) (*DatabaseStore, error) {
 		if len(b) < 36 {
 			return nil, fmt.Errorf("%w: truncated reply tunnel", ErrFormat)
 		}
+		ds.ReplyTunnel = binary.BigEndian.Uint32(b)
+		ds.ReplyGateway = [32]byte(b[4:36])
 		b = b[36:]
 	}
 	if ds.StoreType != 0 {
@@ -169,4 +195,25 @@ func ParseSearchReply(b []byte) (*SearchReply, error) {
 	}
 	r.From = [32]byte(b[33+32*n:])
 	return r, nil
+}
+
+// DeliveryStatus acknowledges a message, e.g. a DatabaseStore with a reply
+// token (MsgID is the token).
+type DeliveryStatus struct {
+	MsgID     uint32
+	Timestamp time.Time // millisecond precision
+}
+
+// ParseDeliveryStatus decodes a DeliveryStatus body.
+func ParseDeliveryStatus(b []byte) (DeliveryStatus, error) {
+	if len(b) != 12 {
+		return DeliveryStatus{}, fmt.Errorf("%w: DeliveryStatus of %d bytes", ErrFormat, len(b))
+	}
+	return DeliveryStatus{MsgID: binary.BigEndian.Uint32(b), Timestamp: time.UnixMilli(int64(binary.BigEndian.Uint64(b[4:])))}, nil
+}
+
+// AppendBinary encodes the DeliveryStatus body.
+func (d DeliveryStatus) AppendBinary(b []byte) ([]byte, error) {
+	b = binary.BigEndian.AppendUint32(b, d.MsgID)
+	return binary.BigEndian.AppendUint64(b, uint64(d.Timestamp.UnixMilli())), nil
 }

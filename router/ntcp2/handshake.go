@@ -127,7 +127,7 @@ func readFull(r io.Reader, n int) ([]byte, error) {
 func checkSkew(ts uint32, now time.Time) error {
 	d := now.Sub(time.Unix(int64(ts), 0))
 	if d > maxClockSkew || d < -maxClockSkew {
-		return fmt.Errorf("%w: clock skew %v", ErrHandshake, d.Round(time.Second))
+		return fmt.Errorf("%w: %w %v", ErrHandshake, ErrClockSkew, d.Round(time.Second))
 	}
 	return nil
 }

@@ -142,9 +142,13 @@ func (s *Session) ReadBlocks() ([]Block, error) {
 
 // Termination reasons (NTCP2 spec).
 const (
-	TerminationNormal  byte = 0
-	TerminationIdle    byte = 2
-	TerminationTimeout byte = 9
+	TerminationNormal   byte = 0  // normal close or unspecified
+	TerminationIdle     byte = 2  // idle timeout
+	TerminationShutdown byte = 3  // router shutdown
+	TerminationAEAD     byte = 4  // data phase AEAD failure
+	TerminationSkew     byte = 7  // clock skew
+	TerminationPayload  byte = 10 // payload format error
+	TerminationBanned   byte = 17
 )
 
 // Close sends a Termination block and closes the connection.

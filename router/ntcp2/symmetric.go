@@ -18,6 +18,15 @@ const ProtocolName = "Noise_XKaesobfse+hs2+hs3_25519_ChaChaPoly_SHA256"
 // nothing more than that the connection closed.
 var ErrHandshake = errors.New("ntcp2: handshake failed")
 
+// Finer causes, wrapped together with ErrHandshake so callers can tell
+// them apart: ErrDecrypt when a message does not authenticate (wrong keys,
+// router hash or IV), ErrClockSkew when the peer's clock is over a minute
+// off. A peer that closes instead of answering shows as io.EOF.
+var (
+	ErrDecrypt   = errors.New("ntcp2: decryption failed")
+	ErrClockSkew = errors.New("ntcp2: clock skew")
+)
+
 // symmetricState is Noise's SymmetricState with SHA-256 and ChaChaPoly:
 // chaining key, handshake hash, and the current cipher key and nonce.
 type symmetricState struct {
@@ -84,7 +93,7 @@ func (s *symmetricState) decryptAndHash(ct []byte) ([]byte, error) {
 	aead, _ := chacha20poly1305.New(s.k[:])
 	pt, err := aead.Open(nil, nonce(s.n), ct, s.h[:])
 	if err != nil {
-		return nil, fmt.Errorf("%w: AEAD: %w", ErrHandshake, err)
+		return nil, fmt.Errorf("%w: %w: %w", ErrHandshake, ErrDecrypt, err)
 	}
 	s.n++
 	s.mixHash(ct)

@@ -1,0 +1,46 @@
+package router
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the router's Prometheus metrics. The Router is itself a
+// prometheus.Collector, so a server registers it next to its own.
+type metrics struct {
+	sessions   *prometheus.GaugeVec
+	handshakes *prometheus.CounterVec
+	ends       *prometheus.CounterVec
+	lookups    *prometheus.CounterVec
+	harvested  prometheus.Counter
+	expired    prometheus.Counter
+	stored     prometheus.Gauge
+	floodfills prometheus.Gauge
+	published  prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		sessions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "i2pseed_router_sessions", Help: "Open NTCP2 sessions, by direction (outbound, inbound)."}, []string{"direction"}),
+		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "i2pseed_router_handshakes_total", Help: "NTCP2 handshakes by direction and outcome (ok, dial, eof_before_message_2, timeout, decrypt, clock_skew, other)."},
+			[]string{"direction", "outcome"}),
+		ends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "i2pseed_router_session_ends_total", Help: "Established sessions ended, by outcome (ok, silent_close, terminated, timeout, decrypt, canceled, other)."},
+			[]string{"outcome"}),
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "i2pseed_router_lookups_total", Help: "DatabaseLookups sent, by kind (exploration, routerinfo)."}, []string{"kind"}),
+		harvested: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "i2pseed_router_routerinfos_harvested_total", Help: "Verified RouterInfos written to the store (new routers or newer versions)."}),
+		expired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "i2pseed_router_routerinfos_expired_total", Help: "RouterInfos removed from the store for being too old."}),
+		stored: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_router_routerinfos_stored", Help: "RouterInfos in the store."}),
+		floodfills: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_router_floodfills_known", Help: "Floodfills with an NTCP2 address the router can ask."}),
+		published: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "i2pseed_router_publish_acks_total", Help: "Floodfills that confirmed storing our RouterInfo."}),
+	}
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.sessions, m.handshakes, m.ends, m.lookups, m.harvested, m.expired, m.stored, m.floodfills, m.published}
+}

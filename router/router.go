@@ -1,0 +1,488 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures a Router.
+type Config struct {
+	Identity *Identity
+	NetID    int
+	// Store is the netDb directory harvested RouterInfos are written to
+	// (netDb/r?/routerInfo-<hash>.dat) and expired from.
+	Store string
+	// Seeds returns RouterInfos to start from (e.g. a reseed); it is called
+	// at start and again, at most every SeedRetry, while no floodfill can
+	// be asked. The store's RouterInfos are always used too.
+	Seeds     func(ctx context.Context) ([]*netdb.RouterInfo, error)
+	SeedRetry time.Duration // default 5 minutes
+	// Dial opens outbound connections; nil means a net.Dialer with a 25 s
+	// timeout (i2pd's).
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+	// Listener, if set, accepts inbound NTCP2 sessions; Address is then
+	// published in our RouterInfo (empty: unpublished, caps LU).
+	Listener net.Listener
+	Address  Address
+	// Sessions is how many floodfills are harvested at once (default 3).
+	Sessions int
+	// Harvest tunes each session (Self, Known, Found and Publish are set
+	// by the Router).
+	Harvest HarvestConfig
+	// Rest is how long a floodfill rests after a session that ran its
+	// course (default 10 minutes); failures back off from 1 minute,
+	// doubling up to an hour.
+	Rest time.Duration
+	// MaxAge expires RouterInfos published longer ago from the store
+	// (default 48 hours); the check runs every ExpireEvery (10 minutes).
+	MaxAge, ExpireEvery time.Duration
+	// Republish is how often our RouterInfo is signed again (30 minutes).
+	Republish time.Duration
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Stats count what a Router did.
+type Stats struct {
+	Sessions, Inbound, HandshakeFailures, Harvested, Expired, Rejected, PublishAcks int
+}
+
+// Router harvests RouterInfos: it keeps up to Sessions NTCP2 sessions with
+// distinct floodfills, harvests each (Harvest), backs off from failing
+// ones, writes what it learns to the store and expires what grows old. It
+// is a reseed Source over that store and a prometheus.Collector.
+type Router struct {
+	cfg Config
+	log *slog.Logger
+	m   *metrics
+
+	mu     sync.Mutex
+	peers  map[netdb.Hash]*peer
+	have   map[netdb.Hash]uint64 // published ms of what the store holds
+	stats  Stats
+	ri     *netdb.RouterInfo
+	idx    *netdb.Index
+	wakeup chan struct{}
+}
+
+// peer is a floodfill we may ask.
+type peer struct {
+	ri       *netdb.RouterInfo
+	busy     bool
+	failures int
+	next     time.Time // not before
+	last     Outcome
+}
+
+// New checks cfg and prepares a Router; Run starts it.
+func New(cfg Config) (*Router, error) {
+	if cfg.Identity == nil || cfg.Store == "" {
+		return nil, errors.New("router: Identity and Store are required")
+	}
+	if cfg.Dial == nil {
+		d := net.Dialer{Timeout: 25 * time.Second}
+		cfg.Dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	}
+	setDefault(&cfg.SeedRetry, 5*time.Minute)
+	setDefault(&cfg.Rest, 10*time.Minute)
+	setDefault(&cfg.MaxAge, 48*time.Hour)
+	setDefault(&cfg.ExpireEvery, 10*time.Minute)
+	setDefault(&cfg.Republish, 30*time.Minute)
+	if cfg.Sessions <= 0 {
+		cfg.Sessions = 3
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{}, have: map[netdb.Hash]uint64{},
+		wakeup: make(chan struct{}, 1)}
+	if err := os.MkdirAll(cfg.Store, 0o755); err != nil {
+		return nil, fmt.Errorf("router: store: %w", err)
+	}
+	if err := r.resign(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// Hash is our router hash.
+func (r *Router) Hash() netdb.Hash { return r.cfg.Identity.Hash() }
+
+// RouterInfo is our current signed RouterInfo.
+func (r *Router) RouterInfo() *netdb.RouterInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ri
+}
+
+// Stats returns the counts so far.
+func (r *Router) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stats
+}
+
+// Describe and Collect make the Router a prometheus.Collector.
+func (r *Router) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range r.m.collectors() {
+		c.Describe(ch)
+	}
+}
+
+func (r *Router) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range r.m.collectors() {
+		c.Collect(ch)
+	}
+}
+
+// resign signs our RouterInfo again as of now.
+func (r *Router) resign() error {
+	ri, err := r.cfg.Identity.RouterInfo(r.cfg.Now(), r.cfg.NetID, r.cfg.Address)
+	if err != nil {
+		return fmt.Errorf("router: sign RouterInfo: %w", err)
+	}
+	r.mu.Lock()
+	r.ri = ri
+	r.mu.Unlock()
+	return nil
+}
+
+// Run runs the router until ctx ends: it loads the store, asks for seeds,
+// accepts inbound sessions if there is a Listener, and keeps harvesting.
+// It returns nil when ctx ends, or an error if the store cannot be read.
+func (r *Router) Run(ctx context.Context) error {
+	if err := r.expire(ctx); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if r.cfg.Listener != nil {
+		wg.Go(func() { r.accept(ctx, &wg) })
+		context.AfterFunc(ctx, func() { r.cfg.Listener.Close() })
+	}
+	resign := time.NewTicker(r.cfg.Republish)
+	defer resign.Stop()
+	expire := time.NewTicker(r.cfg.ExpireEvery)
+	defer expire.Stop()
+	poll := time.NewTicker(time.Second)
+	defer poll.Stop()
+	var lastSeed time.Time
+	for {
+		if r.floodfills() == 0 && (lastSeed.IsZero() || r.cfg.Now().Sub(lastSeed) >= r.cfg.SeedRetry) {
+			lastSeed = r.cfg.Now()
+			r.seed(ctx)
+		}
+		for _, p := range r.pick() {
+			wg.Go(func() { r.session(ctx, p) })
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-resign.C:
+			if err := r.resign(); err != nil {
+				r.log.Error("re-sign RouterInfo", "err", err)
+			}
+		case <-expire.C:
+			if err := r.expire(ctx); err != nil {
+				r.log.Error("expire", "err", err)
+			}
+		case <-poll.C:
+		case <-r.wakeup:
+		}
+	}
+}
+
+// seed takes RouterInfos from cfg.Seeds.
+func (r *Router) seed(ctx context.Context) {
+	if r.cfg.Seeds == nil {
+		r.log.Warn("no floodfill to ask and no seeds")
+		return
+	}
+	ris, err := r.cfg.Seeds(ctx)
+	if err != nil {
+		r.log.Warn("seeds", "err", err)
+		return
+	}
+	n := 0
+	for _, ri := range ris {
+		if ri.Verify() == nil && r.found(ri) {
+			n++
+		}
+	}
+	r.log.Info("seeded", "routerinfos", len(ris), "new", n, "floodfills", r.floodfills())
+}
+
+// found takes a verified RouterInfo: of our network, not ours, and newer
+// than what the store has, it is written there; floodfills with an NTCP2
+// address become peers. It reports whether the RouterInfo was new.
+func (r *Router) found(ri *netdb.RouterInfo) bool {
+	h := ri.Hash()
+	if ri.Option("netId") != strconv.Itoa(r.cfg.NetID) || h == r.Hash() ||
+		r.cfg.Now().Sub(ri.PublishedTime()) > r.cfg.MaxAge {
+		r.mu.Lock()
+		r.stats.Rejected++
+		r.mu.Unlock()
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.have[h] >= ri.Published {
+		return false
+	}
+	if _, err := netdb.Write(r.cfg.Store, ri); err != nil {
+		r.log.Error("store", "err", err)
+		return false
+	}
+	r.have[h] = ri.Published
+	r.stats.Harvested++
+	r.m.harvested.Inc()
+	r.m.stored.Set(float64(len(r.have)))
+	r.addPeer(ri)
+	return true
+}
+
+// addPeer makes ri a peer if it is a floodfill with an NTCP2 address, or
+// updates the peer's RouterInfo; r.mu is held.
+func (r *Router) addPeer(ri *netdb.RouterInfo) {
+	if _, _, ok := ntcp2.PeerFromRouterInfo(ri); !ok || !strings.Contains(ri.Option("caps"), "f") {
+		return
+	}
+	if p := r.peers[ri.Hash()]; p != nil {
+		if ri.Published > p.ri.Published {
+			p.ri = ri
+		}
+		return
+	}
+	r.peers[ri.Hash()] = &peer{ri: ri}
+	r.m.floodfills.Set(float64(len(r.peers)))
+	select {
+	case r.wakeup <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Router) known(h netdb.Hash) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.have[h]
+	return ok
+}
+
+func (r *Router) floodfills() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.peers)
+}
+
+// pick marks floodfills to start sessions with, up to cfg.Sessions busy:
+// due ones, those never tried first, then the longest waiting.
+func (r *Router) pick() []*peer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	busy := 0
+	var due []*peer
+	now := r.cfg.Now()
+	for _, p := range r.peers {
+		switch {
+		case p.busy:
+			busy++
+		case !now.Before(p.next):
+			due = append(due, p)
+		}
+	}
+	rand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
+	// Stable by "never tried, then earliest due": the shuffle breaks ties.
+	for i := 1; i < len(due); i++ {
+		for j := i; j > 0 && due[j].next.Before(due[j-1].next); j-- {
+			due[j], due[j-1] = due[j-1], due[j]
+		}
+	}
+	n := min(len(due), r.cfg.Sessions-busy)
+	if n <= 0 {
+		return nil
+	}
+	for _, p := range due[:n] {
+		p.busy = true
+	}
+	return due[:n]
+}
+
+// session dials p, harvests over the session and schedules p's next turn
+// by the outcome.
+func (r *Router) session(ctx context.Context, p *peer) {
+	r.mu.Lock()
+	ri := p.ri
+	r.mu.Unlock()
+	hash := ri.Hash().String()
+	outcome, err := r.harvestFrom(ctx, ri)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p.busy, p.last = false, outcome
+	switch outcome {
+	case OutcomeOK, OutcomeTerminated:
+		p.failures = 0
+		p.next = r.cfg.Now().Add(r.cfg.Rest)
+	case OutcomeCanceled:
+	default:
+		p.failures++
+		p.next = r.cfg.Now().Add(min(time.Minute<<min(p.failures-1, 6), time.Hour))
+	}
+	r.log.Info("session ended", "peer", hash, "outcome", outcome.String(), "err", err, "failures", p.failures,
+		"harvested", r.stats.Harvested)
+	select {
+	case r.wakeup <- struct{}{}:
+	default:
+	}
+}
+
+// harvestFrom runs one outbound session with the floodfill ri.
+func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo) (Outcome, error) {
+	bob, addr, _ := ntcp2.PeerFromRouterInfo(ri)
+	conn, err := r.cfg.Dial(ctx, addr)
+	if err != nil {
+		o := OutcomeDial
+		if ctx.Err() != nil {
+			o = OutcomeCanceled
+		}
+		r.handshakeDone("outbound", o)
+		return o, err
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	ours := r.RouterInfo()
+	sess, err := ntcp2.Client(conn, r.cfg.Identity.NTCP2Config(r.cfg.NetID), bob, ours.Bytes())
+	if err != nil {
+		conn.Close()
+		o := classifyHandshake(err)
+		if ctx.Err() != nil {
+			o = OutcomeCanceled
+		}
+		r.handshakeDone("outbound", o)
+		return o, err
+	}
+	r.handshakeDone("outbound", OutcomeOK)
+	r.m.sessions.WithLabelValues("outbound").Inc()
+	defer r.m.sessions.WithLabelValues("outbound").Dec()
+	hc := r.cfg.Harvest
+	hc.Self, hc.Known, hc.Found, hc.Publish = r.Hash(), r.known, r.found, ours
+	hc.Published = func() {
+		r.mu.Lock()
+		r.stats.PublishAcks++
+		r.mu.Unlock()
+		r.m.published.Inc()
+	}
+	hc.Lookup = func(kind string) { r.m.lookups.WithLabelValues(kind).Inc() }
+	err = Harvest(ctx, sess, hc)
+	reason := ntcp2.TerminationNormal
+	if ctx.Err() != nil {
+		reason = ntcp2.TerminationShutdown
+	}
+	sess.Close(reason)
+	o := classifySession(err)
+	if ctx.Err() != nil {
+		o = OutcomeCanceled
+	}
+	r.m.ends.WithLabelValues(o.String()).Inc()
+	return o, err
+}
+
+func (r *Router) handshakeDone(dir string, o Outcome) {
+	r.m.handshakes.WithLabelValues(dir, o.String()).Inc()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case o == OutcomeOK && dir == "outbound":
+		r.stats.Sessions++
+	case o == OutcomeOK:
+		r.stats.Inbound++
+	case o != OutcomeCanceled:
+		r.stats.HandshakeFailures++
+	}
+}
+
+// expire rescans the store, removes RouterInfos published more than
+// MaxAge ago, and refreshes what the Router knows the store holds.
+func (r *Router) expire(ctx context.Context) error {
+	r.mu.Lock()
+	prev := r.idx
+	r.mu.Unlock()
+	idx, err := netdb.Scan(ctx, r.cfg.Store, prev)
+	if err != nil {
+		return fmt.Errorf("router: store: %w", err)
+	}
+	cutoff := r.cfg.Now().Add(-r.cfg.MaxAge)
+	have := map[netdb.Hash]uint64{}
+	var floodfills []*netdb.RouterInfo
+	removed := 0
+	for h, e := range idx.Entries {
+		if e.Published().Before(cutoff) || !e.SigOK {
+			if err := os.Remove(e.Path); err == nil || errors.Is(err, os.ErrNotExist) {
+				removed++
+				continue
+			}
+		}
+		have[h] = e.PublishedMs
+		if e.Floodfill() && e.NetID == strconv.Itoa(r.cfg.NetID) {
+			if b, err := os.ReadFile(e.Path); err == nil {
+				if ri, err := netdb.ParseRouterInfo(b); err == nil && ri.Hash() == h {
+					floodfills = append(floodfills, ri)
+				}
+			}
+		}
+	}
+	if removed > 0 {
+		if idx, err = netdb.Scan(ctx, r.cfg.Store, idx); err != nil {
+			return fmt.Errorf("router: store: %w", err)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.idx = idx
+	for h, ms := range r.have {
+		if ms > have[h] { // written since the scan
+			have[h] = ms
+		}
+	}
+	r.have = have
+	for _, ri := range floodfills {
+		r.addPeer(ri)
+	}
+	for h, p := range r.peers {
+		if p.ri.PublishedTime().Before(cutoff) && !p.busy {
+			delete(r.peers, h)
+		}
+	}
+	r.m.floodfills.Set(float64(len(r.peers)))
+	r.stats.Expired += removed
+	r.m.expired.Add(float64(removed))
+	r.m.stored.Set(float64(len(have)))
+	if removed > 0 {
+		r.log.Info("expired", "routerinfos", removed, "stored", len(have))
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/i2np"
+	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// TestRouterHarvestsTestnet: a Router seeded with one floodfill of a
+// 5-router i2pd network writes every router's RouterInfo into its store,
+// and the floodfills store our RouterInfo in their netDb.
+func TestRouterHarvestsTestnet(t *testing.T) {
+	i2pd := i2pdtest.Require(t)
+	if testing.Short() {
+		t.Skip("starts 5 i2pd routers")
+	}
+	ns := i2pdtest.NewNetNS(t)
+	routers, _ := testnet(t, i2pd, ns, 5, 2)
+	seed := aFloodfill(t, routers)
+	id, err := LoadOrCreateIdentity(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.AddAddr(t, "198.18.0.98")
+	store := t.TempDir()
+	r, err := New(Config{
+		Identity: id, NetID: 2, Store: store,
+		Seeds:   func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
+		Dial:    func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) },
+		// A small network soon stops teaching anything new; keep asking.
+		Harvest: HarvestConfig{Interval: 300 * time.Millisecond, Idle: 40},
+		Logger:  slog.New(slog.NewTextHandler(t.Output(), nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var took time.Duration
+	for ctx.Err() == nil {
+		idx, err := netdb.Scan(ctx, store, nil)
+		if err == nil && hasAll(idx, routers) && r.Stats().PublishAcks >= 2 {
+			took = time.Since(start)
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := r.Stats()
+	idx, err := netdb.Scan(context.Background(), store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h := range routers {
+		if e := idx.Entries[h]; e == nil || !e.SigOK {
+			t.Errorf("router %s missing from the store or badly signed", h)
+		}
+	}
+	if st.PublishAcks < 2 {
+		t.Errorf("%d floodfills acknowledged our RouterInfo, want both", st.PublishAcks)
+	}
+	if n := testutil.ToFloat64(counter(t, r, "i2pseed_router_handshakes_total", "outbound", "ok")); n < 2 {
+		t.Errorf("metrics count %v good outbound handshakes, want >= 2", n)
+	}
+	t.Logf("store holds all %d RouterInfos after %v: %+v", len(idx.Entries), took.Round(time.Millisecond), st)
+
+	// Each floodfill now has our RouterInfo in its netDb: another router
+	// that looks our hash up gets it back.
+	other, err := LoadOrCreateIdentity(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.AddAddr(t, "198.18.0.97")
+	for h, ri := range routers {
+		if !strings.Contains(ri.Option("caps"), "f") {
+			continue
+		}
+		got, err := lookupRouterInfo(t, ns, "198.18.0.97", other, ri, id.Hash())
+		if err != nil {
+			t.Errorf("floodfill %s: looking up our RouterInfo: %v", h, err)
+			continue
+		}
+		if got.Hash() != id.Hash() || got.Verify() != nil {
+			t.Errorf("floodfill %s returned a bad copy of our RouterInfo", h)
+		}
+	}
+}
+
+// lookupRouterInfo asks floodfill ff, as identity id from source, for the
+// RouterInfo of key.
+func lookupRouterInfo(t *testing.T, ns *i2pdtest.NetNS, source string, id *Identity, ff *netdb.RouterInfo, key netdb.Hash) (*netdb.RouterInfo, error) {
+	peer, addr, _ := ntcp2.PeerFromRouterInfo(ff)
+	conn, err := ns.DialFrom(source, addr)
+	if err != nil {
+		return nil, err
+	}
+	ours, err := id.RouterInfo(time.Now(), 2, Address{})
+	if err != nil {
+		return nil, err
+	}
+	sess, err := ntcp2.Client(conn, id.NTCP2Config(2), peer, ours.Bytes())
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	defer sess.Close(ntcp2.TerminationNormal)
+	body, _ := (&i2np.DatabaseLookup{Key: key, From: id.Hash(), Flags: i2np.LookupRouterInfo}).AppendBinary(nil)
+	if err := sess.SendI2NP(i2np.Message{Type: i2np.TypeDatabaseLookup, ID: 7, Expiration: time.Now().Add(time.Minute), Body: body}); err != nil {
+		return nil, err
+	}
+	sess.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		blocks, err := sess.ReadBlocks()
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range blocks {
+			if b.Type != ntcp2.BlockI2NP {
+				continue
+			}
+			m, err := i2np.ParseShort(b.Data)
+			if err != nil {
+				return nil, err
+			}
+			switch m.Type {
+			case i2np.TypeDatabaseSearchReply:
+				return nil, fmt.Errorf("floodfill does not have it (search reply)")
+			case i2np.TypeDatabaseStore:
+				ds, err := i2np.ParseDatabaseStore(m.Body)
+				if err != nil {
+					return nil, err
+				}
+				if netdb.Hash(ds.Key) == key {
+					return netdb.ParseRouterInfo(ds.RouterInfo)
+				}
+			}
+		}
+	}
+}
+
+func hasAll(idx *netdb.Index, routers map[netdb.Hash]*netdb.RouterInfo) bool {
+	for h := range routers {
+		if e := idx.Entries[h]; e == nil || !e.SigOK {
+			return false
+		}
+	}
+	return true
+}
+
+// counter finds one labelled series of the Router's metrics.
+func counter(t *testing.T, r *Router, name string, labels ...string) prometheus.Collector {
+	t.Helper()
+	switch name {
+	case "i2pseed_router_handshakes_total":
+		return r.m.handshakes.WithLabelValues(labels...)
+	}
+	t.Fatalf("no metric %s", name)
+	return nil
+}

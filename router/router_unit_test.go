@@ -1,0 +1,201 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func TestClassify(t *testing.T) {
+	dialErr := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	for _, c := range []struct {
+		err       error
+		handshake Outcome
+		session   Outcome
+	}{
+		{nil, OutcomeOK, OutcomeOK},
+		{fmt.Errorf("%w: read: %w", ntcp2.ErrHandshake, io.EOF), OutcomeNoReply, OutcomeSilentClose},
+		{fmt.Errorf("%w: read: %w", ntcp2.ErrHandshake, io.ErrUnexpectedEOF), OutcomeNoReply, OutcomeSilentClose},
+		{fmt.Errorf("x: %w", syscall.ECONNRESET), OutcomeNoReply, OutcomeSilentClose},
+		{fmt.Errorf("%w: %w: x", ntcp2.ErrHandshake, ntcp2.ErrDecrypt), OutcomeDecrypt, OutcomeOther},
+		{fmt.Errorf("%w: %w 2m", ntcp2.ErrHandshake, ntcp2.ErrClockSkew), OutcomeClockSkew, OutcomeOther},
+		{os.ErrDeadlineExceeded, OutcomeTimeout, OutcomeTimeout},
+		{context.Canceled, OutcomeCanceled, OutcomeCanceled},
+		{dialErr, OutcomeDial, OutcomeOther},
+		{&TerminatedError{Reason: 2}, OutcomeOther, OutcomeTerminated},
+		{fmt.Errorf("%w: tag", ntcp2.ErrFrame), OutcomeOther, OutcomeDecrypt},
+		{errors.New("odd"), OutcomeOther, OutcomeOther},
+	} {
+		if got := classifyHandshake(c.err); got != c.handshake {
+			t.Errorf("handshake %v: %v, want %v", c.err, got, c.handshake)
+		}
+		if got := classifySession(c.err); got != c.session {
+			t.Errorf("session %v: %v, want %v", c.err, got, c.session)
+		}
+	}
+	if s := Outcome(200).String(); s != "Outcome(200)" {
+		t.Error(s)
+	}
+}
+
+// fakeFloodfill is a floodfill RouterInfo whose NTCP2 address is addr.
+func fakeFloodfill(t *testing.T, addr *net.TCPAddr) *netdb.RouterInfo {
+	t.Helper()
+	id, err := LoadOrCreateIdentity(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri, err := id.RouterInfo(time.Now(), 2, Address{Host: addr.IP.String(), Port: addr.Port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri.Options = netdb.Mapping{{Key: "caps", Value: "XfR"}, {Key: "netId", Value: "2"}, {Key: "router.version", Value: Version}}
+	if err := ri.SignEd25519(id.SigningKey); err != nil {
+		t.Fatal(err)
+	}
+	return ri
+}
+
+// TestRouterBacksOff: a floodfill that hangs up before message 2 is
+// classified, counted and not asked again within the back-off.
+func TestRouterBacksOff(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			io.ReadFull(c, make([]byte, 64)) // message 1, then hang up
+			c.Close()
+		}
+	}()
+	ff := fakeFloodfill(t, ln.Addr().(*net.TCPAddr))
+	id, _ := LoadOrCreateIdentity(t.TempDir())
+	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(),
+		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx) }()
+	for r.Stats().HandshakeFailures == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond) // two polls of the scheduler
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("floodfill contacted %d times, want once (then back off)", n)
+	}
+	if n := testutil.ToFloat64(r.m.handshakes.WithLabelValues("outbound", "eof_before_message_2")); n != 1 {
+		t.Errorf("eof_before_message_2 handshakes: %v, want 1", n)
+	}
+	r.mu.Lock()
+	p := r.peers[ff.Hash()]
+	r.mu.Unlock()
+	if p == nil || p.failures != 1 || p.last != OutcomeNoReply || time.Until(p.next) < 50*time.Second {
+		t.Errorf("peer state %+v, want 1 failure backed off for a minute", p)
+	}
+	if st := r.Stats(); st.Harvested != 1 || st.Sessions != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestRouterExpires: RouterInfos published longer than MaxAge ago leave
+// the store at start; fresh ones stay and are known.
+func TestRouterExpires(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	ris, err := netdb.Synth(40, netdb.SynthConfig{Now: now, MaxAge: 96 * time.Hour, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := t.TempDir()
+	old := 0
+	for _, ri := range ris {
+		if _, err := netdb.Write(store, ri); err != nil {
+			t.Fatal(err)
+		}
+		if now.Sub(ri.PublishedTime()) > 48*time.Hour {
+			old++
+		}
+	}
+	if old == 0 || old == len(ris) {
+		t.Fatalf("%d of %d synthetic RouterInfos are old; want a mix", old, len(ris))
+	}
+	id, _ := LoadOrCreateIdentity(t.TempDir())
+	r, err := New(Config{Identity: id, NetID: 2, Store: store, MaxAge: 48 * time.Hour, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.expire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := netdb.Scan(context.Background(), store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(idx.Entries) != len(ris)-old || r.Stats().Expired != old {
+		t.Errorf("store holds %d, expired %d; want %d and %d", len(idx.Entries), r.Stats().Expired, len(ris)-old, old)
+	}
+	for _, ri := range ris {
+		fresh := now.Sub(ri.PublishedTime()) <= 48*time.Hour
+		if _, ok := idx.Entries[ri.Hash()]; ok != fresh || r.known(ri.Hash()) != fresh {
+			t.Errorf("%s (age %v): in store %v, known %v", ri.Hash(), now.Sub(ri.PublishedTime()), ok, r.known(ri.Hash()))
+		}
+	}
+	// An old RouterInfo offered later is refused; a newer version is taken.
+	if r.found(ris[0]) {
+		t.Error("a RouterInfo already stored was taken again")
+	}
+}
+
+// TestRouterResigns: our RouterInfo is signed at start and again each
+// Republish interval, keeping the same identity.
+func TestRouterResigns(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC).UnixMilli())
+	id, _ := LoadOrCreateIdentity(t.TempDir())
+	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Republish: 50 * time.Millisecond,
+		Now: func() time.Time { return time.UnixMilli(clock.Load()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := r.RouterInfo()
+	if first.Verify() != nil || first.Hash() != id.Hash() || first.Option("netId") != "2" {
+		t.Fatal("bad first RouterInfo")
+	}
+	clock.Add(30 * 60 * 1000)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx) }()
+	for r.RouterInfo() == first {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	next := r.RouterInfo()
+	if next.Verify() != nil || next.Hash() != id.Hash() || next.Published != first.Published+30*60*1000 {
+		t.Errorf("re-signed RouterInfo: published %d, first %d", next.Published, first.Published)
+	}
+}
