@@ -45,6 +45,9 @@ fuzz:
 	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzRouterInfo$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzMapping$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzCertificate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	for f in FuzzReadSessionRequest FuzzReadSessionCreated FuzzReadSessionConfirmed FuzzReadFrame FuzzParseBlocks; do \
+		(cd router/ntcp2 && $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .) || exit 1; done
+	cd router/i2np && $(GO) test -run '^$$' -fuzz '^FuzzParseI2NP$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./su3/ ./netdb/

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -130,6 +131,12 @@ func (s *Server) Handler() http.Handler {
 // MetricsHandler serves the Prometheus metrics.
 func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// RegisterMetrics adds collectors (e.g. the built-in router's) to the
+// server's metrics.
+func (s *Server) RegisterMetrics(c prometheus.Collector) error {
+	return s.metrics.reg.Register(c)
 }
 
 // SetTLSFingerprint updates the certificate fingerprint on the status page

@@ -55,6 +55,10 @@ type Config struct {
 	Now       func() time.Time
 }
 
+// ErrNoFloodfills is returned by Run when neither the store nor the seeds
+// give a floodfill to start from.
+var ErrNoFloodfills = errors.New("router: no floodfill to start from")
+
 // Stats count what a Router did.
 type Stats struct {
 	Sessions, Inbound, HandshakeFailures, Harvested, Expired, Rejected, PublishAcks int
@@ -191,11 +195,18 @@ func (r *Router) Run(ctx context.Context) error {
 	defer expire.Stop()
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
-	var lastSeed time.Time
+	lastSeed := r.cfg.Now()
+	if r.floodfills() == 0 {
+		if err := r.seed(ctx); err != nil || r.floodfills() == 0 {
+			return fmt.Errorf("%w: %v", ErrNoFloodfills, cmpOrErr(err, "the seeds hold none with an NTCP2 address"))
+		}
+	}
 	for {
-		if r.floodfills() == 0 && (lastSeed.IsZero() || r.cfg.Now().Sub(lastSeed) >= r.cfg.SeedRetry) {
+		if r.floodfills() == 0 && r.cfg.Now().Sub(lastSeed) >= r.cfg.SeedRetry {
 			lastSeed = r.cfg.Now()
-			r.seed(ctx)
+			if err := r.seed(ctx); err != nil {
+				r.log.Warn("seeds", "err", err)
+			}
 		}
 		for _, p := range r.pick() {
 			wg.Go(func() { r.session(ctx, p) })
@@ -217,16 +228,21 @@ func (r *Router) Run(ctx context.Context) error {
 	}
 }
 
+func cmpOrErr(err error, msg string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return msg
+}
+
 // seed takes RouterInfos from cfg.Seeds.
-func (r *Router) seed(ctx context.Context) {
+func (r *Router) seed(ctx context.Context) error {
 	if r.cfg.Seeds == nil {
-		r.log.Warn("no floodfill to ask and no seeds")
-		return
+		return errors.New("no seeds configured")
 	}
 	ris, err := r.cfg.Seeds(ctx)
 	if err != nil {
-		r.log.Warn("seeds", "err", err)
-		return
+		return err
 	}
 	n := 0
 	for _, ri := range ris {
@@ -235,6 +251,7 @@ func (r *Router) seed(ctx context.Context) {
 		}
 	}
 	r.log.Info("seeded", "routerinfos", len(ris), "new", n, "floodfills", r.floodfills())
+	return nil
 }
 
 // found takes a verified RouterInfo: of our network, not ours, and newer

@@ -2,113 +2,203 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/router"
+	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) routerCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "router --seed DIR --netdb DIR",
+		Use:   "router --netdb DIR [--seed PATH]",
 		Short: "Run the built-in router: harvest RouterInfos over NTCP2 into a netDb",
-		Long: `Join the network with the built-in router and harvest RouterInfos, no tunnels:
-connect over NTCP2 to the floodfills among the --seed RouterInfos (a netDb, e.g.
-one 'i2pseed bootstrap' wrote), take the RouterInfo each pushes, explore with
-netDb lookups (paced by --interval, at most --lookups per session), follow every
-floodfill it learns of, and write each verified RouterInfo into --netdb. The
-router's keys live in --data-dir/router (0600) and never change.
-With --every, it harvests again at that interval until SIGINT/SIGTERM.`,
-		Example: `  i2pseed router --seed ~/.i2pd/netDb --netdb /var/lib/i2pseed/netDb
-  i2pseed router --seed netDb --netdb harvested --every 30m`,
+		Long: `Join the network with the built-in router and harvest RouterInfos, no tunnels.
+The router keeps --sessions NTCP2 sessions with distinct floodfills; over each
+it publishes its own RouterInfo, takes the RouterInfo the floodfill pushes,
+explores with netDb lookups (one per --interval, at most --lookups a session)
+and looks up every router it learns of. Verified RouterInfos of --netid go into
+--netdb; ones older than --expire are removed. Floodfills that fail are backed
+off (1 minute doubling to an hour), by cause: refused, closed before message 2,
+timeout, decrypt failure, clock skew.
+
+It starts from the floodfills already in --netdb, then --seed (a netDb
+directory or a RouterInfo file, e.g. i2pd's router.info), or else a reseed from
+--seed-urls (default: the built-in servers), verified like 'i2pseed bootstrap'.
+With --ntcp2-listen it also accepts inbound sessions and publishes that
+address (--ntcp2-host). Keys live in --data-dir/router (0600) and never change.
+Runs until SIGINT/SIGTERM.`,
+		Example: `  i2pseed router --netdb /var/lib/i2pseed/netDb
+  i2pseed router --netdb harvested --seed ~/.i2pd/netDb --sessions 5`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runRouter(cmd.Context()) },
 	}
 	f := cmd.Flags()
-	f.String("seed", "", "netDb directory with RouterInfos to start from")
-	f.String("netdb", "", "netDb directory to write harvested RouterInfos into")
+	f.String("netdb", "", "netDb directory to keep harvested RouterInfos in")
 	f.String("data-dir", defaultDataDir(), "directory for the router's keys")
 	f.Int("netid", 2, "network ID")
-	f.Duration("interval", 6*time.Second, "pause between lookups to one floodfill (20 per 2 minutes)")
-	f.Int("lookups", 100, "lookups per floodfill session")
-	f.Duration("every", 0, "harvest again at this interval (0: once)")
+	addRouterFlags(cmd)
 	return cmd
 }
 
+// addRouterFlags adds the built-in router's flags (router and serve).
+func addRouterFlags(cmd *cobra.Command) {
+	addTrustFlags(cmd)
+	f := cmd.Flags()
+	f.String("seed", "", "netDb directory or RouterInfo file to start from (default: reseed from --seed-urls)")
+	f.StringSlice("seed-urls", nil, "reseed servers to start from when no --seed (default: the built-in list)")
+	f.String("ca", "", "PEM file of extra TLS roots for --seed-urls")
+	f.String("proxy", "", "proxy for --seed-urls: http://host:port or socks5://host:port")
+	f.String("ntcp2-listen", "", "accept inbound NTCP2 sessions here, e.g. 0.0.0.0:12345 (default: outbound only)")
+	f.String("ntcp2-host", "", "public IP address to publish with --ntcp2-listen (default: its host)")
+	f.Int("sessions", 3, "floodfills harvested at once")
+	f.Duration("interval", 6*time.Second, "least time between lookups to one floodfill (6s: 20 per 2 minutes)")
+	f.Int("lookups", 100, "most lookups per session")
+	f.Duration("expire", 48*time.Hour, "remove RouterInfos published longer ago than this")
+}
+
 func (a *app) runRouter(ctx context.Context) error {
-	seedDir, store := a.cfg.GetString("seed"), a.cfg.GetString("netdb")
-	if seedDir == "" {
-		return usagef("router: --seed DIR is required (a netDb with at least one floodfill, e.g. from 'i2pseed bootstrap')")
-	}
+	store := a.cfg.GetString("netdb")
 	if store == "" {
 		return usagef("router: --netdb DIR is required (where harvested RouterInfos go)")
-	}
-	id, err := router.LoadOrCreateIdentity(filepath.Join(a.cfg.GetString("data-dir"), "router"))
-	if err != nil {
-		return fmt.Errorf("--data-dir: %w", err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	log.Info("router", "hash", id.Hash().String())
-	for {
-		seeds, err := loadSeeds(ctx, seedDir, store)
-		if err != nil {
-			return usagef("--seed %s: %v", seedDir, err)
-		}
-		st, err := router.Run(ctx, router.Config{Identity: id, NetID: a.cfg.GetInt("netid"), Seeds: seeds, Store: store,
-			Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups"), Logger: log})
-		fmt.Fprintf(a.stdout, "sessions %d, handshake failures %d, RouterInfos harvested %d\n", st.Sessions, st.HandshakeFailures, st.Harvested)
-		every := a.cfg.GetDuration("every")
-		if every <= 0 || ctx.Err() != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(every):
-		}
+	r, err := a.newRouter(store, log)
+	if err != nil {
+		return err
 	}
+	log.Info("router", "hash", r.Hash().String(), "netdb", store)
+	err = r.Run(ctx)
+	if errors.Is(err, router.ErrNoFloodfills) {
+		return usagef("router: %v (check --seed or --seed-urls)", err)
+	}
+	st := r.Stats()
+	fmt.Fprintf(a.stdout, "sessions %d, inbound %d, handshake failures %d, RouterInfos harvested %d, expired %d\n",
+		st.Sessions, st.Inbound, st.HandshakeFailures, st.Harvested, st.Expired)
+	return err
 }
 
-// loadSeeds reads every verified RouterInfo from the seed netDb and, after
-// the first round, the harvested store.
-func loadSeeds(ctx context.Context, dirs ...string) ([]*netdb.RouterInfo, error) {
-	var out []*netdb.RouterInfo
-	for i, dir := range dirs {
-		idx, err := netdb.Scan(ctx, dir, nil)
+// newRouter builds the built-in router from the flags, keeping RouterInfos
+// in store.
+func (a *app) newRouter(store string, log *slog.Logger) (*router.Router, error) {
+	id, err := router.LoadOrCreateIdentity(filepath.Join(a.cfg.GetString("data-dir"), "router"))
+	if err != nil {
+		return nil, fmt.Errorf("--data-dir: %w", err)
+	}
+	cfg := router.Config{
+		Identity: id, NetID: a.cfg.GetInt("netid"), Store: store, Logger: log,
+		Sessions: a.cfg.GetInt("sessions"), MaxAge: a.cfg.GetDuration("expire"),
+		Harvest: router.HarvestConfig{Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups")},
+	}
+	if cfg.Seeds, err = a.routerSeeds(); err != nil {
+		return nil, err
+	}
+	if l := a.cfg.GetString("ntcp2-listen"); l != "" {
+		host, port, err := net.SplitHostPort(l)
+		p, perr := strconv.Atoi(port)
+		if err != nil || perr != nil || p == 0 {
+			return nil, usagef("--ntcp2-listen %q: want host:port with a fixed port", l)
+		}
+		if h := a.cfg.GetString("ntcp2-host"); h != "" {
+			host = h
+		}
+		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+			return nil, usagef("--ntcp2-host: the IP address to publish is needed when --ntcp2-listen has none")
+		}
+		if cfg.Listener, err = net.Listen("tcp", l); err != nil {
+			return nil, usagef("--ntcp2-listen: %v", err)
+		}
+		cfg.Address = router.Address{Host: host, Port: p}
+	}
+	r, err := router.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("--netdb %s: %w", store, err)
+	}
+	return r, nil
+}
+
+// routerSeeds is where the router starts: --seed, or a verified reseed.
+func (a *app) routerSeeds() (func(context.Context) ([]*netdb.RouterInfo, error), error) {
+	if seed := a.cfg.GetString("seed"); seed != "" {
+		if _, err := os.Stat(seed); err != nil {
+			return nil, usagef("--seed: %v", err)
+		}
+		return func(ctx context.Context) ([]*netdb.RouterInfo, error) { return loadSeeds(ctx, seed) }, nil
+	}
+	kr, err := a.keyring(su3.ContentReseed)
+	if err != nil {
+		return nil, err
+	}
+	client, err := a.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	urls := a.cfg.GetStringSlice("seed-urls")
+	if len(urls) == 0 {
+		urls = reseed.DefaultServers
+	}
+	cfg := reseed.ClientConfig{URLs: urls, Keyring: kr, NetID: a.cfg.GetInt("netid"), HTTP: client,
+		MinServers: min(2, len(urls)), Now: a.now}
+	return func(ctx context.Context) ([]*netdb.RouterInfo, error) {
+		res, err := reseed.Bootstrap(ctx, cfg, nil)
 		if err != nil {
-			if i > 0 {
-				continue // the store may not exist yet
+			return nil, fmt.Errorf("reseed from --seed-urls: %w", err)
+		}
+		var out []*netdb.RouterInfo
+		for _, b := range res.Routers {
+			if ri, err := netdb.ParseRouterInfo(b); err == nil {
+				out = append(out, ri)
 			}
+		}
+		return out, nil
+	}, nil
+}
+
+// loadSeeds reads the verified RouterInfos of a netDb directory, or one
+// RouterInfo file.
+func loadSeeds(ctx context.Context, path string) ([]*netdb.RouterInfo, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		b, err := os.ReadFile(path)
+		if err != nil {
 			return nil, err
 		}
-		src := &reseed.DirSource{Dir: dir}
-		for _, e := range idx.Entries {
-			if !e.SigOK {
-				continue
-			}
-			b, err := src.Load(e)
-			if err != nil {
-				continue
-			}
+		ri, err := netdb.ParseRouterInfo(b)
+		if err != nil {
+			return nil, fmt.Errorf("--seed %s: %w", path, err)
+		}
+		return []*netdb.RouterInfo{ri}, nil
+	}
+	idx, err := netdb.Scan(ctx, path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("--seed: %w", err)
+	}
+	src := &reseed.DirSource{Dir: path}
+	var out []*netdb.RouterInfo
+	for _, e := range idx.Entries {
+		if !e.SigOK {
+			continue
+		}
+		if b, err := src.Load(e); err == nil {
 			if ri, err := netdb.ParseRouterInfo(b); err == nil {
 				out = append(out, ri)
 			}
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no valid RouterInfos")
+		return nil, fmt.Errorf("--seed %s: no valid RouterInfos", path)
 	}
 	return out, nil
 }

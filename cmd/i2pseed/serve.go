@@ -30,13 +30,15 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "serve --netdb DIR --signer ID",
+		Use:   "serve --signer ID [--netdb DIR | --from-mirror DIR]",
 		Short: "Run a reseed server: signed i2pseeds.su3 bundles over HTTPS",
 		Long: `Serve reseed bundles over HTTPS: GET|HEAD /i2pseeds.su3 for Java I2P, i2pd and
 go-i2p, plus /healthz, /metrics and a status page at /.
 
-RouterInfos come from --netdb (a Java I2P or i2pd netDb, rescanned before every
-rebuild). Every --rebuild the server selects eligible RouterInfos, composes
+RouterInfos come from the built-in router (see 'i2pseed router'), which
+harvests them over NTCP2 into --data-dir/netDb, starting from --seed or a
+verified reseed from --seed-urls; or from --netdb (a Java I2P or i2pd netDb,
+rescanned before every rebuild) or --from-mirror, and then no router runs. Every --rebuild the server selects eligible RouterInfos, composes
 bundles of --bundle-size, and signs them with the signer key in --data-dir (made
 on first run for --signer). Each client address (IPv4 /32, IPv6 /64) always gets
 the same bundle until the next rebuild. Until enough RouterInfos are eligible,
@@ -49,14 +51,15 @@ TLS-ALPN-01 on --listen, renewed in the background, state in --data-dir/acme).
 
 Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
 --config file; SIGINT/SIGTERM drain and exit.`,
-		Example: `  i2pseed serve --netdb /var/lib/i2pd/netDb --signer you@mail.i2p --host reseed.example.org
+		Example: `  i2pseed serve --signer you@mail.i2p --tls acme --host reseed.example.org --acme-email you@example.org
+  i2pseed serve --netdb /var/lib/i2pd/netDb --signer you@mail.i2p --host reseed.example.org
   i2pseed serve --netdb ~/.i2p/netDb --signer you@mail.i2p --tls files --tls-cert cert.pem --tls-key key.pem`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.serve(cmd.Context()) },
 	}
 	f := cmd.Flags()
 	f.String("listen", ":8443", "HTTPS listen address")
-	f.String("netdb", "", "netDb directory to take RouterInfos from (Java I2P or i2pd layout)")
+	f.String("netdb", "", "netDb directory to take RouterInfos from (Java I2P or i2pd layout) instead of the built-in router")
 	f.String("from-mirror", "", "serve a mirror made by 'i2pseed mirror --out DIR' (its DIR/netDb)")
 	f.String("data-dir", defaultDataDir(), "directory for the signer key, TLS state and server secret (mode 0700)")
 	f.String("signer", "", "signer ID, e.g. you@mail.i2p; its key is made in --data-dir on first run")
@@ -84,6 +87,7 @@ Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
 	f.String("blocklist", "", "file of CIDR prefixes whose connections are dropped (reloaded on SIGHUP)")
 	f.Int("max-conns", 1024, "simultaneous connections")
 	f.Bool("log-clients", false, "log client addresses (off by default, for privacy)")
+	addRouterFlags(cmd)
 	return cmd
 }
 
@@ -100,6 +104,7 @@ func defaultDataDir() string {
 // serveConfig is everything serve needs, validated.
 type serveConfig struct {
 	listen, netdbDir, dataDir, signerID string
+	builtinRouter                       bool // harvest into netdbDir with the built-in router
 	pool                                reseed.PoolConfig
 	server                              reseed.ServerConfig
 	interval                            time.Duration
@@ -122,9 +127,13 @@ func (a *app) serveConfig() (*serveConfig, error) {
 		}
 		c.netdbDir = filepath.Join(m, "netDb")
 	}
+	if c.netdbDir == "" {
+		c.builtinRouter, c.netdbDir = true, filepath.Join(c.dataDir, "netDb")
+		if err := os.MkdirAll(c.netdbDir, 0o700); err != nil {
+			return nil, usagef("serve: --data-dir: %v", err)
+		}
+	}
 	switch {
-	case c.netdbDir == "":
-		return nil, usagef("serve: --netdb DIR is required (the netDb of a Java I2P or i2pd router, e.g. /var/lib/i2pd/netDb)")
 	case c.signerID == "":
 		return nil, usagef("serve: --signer is required (your signer ID, e.g. you@mail.i2p)")
 	case c.interval < time.Minute || c.interval > 12*time.Hour:
@@ -134,8 +143,8 @@ func (a *app) serveConfig() (*serveConfig, error) {
 		return nil, usagef("serve: --netdb %s is not a directory", c.netdbDir)
 	}
 	size := a.cfg.GetInt("bundle-size")
-	if size < 50 || size > 100 {
-		return nil, usagef("serve: --bundle-size %d: want 50-100", size)
+	if (size < 50 || size > 100) && !(a.cfg.GetBool("testnet") && size >= 1 && size <= 100) {
+		return nil, usagef("serve: --bundle-size %d: want 50-100 (1-100 with --testnet)", size)
 	}
 	netID := a.cfg.GetInt("netid")
 	policy := netdb.DefaultPolicy()
@@ -361,6 +370,22 @@ func (a *app) serve(ctx context.Context) error {
 		ms = reseed.HTTPServer(srv.MetricsHandler(), nil, reseed.DefaultTimeouts)
 		go ms.Serve(mln)
 	}
+	routerErr := make(chan error, 1)
+	if c.builtinRouter {
+		r, err := a.newRouter(c.netdbDir, log.With("part", "router"))
+		if err != nil {
+			return err
+		}
+		if err := srv.RegisterMetrics(r); err != nil {
+			return err
+		}
+		log.Info("built-in router", "hash", r.Hash().String(), "netdb", c.netdbDir)
+		go func() {
+			if err := r.Run(ctx); err != nil {
+				routerErr <- err
+			}
+		}()
+	}
 	builder := &reseed.Builder{Source: &reseed.DirSource{Dir: c.netdbDir}, Config: c.pool, Server: srv, Interval: c.interval, Logger: log}
 	go builder.Run(ctx)
 	go a.reloadOnHUP(ctx, log, c, ts, srv)
@@ -371,6 +396,9 @@ func (a *app) serve(ctx context.Context) error {
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
+	case err := <-routerErr:
+		hs.Close()
+		return fmt.Errorf("serve: built-in router: %w (give it --seed or --seed-urls, or serve a --netdb)", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
