@@ -16,16 +16,16 @@ import (
 type Outcome uint8
 
 const (
-	OutcomeOK        Outcome = iota // handshake done / session ran its course
-	OutcomeDial                     // TCP connect failed (refused, unreachable)
-	OutcomeNoReply                  // closed or reset before message 2 (often: wrong netId, our IP blocked, wrong key)
-	OutcomeTimeout                  // no answer in time
-	OutcomeDecrypt                  // a message did not authenticate (wrong static key, router hash or IV)
-	OutcomeClockSkew                // peer's clock is over a minute off ours
-	OutcomeSilentClose              // data phase: closed without a Termination block
-	OutcomeTerminated               // data phase: the peer sent a Termination block
-	OutcomeCanceled                 // we stopped
-	OutcomeOther                    // anything else (malformed frames, write errors)
+	OutcomeOK          Outcome = iota // handshake done / session ran its course
+	OutcomeDial                       // TCP connect failed (refused, unreachable)
+	OutcomeNoReply                    // closed or reset before message 2 (often: wrong netId, our IP blocked, wrong key)
+	OutcomeTimeout                    // no answer in time
+	OutcomeDecrypt                    // a message did not authenticate (wrong static key, router hash or IV)
+	OutcomeClockSkew                  // peer's clock is over a minute off ours
+	OutcomeSilentClose                // data phase: closed without a Termination block
+	OutcomeTerminated                 // data phase: the peer sent a Termination block
+	OutcomeCanceled                   // we stopped
+	OutcomeOther                      // anything else (malformed frames, write errors)
 	numOutcomes
 )
 

@@ -36,8 +36,8 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	store := t.TempDir()
 	r, err := New(Config{
 		Identity: id, NetID: 2, Store: store,
-		Seeds:   func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
-		Dial:    func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) },
+		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
+		Dial:  func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) },
 		// A small network soon stops teaching anything new; keep asking.
 		Harvest: HarvestConfig{Interval: 300 * time.Millisecond, Idle: 40},
 		Logger:  slog.New(slog.NewTextHandler(t.Output(), nil)),
