@@ -176,8 +176,10 @@ func TestRouterResigns(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC).UnixMilli())
 	id, _ := LoadOrCreateIdentity(t.TempDir())
+	ff := fakeFloodfill(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}) // nothing listens: dial fails, backs off
 	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Republish: 50 * time.Millisecond,
-		Now: func() time.Time { return time.UnixMilli(clock.Load()) }})
+		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil },
+		Now:   func() time.Time { return time.UnixMilli(clock.Load()) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,12 +192,34 @@ func TestRouterResigns(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()
 	for r.RouterInfo() == first {
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned early: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	cancel()
 	<-done
 	next := r.RouterInfo()
 	if next.Verify() != nil || next.Hash() != id.Hash() || next.Published != first.Published+30*60*1000 {
 		t.Errorf("re-signed RouterInfo: published %d, first %d", next.Published, first.Published)
+	}
+}
+
+// TestRouterNeedsAFloodfill: with nothing to start from, Run says so.
+func TestRouterNeedsAFloodfill(t *testing.T) {
+	id, _ := LoadOrCreateIdentity(t.TempDir())
+	for name, seeds := range map[string]func(context.Context) ([]*netdb.RouterInfo, error){
+		"no seeds":      nil,
+		"seeds fail":    func(context.Context) ([]*netdb.RouterInfo, error) { return nil, errors.New("offline") },
+		"no floodfills": func(context.Context) ([]*netdb.RouterInfo, error) { return nil, nil },
+	} {
+		r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Seeds: seeds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Run(context.Background()); !errors.Is(err, ErrNoFloodfills) {
+			t.Errorf("%s: %v, want ErrNoFloodfills", name, err)
+		}
 	}
 }

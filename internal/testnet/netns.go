@@ -1,4 +1,12 @@
-package i2pdtest
+// Package testnet runs private I2P networks on one machine: real i2pd
+// routers (Debian's i2pd 2.45.1) in a network namespace of their own, on
+// 198.18.0.x addresses of the namespace's loopback (i2pd 2.45.1 refuses
+// loopback and RFC 1918 peers; 198.18.0.0/15 is the benchmarking range,
+// routed nowhere). Nothing inside can reach any other network.
+//
+// It backs `i2pseed testnet up/down`, `make demo` and the interop tests
+// (through internal/i2pdtest).
+package testnet
 
 import (
 	"fmt"
@@ -6,13 +14,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"testing"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// A NetNS is a network namespace the test created, with lo up and one
+// A NetNS is a network namespace, with lo up and one
 // 198.18.0.x address on it (i2pd 2.45.1 refuses loopback peers; 198.18.0.0/15
 // is the benchmarking range, routed nowhere).
 type NetNS struct {
@@ -20,30 +28,50 @@ type NetNS struct {
 	Addr string // the 198.18.0.x address on the namespace's lo
 }
 
-// NewNetNS creates a namespace that is deleted when the test ends.
-func NewNetNS(t testing.TB) *NetNS {
-	t.Helper()
-	ns := &NetNS{Name: fmt.Sprintf("i2pseed-test-%d-%d", os.Getpid(), nsCounter.Add(1)), Addr: "198.18.0.1"}
+// CreateNetNS creates the namespace name with lo up and 198.18.0.1 on it.
+func CreateNetNS(name string) (*NetNS, error) {
+	ns := &NetNS{Name: name, Addr: "198.18.0.1"}
 	for _, args := range [][]string{
 		{"netns", "add", ns.Name},
 		{"-n", ns.Name, "link", "set", "lo", "up"},
 		{"-n", ns.Name, "addr", "add", ns.Addr + "/32", "dev", "lo"},
 	} {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			exec.Command("ip", "netns", "del", ns.Name).Run()
-			t.Fatalf("ip %v: %v: %s", args, err, out)
+			ns.Delete()
+			return nil, fmt.Errorf("testnet: ip %s: %v: %s", strings.Join(args, " "), err, out)
 		}
 	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns.Name).Run() })
-	return ns
+	return ns, nil
+}
+
+// OpenNetNS names an existing namespace.
+func OpenNetNS(name string) (*NetNS, error) {
+	if _, err := os.Stat("/var/run/netns/" + name); err != nil {
+		return nil, fmt.Errorf("testnet: no network namespace %s: %w", name, err)
+	}
+	return &NetNS{Name: name, Addr: "198.18.0.1"}, nil
+}
+
+// Delete removes the namespace; processes still in it lose their network.
+func (ns *NetNS) Delete() error {
+	if out, err := exec.Command("ip", "netns", "del", ns.Name).CombinedOutput(); err != nil {
+		return fmt.Errorf("testnet: ip netns del %s: %v: %s", ns.Name, err, out)
+	}
+	return nil
+}
+
+// Command runs name inside the namespace (ip netns exec execs it in
+// place, so the process's PID is the command's own).
+func (ns *NetNS) Command(name string, args ...string) *exec.Cmd {
+	return exec.Command("ip", append([]string{"netns", "exec", ns.Name, name}, args...)...)
 }
 
 // AddAddr puts another address (e.g. 198.18.0.2) on the namespace's lo.
-func (ns *NetNS) AddAddr(t testing.TB, addr string) {
-	t.Helper()
+func (ns *NetNS) AddAddr(addr string) error {
 	if out, err := exec.Command("ip", "-n", ns.Name, "addr", "add", addr+"/32", "dev", "lo").CombinedOutput(); err != nil {
-		t.Fatalf("ip addr add %s: %v: %s", addr, err, out)
+		return fmt.Errorf("testnet: ip addr add %s: %v: %s", addr, err, out)
 	}
+	return nil
 }
 
 // Dial connects from inside the namespace (its socket lives there).
@@ -53,7 +81,7 @@ func (ns *NetNS) Dial(addr string) (net.Conn, error) { return ns.DialFrom("", ad
 // blocks a source IP for a while after a failed handshake).
 func (ns *NetNS) DialFrom(source, addr string) (net.Conn, error) {
 	var c net.Conn
-	err := ns.do(func() error {
+	err := ns.Do(func() error {
 		d := net.Dialer{Timeout: 10 * time.Second}
 		if source != "" {
 			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(source)}
@@ -69,7 +97,7 @@ func (ns *NetNS) DialFrom(source, addr string) (net.Conn, error) {
 // while this process serves it from its own namespace.
 func (ns *NetNS) Listen(addr string) (net.Listener, error) {
 	var ln net.Listener
-	err := ns.do(func() error {
+	err := ns.Do(func() error {
 		var err error
 		ln, err = net.Listen("tcp", addr)
 		return err
@@ -77,9 +105,9 @@ func (ns *NetNS) Listen(addr string) (net.Listener, error) {
 	return ln, err
 }
 
-// do runs f on a thread switched into the namespace; sockets f creates
+// Do runs f on a thread switched into the namespace; sockets f creates
 // stay in the namespace.
-func (ns *NetNS) do(f func() error) error {
+func (ns *NetNS) Do(f func() error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	orig, err := os.Open("/proc/thread-self/ns/net")

@@ -1,0 +1,439 @@
+package testnet
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/atomicfile"
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/su3"
+)
+
+// Addresses inside the namespace.
+const (
+	ServerAddr   = "198.18.0.2" // our reseed server and router
+	ServerPort   = 8443
+	RouterNTCP2  = 18899 // our router's inbound NTCP2 port
+	firstRouter  = 10    // i2pd router i listens on 198.18.0.(10+i):(18800+i)
+	firstPort    = 18800
+	clientAddr   = "198.18.0.200" // fresh i2pd clients (Bootstrap)
+	stateFile    = "testnet.json"
+	signerID     = "testnet@mail.i2p"
+	transportsUp = "Daemon: Transports started"
+)
+
+// Config for Up.
+type Config struct {
+	Dir        string // everything lives here: keys, bundle, data, logs, state
+	Routers    int    // i2pd routers, at least 2
+	Floodfills int    // of them floodfills (default 2, at most Routers)
+	I2PD       string // i2pd binary
+	Self       string // the i2pseed binary, run as the reseed server
+	// ServerArgs are extra `i2pseed serve` flags.
+	ServerArgs []string
+	Log        io.Writer // progress lines; nil discards
+}
+
+// State is a running network, kept in Dir/testnet.json.
+type State struct {
+	NetNS   string        `json:"netns"`
+	Dir     string        `json:"dir"`
+	Routers []RouterState `json:"routers"`
+	Server  ServerState   `json:"server"`
+}
+
+// RouterState is one i2pd router.
+type RouterState struct {
+	Hash      string `json:"hash"`
+	Addr      string `json:"addr"` // NTCP2 host:port
+	Floodfill bool   `json:"floodfill"`
+	PID       int    `json:"pid"`
+	Dir       string `json:"dir"`
+}
+
+// ServerState is our reseed server with its built-in router.
+type ServerState struct {
+	PID        int    `json:"pid"`
+	URL        string `json:"url"`         // https://198.18.0.2:8443/
+	TLSCert    string `json:"tls_cert"`    // self-signed, for clients' --ca
+	CertsDir   string `json:"certs_dir"`   // i2pd --certsdir trusting our signer
+	SignerCert string `json:"signer_cert"` // for --certs
+	DataDir    string `json:"data_dir"`
+	Log        string `json:"log"`
+}
+
+// NetNSName is the namespace of the network kept in dir.
+func NetNSName(dir string) string {
+	abs, _ := filepath.Abs(dir)
+	h := sha256.Sum256([]byte(abs))
+	return "i2pseed-" + hex.EncodeToString(h[:4])
+}
+
+// Up starts a private I2P network: cfg.Routers i2pd routers in a new
+// namespace, reseeded from a bundle signed by a test signer, then our
+// reseed server with its built-in router harvesting them. It returns once
+// the server serves bundles. On error everything started is stopped.
+func Up(ctx context.Context, cfg Config) (st *State, err error) {
+	logf := func(format string, args ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format+"\n", args...)
+		}
+	}
+	if cfg.Routers < 2 || cfg.Routers > 100 {
+		return nil, fmt.Errorf("testnet: %d routers: want 2-100", cfg.Routers)
+	}
+	if cfg.Floodfills <= 0 {
+		cfg.Floodfills = 2
+	}
+	cfg.Floodfills = min(cfg.Floodfills, cfg.Routers)
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Load(dir); err == nil {
+		return nil, fmt.Errorf("testnet: a network is already up in %s (testnet down first)", dir)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("testnet: %w", err)
+	}
+	ns, err := CreateNetNS(NetNSName(dir))
+	if err != nil {
+		return nil, err
+	}
+	st = &State{NetNS: ns.Name, Dir: dir}
+	defer func() {
+		if err != nil {
+			st.stop()
+			ns.Delete()
+		}
+	}()
+	for i := range cfg.Routers {
+		if err := ns.AddAddr(fmt.Sprintf("198.18.0.%d", firstRouter+i)); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range []string{ServerAddr, clientAddr} {
+		if err := ns.AddAddr(a); err != nil {
+			return nil, err
+		}
+	}
+
+	// 1. Each router makes its keys and RouterInfo.
+	logf("starting %d i2pd routers (%d floodfill) in network namespace %s", cfg.Routers, cfg.Floodfills, ns.Name)
+	var entries []su3.Entry
+	for i := range cfg.Routers {
+		rs, ri, err := firstStart(ctx, ns, cfg, dir, i)
+		if err != nil {
+			return nil, err
+		}
+		st.Routers = append(st.Routers, rs)
+		entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
+	}
+
+	// 2. A bundle of all of them, signed by the test signer, reseeds them.
+	signer, err := testSigner(filepath.Join(dir, "server", "keys"))
+	if err != nil {
+		return nil, err
+	}
+	certsDir := filepath.Join(dir, "certs")
+	signerCert := filepath.Join(dir, "server", "keys", certs.CertFileName(signerID))
+	if err := CertsDir(certsDir, signerCert); err != nil {
+		return nil, err
+	}
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, entries, time.Now()); err != nil {
+		return nil, err
+	}
+	bundle, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: strconv.FormatInt(time.Now().Unix(), 10)}, z.Bytes(), signer)
+	if err != nil {
+		return nil, err
+	}
+	bundlePath := filepath.Join(dir, "initial.su3")
+	if err := atomicfile.WriteFile(bundlePath, bundle, 0o644); err != nil {
+		return nil, err
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, cfg.Routers)
+	for i := range cfg.Routers {
+		args := append(routerArgs(cfg, i), "--certsdir="+certsDir, "--reseed.file="+bundlePath, "--reseed.verify=true")
+		p, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: st.Routers[i].Dir, DataDir: filepath.Join(st.Routers[i].Dir, "data"), Args: args, Detach: true})
+		if err != nil {
+			return nil, err
+		}
+		st.Routers[i].PID = p.PID()
+		wg.Go(func() {
+			wctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			errs[i] = p.WaitFor(wctx, transportsUp)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	// 3. Our server and router, seeded with the floodfills.
+	seeds := filepath.Join(dir, "seeds")
+	os.MkdirAll(seeds, 0o755)
+	for i, e := range entries {
+		if st.Routers[i].Floodfill {
+			if err := atomicfile.WriteFile(filepath.Join(seeds, e.Name), e.Data, 0o644); err != nil {
+				return nil, err
+			}
+		}
+	}
+	srvDir := filepath.Join(dir, "server")
+	st.Server = ServerState{URL: fmt.Sprintf("https://%s:%d/", ServerAddr, ServerPort), TLSCert: filepath.Join(srvDir, "tls", "tls.crt"),
+		CertsDir: certsDir, SignerCert: signerCert, DataDir: srvDir, Log: filepath.Join(srvDir, "server.log")}
+	n := strconv.Itoa(cfg.Routers)
+	args := append([]string{"serve", "--testnet", "--signer", signerID, "--data-dir", srvDir,
+		"--listen", fmt.Sprintf("%s:%d", ServerAddr, ServerPort), "--host", ServerAddr,
+		"--seed", seeds, "--ntcp2-listen", fmt.Sprintf("%s:%d", ServerAddr, RouterNTCP2),
+		"--bundle-size", n, "--min-eligible", n, "--rebuild", "1m", "--interval", "500ms"}, cfg.ServerArgs...)
+	logf("starting i2pseed serve with its built-in router on %s", st.Server.URL)
+	logFile, err := os.OpenFile(st.Server.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	cmd := ns.Command(cfg.Self, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("testnet: start i2pseed serve: %w", err)
+	}
+	st.Server.PID = cmd.Process.Pid
+	go cmd.Wait()
+	if err := st.save(); err != nil {
+		return nil, err
+	}
+	if err := waitServing(ctx, ns, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// routerArgs are router i's address and role.
+func routerArgs(cfg Config, i int) []string {
+	a := []string{fmt.Sprintf("--host=198.18.0.%d", firstRouter+i), fmt.Sprintf("--port=%d", firstPort+i),
+		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false", "--ipv6=false"}
+	if i < cfg.Floodfills {
+		a = append(a, "--floodfill")
+	}
+	return a
+}
+
+// firstStart runs router i once, without a reseed, to make its identity.
+func firstStart(ctx context.Context, ns *NetNS, cfg Config, dir string, i int) (RouterState, *netdb.RouterInfo, error) {
+	rdir := filepath.Join(dir, "routers", strconv.Itoa(i))
+	if err := os.MkdirAll(rdir, 0o755); err != nil {
+		return RouterState{}, nil, err
+	}
+	data := filepath.Join(rdir, "data")
+	p, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: rdir, DataDir: data, Args: append(routerArgs(cfg, i), "--reseed.file=/nonexistent/none.su3")})
+	if err != nil {
+		return RouterState{}, nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	err = p.WaitFor(wctx, "Daemon: Starting Transports")
+	cancel()
+	p.Stop()
+	if err != nil {
+		return RouterState{}, nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(data, "router.info"))
+	if err != nil {
+		return RouterState{}, nil, fmt.Errorf("testnet: router %d: %w", i, err)
+	}
+	ri, err := netdb.ParseRouterInfo(b)
+	if err != nil {
+		return RouterState{}, nil, fmt.Errorf("testnet: router %d: %w", i, err)
+	}
+	return RouterState{Hash: ri.Hash().String(), Addr: fmt.Sprintf("198.18.0.%d:%d", firstRouter+i, firstPort+i),
+		Floodfill: i < cfg.Floodfills, Dir: rdir}, ri, nil
+}
+
+// testSigner loads or makes the test network's signer in dir, the files
+// `i2pseed serve --data-dir` reads.
+func testSigner(dir string) (*su3.Signer, error) {
+	keyPath, certPath := filepath.Join(dir, certs.KeyFileName(signerID)), filepath.Join(dir, certs.CertFileName(signerID))
+	if _, err := os.Stat(keyPath); err != nil {
+		sk, err := certs.GenerateSigner(signerID, time.Now(), nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		if _, _, err := sk.WriteFiles(dir, false); err != nil {
+			return nil, err
+		}
+	}
+	sk, err := certs.LoadSigner(keyPath, certPath)
+	if err != nil {
+		return nil, err
+	}
+	return &su3.Signer{ID: sk.ID, Key: sk.Key}, nil
+}
+
+// HTTPClient reaches the server from inside the namespace.
+func (st *State) HTTPClient() *http.Client {
+	ns := &NetNS{Name: st.NetNS}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // a readiness probe only; clients verify
+		DialContext:     func(ctx context.Context, _, addr string) (net.Conn, error) { return ns.Dial(addr) },
+	}}
+}
+
+// waitServing waits (at most 3 minutes) until the server has a pool.
+func waitServing(ctx context.Context, ns *NetNS, st *State) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	c := st.HTTPClient()
+	for {
+		resp, err := c.Get(st.Server.URL + "healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if !alive(st.Server.PID) {
+			return fmt.Errorf("testnet: i2pseed serve exited; see %s", st.Server.Log)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("testnet: the server built no pool in time; see %s", st.Server.Log)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func alive(pid int) bool { return pid > 0 && syscall.Kill(pid, 0) == nil }
+
+func (st *State) save() error {
+	b, _ := json.MarshalIndent(st, "", "  ")
+	return atomicfile.WriteFile(filepath.Join(st.Dir, stateFile), b, 0o644)
+}
+
+// Load reads the state of the network kept in dir.
+func Load(dir string) (*State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return nil, fmt.Errorf("testnet: no network in %s: %w", dir, err)
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("testnet: %s: %w", stateFile, err)
+	}
+	return &st, nil
+}
+
+// stop ends the server and the routers (SIGTERM, SIGKILL after 10 s),
+// checking each PID still runs what we started.
+func (st *State) stop() {
+	pids := []int{st.Server.PID}
+	for _, r := range st.Routers {
+		pids = append(pids, r.PID)
+	}
+	var wg sync.WaitGroup
+	for _, pid := range pids {
+		if !ours(pid) {
+			continue
+		}
+		wg.Go(func() {
+			syscall.Kill(pid, syscall.SIGTERM)
+			for i := 0; i < 100 && alive(pid); i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
+			if alive(pid) {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// ours reports whether pid runs i2pd or i2pseed.
+func ours(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return err == nil && (bytes.Contains(b, []byte("i2pd")) || bytes.Contains(b, []byte("i2pseed")))
+}
+
+// Down stops the network kept in dir and deletes its namespace; the
+// directory (logs, keys) stays.
+func Down(dir string) error {
+	st, err := Load(dir)
+	if err != nil {
+		return err
+	}
+	st.stop()
+	var errs []error
+	if _, err := os.Stat("/var/run/netns/" + st.NetNS); err == nil {
+		errs = append(errs, (&NetNS{Name: st.NetNS}).Delete())
+	}
+	if err := os.Remove(filepath.Join(st.Dir, stateFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// BootstrapResult is what a fresh i2pd took from our server.
+type BootstrapResult struct {
+	Added    int           // RouterInfos i2pd added from the reseed
+	Took     time.Duration // from start to the end of its reseed
+	Failures []string      // reseed failure lines of its log
+	Log      string
+}
+
+// Bootstrap starts a fresh i2pd in the namespace whose only reseed server
+// is ours (over HTTPS, verifying our signer), waits until its reseed is
+// over, stops it and reports.
+func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, error) {
+	ns, err := OpenNetNS(st.NetNS)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(st.Dir, "client-")
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	p, err := StartI2PD(i2pd, Options{NetNS: ns, Dir: dir, Args: []string{"--host=" + clientAddr, "--port=18999",
+		"--ntcp2.enabled=true", "--ssu2.enabled=false", "--ipv6=false",
+		"--certsdir=" + st.Server.CertsDir, "--reseed.urls=" + st.Server.URL, "--reseed.verify=true"}})
+	if err != nil {
+		return nil, err
+	}
+	defer p.Stop()
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	err = p.WaitFor(wctx, "Daemon: Starting Transports")
+	res := &BootstrapResult{Took: time.Since(start), Log: p.Log()}
+	for _, line := range strings.Split(res.Log, "\n") {
+		switch {
+		case strings.Contains(line, "NetDb: RouterInfo added"):
+			res.Added++
+		case strings.Contains(line, "Reseed:") && (strings.Contains(line, "fail") || strings.Contains(line, "error")):
+			res.Failures = append(res.Failures, line)
+		}
+	}
+	return res, err
+}
