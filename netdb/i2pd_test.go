@@ -1,4 +1,4 @@
-package netdb
+package netdb_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 )
 
@@ -25,7 +26,7 @@ func TestI2PDRouterInfos(t *testing.T) {
 		if err != nil {
 			t.Fatalf("i2pd %d wrote no router.info: %v", i, err)
 		}
-		ri, err := ParseRouterInfo(b)
+		ri, err := netdb.ParseRouterInfo(b)
 		if err != nil {
 			t.Fatalf("i2pd %d router.info: %v", i, err)
 		}
@@ -45,14 +46,14 @@ func TestI2PDRouterInfos(t *testing.T) {
 func TestI2PDAcceptsSynthetic(t *testing.T) {
 	i2pd := i2pdtest.Require(t)
 	now := time.Now()
-	ris, err := Synth(120, SynthConfig{Now: now, Seed: uint64(now.Unix()), MaxAge: 20 * time.Hour})
+	ris, err := netdb.Synth(120, netdb.SynthConfig{Now: now, Seed: uint64(now.Unix()), MaxAge: 20 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := DefaultPolicy()
+	p := netdb.DefaultPolicy()
 	var entries []su3.Entry
 	for _, ri := range ris {
-		if p.Check(Summarize(ri)) == OK {
+		if p.Check(netdb.Summarize(ri)) == netdb.OK {
 			entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
 		}
 	}

@@ -58,10 +58,14 @@ type Policy struct {
 	MaxSize    int           // bytes
 	MaxAge     time.Duration // since published
 	MaxFuture  time.Duration // clock skew tolerated
-	// AllowPrivate accepts private, loopback and link-local addresses: for
-	// test networks only.
+	// AllowPrivate accepts private, loopback and benchmarking (198.18.0.0/15)
+	// addresses: for test networks only.
 	AllowPrivate bool
-	Now          func() time.Time // nil means time.Now
+	// AllowUntested drops the demand for the R (reachable) cap: routers
+	// of an isolated test network never get their reachability tested.
+	// U, H, D, E and G are still refused.
+	AllowUntested bool
+	Now           func() time.Time // nil means time.Now
 }
 
 // DefaultPolicy is the policy for the public network.
@@ -69,10 +73,15 @@ func DefaultPolicy() Policy {
 	return Policy{NetID: 2, MinVersion: "0.9.59", MaxSize: 3072, MaxAge: 24 * time.Hour, MaxFuture: 2 * time.Minute}
 }
 
-// TestnetPolicy is DefaultPolicy for a private test network with netID.
+// benchmarking is 198.18.0.0/15 (RFC 2544), where test networks run:
+// i2pd 2.45.1 refuses loopback and RFC 1918 peers but not these.
+var benchmarking = netip.MustParsePrefix("198.18.0.0/15")
+
+// TestnetPolicy is DefaultPolicy for a private test network with netID:
+// private addresses and routers without the R cap are accepted.
 func TestnetPolicy(netID int) Policy {
 	p := DefaultPolicy()
-	p.NetID, p.AllowPrivate = netID, true
+	p.NetID, p.AllowPrivate, p.AllowUntested = netID, true, true
 	return p
 }
 
@@ -102,7 +111,7 @@ func (p *Policy) check(e *Entry, now time.Time, netID string) Reason {
 		return RejectIdentity
 	case e.Size > p.MaxSize:
 		return RejectSize
-	case !strings.Contains(e.Caps, "R") || strings.ContainsAny(e.Caps, "UHDEG"):
+	case !strings.Contains(e.Caps, "R") && !p.AllowUntested || strings.ContainsAny(e.Caps, "UHDEG"):
 		return RejectCaps
 	}
 	pub := e.Published()
@@ -128,7 +137,7 @@ func (p *Policy) reachableIPv4(e *Entry) (netip.Addr, bool) {
 		if a.Introducers || a.Port == 0 || !a.Host.Is4() {
 			continue
 		}
-		if IsPublic(a.Host) || p.AllowPrivate && (a.Host.IsPrivate() || a.Host.IsLoopback()) {
+		if IsPublic(a.Host) || p.AllowPrivate && (a.Host.IsPrivate() || a.Host.IsLoopback() || benchmarking.Contains(a.Host)) {
 			return a.Host, true
 		}
 	}

@@ -77,6 +77,19 @@ func TestTestnetPolicy(t *testing.T) {
 	if r := p.Check(e); r != RejectNetID {
 		t.Errorf("netId 2 on testnet 7: %v, want netid", r)
 	}
+	// An i2pd router of an isolated test network: 198.18.x, caps without R.
+	e = goodEntry("198.18.0.10", now)
+	e.NetID, e.Caps = "7", "Lf"
+	if r := p.Check(e); r != OK {
+		t.Errorf("untested testnet router on 198.18.0.10: %v, want ok", r)
+	}
+	if def := DefaultPolicy(); def.Check(e) == OK {
+		t.Error("the public policy took an untested router on 198.18.0.10")
+	}
+	e.Caps = "LU"
+	if r := p.Check(e); r != RejectCaps {
+		t.Errorf("caps LU on a testnet: %v, want caps", r)
+	}
 }
 
 func TestSelectOnePerAddress(t *testing.T) {

@@ -34,7 +34,10 @@ and monitoring, --json for machines.`,
 			if _, err := reseed.BundleURL(args[0], a.cfg.GetInt("netid")); err != nil {
 				return usagef("check: %v", err)
 			}
-			cfg := reseed.ClientConfig{Keyring: kr, NetID: a.cfg.GetInt("netid"), HTTP: client, Now: a.now}
+			cfg := reseed.ClientConfig{Keyring: kr, NetID: a.cfg.GetInt("netid"), HTTP: client, Now: a.now, MinRouters: a.cfg.GetInt("min-routers")}
+			if cfg.MinRouters < 1 {
+				return usagef("check: --min-routers %d: want at least 1", cfg.MinRouters)
+			}
 			checks := reseed.CheckServer(cmd.Context(), cfg, args[0])
 			failed := 0
 			for _, c := range checks {
@@ -66,5 +69,6 @@ and monitoring, --json for machines.`,
 	addTrustFlags(cmd)
 	addFetchFlags(cmd)
 	cmd.Flags().Bool("json", false, "print JSON")
+	cmd.Flags().Int("min-routers", 50, "fewest RouterInfos a bundle must hold (50 is the I2P project's rule; lower for test networks)")
 	return cmd
 }

@@ -74,6 +74,7 @@ Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
 	f.String("acme-ca-roots", "", "with --tls acme: PEM file of roots for a private ACME CA's own HTTPS endpoint")
 	f.Int("netid", 2, "network ID served and required of RouterInfos")
 	f.Bool("testnet", false, "test network: accept RouterInfos with private and loopback addresses")
+	f.String("min-version", "0.9.59", "lowest router.version a bundle may contain")
 	f.String("metrics-listen", "", "serve /metrics here (plain HTTP) instead of on the public listener, e.g. 127.0.0.1:9100")
 	f.Int("bundle-size", 75, "RouterInfos per bundle (50-100)")
 	f.Int("bundles", 0, "bundles per pool (0: scale with the eligible RouterInfos)")
@@ -152,6 +153,10 @@ func (a *app) serveConfig() (*serveConfig, error) {
 		policy = netdb.TestnetPolicy(netID)
 	}
 	policy.NetID = netID
+	policy.MinVersion = a.cfg.GetString("min-version")
+	if netdb.CompareVersions(policy.MinVersion, "0.0") < 0 {
+		return nil, usagef("serve: --min-version %q: want a dotted version like 0.9.59", policy.MinVersion)
+	}
 	policy.MaxAge = reseed.RouterInfoMaxAge(c.interval)
 	c.pool = reseed.PoolConfig{Policy: policy, Quota: netdb.DefaultBundleQuota, BundleSize: size,
 		Bundles: a.cfg.GetInt("bundles"), MinEligible: a.cfg.GetInt("min-eligible")}

@@ -137,7 +137,7 @@ func (p *Process) WaitFor(ctx context.Context, text string) error {
 		}
 		select {
 		case <-p.exited:
-			return fmt.Errorf("testnet: i2pd exited (%v) before logging %q", p.err, text)
+			return fmt.Errorf("testnet: i2pd exited (%v) before logging %q: %s", p.err, text, strings.TrimSpace(p.out.String()))
 		case <-ctx.Done():
 			return fmt.Errorf("testnet: i2pd did not log %q: %w", text, ctx.Err())
 		case <-time.After(100 * time.Millisecond):

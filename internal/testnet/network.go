@@ -90,7 +90,7 @@ func NetNSName(dir string) string {
 // namespace, reseeded from a bundle signed by a test signer, then our
 // reseed server with its built-in router harvesting them. It returns once
 // the server serves bundles. On error everything started is stopped.
-func Up(ctx context.Context, cfg Config) (st *State, err error) {
+func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 	logf := func(format string, args ...any) {
 		if cfg.Log != nil {
 			fmt.Fprintf(cfg.Log, format+"\n", args...)
@@ -117,7 +117,7 @@ func Up(ctx context.Context, cfg Config) (st *State, err error) {
 	if err != nil {
 		return nil, err
 	}
-	st = &State{NetNS: ns.Name, Dir: dir}
+	st := &State{NetNS: ns.Name, Dir: dir}
 	defer func() {
 		if err != nil {
 			st.stop()
@@ -129,7 +129,7 @@ func Up(ctx context.Context, cfg Config) (st *State, err error) {
 			return nil, err
 		}
 	}
-	for _, a := range []string{ServerAddr, clientAddr} {
+	for _, a := range []string{ServerAddr, clientAddr, "198.18.0.201"} {
 		if err := ns.AddAddr(a); err != nil {
 			return nil, err
 		}
@@ -206,7 +206,9 @@ func Up(ctx context.Context, cfg Config) (st *State, err error) {
 	args := append([]string{"serve", "--testnet", "--signer", signerID, "--data-dir", srvDir,
 		"--listen", fmt.Sprintf("%s:%d", ServerAddr, ServerPort), "--host", ServerAddr,
 		"--seed", seeds, "--ntcp2-listen", fmt.Sprintf("%s:%d", ServerAddr, RouterNTCP2),
-		"--bundle-size", n, "--min-eligible", n, "--rebuild", "1m", "--interval", "500ms"}, cfg.ServerArgs...)
+		"--bundle-size", n, "--min-eligible", n, "--rebuild", "1m", "--interval", "500ms",
+		"--min-version", "0.9.50", // Debian's i2pd 2.45.1 is 0.9.57
+		"--burst-per-client", "50", "--rate-per-client", "5"}, cfg.ServerArgs...)
 	logf("starting i2pseed serve with its built-in router on %s", st.Server.URL)
 	logFile, err := os.OpenFile(st.Server.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -233,7 +235,7 @@ func Up(ctx context.Context, cfg Config) (st *State, err error) {
 // routerArgs are router i's address and role.
 func routerArgs(cfg Config, i int) []string {
 	a := []string{fmt.Sprintf("--host=198.18.0.%d", firstRouter+i), fmt.Sprintf("--port=%d", firstPort+i),
-		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false", "--ipv6=false"}
+		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false"}
 	if i < cfg.Floodfills {
 		a = append(a, "--floodfill")
 	}
@@ -417,7 +419,7 @@ func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, 
 	}
 	start := time.Now()
 	p, err := StartI2PD(i2pd, Options{NetNS: ns, Dir: dir, Args: []string{"--host=" + clientAddr, "--port=18999",
-		"--ntcp2.enabled=true", "--ssu2.enabled=false", "--ipv6=false",
+		"--ntcp2.enabled=true", "--ssu2.enabled=false",
 		"--certsdir=" + st.Server.CertsDir, "--reseed.urls=" + st.Server.URL, "--reseed.verify=true"}})
 	if err != nil {
 		return nil, err
