@@ -260,7 +260,7 @@ type Builder struct {
 	Now      func() time.Time
 }
 
-// Run builds the first pool, retrying with backoff (10 s doubling to 5 min)
+// Run builds the first pool, retrying with backoff (2 s doubling to 5 min)
 // until it succeeds, then rebuilds every Interval until ctx ends. A failed
 // rebuild keeps the last good pool.
 func (b *Builder) Run(ctx context.Context) error {
@@ -276,7 +276,7 @@ func (b *Builder) Run(ctx context.Context) error {
 	if interval <= 0 {
 		interval = time.Hour
 	}
-	backoff := 10 * time.Second
+	backoff := 2 * time.Second
 	for {
 		wait := interval
 		start := now()
@@ -286,7 +286,7 @@ func (b *Builder) Run(ctx context.Context) error {
 			b.Server.SetPool(pool)
 			log.Info("pool built", "bundles", len(pool.Bundles), "eligible", pool.Eligible, "routerinfos", pool.Routers,
 				"took", time.Since(start).Round(time.Millisecond))
-			backoff = 10 * time.Second
+			backoff = 2 * time.Second
 		case ctx.Err() != nil:
 			return ctx.Err()
 		default:

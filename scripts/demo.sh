@@ -1,57 +1,72 @@
 #!/usr/bin/env bash
-# The README's first command (make demo): offline, on one machine, a real
-# reseed server serving signed bundles over HTTPS, fetched the way routers
-# fetch them, then verified. Everything lives in ./demo and stops at the end.
+# The README's first command (make demo): the whole chain on one machine,
+# offline. A private I2P network of real i2pd routers in a network namespace;
+# i2pseed serve with its built-in router harvesting it over NTCP2 and serving
+# signed bundles over HTTPS; a fresh i2pd bootstrapping from it; i2pseed check
+# and i2pseed bootstrap judging it. Prints a table, then tears everything down
+# (the logs stay in ./demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=bin/i2pseed
-demo=demo
-port=${DEMO_PORT:-18443}
-url="https://127.0.0.1:$port"
+bin=$PWD/bin/i2pseed
+demo=$PWD/demo
+routers=${DEMO_ROUTERS:-5}
 
-if ! command -v curl >/dev/null; then
-	if [ "$(id -u)" = 0 ]; then apt-get install -y -qq curl >/dev/null; else echo "demo needs curl (apt-get install -y curl)"; exit 1; fi
+if [ "$(id -u)" != 0 ]; then
+	echo "make demo runs a private I2P network in a network namespace: run it as root (sudo make demo)"
+	exit 1
 fi
+command -v i2pd >/dev/null && ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || bash .ci/install-i2pd.sh
+command -v curl >/dev/null || apt-get install -y -qq curl >/dev/null
+[ -f "$demo/testnet.json" ] && $bin testnet down --dir "$demo" >/dev/null 2>&1 || true
 rm -rf "$demo" && mkdir -p "$demo"
+
+rows=()
+now() { date +%s.%N; }
+row() { rows+=("$(printf '%-44s %-40s %6.1fs' "$1" "$2" "$(echo "$(now) - $3" | bc)")"); }
 step() { printf '\n== %s\n' "$*"; }
+command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 
 step "1. a reseed bundle from the live I2P network, verified with the built-in certificates"
+t=$(now)
 $bin su3 verify su3/testdata/live-diva.su3
+row "live bundle verified" "77 RouterInfos, reseed@diva.exchange" "$t"
 
-step "2. a netDb of 1,000 synthetic, validly signed RouterInfos (the router of a later release will harvest real ones)"
-$bin netdb synth --count 1000 --spread 20h --out "$demo/netDb"
-$bin netdb stats "$demo/netDb" | sed -n '1,6p'
+step "2. i2pseed testnet up: $routers i2pd routers, then i2pseed serve whose built-in router harvests them"
+t=$(now)
+trap '$bin testnet down --dir "$demo" >/dev/null 2>&1 || true' EXIT
+$bin testnet up --routers "$routers" --dir "$demo" | tee "$demo/up.txt"
+ns=$(sed -n 's/.*network namespace \(i2pseed-[0-9a-f]*\).*/\1/p' "$demo/up.txt" | head -1)
+url=https://198.18.0.2:8443/
+harvested=$(ip netns exec "$ns" curl -sk "${url}metrics" | sed -n 's/^i2pseed_router_routerinfos_stored \(.*\)/\1/p')
+row "test network up, server serving" "$harvested of $routers RouterInfos harvested" "$t"
 
-step "3. i2pseed serve: makes its signer key and TLS certificate in $demo/data, builds the bundle pool"
-$bin serve --netdb "$demo/netDb" --signer demo@mail.i2p --data-dir "$demo/data" \
-	--listen "127.0.0.1:$port" --host 127.0.0.1 2>"$demo/server.log" &
-srv=$!
-trap 'kill $srv 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-	curl -skf "$url/healthz" >/dev/null 2>&1 && break
-	sleep 0.3
-done
-curl -sk "$url/healthz"
+step "3. a fresh i2pd reseeds from our server over HTTPS (verifying our signer)"
+t=$(now)
+out=$($bin testnet bootstrap --dir "$demo")
+echo "$out"
+row "fresh i2pd bootstrapped over HTTPS" "$(echo "$out" | grep -o '[0-9]* RouterInfos added')" "$t"
 
-step "4. fetch /i2pseeds.su3 as Java I2P does, twice: the same client gets the same bundle"
-curl -sk -A Wget/1.11.4 -o "$demo/a.su3" -w 'HTTP %{http_code}, %{size_download} bytes\n' "$url/i2pseeds.su3?netid=2"
-curl -sk -A Wget/1.11.4 -o "$demo/b.su3" -w 'HTTP %{http_code}, %{size_download} bytes\n' "$url/i2pseeds.su3?netid=2"
-cmp "$demo/a.su3" "$demo/b.su3" && echo "identical bundles"
+step "4. i2pseed check: the I2P project's tester rules (50 RouterInfos lowered to $routers) and ours"
+t=$(now)
+ip netns exec "$ns" $bin check --min-routers "$routers" --ca "$demo/server/tls/tls.crt" --certs "$demo/certs/reseed" "$url"
+row "i2pseed check" "all checks pass" "$t"
 
-step "5. verify it with the server's signer certificate"
-$bin su3 verify --certs "$demo/data/keys" "$demo/a.su3"
-$bin su3 info --certs "$demo/data/keys" "$demo/a.su3" | sed -n '2,7p'
+step "5. i2pseed bootstrap: fetch, verify and write a netDb as a router would"
+t=$(now)
+ip netns exec "$ns" $bin bootstrap --urls "$url" --ca "$demo/server/tls/tls.crt" --certs "$demo/certs/reseed" \
+	--min-servers 1 --min-routers "$routers" --netdb "$demo/client-netDb"
+row "i2pseed bootstrap" "$(ls "$demo"/client-netDb/r*/ | grep -c routerInfo) RouterInfos written" "$t"
 
-step "6. i2pseed check: the I2P project's tester rules and ours"
-$bin check --ca "$demo/data/tls/tls.crt" --certs "$demo/data/keys" "$url/"
+step "6. what the server and its router report (/metrics)"
+ip netns exec "$ns" curl -sk "${url}metrics" | grep -E '^i2pseed_(router_(handshakes|routerinfos_stored|publish|lookups)|bundles_served|pool_bundles)'
 
-step "7. what others get: a browser (403), another network (403)"
-curl -sk -A Mozilla/5.0 -w ' (HTTP %{http_code})\n' "$url/i2pseeds.su3"
-curl -sk -A Wget/1.11.4 -w ' (HTTP %{http_code})\n' "$url/i2pseeds.su3?netid=3"
+step "7. i2pseed testnet down"
+t=$(now)
+trap - EXIT
+$bin testnet down --dir "$demo"
+row "test network down" "namespace $ns deleted" "$t"
 
-step "8. metrics"
-curl -sk "$url/metrics" | grep -E '^i2pseed_(requests_total|bundles_served|pool_bundles|pool_eligible)'
-
-kill -TERM $srv
-wait $srv 2>/dev/null || true
-step "done: server log in $demo/server.log; signer certificate $demo/data/keys/demo_at_mail.i2p.crt"
+printf '\n%-44s %-40s %7s\n' "STEP" "RESULT" "TIME"
+printf '%s\n' "${rows[@]}"
+echo
+echo "logs: $demo/server/server.log, $demo/routers/*/i2pd.log, $demo/client-*/i2pd.log"
