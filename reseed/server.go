@@ -256,8 +256,14 @@ type Builder struct {
 	Config   PoolConfig
 	Server   *Server
 	Interval time.Duration // between rebuilds; default 1h
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Epoch, if set, makes replicas agree: after the first build, builds
+	// happen at multiples of Epoch since the Unix epoch and every build is
+	// stamped with the last such instant, so servers with the same input
+	// (netDb snapshot, signer key, secret, config) build byte-identical
+	// pools. Interval is then ignored. See docs/scaling.md.
+	Epoch  time.Duration
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Run builds the first pool, retrying with backoff (2 s doubling to 5 min)
@@ -280,7 +286,12 @@ func (b *Builder) Run(ctx context.Context) error {
 	for {
 		wait := interval
 		start := now()
-		pool, err := BuildPool(ctx, b.Source, b.Config, start)
+		at := start
+		if b.Epoch > 0 {
+			at = start.Truncate(b.Epoch)
+			wait = at.Add(b.Epoch).Sub(start)
+		}
+		pool, err := BuildPool(ctx, b.Source, b.Config, at)
 		switch {
 		case err == nil:
 			b.Server.SetPool(pool)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -80,6 +81,8 @@ Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
 	f.Int("bundles", 0, "bundles per pool (0: scale with the eligible RouterInfos)")
 	f.Int("min-eligible", 50, "fewest eligible RouterInfos to build bundles from")
 	f.Duration("rebuild", time.Hour, "how often to rebuild the pool; RouterInfos served are kept under 24h old")
+	f.Duration("epoch", 0, "replicas: rebuild at multiples of this (e.g. 1h) stamped with it, so servers with the same netDb snapshot, signer key, secret and config serve identical bundles (docs/scaling.md)")
+	f.String("acme-storage", "", "with --tls acme: certmagic storage directory (default --data-dir/acme; a shared filesystem for replicas)")
 	f.StringSlice("user-agents", []string{reseed.RealClientAgent}, `User-Agents allowed to fetch bundles ("any" allows all)`)
 	f.Float64("rate-per-client", 1.0/60, "bundle requests per second per client address after the burst")
 	f.Int("burst-per-client", 5, "bundle requests a client may make at once")
@@ -108,7 +111,7 @@ type serveConfig struct {
 	builtinRouter                       bool // harvest into netdbDir with the built-in router
 	pool                                reseed.PoolConfig
 	server                              reseed.ServerConfig
-	interval                            time.Duration
+	interval, epoch                     time.Duration
 	blocklist                           *reseed.Blocklist
 	blocklistPath                       string
 	maxConns                            int
@@ -119,7 +122,7 @@ func (a *app) serveConfig() (*serveConfig, error) {
 	c := &serveConfig{
 		listen: a.cfg.GetString("listen"), netdbDir: a.cfg.GetString("netdb"),
 		dataDir: a.cfg.GetString("data-dir"), signerID: a.cfg.GetString("signer"),
-		interval: a.cfg.GetDuration("rebuild"), maxConns: a.cfg.GetInt("max-conns"),
+		interval: a.cfg.GetDuration("rebuild"), epoch: a.cfg.GetDuration("epoch"), maxConns: a.cfg.GetInt("max-conns"),
 		metricsListen: a.cfg.GetString("metrics-listen"), blocklistPath: a.cfg.GetString("blocklist"),
 	}
 	if m := a.cfg.GetString("from-mirror"); m != "" {
@@ -139,6 +142,8 @@ func (a *app) serveConfig() (*serveConfig, error) {
 		return nil, usagef("serve: --signer is required (your signer ID, e.g. you@mail.i2p)")
 	case c.interval < time.Minute || c.interval > 12*time.Hour:
 		return nil, usagef("serve: --rebuild %v: want 1m to 12h", c.interval)
+	case c.epoch != 0 && (c.epoch < time.Minute || c.epoch > 12*time.Hour):
+		return nil, usagef("serve: --epoch %v: want 0 (off) or 1m to 12h", c.epoch)
 	}
 	if fi, err := os.Stat(c.netdbDir); err != nil || !fi.IsDir() {
 		return nil, usagef("serve: --netdb %s is not a directory", c.netdbDir)
@@ -157,7 +162,7 @@ func (a *app) serveConfig() (*serveConfig, error) {
 	if netdb.CompareVersions(policy.MinVersion, "0.0") < 0 {
 		return nil, usagef("serve: --min-version %q: want a dotted version like 0.9.59", policy.MinVersion)
 	}
-	policy.MaxAge = reseed.RouterInfoMaxAge(c.interval)
+	policy.MaxAge = reseed.RouterInfoMaxAge(max(c.interval, c.epoch))
 	c.pool = reseed.PoolConfig{Policy: policy, Quota: netdb.DefaultBundleQuota, BundleSize: size,
 		Bundles: a.cfg.GetInt("bundles"), MinEligible: a.cfg.GetInt("min-eligible")}
 	var proxies []netip.Prefix
@@ -274,7 +279,7 @@ func (a *app) acmeSource(ctx context.Context, c *serveConfig) (*tlsSource, error
 	}
 	acme, err := certs.NewACME(certs.ACMEConfig{
 		Domains: hosts, Email: a.cfg.GetString("acme-email"), CA: a.cfg.GetString("acme-ca"),
-		Staging: a.cfg.GetBool("acme-staging"), StorageDir: filepath.Join(c.dataDir, "acme"),
+		Staging: a.cfg.GetBool("acme-staging"), StorageDir: cmp.Or(a.cfg.GetString("acme-storage"), filepath.Join(c.dataDir, "acme")),
 		TrustedRoots: roots, HTTPPort: portOf(a.cfg.GetString("acme-http-listen")), TLSALPNPort: portOf(c.listen),
 	})
 	if err != nil {
@@ -391,7 +396,7 @@ func (a *app) serve(ctx context.Context) error {
 			}
 		}()
 	}
-	builder := &reseed.Builder{Source: &reseed.DirSource{Dir: c.netdbDir}, Config: c.pool, Server: srv, Interval: c.interval, Logger: log}
+	builder := &reseed.Builder{Source: &reseed.DirSource{Dir: c.netdbDir}, Config: c.pool, Server: srv, Interval: c.interval, Epoch: c.epoch, Logger: log}
 	go builder.Run(ctx)
 	go a.reloadOnHUP(ctx, log, c, ts, srv)
 
