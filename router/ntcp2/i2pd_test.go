@@ -88,6 +88,35 @@ func TestHandshakeWithI2PD(t *testing.T) {
 			t.Errorf("netId 3 against i2pd's 2: got %v, want ErrHandshake", err)
 		}
 	})
+	t.Run("repeated handshakes", func(t *testing.T) {
+		// 20 fresh identities from one source, one handshake each 50 ms
+		// (back to back, i2pd 2.45.1 drops some before message 2 from a
+		// source it sees hundreds of times a second): every one succeeds.
+		const n = 20
+		ok := 0
+		start := time.Now()
+		for i := range n {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * 50 * time.Millisecond)))
+			c, err := ns.Dial(addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s2 [32]byte
+			rand.Read(s2[:])
+			if sess, err := Client(c, &Config{NetID: 2, Static: s2}, peer, ourRouterInfo(t, s2)); err == nil {
+				ok++
+				sess.Close(TerminationNormal)
+			} else {
+				c.Close()
+				t.Logf("handshake failed: %v", err)
+			}
+		}
+		took := time.Since(start)
+		if ok != n {
+			t.Errorf("%d of %d handshakes completed", ok, n)
+		}
+		t.Logf("%d/%d handshakes with i2pd in %v", ok, n, took.Round(time.Millisecond))
+	})
 	defer sess.Close(TerminationNormal)
 
 	// Ask i2pd for its own RouterInfo directly over the session.
