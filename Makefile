@@ -44,10 +44,10 @@ VERSION  ?= $(shell git describe --tags 2>/dev/null | sed 's/^v//' || true)
 DEB_ARCH ?= $(shell $(GO) env GOARCH)
 deb:
 	mkdir -p build
-	CGO_ENABLED=0 $(GO) build -trimpath -o build/i2pseed ./cmd/i2pseed
-	rm -rf build/docs && build/i2pseed gendocs --out build/docs
-	VERSION=$${VERSION:-0.0.0+$$(git rev-parse --short HEAD)} DEB_ARCH=$(DEB_ARCH) \
-		$(GO) run $(NFPM) pkg --config deploy/nfpm.yaml --packager deb --target build/
+	v=$${VERSION:-0.0.0+$$(git rev-parse --short HEAD)}; \
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.stampedVersion=$$v" -o build/i2pseed ./cmd/i2pseed && \
+	rm -rf build/docs && build/i2pseed gendocs --out build/docs && \
+	VERSION=$$v DEB_ARCH=$(DEB_ARCH) $(GO) run $(NFPM) pkg --config deploy/nfpm.yaml --packager deb --target build/
 	@ls build/*.deb
 
 # Installs, checks (systemd-analyze verify/security) and removes the package.

@@ -9,6 +9,7 @@ dpkg -s i2pseed >/dev/null 2>&1 && fail "i2pseed is already installed here; not 
 
 dpkg -i "$deb"
 trap 'dpkg -P i2pseed >/dev/null 2>&1 || true' EXIT
+/usr/bin/i2pseed --version | grep -q "i2pseed version 0.0.0+" || fail "i2pseed --version from /usr/bin"
 /usr/bin/i2pseed --version
 getent passwd i2pseed >/dev/null || fail "no i2pseed user"
 for f in /lib/systemd/system/i2pseed.service /etc/i2pseed/config.yaml /usr/share/man/man1/i2pseed-serve.1 \
