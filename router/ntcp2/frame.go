@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/dchest/siphash"
-	"golang.org/x/crypto/chacha20poly1305"
+	"github.com/flynn/noise"
 )
 
 // MaxFrame is the largest frame plaintext (65535 minus the tag).
@@ -38,22 +38,18 @@ func (m *lengthMask) next() uint16 {
 
 // A FrameWriter encrypts frames in one direction of a session.
 type FrameWriter struct {
-	w    io.Writer
-	aead interface {
-		Seal(dst, nonce, plaintext, ad []byte) []byte
-	}
-	n    uint64
-	mask *lengthMask
+	w      io.Writer
+	cipher noise.Cipher // flynn/noise's ChaChaPoly: nonce n as Noise encodes it, no ad
+	n      uint64
+	mask   *lengthMask
 }
 
 // A FrameReader decrypts frames in one direction of a session.
 type FrameReader struct {
-	r    io.Reader
-	aead interface {
-		Open(dst, nonce, ciphertext, ad []byte) ([]byte, error)
-	}
-	n    uint64
-	mask *lengthMask
+	r      io.Reader
+	cipher noise.Cipher
+	n      uint64
+	mask   *lengthMask
 	// Frames counts frames read, for Termination blocks.
 	Frames uint64
 }
@@ -61,13 +57,11 @@ type FrameReader struct {
 // NewFrameWriter and NewFrameReader start the data phase from the keys of
 // a completed handshake.
 func NewFrameWriter(w io.Writer, k *Keys) *FrameWriter {
-	aead, _ := chacha20poly1305.New(k.Send[:])
-	return &FrameWriter{w: w, aead: aead, mask: newLengthMask(k.SipSend)}
+	return &FrameWriter{w: w, cipher: noise.CipherChaChaPoly.Cipher(k.Send), mask: newLengthMask(k.SipSend)}
 }
 
 func NewFrameReader(r io.Reader, k *Keys) *FrameReader {
-	aead, _ := chacha20poly1305.New(k.Recv[:])
-	return &FrameReader{r: r, aead: aead, mask: newLengthMask(k.SipRecv)}
+	return &FrameReader{r: r, cipher: noise.CipherChaChaPoly.Cipher(k.Recv), mask: newLengthMask(k.SipRecv)}
 }
 
 // WriteFrame encrypts and sends one frame.
@@ -77,7 +71,7 @@ func (f *FrameWriter) WriteFrame(plaintext []byte) error {
 	}
 	out := make([]byte, 2, 2+len(plaintext)+tagLen)
 	binary.BigEndian.PutUint16(out, uint16(len(plaintext)+tagLen)^f.mask.next())
-	out = f.aead.Seal(out, nonce(f.n), plaintext, nil)
+	out = f.cipher.Encrypt(out, f.n, nil, plaintext)
 	f.n++
 	_, err := f.w.Write(out)
 	return err
@@ -97,7 +91,7 @@ func (f *FrameReader) ReadFrame() ([]byte, error) {
 	if _, err := io.ReadFull(f.r, ct); err != nil {
 		return nil, err
 	}
-	pt, err := f.aead.Open(ct[:0], nonce(f.n), ct, nil)
+	pt, err := f.cipher.Decrypt(ct[:0], f.n, nil, ct)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFrame, err)
 	}
