@@ -62,12 +62,14 @@ Exit status: 0 enough RouterInfos, 1 not enough, 2 usage error.`,
 }
 
 // addFetchFlags adds the flags of commands that fetch from reseed servers:
-// TLS roots, proxy and network ID.
+// TLS roots, proxy and network ID (unless the command has one already).
 func addFetchFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String("ca", "", "PEM file of extra TLS roots (for servers with self-signed certificates)")
 	f.String("proxy", "", "proxy URL: http://[user:pass@]host:port or socks5://host:port (e.g. Tor)")
-	f.Int("netid", 2, "network ID")
+	if f.Lookup("netid") == nil {
+		f.Int("netid", 2, "network ID")
+	}
 }
 
 // httpClient builds the TLS-verifying client, with --ca roots and --proxy.
@@ -118,6 +120,24 @@ func (a *app) httpClient() (*http.Client, error) {
 	}}, nil
 }
 
+// clientConfig is the reseed client setup shared by the fetching commands:
+// the trusted reseed signers (--certs, --no-embedded, --at), the HTTPS
+// client (--ca, --proxy), --netid, and urls or else the built-in servers.
+func (a *app) clientConfig(urls []string) (reseed.ClientConfig, error) {
+	kr, err := a.keyring(su3.ContentReseed)
+	if err != nil {
+		return reseed.ClientConfig{}, err
+	}
+	client, err := a.httpClient()
+	if err != nil {
+		return reseed.ClientConfig{}, err
+	}
+	if len(urls) == 0 {
+		urls = reseed.DefaultServers
+	}
+	return reseed.ClientConfig{URLs: urls, Keyring: kr, NetID: a.cfg.GetInt("netid"), HTTP: client, Now: a.now}, nil
+}
+
 func (a *app) bootstrap(ctx context.Context) error {
 	dir := a.cfg.GetString("netdb")
 	if dir == "" {
@@ -128,23 +148,12 @@ func (a *app) bootstrap(ctx context.Context) error {
 	default:
 		return usagef("bootstrap: --layout %q: want java, i2pd or auto", a.cfg.GetString("layout"))
 	}
-	kr, err := a.keyring(su3.ContentReseed)
+	cfg, err := a.clientConfig(a.cfg.GetStringSlice("urls"))
 	if err != nil {
 		return err
 	}
-	client, err := a.httpClient()
-	if err != nil {
-		return err
-	}
-	cfg := reseed.ClientConfig{
-		URLs: a.cfg.GetStringSlice("urls"), Keyring: kr, NetID: a.cfg.GetInt("netid"),
-		MaxAge: a.cfg.GetDuration("max-age"), MinRouters: a.cfg.GetInt("min-routers"),
-		MinServers: a.cfg.GetInt("min-servers"), Timeout: a.cfg.GetDuration("timeout"),
-		ServerTimeout: a.cfg.GetDuration("server-timeout"), HTTP: client, Now: a.now,
-	}
-	if len(cfg.URLs) == 0 {
-		cfg.URLs = reseed.DefaultServers
-	}
+	cfg.MaxAge, cfg.MinRouters, cfg.MinServers = a.cfg.GetDuration("max-age"), a.cfg.GetInt("min-routers"), a.cfg.GetInt("min-servers")
+	cfg.Timeout, cfg.ServerTimeout = a.cfg.GetDuration("timeout"), a.cfg.GetDuration("server-timeout")
 	var res *reseed.Result
 	if file := a.cfg.GetString("file"); file != "" {
 		res, err = a.bootstrapFile(file, cfg)

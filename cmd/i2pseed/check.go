@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/i2pseed/i2pseed/reseed"
-	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
 
@@ -23,18 +22,14 @@ and monitoring, --json for machines.`,
   i2pseed check --json --ca server.crt --certs keys/ https://127.0.0.1:8443/`,
 		Args: exactArgs(1, "one URL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := a.keyring(su3.ContentReseed)
-			if err != nil {
-				return err
-			}
-			client, err := a.httpClient()
+			cfg, err := a.clientConfig(args)
 			if err != nil {
 				return err
 			}
 			if _, err := reseed.BundleURL(args[0], a.cfg.GetInt("netid")); err != nil {
 				return usagef("check: %v", err)
 			}
-			cfg := reseed.ClientConfig{Keyring: kr, NetID: a.cfg.GetInt("netid"), HTTP: client, Now: a.now, MinRouters: a.cfg.GetInt("min-routers")}
+			cfg.MinRouters = a.cfg.GetInt("min-routers")
 			if cfg.MinRouters < 1 {
 				return usagef("check: --min-routers %d: want at least 1", cfg.MinRouters)
 			}

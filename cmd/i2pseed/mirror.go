@@ -49,19 +49,11 @@ where the servers cannot reach.
 			} else if export != "" && !strings.HasSuffix(export, ".zip") {
 				return usagef("mirror: --export %s: name it .zip or .su3", export)
 			}
-			kr, err := a.keyring(su3.ContentReseed)
+			cfg, err := a.clientConfig(a.cfg.GetStringSlice("urls"))
 			if err != nil {
 				return err
 			}
-			client, err := a.httpClient()
-			if err != nil {
-				return err
-			}
-			cfg := reseed.ClientConfig{URLs: a.cfg.GetStringSlice("urls"), Keyring: kr, NetID: a.cfg.GetInt("netid"),
-				MaxAge: a.cfg.GetDuration("max-age"), HTTP: client, Now: a.now, Timeout: a.cfg.GetDuration("timeout")}
-			if len(cfg.URLs) == 0 {
-				cfg.URLs = reseed.DefaultServers
-			}
+			cfg.MaxAge, cfg.Timeout = a.cfg.GetDuration("max-age"), a.cfg.GetDuration("timeout")
 			cfg.MinServers, cfg.MinRouters = len(cfg.URLs)+1, 1<<30 // try every server
 			res, _ := reseed.Bootstrap(cmd.Context(), cfg, nil)
 			printServers(a.stdout, res)

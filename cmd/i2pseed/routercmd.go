@@ -16,7 +16,6 @@ import (
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/router"
-	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
 
@@ -55,11 +54,10 @@ Runs until SIGINT/SIGTERM.`,
 // addRouterFlags adds the built-in router's flags (router and serve).
 func addRouterFlags(cmd *cobra.Command) {
 	addTrustFlags(cmd)
+	addFetchFlags(cmd) // --ca and --proxy, for --seed-urls
 	f := cmd.Flags()
 	f.String("seed", "", "netDb directory or RouterInfo file to start from (default: reseed from --seed-urls)")
 	f.StringSlice("seed-urls", nil, "reseed servers to start from when no --seed (default: the built-in list)")
-	f.String("ca", "", "PEM file of extra TLS roots for --seed-urls")
-	f.String("proxy", "", "proxy for --seed-urls: http://host:port or socks5://host:port")
 	f.String("ntcp2-listen", "", "accept inbound NTCP2 sessions here, e.g. 0.0.0.0:12345 (default: outbound only)")
 	f.String("ntcp2-host", "", "public IP address to publish with --ntcp2-listen (default: its host)")
 	f.Int("sessions", 3, "floodfills harvested at once")
@@ -138,20 +136,11 @@ func (a *app) routerSeeds() (func(context.Context) ([]*netdb.RouterInfo, error),
 		}
 		return func(ctx context.Context) ([]*netdb.RouterInfo, error) { return loadSeeds(ctx, seed) }, nil
 	}
-	kr, err := a.keyring(su3.ContentReseed)
+	cfg, err := a.clientConfig(a.cfg.GetStringSlice("seed-urls"))
 	if err != nil {
 		return nil, err
 	}
-	client, err := a.httpClient()
-	if err != nil {
-		return nil, err
-	}
-	urls := a.cfg.GetStringSlice("seed-urls")
-	if len(urls) == 0 {
-		urls = reseed.DefaultServers
-	}
-	cfg := reseed.ClientConfig{URLs: urls, Keyring: kr, NetID: a.cfg.GetInt("netid"), HTTP: client,
-		MinServers: min(2, len(urls)), Now: a.now}
+	cfg.MinServers = min(2, len(cfg.URLs))
 	return func(ctx context.Context) ([]*netdb.RouterInfo, error) {
 		res, err := reseed.Bootstrap(ctx, cfg, nil)
 		if err != nil {
