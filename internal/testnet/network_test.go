@@ -63,6 +63,18 @@ func TestWholeChain(t *testing.T) {
 		}
 	}
 
+	// i2pd routers learn our router's RouterInfo (published 198.18.0.2)
+	// from the floodfills and connect inbound; the handshake completes.
+	inbound := ""
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		if inbound = metric(t, st, `i2pseed_router_handshakes_total{direction="inbound",outcome="ok"}`); inbound != "" {
+			break
+		}
+	}
+	if inbound == "" {
+		t.Error("no i2pd router completed an inbound handshake with our router within 90 s")
+	}
+
 	res, err := st.Bootstrap(ctx, i2pd)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, res.Log)
@@ -70,5 +82,23 @@ func TestWholeChain(t *testing.T) {
 	if res.Added != len(st.Routers) || len(res.Failures) > 0 {
 		t.Fatalf("fresh i2pd added %d of %d RouterInfos; failures %q\n%s", res.Added, len(st.Routers), res.Failures, res.Log)
 	}
-	t.Logf("network up and serving in %v; fresh i2pd added %d RouterInfos in %v", up.Round(100*time.Millisecond), res.Added, res.Took.Round(time.Millisecond))
+	t.Logf("network up and serving in %v; inbound handshakes %s; fresh i2pd added %d RouterInfos in %v",
+		up.Round(100*time.Millisecond), inbound, res.Added, res.Took.Round(time.Millisecond))
+}
+
+// metric reads one series' value from the server's /metrics, "" if absent.
+func metric(t *testing.T, st *testnet.State, series string) string {
+	t.Helper()
+	resp, err := st.HTTPClient().Get(st.Server.URL + "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			return v
+		}
+	}
+	return ""
 }
