@@ -7,6 +7,8 @@ fail() { echo "deb test: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || fail "needs root (dpkg -i)"
 dpkg -s i2pseed >/dev/null 2>&1 && fail "i2pseed is already installed here; not touching it"
 
+dpkg -s adduser >/dev/null 2>&1 || apt-get install -y -qq adduser >/dev/null   # the package's one dependency
+command -v systemd-analyze >/dev/null || apt-get install -y -qq systemd >/dev/null
 dpkg -i "$deb"
 trap 'dpkg -P i2pseed >/dev/null 2>&1 || true' EXIT
 /usr/bin/i2pseed --version | grep -q "i2pseed version 0.0.0+" || fail "i2pseed --version from /usr/bin"

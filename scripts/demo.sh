@@ -16,15 +16,14 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 command -v i2pd >/dev/null && ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || bash .ci/install-i2pd.sh
-command -v curl >/dev/null || apt-get install -y -qq curl >/dev/null
+command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 [ -f "$demo/testnet.json" ] && $bin testnet down --dir "$demo" >/dev/null 2>&1 || true
 rm -rf "$demo" && mkdir -p "$demo"
 
 rows=()
 now() { date +%s.%N; }
-row() { rows+=("$(printf '%-44s %-40s %6.1fs' "$1" "$2" "$(echo "$(now) - $3" | bc)")"); }
+row() { rows+=("$(printf '%-44s %-40s %6.1fs' "$1" "$2" "$(awk -v a="$(now)" -v b="$3" 'BEGIN{print a-b}')")"); }
 step() { printf '\n== %s\n' "$*"; }
-command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
 
 step "1. a reseed bundle from the live I2P network, verified with the built-in certificates"
 t=$(now)
