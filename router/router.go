@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -332,13 +333,10 @@ func (r *Router) pick() []*peer {
 			due = append(due, p)
 		}
 	}
+	// Never tried (zero next) first, then the longest waiting; the shuffle
+	// breaks ties.
 	rand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
-	// Stable by "never tried, then earliest due": the shuffle breaks ties.
-	for i := 1; i < len(due); i++ {
-		for j := i; j > 0 && due[j].next.Before(due[j-1].next); j-- {
-			due[j], due[j-1] = due[j-1], due[j]
-		}
-	}
+	slices.SortStableFunc(due, func(a, b *peer) int { return a.next.Compare(b.next) })
 	n := min(len(due), r.cfg.Sessions-busy)
 	if n <= 0 {
 		return nil

@@ -223,3 +223,34 @@ func TestRouterNeedsAFloodfill(t *testing.T) {
 		}
 	}
 }
+
+// TestPick: at most Sessions floodfills are busy at once; never-tried
+// ones go first, then the longest waiting; resting ones wait.
+func TestPick(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	id, _ := LoadOrCreateIdentity(t.TempDir())
+	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Sessions: 3, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(b byte, next time.Time, busy bool) *peer {
+		p := &peer{next: next, busy: busy}
+		r.peers[netdb.Hash{b}] = p
+		return p
+	}
+	busy := mk(1, time.Time{}, true)
+	fresh := mk(2, time.Time{}, false)
+	waitedLong := mk(3, now.Add(-time.Hour), false)
+	mk(4, now.Add(-time.Minute), false)
+	resting := mk(5, now.Add(time.Minute), false)
+	got := r.pick()
+	if len(got) != 2 || got[0] != fresh || got[1] != waitedLong {
+		t.Fatalf("picked %d peers, want the never-tried one then the longest waiting (one slot is busy)", len(got))
+	}
+	if !fresh.busy || !waitedLong.busy || !busy.busy || resting.busy {
+		t.Error("busy marks wrong")
+	}
+	if more := r.pick(); len(more) != 0 {
+		t.Errorf("picked %d more with every session slot taken", len(more))
+	}
+}
