@@ -358,11 +358,11 @@ func (r *Router) session(ctx context.Context, p *peer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p.busy, p.last = false, outcome
-	switch outcome {
-	case OutcomeOK, OutcomeTerminated:
+	switch {
+	case outcome == OutcomeOK || outcome == OutcomeTerminated && benignTermination(err):
 		p.failures = 0
 		p.next = r.cfg.Now().Add(r.cfg.Rest)
-	case OutcomeCanceled:
+	case outcome == OutcomeCanceled:
 	default:
 		p.failures++
 		p.next = r.cfg.Now().Add(min(time.Minute<<min(p.failures-1, 6), time.Hour))
@@ -373,6 +373,15 @@ func (r *Router) session(ctx context.Context, p *peer) {
 	case r.wakeup <- struct{}{}:
 	default:
 	}
+}
+
+// benignTermination reports whether the peer ended the session for an
+// ordinary reason (normal close, termination received, idle, shutdown),
+// not one that says something is wrong with us (banned, clock skew, bad
+// frames or payload).
+func benignTermination(err error) bool {
+	var te *TerminatedError
+	return errors.As(err, &te) && te.Reason <= ntcp2.TerminationShutdown
 }
 
 // harvestFrom runs one outbound session with the floodfill ri.

@@ -254,3 +254,14 @@ func TestPick(t *testing.T) {
 		t.Errorf("picked %d more with every session slot taken", len(more))
 	}
 }
+
+func TestBenignTermination(t *testing.T) {
+	for reason, want := range map[byte]bool{0: true, 1: true, 2: true, 3: true, 4: false, 7: false, 17: false} {
+		if got := benignTermination(fmt.Errorf("x: %w", &TerminatedError{Reason: reason})); got != want {
+			t.Errorf("reason %d: benign %v, want %v", reason, got, want)
+		}
+	}
+	if benignTermination(io.EOF) {
+		t.Error("EOF is no termination")
+	}
+}
