@@ -1,82 +1,42 @@
 package router
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/testnet"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/su3"
 )
 
-// testnet starts n i2pd routers on 198.18.0.10+i in one namespace, the
-// first ff of them floodfills, all reseeded with every router's
-// RouterInfo. It returns the RouterInfos by hash.
-func testnet(t *testing.T, i2pd string, ns *i2pdtest.NetNS, n, ff int) (map[netdb.Hash]*netdb.RouterInfo, map[netdb.Hash]*i2pdtest.Process) {
+// startTestnet starts n i2pd routers on 198.18.0.10+i, the first ff of them
+// floodfills, reseeded with every router's RouterInfo by a bundle signed
+// with the test key (testnet.StartRouters), and stops them when the test
+// ends. It returns the RouterInfos and processes by hash.
+func startTestnet(t *testing.T, i2pd string, ns *i2pdtest.NetNS, n, ff int) (map[netdb.Hash]*netdb.RouterInfo, map[netdb.Hash]*testnet.Process) {
 	t.Helper()
-	dirs := make([]string, n)
-	args := func(i int) []string {
-		a := []string{fmt.Sprintf("--host=198.18.0.%d", 10+i), fmt.Sprintf("--port=%d", 18800+i), "--ntcp2.enabled=true",
-			"--ntcp2.published=true", "--ssu2.enabled=false"}
-		if i < ff {
-			a = append(a, "--floodfill")
-		}
-		return a
-	}
-	// First start: each router makes its keys and RouterInfo.
-	routers := map[netdb.Hash]*netdb.RouterInfo{}
-	hashes := make([]netdb.Hash, n)
-	var entries []su3.Entry
-	for i := range n {
-		ns.AddAddr(t, fmt.Sprintf("198.18.0.%d", 10+i))
-		dirs[i] = t.TempDir()
-		res := i2pdtest.Run(t, i2pd, i2pdtest.Options{NetNS: ns, DataDir: dirs[i],
-			Args: append(args(i), "--reseed.file=/nonexistent/none.su3")})
-		_ = res
-		b, err := os.ReadFile(filepath.Join(dirs[i], "router.info"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		ri, err := netdb.ParseRouterInfo(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		routers[ri.Hash()] = ri
-		hashes[i] = ri.Hash()
-		entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: b})
-	}
-	// A reseed bundle of all of them, signed with the test key.
-	var z bytes.Buffer
-	su3.WriteBundle(&z, entries, time.Now())
 	key, err := certs.LoadPrivateKey("../su3/testdata/test-signer.key")
 	if err != nil {
 		t.Fatal(err)
 	}
-	bundle, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: fmt.Sprint(time.Now().Unix())}, z.Bytes(), &su3.Signer{ID: "test@mail.i2p", Key: key})
+	rs, err := testnet.StartRouters(context.Background(), ns.NetNS, testnet.RoutersConfig{Dir: t.TempDir(), Routers: n, Floodfills: ff,
+		I2PD: i2pd, Signer: &su3.Signer{ID: "test@mail.i2p", Key: key}, SignerCert: "../su3/testdata/test-signer.crt"})
+	routers := map[netdb.Hash]*netdb.RouterInfo{}
+	procs := map[netdb.Hash]*testnet.Process{}
+	for _, r := range rs {
+		if r.Process != nil {
+			t.Cleanup(r.Process.Stop)
+		}
+		routers[r.RouterInfo.Hash()], procs[r.RouterInfo.Hash()] = r.RouterInfo, r.Process
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	shared := t.TempDir()
-	os.WriteFile(filepath.Join(shared, "bundle.su3"), bundle, 0o644)
-	certsDir := i2pdtest.CertsDir(t, "../su3/testdata/test-signer.crt")
-	var wg sync.WaitGroup
-	procs := map[netdb.Hash]*i2pdtest.Process{}
-	for i := range n {
-		p := i2pdtest.Start(t, i2pd, i2pdtest.Options{NetNS: ns, DataDir: dirs[i], Args: append(args(i),
-			"--certsdir="+certsDir, "--reseed.file="+filepath.Join(shared, "bundle.su3"), "--reseed.verify=true")})
-		procs[hashes[i]] = p
-		wg.Go(func() { p.WaitFor(t, "Daemon: Transports started") })
-	}
-	wg.Wait()
 	return routers, procs
 }
 
@@ -100,7 +60,7 @@ func TestHarvestTestnet(t *testing.T) {
 		t.Skip("starts 5 i2pd routers")
 	}
 	ns := i2pdtest.NewNetNS(t)
-	routers, procs := testnet(t, i2pd, ns, 5, 2)
+	routers, procs := startTestnet(t, i2pd, ns, 5, 2)
 	seed := aFloodfill(t, routers)
 	peer, addr, ok := ntcp2.PeerFromRouterInfo(seed)
 	if !ok {

@@ -26,7 +26,7 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 		t.Skip("starts 5 i2pd routers")
 	}
 	ns := i2pdtest.NewNetNS(t)
-	routers, _ := testnet(t, i2pd, ns, 5, 2)
+	routers, _ := startTestnet(t, i2pd, ns, 5, 2)
 	seed := aFloodfill(t, routers)
 	id, err := LoadOrCreateIdentity(t.TempDir())
 	if err != nil {

@@ -3,6 +3,7 @@ package testnet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -65,6 +66,10 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 	p := &Process{DataDir: opts.DataDir, LogFile: filepath.Join(opts.Dir, "i2pd.log"), exited: make(chan struct{}), out: &bytes.Buffer{}}
 	if p.DataDir == "" {
 		p.DataDir = filepath.Join(opts.Dir, "data")
+	}
+	// A fresh log: WaitFor must not find what an earlier run in Dir logged.
+	if err := os.Remove(p.LogFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("testnet: %w", err)
 	}
 	level := opts.LogLevel
 	if level == "" {

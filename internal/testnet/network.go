@@ -124,84 +124,39 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 			ns.Delete()
 		}
 	}()
-	for i := range cfg.Routers {
-		if err := ns.AddAddr(fmt.Sprintf("198.18.0.%d", firstRouter+i)); err != nil {
-			return nil, err
-		}
-	}
 	for _, a := range []string{ServerAddr, clientAddr, "198.18.0.201"} {
 		if err := ns.AddAddr(a); err != nil {
 			return nil, err
 		}
 	}
-
-	// 1. Each router makes its keys and RouterInfo.
 	logf("starting %d i2pd routers (%d floodfill) in network namespace %s", cfg.Routers, cfg.Floodfills, ns.Name)
-	var entries []su3.Entry
-	for i := range cfg.Routers {
-		rs, ri, err := firstStart(ctx, ns, cfg, dir, i)
-		if err != nil {
-			return nil, err
-		}
-		st.Routers = append(st.Routers, rs)
-		entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
-	}
-
-	// 2. A bundle of all of them, signed by the test signer, reseeds them.
 	signer, err := testSigner(filepath.Join(dir, "server", "keys"))
 	if err != nil {
 		return nil, err
 	}
-	certsDir := filepath.Join(dir, "certs")
 	signerCert := filepath.Join(dir, "server", "keys", certs.CertFileName(signerID))
-	if err := CertsDir(certsDir, signerCert); err != nil {
-		return nil, err
+	routers, err := StartRouters(ctx, ns, RoutersConfig{Dir: dir, Routers: cfg.Routers, Floodfills: cfg.Floodfills,
+		I2PD: cfg.I2PD, Signer: signer, SignerCert: signerCert, Detach: true})
+	for _, r := range routers {
+		st.Routers = append(st.Routers, r.RouterState)
 	}
-	var z bytes.Buffer
-	if err := su3.WriteBundle(&z, entries, time.Now()); err != nil {
-		return nil, err
-	}
-	bundle, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: strconv.FormatInt(time.Now().Unix(), 10)}, z.Bytes(), signer)
 	if err != nil {
 		return nil, err
 	}
-	bundlePath := filepath.Join(dir, "initial.su3")
-	if err := atomicfile.WriteFile(bundlePath, bundle, 0o644); err != nil {
-		return nil, err
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, cfg.Routers)
-	for i := range cfg.Routers {
-		args := append(routerArgs(cfg, i), "--certsdir="+certsDir, "--reseed.file="+bundlePath, "--reseed.verify=true")
-		p, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: st.Routers[i].Dir, DataDir: filepath.Join(st.Routers[i].Dir, "data"), Args: args, Detach: true})
-		if err != nil {
-			return nil, err
-		}
-		st.Routers[i].PID = p.PID()
-		wg.Go(func() {
-			wctx, cancel := context.WithTimeout(ctx, time.Minute)
-			defer cancel()
-			errs[i] = p.WaitFor(wctx, transportsUp)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
 
-	// 3. Our server and router, seeded with the floodfills.
+	// Our server and router, seeded with the floodfills.
 	seeds := filepath.Join(dir, "seeds")
 	os.MkdirAll(seeds, 0o755)
-	for i, e := range entries {
-		if st.Routers[i].Floodfill {
-			if err := atomicfile.WriteFile(filepath.Join(seeds, e.Name), e.Data, 0o644); err != nil {
+	for _, r := range routers {
+		if r.Floodfill {
+			if _, err := netdb.Write(seeds, r.RouterInfo); err != nil {
 				return nil, err
 			}
 		}
 	}
 	srvDir := filepath.Join(dir, "server")
 	st.Server = ServerState{URL: fmt.Sprintf("https://%s:%d/", ServerAddr, ServerPort), TLSCert: filepath.Join(srvDir, "tls", "tls.crt"),
-		CertsDir: certsDir, SignerCert: signerCert, DataDir: srvDir, Log: filepath.Join(srvDir, "server.log")}
+		CertsDir: filepath.Join(dir, "certs"), SignerCert: signerCert, DataDir: srvDir, Log: filepath.Join(srvDir, "server.log")}
 	n := strconv.Itoa(cfg.Routers)
 	args := append([]string{"serve", "--testnet", "--signer", signerID, "--data-dir", srvDir,
 		"--listen", fmt.Sprintf("%s:%d", ServerAddr, ServerPort), "--host", ServerAddr,
@@ -226,14 +181,93 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 	if err := st.save(); err != nil {
 		return nil, err
 	}
-	if err := waitServing(ctx, ns, st); err != nil {
+	if err := waitServing(ctx, st); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
+// RoutersConfig configures StartRouters.
+type RoutersConfig struct {
+	Dir        string // Dir/routers/<i> (data and log), Dir/certs, Dir/initial.su3
+	Routers    int
+	Floodfills int // the first Floodfills routers are floodfills
+	I2PD       string
+	// Signer signs the bundle that reseeds the routers; SignerCert is its
+	// certificate file, the only one i2pd is given to trust.
+	Signer     *su3.Signer
+	SignerCert string
+	Detach     bool // start them in sessions of their own (Options.Detach)
+}
+
+// A Router is one started i2pd router of the network.
+type Router struct {
+	RouterState
+	RouterInfo *netdb.RouterInfo
+	Process    *Process
+}
+
+// StartRouters starts cfg.Routers i2pd routers in ns, router i on
+// 198.18.0.(10+i):(18800+i), and returns once each has started its
+// transports. Each is first run alone to make its identity; then all are
+// reseeded with a bundle of every RouterInfo, signed by cfg.Signer, so
+// they know one another. On error the routers started so far are
+// returned, still running, for the caller to stop.
+func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router, error) {
+	var routers []*Router
+	var entries []su3.Entry
+	for i := range cfg.Routers {
+		if err := ns.AddAddr(fmt.Sprintf("198.18.0.%d", firstRouter+i)); err != nil {
+			return nil, err
+		}
+		r, err := firstStart(ctx, ns, cfg, i)
+		if err != nil {
+			return nil, err
+		}
+		routers = append(routers, r)
+		entries = append(entries, su3.Entry{Name: r.RouterInfo.Hash().FileName(), Data: r.RouterInfo.Bytes()})
+	}
+	certsDir := filepath.Join(cfg.Dir, "certs")
+	if err := CertsDir(certsDir, cfg.SignerCert); err != nil {
+		return nil, err
+	}
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, entries, time.Now()); err != nil {
+		return nil, err
+	}
+	bundle, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: strconv.FormatInt(time.Now().Unix(), 10)}, z.Bytes(), cfg.Signer)
+	if err != nil {
+		return nil, err
+	}
+	bundlePath := filepath.Join(cfg.Dir, "initial.su3")
+	if err := atomicfile.WriteFile(bundlePath, bundle, 0o644); err != nil {
+		return nil, err
+	}
+	var started []*Router
+	for i, r := range routers {
+		args := append(routerArgs(cfg, i), "--certsdir="+certsDir, "--reseed.file="+bundlePath, "--reseed.verify=true")
+		p, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: r.Dir, DataDir: filepath.Join(r.Dir, "data"), Args: args, Detach: cfg.Detach})
+		if err != nil {
+			return started, err
+		}
+		r.Process, r.PID = p, p.PID()
+		started = append(started, r)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(routers))
+	for i, r := range routers {
+		wg.Go(func() {
+			wctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			errs[i] = r.Process.WaitFor(wctx, transportsUp)
+		})
+	}
+	wg.Wait()
+	return routers, errors.Join(errs...)
+}
+
 // routerArgs are router i's address and role.
-func routerArgs(cfg Config, i int) []string {
+func routerArgs(cfg RoutersConfig, i int) []string {
 	a := []string{fmt.Sprintf("--host=198.18.0.%d", firstRouter+i), fmt.Sprintf("--port=%d", firstPort+i),
 		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false"}
 	if i < cfg.Floodfills {
@@ -243,33 +277,33 @@ func routerArgs(cfg Config, i int) []string {
 }
 
 // firstStart runs router i once, without a reseed, to make its identity.
-func firstStart(ctx context.Context, ns *NetNS, cfg Config, dir string, i int) (RouterState, *netdb.RouterInfo, error) {
-	rdir := filepath.Join(dir, "routers", strconv.Itoa(i))
+func firstStart(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int) (*Router, error) {
+	rdir := filepath.Join(cfg.Dir, "routers", strconv.Itoa(i))
 	if err := os.MkdirAll(rdir, 0o755); err != nil {
-		return RouterState{}, nil, err
+		return nil, err
 	}
 	data := filepath.Join(rdir, "data")
 	p, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: rdir, DataDir: data, Args: append(routerArgs(cfg, i), "--reseed.file=/nonexistent/none.su3")})
 	if err != nil {
-		return RouterState{}, nil, err
+		return nil, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	err = p.WaitFor(wctx, "Daemon: Starting Transports")
 	cancel()
 	p.Stop()
 	if err != nil {
-		return RouterState{}, nil, err
+		return nil, err
 	}
 	b, err := os.ReadFile(filepath.Join(data, "router.info"))
 	if err != nil {
-		return RouterState{}, nil, fmt.Errorf("testnet: router %d: %w", i, err)
+		return nil, fmt.Errorf("testnet: router %d: %w", i, err)
 	}
 	ri, err := netdb.ParseRouterInfo(b)
 	if err != nil {
-		return RouterState{}, nil, fmt.Errorf("testnet: router %d: %w", i, err)
+		return nil, fmt.Errorf("testnet: router %d: %w", i, err)
 	}
-	return RouterState{Hash: ri.Hash().String(), Addr: fmt.Sprintf("198.18.0.%d:%d", firstRouter+i, firstPort+i),
-		Floodfill: i < cfg.Floodfills, Dir: rdir}, ri, nil
+	return &Router{RouterState: RouterState{Hash: ri.Hash().String(), Addr: fmt.Sprintf("198.18.0.%d:%d", firstRouter+i, firstPort+i),
+		Floodfill: i < cfg.Floodfills, Dir: rdir}, RouterInfo: ri}, nil
 }
 
 // testSigner loads or makes the test network's signer in dir, the files
@@ -305,7 +339,7 @@ func (st *State) HTTPClient() *http.Client {
 }
 
 // waitServing waits (at most 3 minutes) until the server has a pool.
-func waitServing(ctx context.Context, ns *NetNS, st *State) error {
+func waitServing(ctx context.Context, st *State) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	c := st.HTTPClient()
