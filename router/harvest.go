@@ -63,24 +63,23 @@ func (c *HarvestConfig) defaults() {
 // out or stop teaching anything new, a *TerminatedError when the peer ends
 // the session, and the read error or ctx's error otherwise.
 func Harvest(ctx context.Context, sess *ntcp2.Session, cfg HarvestConfig) error {
-	cfg.defaults()
-	h := &harvest{sess: sess, cfg: &cfg, asked: map[netdb.Hash]bool{cfg.Self: true}}
+	h := newHarvest(sess, cfg)
 	var tok [4]byte
 	rand.Read(tok[:])
 	h.msgID = binary.BigEndian.Uint32(tok[:]) | 1
-	if cfg.Publish != nil {
+	if h.cfg.Publish != nil {
 		h.token = h.msgID
 		if err := h.publish(); err != nil {
 			return err
 		}
 	}
-	next := cfg.Now()
-	for h.lookups < cfg.Lookups && h.idle < cfg.Idle {
+	next := h.cfg.Now()
+	for h.lookups < h.cfg.Lookups && h.idle < h.cfg.Idle {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !cfg.Now().Before(next) {
-			next = cfg.Now().Add(cfg.Interval)
+		if !h.cfg.Now().Before(next) {
+			next = h.cfg.Now().Add(h.cfg.Interval)
 			if err := h.lookupNext(); err != nil {
 				return err
 			}
@@ -98,6 +97,11 @@ func Harvest(ctx context.Context, sess *ntcp2.Session, cfg HarvestConfig) error 
 		}
 	}
 	return nil
+}
+
+func newHarvest(sess *ntcp2.Session, cfg HarvestConfig) *harvest {
+	cfg.defaults()
+	return &harvest{sess: sess, cfg: &cfg, asked: map[netdb.Hash]bool{cfg.Self: true}}
 }
 
 // harvest is the state of one Harvest.

@@ -389,27 +389,16 @@ func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo) (Outcome
 	bob, addr, _ := ntcp2.PeerFromRouterInfo(ri)
 	conn, err := r.cfg.Dial(ctx, addr)
 	if err != nil {
-		o := OutcomeDial
-		if ctx.Err() != nil {
-			o = OutcomeCanceled
-		}
-		r.handshakeDone("outbound", o)
-		return o, err
+		return r.countHandshake(ctx, "outbound", OutcomeDial), err
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	ours := r.RouterInfo()
 	sess, err := ntcp2.Client(conn, r.cfg.Identity.NTCP2Config(r.cfg.NetID), bob, ours.Bytes())
-	if err != nil {
+	if o := r.countHandshake(ctx, "outbound", classifyHandshake(err)); err != nil {
 		conn.Close()
-		o := classifyHandshake(err)
-		if ctx.Err() != nil {
-			o = OutcomeCanceled
-		}
-		r.handshakeDone("outbound", o)
 		return o, err
 	}
-	r.handshakeDone("outbound", OutcomeOK)
 	r.m.sessions.WithLabelValues("outbound").Inc()
 	defer r.m.sessions.WithLabelValues("outbound").Dec()
 	hc := r.cfg.Harvest
@@ -427,15 +416,26 @@ func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo) (Outcome
 		reason = ntcp2.TerminationShutdown
 	}
 	sess.Close(reason)
+	return r.countSessionEnd(ctx, err), err
+}
+
+// countSessionEnd classifies and counts how an established session ended;
+// anything after ctx ended is canceled.
+func (r *Router) countSessionEnd(ctx context.Context, err error) Outcome {
 	o := classifySession(err)
 	if ctx.Err() != nil {
 		o = OutcomeCanceled
 	}
 	r.m.ends.WithLabelValues(o.String()).Inc()
-	return o, err
+	return o
 }
 
-func (r *Router) handshakeDone(dir string, o Outcome) {
+// countHandshake counts a handshake attempt in direction dir with outcome
+// o (canceled instead if ctx ended) and returns the outcome counted.
+func (r *Router) countHandshake(ctx context.Context, dir string, o Outcome) Outcome {
+	if o != OutcomeOK && ctx.Err() != nil {
+		o = OutcomeCanceled
+	}
 	r.m.handshakes.WithLabelValues(dir, o.String()).Inc()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -447,6 +447,7 @@ func (r *Router) handshakeDone(dir string, o Outcome) {
 	case o != OutcomeCanceled:
 		r.stats.HandshakeFailures++
 	}
+	return o
 }
 
 // expire rescans the store, removes RouterInfos published more than
@@ -454,6 +455,10 @@ func (r *Router) handshakeDone(dir string, o Outcome) {
 func (r *Router) expire(ctx context.Context) error {
 	r.mu.Lock()
 	prev := r.idx
+	peers := make(map[netdb.Hash]uint64, len(r.peers)) // published ms of the peers we hold
+	for h, p := range r.peers {
+		peers[h] = p.ri.Published
+	}
 	r.mu.Unlock()
 	idx, err := netdb.Scan(ctx, r.cfg.Store, prev)
 	if err != nil {
@@ -471,7 +476,8 @@ func (r *Router) expire(ctx context.Context) error {
 			}
 		}
 		have[h] = e.PublishedMs
-		if e.Floodfill() && e.NetID == strconv.Itoa(r.cfg.NetID) {
+		// Only floodfills the Router does not hold (or holds older) are read.
+		if pub, ok := peers[h]; e.Floodfill() && e.NetID == strconv.Itoa(r.cfg.NetID) && (!ok || pub < e.PublishedMs) {
 			if b, err := os.ReadFile(e.Path); err == nil {
 				if ri, err := netdb.ParseRouterInfo(b); err == nil && ri.Hash() == h {
 					floodfills = append(floodfills, ri)
