@@ -68,7 +68,7 @@ fuzz:
 	cd router/i2np && $(GO) test -run '^$$' -fuzz '^FuzzParseI2NP$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./su3/ ./netdb/
+	$(GO) test -run '^$$' -bench . -benchmem ./su3/ ./netdb/ ./router/ntcp2/
 
 # The 20,000-router scale check of docs/performance.md: warm and cold cache.
 perf: build

@@ -20,7 +20,7 @@ import (
 
 // publishedRouterInfo makes a signed RouterInfo with a published NTCP2
 // address, or with host "" an unpublished one (caps=4, LU).
-func publishedRouterInfo(t *testing.T, static [32]byte, iv [16]byte, host string, port int) *netdb.RouterInfo {
+func publishedRouterInfo(t testing.TB, static [32]byte, iv [16]byte, host string, port int) *netdb.RouterInfo {
 	_, sigPriv, _ := ed25519.GenerateKey(rand.Reader)
 	var enc, pad [32]byte
 	rand.Read(enc[:])
