@@ -29,6 +29,9 @@ type Addr struct {
 	Host        netip.Addr // invalid if none or not an IP
 	Port        uint16
 	Introducers bool
+	// BadKey is set when the address is unusable for its static key s
+	// (missing or not an X25519 public key) or version v (not 2).
+	BadKey bool
 }
 
 // Published is the RouterInfo's published time.
@@ -54,7 +57,7 @@ func Summarize(ri *RouterInfo) *Entry {
 		if a.Transport != "NTCP2" && a.Transport != "SSU2" {
 			continue
 		}
-		ad := Addr{Transport: a.Transport}
+		ad := Addr{Transport: a.Transport, BadKey: !a.Usable()}
 		for _, kv := range a.Options {
 			switch {
 			case kv.Key == "host":

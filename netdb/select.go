@@ -28,10 +28,11 @@ const (
 	RejectTooOld             // published longer than MaxAge ago
 	RejectFuture             // published in the future
 	RejectDuplicateIP        // another router on the same IPv4 address or IPv6 /64 was newer
+	RejectStaticKey          // its reachable addresses' static key s is no X25519 public key (or v is not 2)
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip"}
+var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip", "static-key"}
 
 func (r Reason) String() string {
 	if r < numReasons {
@@ -122,7 +123,10 @@ func (p *Policy) check(e *Entry, now time.Time, netID string) Reason {
 		return RejectTooOld
 	}
 	if _, ok := p.reachableIPv4(e); !ok {
-		if slices.ContainsFunc(e.Addrs, func(a Addr) bool { return a.Introducers }) {
+		switch {
+		case slices.ContainsFunc(e.Addrs, func(a Addr) bool { return a.BadKey && p.reachableHost(a) }):
+			return RejectStaticKey
+		case slices.ContainsFunc(e.Addrs, func(a Addr) bool { return a.Introducers }):
 			return RejectIntroducers
 		}
 		return RejectAddress
@@ -131,17 +135,23 @@ func (p *Policy) check(e *Entry, now time.Time, netID string) Reason {
 }
 
 // reachableIPv4 returns the first NTCP2 or SSU2 address with a usable IPv4
-// host, a port and no introducers.
+// host, a port, a valid static key and no introducers.
 func (p *Policy) reachableIPv4(e *Entry) (netip.Addr, bool) {
 	for _, a := range e.Addrs {
-		if a.Introducers || a.Port == 0 || !a.Host.Is4() {
-			continue
-		}
-		if IsPublic(a.Host) || p.AllowPrivate && (a.Host.IsPrivate() || a.Host.IsLoopback() || benchmarking.Contains(a.Host)) {
+		if !a.BadKey && p.reachableHost(a) {
 			return a.Host, true
 		}
 	}
 	return netip.Addr{}, false
+}
+
+// reachableHost reports whether a has an IPv4 host the policy accepts, a
+// port and no introducers.
+func (p *Policy) reachableHost(a Addr) bool {
+	if a.Introducers || a.Port == 0 || !a.Host.Is4() {
+		return false
+	}
+	return IsPublic(a.Host) || p.AllowPrivate && (a.Host.IsPrivate() || a.Host.IsLoopback() || benchmarking.Contains(a.Host))
 }
 
 // Selection is the outcome of Select.

@@ -53,6 +53,14 @@ func TestPolicyCheck(t *testing.T) {
 		{"no address", func(e *Entry) { e.Addrs = nil }, RejectAddress},
 		{"introducers only", func(e *Entry) { e.Addrs = []Addr{{Transport: "SSU2", Introducers: true}} }, RejectIntroducers},
 		{"SSU2 is fine", func(e *Entry) { e.Addrs[0].Transport = "SSU2" }, OK},
+		{"bad static key", func(e *Entry) { e.Addrs[0].BadKey = true }, RejectStaticKey},
+		{"bad static key, good second address", func(e *Entry) {
+			e.Addrs = append(e.Addrs, Addr{Transport: "SSU2", Host: e.Addrs[0].Host, Port: 4})
+			e.Addrs[0].BadKey = true
+		}, OK},
+		{"bad static key on a private host", func(e *Entry) {
+			e.Addrs[0].BadKey, e.Addrs[0].Host = true, netip.MustParseAddr("10.1.1.1")
+		}, RejectAddress},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -79,6 +79,7 @@ func TestScanAndRescan(t *testing.T) {
 		break
 	}
 	valid, _ := os.ReadFile(any.Path)
+	os.MkdirAll(filepath.Join(netDb, "rA"), 0o755)
 	os.WriteFile(filepath.Join(netDb, "rA", "routerInfo-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=.dat"), valid, 0o644)
 	os.WriteFile(filepath.Join(netDb, "routerInfo-garbage.dat"), []byte("garbage"), 0o644)
 	os.WriteFile(filepath.Join(netDb, "README"), []byte("ignored"), 0o644)

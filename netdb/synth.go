@@ -71,15 +71,11 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 	var seed [32]byte
 	randBytes(rng, seed[:])
 	sigPriv := ed25519.NewKeyFromSeed(seed[:])
-	var encPriv, pad, ntcpStatic [32]byte
-	randBytes(rng, encPriv[:])
+	encPub := synthPublicKey(rng)
+	var pad [32]byte
 	randBytes(rng, pad[:])
-	randBytes(rng, ntcpStatic[:])
-	encPub, err := curve25519.X25519(encPriv[:], curve25519.Basepoint)
-	if err != nil {
-		return nil, err
-	}
-	id, err := NewIdentity(sigPriv.Public().(ed25519.PublicKey), [32]byte(encPub), pad)
+	ntcpStatic := synthPublicKey(rng)
+	id, err := NewIdentity(sigPriv.Public().(ed25519.PublicKey), encPub, pad)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +94,10 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 	}
 	host := synthHost(rng, cfg.Private, i)
 	port := strconv.Itoa(9000 + rng.IntN(30000))
+	key := func() string { // takes as many random bytes as b64(32)
+		k := synthPublicKey(rng)
+		return i2pbase64.EncodeToString(k[:])
+	}
 	b64 := func(n int) string {
 		b := make([]byte, n)
 		randBytes(rng, b)
@@ -109,12 +109,12 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 			{"caps", "4"}, {"i", b64(32)},
 			{"iexp0", strconv.FormatInt(cfg.Now.Add(time.Hour).Unix(), 10)},
 			{"ih0", b64(32)}, {"itag0", strconv.Itoa(rng.IntN(1 << 30))},
-			{"s", b64(32)}, {"v", "2"},
+			{"s", key()}, {"v", "2"},
 		}}}
 	} else {
 		ri.Addresses = []RouterAddress{
 			{Cost: 3, Transport: "NTCP2", Options: Mapping{{"host", host}, {"i", b64(16)}, {"port", port}, {"s", i2pbase64.EncodeToString(ntcpStatic[:])}, {"v", "2"}}},
-			{Cost: 8, Transport: "SSU2", Options: Mapping{{"host", host}, {"i", b64(32)}, {"port", port}, {"s", b64(32)}, {"v", "2"}}},
+			{Cost: 8, Transport: "SSU2", Options: Mapping{{"host", host}, {"i", b64(32)}, {"port", port}, {"s", key()}, {"v", "2"}}},
 		}
 		if rng.IntN(4) == 0 {
 			v6 := fmt.Sprintf("2001:db8:%x:%x::%x", rng.IntN(1<<16), rng.IntN(1<<16), rng.IntN(1<<16))
@@ -126,6 +126,19 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 		return nil, err
 	}
 	return ri, nil
+}
+
+// synthPublicKey returns the X25519 public key of a random private key:
+// a static key that Java and i2pd accept (random bytes have bit 255 set
+// half the time, which no public key has).
+func synthPublicKey(rng *rand.Rand) [32]byte {
+	var priv [32]byte
+	randBytes(rng, priv[:])
+	pub, err := curve25519.X25519(priv[:], curve25519.Basepoint)
+	if err != nil {
+		panic("netdb: X25519 of a random scalar: " + err.Error()) // only for a low-order point, never the base point
+	}
+	return [32]byte(pub)
 }
 
 // synthHost returns a public IPv4 address (or a loopback one when private).

@@ -207,6 +207,9 @@ func checkRouterInfo(e su3.Entry, cfg ClientConfig, now time.Time) string {
 	case now.Sub(ri.PublishedTime()) > cfg.MaxAge:
 		return "too-old"
 	}
+	if r := ri.CheckAddresses(); r != netdb.OK { // i2pd 2.58 would drop it
+		return r.String()
+	}
 	return ""
 }
 

@@ -255,13 +255,14 @@ func (r *Router) seed(ctx context.Context) error {
 	return nil
 }
 
-// found takes a verified RouterInfo: of our network, not ours, and newer
-// than what the store has, it is written there; floodfills with an NTCP2
+// found takes a verified RouterInfo: of our network, not ours, with an
+// address peers can use (as i2pd 2.58 demands), and newer than what the
+// store has, it is written there; floodfills with an NTCP2
 // address become peers. It reports whether the RouterInfo was new.
 func (r *Router) found(ri *netdb.RouterInfo) bool {
 	h := ri.Hash()
 	if ri.Option("netId") != strconv.Itoa(r.cfg.NetID) || h == r.Hash() ||
-		r.cfg.Now().Sub(ri.PublishedTime()) > r.cfg.MaxAge {
+		r.cfg.Now().Sub(ri.PublishedTime()) > r.cfg.MaxAge || ri.CheckAddresses() != netdb.OK {
 		r.mu.Lock()
 		r.stats.Rejected++
 		r.mu.Unlock()
