@@ -32,7 +32,8 @@ type Config struct {
 	Seeds     func(ctx context.Context) ([]*netdb.RouterInfo, error)
 	SeedRetry time.Duration // default 5 minutes
 	// Dial opens outbound connections; nil means a net.Dialer with a 25 s
-	// timeout (i2pd's).
+	// timeout (i2pd's) bound to the Listener's IP, or else Address.Host, so
+	// peers see us come from the address we publish.
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Listener, if set, accepts inbound NTCP2 sessions; Address is then
 	// published in our RouterInfo (empty: unpublished, caps LU).
@@ -98,8 +99,7 @@ func New(cfg Config) (*Router, error) {
 		return nil, errors.New("router: Identity and Store are required")
 	}
 	if cfg.Dial == nil {
-		d := net.Dialer{Timeout: 25 * time.Second}
-		cfg.Dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+		cfg.Dial = newSourceDialer(cfg.Listener, cfg.Address.Host).dial
 	}
 	setDefault(&cfg.SeedRetry, 5*time.Minute)
 	setDefault(&cfg.Rest, 10*time.Minute)
