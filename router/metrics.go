@@ -21,7 +21,7 @@ func newMetrics() *metrics {
 		sessions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "i2pseed_router_sessions", Help: "Open NTCP2 sessions, by direction (outbound, inbound)."}, []string{"direction"}),
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "i2pseed_router_handshakes_total", Help: "NTCP2 handshakes by direction and outcome (ok, dial, eof_before_message_2, timeout, decrypt, clock_skew, other)."},
+			Name: "i2pseed_router_handshakes_total", Help: "NTCP2 handshakes by direction and outcome (ok, dial, no_message_1, no_message_2, no_message_3, timeout, decrypt, clock_skew, other)."},
 			[]string{"direction", "outcome"}),
 		ends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "i2pseed_router_session_ends_total", Help: "Established sessions ended, by outcome (ok, silent_close, terminated, timeout, decrypt, canceled, other)."},

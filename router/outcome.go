@@ -18,7 +18,7 @@ type Outcome uint8
 const (
 	OutcomeOK          Outcome = iota // handshake done / session ran its course
 	OutcomeDial                       // TCP connect failed (refused, unreachable)
-	OutcomeNoReply                    // closed or reset before message 2 (often: wrong netId, our IP blocked, wrong key)
+	OutcomeNoMessage2                 // outbound: no message 2 came, closed or held (wrong netId, our IP blocked, wrong key; i2pd 2.57+ holds a rejected message 1 open 10-42 s)
 	OutcomeTimeout                    // no answer in time
 	OutcomeDecrypt                    // a message did not authenticate (wrong static key, router hash or IV)
 	OutcomeClockSkew                  // peer's clock is over a minute off ours
@@ -26,6 +26,8 @@ const (
 	OutcomeTerminated                 // data phase: the peer sent a Termination block
 	OutcomeCanceled                   // we stopped
 	OutcomeOther                      // anything else (malformed frames, write errors)
+	OutcomeNoMessage1                 // inbound: the peer sent no message 1 (a probe, or gave up)
+	OutcomeNoMessage3                 // inbound: no message 3 came after our message 2 (Alice refused it)
 	numOutcomes
 )
 
@@ -33,8 +35,8 @@ func (o Outcome) String() string {
 	if o >= numOutcomes {
 		return fmt.Sprintf("Outcome(%d)", uint8(o))
 	}
-	return [...]string{"ok", "dial", "eof_before_message_2", "timeout", "decrypt", "clock_skew",
-		"silent_close", "terminated", "canceled", "other"}[o]
+	return [...]string{"ok", "dial", "no_message_2", "timeout", "decrypt", "clock_skew",
+		"silent_close", "terminated", "canceled", "other", "no_message_1", "no_message_3"}[o]
 }
 
 // TerminatedError is a session the peer ended with a Termination block.
@@ -54,16 +56,20 @@ func classifyHandshake(err error) Outcome {
 		return OutcomeOK
 	case errors.Is(err, context.Canceled):
 		return OutcomeCanceled
-	case isTimeout(err):
-		return OutcomeTimeout
+	case errors.Is(err, ntcp2.ErrNoMessage1):
+		return OutcomeNoMessage1
+	case errors.Is(err, ntcp2.ErrNoMessage2):
+		return OutcomeNoMessage2
+	case errors.Is(err, ntcp2.ErrNoMessage3):
+		return OutcomeNoMessage3
 	case errors.Is(err, ntcp2.ErrDecrypt):
 		return OutcomeDecrypt
 	case errors.Is(err, ntcp2.ErrClockSkew):
 		return OutcomeClockSkew
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
-		return OutcomeNoReply
 	case errors.As(err, &op) && op.Op == "dial":
 		return OutcomeDial
+	case isTimeout(err):
+		return OutcomeTimeout
 	}
 	return OutcomeOther
 }

@@ -26,9 +26,12 @@ func TestClassify(t *testing.T) {
 		session   Outcome
 	}{
 		{nil, OutcomeOK, OutcomeOK},
-		{fmt.Errorf("%w: read: %w", ntcp2.ErrHandshake, io.EOF), OutcomeNoReply, OutcomeSilentClose},
-		{fmt.Errorf("%w: read: %w", ntcp2.ErrHandshake, io.ErrUnexpectedEOF), OutcomeNoReply, OutcomeSilentClose},
-		{fmt.Errorf("x: %w", syscall.ECONNRESET), OutcomeNoReply, OutcomeSilentClose},
+		{fmt.Errorf("%w: %w: %w", ntcp2.ErrHandshake, ntcp2.ErrNoMessage2, io.EOF), OutcomeNoMessage2, OutcomeSilentClose},
+		{fmt.Errorf("%w: %w: %w", ntcp2.ErrHandshake, ntcp2.ErrNoMessage2, io.ErrUnexpectedEOF), OutcomeNoMessage2, OutcomeSilentClose},
+		{fmt.Errorf("%w: %w: %w", ntcp2.ErrHandshake, ntcp2.ErrNoMessage2, os.ErrDeadlineExceeded), OutcomeNoMessage2, OutcomeTimeout},
+		{fmt.Errorf("%w: %w: %w", ntcp2.ErrHandshake, ntcp2.ErrNoMessage3, io.EOF), OutcomeNoMessage3, OutcomeSilentClose},
+		{fmt.Errorf("%w: %w: %w", ntcp2.ErrHandshake, ntcp2.ErrNoMessage1, io.EOF), OutcomeNoMessage1, OutcomeSilentClose},
+		{fmt.Errorf("x: %w", syscall.ECONNRESET), OutcomeOther, OutcomeSilentClose},
 		{fmt.Errorf("%w: %w: x", ntcp2.ErrHandshake, ntcp2.ErrDecrypt), OutcomeDecrypt, OutcomeOther},
 		{fmt.Errorf("%w: %w 2m", ntcp2.ErrHandshake, ntcp2.ErrClockSkew), OutcomeClockSkew, OutcomeOther},
 		{os.ErrDeadlineExceeded, OutcomeTimeout, OutcomeTimeout},
@@ -109,13 +112,13 @@ func TestRouterBacksOff(t *testing.T) {
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("floodfill contacted %d times, want once (then back off)", n)
 	}
-	if n := testutil.ToFloat64(r.m.handshakes.WithLabelValues("outbound", "eof_before_message_2")); n != 1 {
-		t.Errorf("eof_before_message_2 handshakes: %v, want 1", n)
+	if n := testutil.ToFloat64(r.m.handshakes.WithLabelValues("outbound", "no_message_2")); n != 1 {
+		t.Errorf("no_message_2 handshakes: %v, want 1", n)
 	}
 	r.mu.Lock()
 	p := r.peers[ff.Hash()]
 	r.mu.Unlock()
-	if p == nil || p.failures != 1 || p.last != OutcomeNoReply || time.Until(p.next) < 50*time.Second {
+	if p == nil || p.failures != 1 || p.last != OutcomeNoMessage2 || time.Until(p.next) < 50*time.Second {
 		t.Errorf("peer state %+v, want 1 failure backed off for a minute", p)
 	}
 	if st := r.Stats(); st.Harvested != 1 || st.Sessions != 0 {

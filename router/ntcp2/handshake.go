@@ -20,7 +20,6 @@ const (
 	msg1FixedLen    = keyLen + optionsLen + tagLen // 64
 	msg2FixedLen    = msg1FixedLen
 	msg3Part1Len    = keyLen + tagLen // 48
-	maxPadding      = 223             // i2pd: message 1 at most 287 bytes
 	protocolVersion = 2
 	maxClockSkew    = 60 * time.Second
 )
@@ -39,7 +38,10 @@ type Config struct {
 	Static  [32]byte // our X25519 private static key
 	Rand    io.Reader
 	Now     func() time.Time
-	Padding int // bytes of padding in messages 1 and 2 (0-223)
+	// Padding, if set, fixes how many bytes of padding go into each
+	// handshake message (at most max); nil draws them at random within
+	// the limits of padding.go, as real routers do. For tests.
+	Padding func(max int) int
 }
 
 func (c *Config) rand() io.Reader {
@@ -116,10 +118,12 @@ func aesCBC(key [32]byte, iv []byte, data []byte, encrypt bool) []byte {
 	return out
 }
 
-func readFull(r io.Reader, n int) ([]byte, error) {
+// readFull reads n bytes of a handshake message; a failure wraps missing
+// (ErrNoMessage1, 2 or 3) with the read error.
+func readFull(r io.Reader, n int, missing error) ([]byte, error) {
 	b := make([]byte, n)
 	if _, err := io.ReadFull(r, b); err != nil {
-		return nil, fmt.Errorf("%w: read: %w", ErrHandshake, err)
+		return nil, fmt.Errorf("%w: %w: %w", ErrHandshake, missing, err)
 	}
 	return b, nil
 }
@@ -167,10 +171,7 @@ func (c *ClientHandshake) SessionRequest() ([]byte, error) {
 	}
 	c.ss.mixKey(shared) // es
 	clear(shared)
-	pad := c.cfg.Padding
-	if pad < 0 || pad > maxPadding {
-		return nil, fmt.Errorf("ntcp2: padding %d out of 0-%d", pad, maxPadding)
-	}
+	pad := c.cfg.padding(0, sendPadding1)
 	var opts [optionsLen]byte
 	opts[0], opts[1] = c.cfg.NetID, protocolVersion
 	binary.BigEndian.PutUint16(opts[2:], uint16(pad))
@@ -191,7 +192,7 @@ func (c *ClientHandshake) SessionRequest() ([]byte, error) {
 
 // ReadSessionCreated reads and checks message 2.
 func (c *ClientHandshake) ReadSessionCreated(r io.Reader) error {
-	b, err := readFull(r, msg2FixedLen)
+	b, err := readFull(r, msg2FixedLen, ErrNoMessage2)
 	if err != nil {
 		return err
 	}
@@ -211,7 +212,7 @@ func (c *ClientHandshake) ReadSessionCreated(r io.Reader) error {
 		return err
 	}
 	if pad := int(binary.BigEndian.Uint16(opts[2:])); pad > 0 {
-		padding, err := readFull(r, pad)
+		padding, err := readFull(r, pad, ErrNoMessage2)
 		if err != nil {
 			return err
 		}
@@ -263,7 +264,7 @@ func NewServerHandshake(cfg *Config, routerHash [32]byte, iv [16]byte) *ServerHa
 
 // ReadSessionRequest reads and checks message 1.
 func (s *ServerHandshake) ReadSessionRequest(r io.Reader) error {
-	b, err := readFull(r, msg1FixedLen)
+	b, err := readFull(r, msg1FixedLen, ErrNoMessage1)
 	if err != nil {
 		return err
 	}
@@ -300,7 +301,7 @@ func (s *ServerHandshake) ReadSessionRequest(r io.Reader) error {
 		if pad > maxPadding {
 			return fmt.Errorf("%w: padding %d", ErrHandshake, pad)
 		}
-		padding, err := readFull(r, pad)
+		padding, err := readFull(r, pad, ErrNoMessage1)
 		if err != nil {
 			return err
 		}
@@ -323,7 +324,7 @@ func (s *ServerHandshake) SessionCreated() ([]byte, error) {
 	}
 	s.ss.mixKey(shared)
 	clear(shared)
-	pad := s.cfg.Padding
+	pad := s.cfg.padding(sendPadding2Min, sendPadding2Max)
 	var opts [optionsLen]byte
 	binary.BigEndian.PutUint16(opts[2:], uint16(pad))
 	binary.BigEndian.PutUint32(opts[8:], uint32(s.cfg.now().Unix()))
@@ -342,7 +343,7 @@ func (s *ServerHandshake) SessionCreated() ([]byte, error) {
 // and the data phase keys, whose PeerStatic is Alice's static key: the
 // caller must check it against her RouterInfo.
 func (s *ServerHandshake) ReadSessionConfirmed(r io.Reader) ([]byte, Keys, error) {
-	b, err := readFull(r, msg3Part1Len+s.m3p2Len)
+	b, err := readFull(r, msg3Part1Len+s.m3p2Len, ErrNoMessage3)
 	if err != nil {
 		return nil, Keys{}, err
 	}

@@ -24,6 +24,8 @@ func key(b byte) [32]byte {
 	return k
 }
 
+func fixedPadding(n int) func(int) int { return func(int) int { return n } }
+
 type fixture struct {
 	alice, bob Config
 	peer       Peer // what Alice believes of Bob
@@ -33,8 +35,8 @@ type fixture struct {
 
 func newFixture(padding int) fixture {
 	f := fixture{
-		alice: Config{NetID: 2, Static: key(1), Now: func() time.Time { return testNow }, Padding: padding},
-		bob:   Config{NetID: 2, Static: key(100), Now: func() time.Time { return testNow }, Padding: padding},
+		alice: Config{NetID: 2, Static: key(1), Now: func() time.Time { return testNow }, Padding: fixedPadding(padding)},
+		bob:   Config{NetID: 2, Static: key(100), Now: func() time.Time { return testNow }, Padding: fixedPadding(padding)},
 	}
 	f.bobHash, f.bobIV = key(50), [16]byte(bytes.Repeat([]byte{7}, 16))
 	f.peer = Peer{RouterHash: f.bobHash, IV: f.bobIV, Static: PublicKey(f.bob.Static)}

@@ -81,7 +81,7 @@ func TestHandshakeWithI2PD(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	sess, err := Client(conn, &Config{NetID: 2, Static: static, Padding: 17}, peer, ourRI)
+	sess, err := Client(conn, &Config{NetID: 2, Static: static, Padding: fixedPadding(17)}, peer, ourRI)
 	if err != nil {
 		t.Fatalf("handshake with i2pd: %v\nlog:\n%s", err, tail(p.Log()))
 	}

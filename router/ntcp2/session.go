@@ -35,6 +35,9 @@ func Client(conn net.Conn, cfg *Config, peer Peer, routerInfo []byte) (*Session,
 	conn.SetDeadline(time.Now().Add(HandshakeTimeout))
 	defer conn.SetDeadline(time.Time{})
 	payload := AppendBlock(nil, BlockRouterInfo, append([]byte{0}, routerInfo...))
+	if pad := cfg.padding(0, sendPadding3Max); pad > 0 {
+		payload = AppendBlock(payload, BlockPadding, make([]byte, pad))
+	}
 	hs := NewClientHandshake(cfg, peer, len(payload))
 	msg1, err := hs.SessionRequest()
 	if err != nil {
@@ -119,11 +122,12 @@ func newSession(conn net.Conn, keys Keys) *Session {
 // PeerStatic is the other side's NTCP2 static key.
 func (s *Session) PeerStatic() [32]byte { return s.keys.PeerStatic }
 
-// SendBlocks sends one frame of blocks; safe for concurrent use.
+// SendBlocks sends one frame of blocks, ending with a Padding block of
+// random length; safe for concurrent use. frame must hold no Padding.
 func (s *Session) SendBlocks(frame []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	return s.w.WriteFrame(frame)
+	return s.w.WriteFrame(appendPadding(frame))
 }
 
 // SendI2NP sends one I2NP message in its own frame.

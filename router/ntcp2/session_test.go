@@ -46,8 +46,8 @@ func TestSessions(t *testing.T) {
 	msg := i2np.Message{Type: i2np.TypeDeliveryStatus, ID: 7, Expiration: time.Now().Add(time.Minute), Body: make([]byte, 12)}
 	go alice.SendI2NP(msg)
 	blocks, err := bob.ReadBlocks()
-	if err != nil || len(blocks) != 1 || blocks[0].Type != BlockI2NP {
-		t.Fatalf("Bob read %v, %v", blocks, err)
+	if err != nil || len(blocks) != 2 || blocks[0].Type != BlockI2NP || blocks[1].Type != BlockPadding {
+		t.Fatalf("Bob read %v, %v; want I2NP then Padding", blocks, err)
 	}
 	if m, _ := i2np.ParseShort(blocks[0].Data); m.ID != 7 {
 		t.Errorf("message ID %d, want 7", m.ID)
@@ -75,4 +75,62 @@ func TestServerRejectsAliceRouterInfo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRandomPadding: with no fixed padding, every handshake message and
+// frame has a random size within what Java and i2pd accept, and message 2
+// always has padding (Java's Alice waits for it before message 3).
+func TestRandomPadding(t *testing.T) {
+	sizes := map[string]map[int]bool{"message 1": {}, "message 2": {}, "message 3": {}, "frame": {}}
+	for range 60 {
+		f := newFixture(0)
+		f.alice.Padding, f.bob.Padding, f.alice.Now, f.bob.Now = nil, nil, nil, nil
+		a, b := net.Pipe()
+		ac, bc := &countingConn{Conn: a}, &countingConn{Conn: b}
+		done := make(chan *Session, 1)
+		go func() {
+			s, err := Server(bc, &f.bob, f.bobHash, f.bobIV)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- s
+		}()
+		alice, err := Client(ac, &f.alice, f.peer, ourRouterInfo(t, f.alice.Static))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob := <-done
+		read := make(chan error, 1)
+		go func() { _, err := bob.ReadBlocks(); read <- err }()
+		if err := alice.SendI2NP(i2np.Message{Type: i2np.TypeDeliveryStatus, ID: 7, Expiration: time.Now().Add(time.Minute), Body: make([]byte, 12)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-read; err != nil {
+			t.Fatal(err)
+		}
+		a.Close()
+		b.Close()
+		m1, m3, frame := ac.writes[0], ac.writes[1], ac.writes[2]
+		m2 := bc.writes[0]
+		if m1 < 64 || m1 > 64+sendPadding1 || m2 < 64+sendPadding2Min || m2 > 64+sendPadding2Max {
+			t.Fatalf("message 1 of %d bytes, message 2 of %d", m1, m2)
+		}
+		sizes["message 1"][m1], sizes["message 2"][m2], sizes["message 3"][m3], sizes["frame"][frame] = true, true, true, true
+	}
+	for msg, seen := range sizes {
+		if len(seen) < 5 {
+			t.Errorf("%s: only %d distinct sizes in 60 handshakes", msg, len(seen))
+		}
+	}
+}
+
+// countingConn records the size of each Write.
+type countingConn struct {
+	net.Conn
+	writes []int
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	c.writes = append(c.writes, len(b))
+	return c.Conn.Write(b)
 }

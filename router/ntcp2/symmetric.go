@@ -21,10 +21,16 @@ var ErrHandshake = errors.New("ntcp2: handshake failed")
 // Finer causes, wrapped together with ErrHandshake so callers can tell
 // them apart: ErrDecrypt when a message does not authenticate (wrong keys,
 // router hash or IV), ErrClockSkew when the peer's clock is over a minute
-// off. A peer that closes instead of answering shows as io.EOF.
+// off. A message that did not arrive whole wraps ErrNoMessage1, 2 or 3
+// together with the read error (io.EOF for a peer that closed, a timeout
+// for one that held the connection: i2pd 2.57+ holds a rejected message 1
+// open 10-42 s instead of closing).
 var (
-	ErrDecrypt   = errors.New("ntcp2: decryption failed")
-	ErrClockSkew = errors.New("ntcp2: clock skew")
+	ErrDecrypt    = errors.New("ntcp2: decryption failed")
+	ErrClockSkew  = errors.New("ntcp2: clock skew")
+	ErrNoMessage1 = errors.New("ntcp2: no SessionRequest (message 1)")
+	ErrNoMessage2 = errors.New("ntcp2: no SessionCreated (message 2)")
+	ErrNoMessage3 = errors.New("ntcp2: no SessionConfirmed (message 3)")
 )
 
 // symmetricState is Noise's SymmetricState with SHA-256 and ChaChaPoly:
