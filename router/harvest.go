@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,12 +16,16 @@ import (
 // HarvestConfig tunes one harvesting session.
 type HarvestConfig struct {
 	Self netdb.Hash // our router hash, the From of lookups
-	// Interval is the least time between two lookups (default 6 s: 20 per
-	// two minutes, under what i2pd and Java tolerate per peer).
+	// Pace paces the lookups to this floodfill (the Router keeps one per
+	// floodfill across sessions); nil means a new Pace whose Interval is
+	// Interval (default 5 s).
+	Pace     *Pace
 	Interval time.Duration
 	// Lookups bounds the lookups of the session (default 100); Idle ends it
-	// after that many lookups in a row taught nothing new (default 8).
-	Lookups, Idle int
+	// after that many lookups in a row taught nothing new (default 8);
+	// Unanswered ends it after that many lookups in a row got no reply
+	// within 15 s (default 3), with ErrUnanswered.
+	Lookups, Idle, Unanswered int
 	// Known reports hashes not worth looking up (nil: none).
 	Known func(netdb.Hash) bool
 	// Found receives every RouterInfo whose signature verifies and says
@@ -39,7 +44,13 @@ type HarvestConfig struct {
 
 func (c *HarvestConfig) defaults() {
 	if c.Interval <= 0 {
-		c.Interval = 6 * time.Second
+		c.Interval = 5 * time.Second
+	}
+	if c.Pace == nil {
+		c.Pace = &Pace{Interval: c.Interval}
+	}
+	if c.Unanswered <= 0 {
+		c.Unanswered = 3
 	}
 	if c.Lookups <= 0 {
 		c.Lookups = 100
@@ -55,13 +66,22 @@ func (c *HarvestConfig) defaults() {
 	}
 }
 
+// ErrUnanswered ends a harvest whose floodfill stopped answering lookups
+// (Java drops those over its per-peer limit, and all of them while it
+// starts).
+var ErrUnanswered = errors.New("router: the floodfill stopped answering lookups")
+
 // Harvest explores a netDb through one session with a floodfill, without
 // tunnels (spec ntcp2-router.md §4): publish our RouterInfo, take the
 // RouterInfo the floodfill pushes, send exploration and RouterInfo lookups
 // for random keys to learn hashes, and look up every unknown hash; replies
-// come back over the same session. It returns nil when the lookups run
-// out or stop teaching anything new, a *TerminatedError when the peer ends
-// the session, and the read error or ctx's error otherwise.
+// come back over the same session. Lookups go at cfg.Pace. Before it
+// returns, it waits (up to 15 s) for the replies still due, so the
+// floodfill never answers a closed session (Java banlists a router it
+// cannot reach: "No transports"). It returns nil when the lookups run out
+// or stop teaching anything new, ErrUnanswered when replies stop, a
+// *TerminatedError when the peer ends the session, and the read error or
+// ctx's error otherwise.
 func Harvest(ctx context.Context, sess *ntcp2.Session, cfg HarvestConfig) error {
 	h := newHarvest(sess, cfg)
 	var tok [4]byte
@@ -73,35 +93,98 @@ func Harvest(ctx context.Context, sess *ntcp2.Session, cfg HarvestConfig) error 
 			return err
 		}
 	}
-	next := h.cfg.Now()
+	pace := h.cfg.Pace
 	for h.lookups < h.cfg.Lookups && h.idle < h.cfg.Idle {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if !h.cfg.Now().Before(next) {
-			next = h.cfg.Now().Add(h.cfg.Interval)
-			if err := h.lookupNext(); err != nil {
+		now := h.cfg.Now()
+		if h.expire(now) >= h.cfg.Unanswered {
+			return ErrUnanswered
+		}
+		next := pace.Next(now)
+		if !now.Before(next) {
+			if err := h.lookupNext(now); err != nil {
 				return err
 			}
+			next = pace.Next(now)
 		}
-		sess.SetReadDeadline(next)
-		blocks, err := sess.ReadBlocks()
-		if err != nil {
-			if isTimeout(err) {
-				continue
-			}
-			return fmt.Errorf("router: harvest: %w", err)
+		if err := h.read(h.deadline(next)); err != nil {
+			return err
 		}
-		if err := h.handle(blocks); err != nil {
+	}
+	return h.drain(ctx)
+}
+
+// drain reads until every lookup is answered or has timed out.
+func (h *harvest) drain(ctx context.Context) error {
+	for len(h.pending) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		h.expire(h.cfg.Now())
+		if len(h.pending) == 0 {
+			break
+		}
+		if err := h.read(h.deadline(time.Time{})); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// read reads and handles one frame, or returns nil at the deadline.
+func (h *harvest) read(deadline time.Time) error {
+	h.sess.SetReadDeadline(deadline)
+	blocks, err := h.sess.ReadBlocks()
+	if err != nil {
+		if isTimeout(err) {
+			return nil
+		}
+		return fmt.Errorf("router: harvest: %w", err)
+	}
+	return h.handle(blocks)
+}
+
+// deadline is the earlier of next (if set) and when the oldest pending
+// lookup times out.
+func (h *harvest) deadline(next time.Time) time.Time {
+	for _, sent := range h.pending {
+		if t := sent.Add(replyTimeout); next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	if next.IsZero() {
+		next = h.cfg.Now().Add(replyTimeout)
+	}
+	return next
+}
+
+// expire counts lookups unanswered for replyTimeout as missed and returns
+// how many were missed in a row.
+func (h *harvest) expire(now time.Time) int {
+	for k, sent := range h.pending {
+		if now.Sub(sent) >= replyTimeout {
+			delete(h.pending, k)
+			h.cfg.Pace.Missed()
+			h.missed++
+		}
+	}
+	return h.missed
+}
+
+// answered takes a reply to the lookup for key, if one is pending.
+func (h *harvest) answered(key netdb.Hash) {
+	if _, ok := h.pending[key]; ok {
+		delete(h.pending, key)
+		h.cfg.Pace.Answered()
+		h.missed = 0
+	}
+}
+
 func newHarvest(sess *ntcp2.Session, cfg HarvestConfig) *harvest {
 	cfg.defaults()
-	return &harvest{sess: sess, cfg: &cfg, asked: map[netdb.Hash]bool{cfg.Self: true}}
+	return &harvest{sess: sess, cfg: &cfg, asked: map[netdb.Hash]bool{cfg.Self: true}, pending: map[netdb.Hash]time.Time{}}
 }
 
 // harvest is the state of one Harvest.
@@ -114,6 +197,8 @@ type harvest struct {
 	token   uint32 // reply token of our DatabaseStore, 0 when acknowledged or none
 	lookups int
 	idle    int // lookups since the last new hash or RouterInfo
+	pending map[netdb.Hash]time.Time // lookups awaiting a reply, by key, and when they went
+	missed  int                      // lookups unanswered in a row
 }
 
 func (h *harvest) send(t i2np.Type, body []byte) error {
@@ -136,7 +221,7 @@ func (h *harvest) publish() error {
 // lookupNext asks for the next unknown hash, or explores from a random key:
 // exploration lookups (whose replies list non-floodfills) alternate with
 // RouterInfo lookups (whose replies list floodfills).
-func (h *harvest) lookupNext() error {
+func (h *harvest) lookupNext(now time.Time) error {
 	l := i2np.DatabaseLookup{From: h.cfg.Self}
 	kind := "routerinfo"
 	for len(h.queue) > 0 && l.Key == ([32]byte{}) {
@@ -161,6 +246,8 @@ func (h *harvest) lookupNext() error {
 	if h.cfg.Lookup != nil {
 		h.cfg.Lookup(kind)
 	}
+	h.cfg.Pace.Sent(now)
+	h.pending[l.Key] = now
 	return h.send(i2np.TypeDatabaseLookup, body)
 }
 
@@ -191,6 +278,7 @@ func (h *harvest) message(m i2np.Message) {
 	switch m.Type {
 	case i2np.TypeDatabaseStore:
 		if ds, err := i2np.ParseDatabaseStore(m.Body); err == nil {
+			h.answered(netdb.Hash(ds.Key))
 			h.routerInfo(ds.RouterInfo, netdb.Hash(ds.Key))
 		}
 	case i2np.TypeDatabaseSearchReply:
@@ -198,6 +286,7 @@ func (h *harvest) message(m i2np.Message) {
 		if err != nil {
 			return
 		}
+		h.answered(netdb.Hash(r.Key))
 		for _, p := range append(r.Peers, r.From) {
 			if k := netdb.Hash(p); !h.asked[k] && !h.cfg.Known(k) {
 				h.asked[k] = true

@@ -106,18 +106,28 @@ type Address struct {
 	Port int
 }
 
+// Caps we publish: bandwidth class K (we share none), R when we publish
+// an address (U otherwise), and G: we take part in no tunnels (proposal
+// 162). Java's tunnel peer selection skips K, E and G, and i2pd 2.58's
+// skips G, so no router sends us a tunnel build that would fail (Java
+// banlists a hop that fails it: "No transports").
+const (
+	capsPublished   = "KRG"
+	capsUnpublished = "KUG"
+)
+
 // RouterInfo builds and signs our RouterInfo as of now: an NTCP2 address
 // (published with host, port and i, or unpublished with caps=4), caps
-// (LR when published, LU otherwise), netId and router.version.
+// (capsPublished or capsUnpublished), netId and router.version.
 func (id *Identity) RouterInfo(now time.Time, netID int, addr Address) (*netdb.RouterInfo, error) {
 	pub := ntcp2.PublicKey(id.NTCP2)
 	s := i2pbase64.EncodeToString(pub[:])
 	opts := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
-	caps := "LU"
+	caps := capsUnpublished
 	if addr.Host != "" {
 		opts = netdb.Mapping{{Key: "host", Value: addr.Host}, {Key: "i", Value: i2pbase64.EncodeToString(id.NTCP2IV[:])},
 			{Key: "port", Value: strconv.Itoa(addr.Port)}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
-		caps = "LR"
+		caps = capsPublished
 	}
 	ri := &netdb.RouterInfo{
 		Identity:  id.id,

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
 )
 
 func TestIdentityPersists(t *testing.T) {
@@ -31,6 +33,16 @@ func TestIdentityPersists(t *testing.T) {
 		}
 		if err := ri.Verify(); err != nil || ri.Hash() != a.Hash() {
 			t.Errorf("RouterInfo for %+v: verify %v, hash match %v", addr, err, ri.Hash() == a.Hash())
+		}
+		wantCaps := "KUG"
+		if addr.Host != "" {
+			wantCaps = "KRG"
+		}
+		if caps := ri.Option("caps"); caps != wantCaps {
+			t.Errorf("RouterInfo for %+v: caps %q, want %q (no tunnels: K and G)", addr, caps, wantCaps)
+		}
+		if r := ri.CheckAddresses(); r != netdb.OK {
+			t.Errorf("RouterInfo for %+v: addresses %v", addr, r)
 		}
 		if len(ri.Bytes()) > 3072 {
 			t.Errorf("RouterInfo of %d bytes", len(ri.Bytes()))

@@ -28,6 +28,7 @@ const (
 	OutcomeOther                      // anything else (malformed frames, write errors)
 	OutcomeNoMessage1                 // inbound: the peer sent no message 1 (a probe, or gave up)
 	OutcomeNoMessage3                 // inbound: no message 3 came after our message 2 (Alice refused it)
+	OutcomeUnanswered                 // data phase: the floodfill stopped answering lookups
 	numOutcomes
 )
 
@@ -36,7 +37,7 @@ func (o Outcome) String() string {
 		return fmt.Sprintf("Outcome(%d)", uint8(o))
 	}
 	return [...]string{"ok", "dial", "no_message_2", "timeout", "decrypt", "clock_skew",
-		"silent_close", "terminated", "canceled", "other", "no_message_1", "no_message_3"}[o]
+		"silent_close", "terminated", "canceled", "other", "no_message_1", "no_message_3", "unanswered"}[o]
 }
 
 // TerminatedError is a session the peer ended with a Termination block.
@@ -84,6 +85,8 @@ func classifySession(err error) Outcome {
 		return OutcomeCanceled
 	case errors.As(err, &te):
 		return OutcomeTerminated
+	case errors.Is(err, ErrUnanswered):
+		return OutcomeUnanswered
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
 		return OutcomeSilentClose
 	case isTimeout(err):

@@ -36,7 +36,7 @@ type Config struct {
 	// peers see us come from the address we publish.
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Listener, if set, accepts inbound NTCP2 sessions; Address is then
-	// published in our RouterInfo (empty: unpublished, caps LU).
+	// published in our RouterInfo (empty: unpublished, caps KUG).
 	Listener net.Listener
 	Address  Address
 	// Sessions is how many floodfills are harvested at once (default 3).
@@ -48,6 +48,10 @@ type Config struct {
 	// course (default 10 minutes); failures back off from 1 minute,
 	// doubling up to an hour.
 	Rest time.Duration
+	// Warmup is how old a floodfill's RouterInfo must be before it is
+	// asked anything (default 2m20s: Java drops every lookup for the first
+	// two minutes after it starts); negative: at once, for tests.
+	Warmup time.Duration
 	// MaxAge expires RouterInfos published longer ago from the store
 	// (default 48 hours); the check runs every ExpireEvery (10 minutes).
 	MaxAge, ExpireEvery time.Duration
@@ -87,11 +91,16 @@ type Router struct {
 // peer is a floodfill we may ask.
 type peer struct {
 	ri       *netdb.RouterInfo
+	pace     *Pace // its lookups, across sessions
 	busy     bool
 	failures int
 	next     time.Time // not before
 	last     Outcome
 }
+
+// pickAhead is how soon a floodfill's next lookup must be allowed for a
+// session with it to start: no session waits idle for its pace.
+const pickAhead = 10 * time.Second
 
 // New checks cfg and prepares a Router; Run starts it.
 func New(cfg Config) (*Router, error) {
@@ -103,6 +112,9 @@ func New(cfg Config) (*Router, error) {
 	}
 	setDefault(&cfg.SeedRetry, 5*time.Minute)
 	setDefault(&cfg.Rest, 10*time.Minute)
+	if cfg.Warmup == 0 {
+		cfg.Warmup = floodfillWarmup
+	}
 	setDefault(&cfg.MaxAge, 48*time.Hour)
 	setDefault(&cfg.ExpireEvery, 10*time.Minute)
 	setDefault(&cfg.Republish, 30*time.Minute)
@@ -291,13 +303,15 @@ func (r *Router) addPeer(ri *netdb.RouterInfo) {
 	if _, _, ok := ntcp2.PeerFromRouterInfo(ri); !ok || !strings.Contains(ri.Option("caps"), "f") {
 		return
 	}
+	warm := ri.PublishedTime().Add(r.cfg.Warmup) // a new RouterInfo may mean a restart
 	if p := r.peers[ri.Hash()]; p != nil {
 		if ri.Published > p.ri.Published {
 			p.ri = ri
+			p.pace.setNotBefore(warm)
 		}
 		return
 	}
-	r.peers[ri.Hash()] = &peer{ri: ri}
+	r.peers[ri.Hash()] = &peer{ri: ri, pace: &Pace{Interval: r.cfg.Harvest.Interval, NotBefore: warm}}
 	r.m.floodfills.Set(float64(len(r.peers)))
 	select {
 	case r.wakeup <- struct{}{}:
@@ -330,7 +344,7 @@ func (r *Router) pick() []*peer {
 		switch {
 		case p.busy:
 			busy++
-		case !now.Before(p.next):
+		case !now.Before(p.next) && !p.pace.Next(now).After(now.Add(pickAhead)):
 			due = append(due, p)
 		}
 	}
@@ -355,12 +369,12 @@ func (r *Router) session(ctx context.Context, p *peer) {
 	ri := p.ri
 	r.mu.Unlock()
 	hash := ri.Hash().String()
-	outcome, err := r.harvestFrom(ctx, ri)
+	outcome, err := r.harvestFrom(ctx, ri, p.pace)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p.busy, p.last = false, outcome
 	switch {
-	case outcome == OutcomeOK || outcome == OutcomeTerminated && benignTermination(err):
+	case outcome == OutcomeOK || outcome == OutcomeUnanswered || outcome == OutcomeTerminated && benignTermination(err):
 		p.failures = 0
 		p.next = r.cfg.Now().Add(r.cfg.Rest)
 	case outcome == OutcomeCanceled:
@@ -385,8 +399,9 @@ func benignTermination(err error) bool {
 	return errors.As(err, &te) && te.Reason <= ntcp2.TerminationShutdown
 }
 
-// harvestFrom runs one outbound session with the floodfill ri.
-func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo) (Outcome, error) {
+// harvestFrom runs one outbound session with the floodfill ri, its
+// lookups paced by pace.
+func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo, pace *Pace) (Outcome, error) {
 	bob, addr, _ := ntcp2.PeerFromRouterInfo(ri)
 	conn, err := r.cfg.Dial(ctx, addr)
 	if err != nil {
@@ -403,7 +418,7 @@ func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo) (Outcome
 	r.m.sessions.WithLabelValues("outbound").Inc()
 	defer r.m.sessions.WithLabelValues("outbound").Dec()
 	hc := r.cfg.Harvest
-	hc.Self, hc.Known, hc.Found, hc.Publish = r.Hash(), r.known, r.found, ours
+	hc.Self, hc.Known, hc.Found, hc.Publish, hc.Pace = r.Hash(), r.known, r.found, ours, pace
 	hc.Published = func() {
 		r.mu.Lock()
 		r.stats.PublishAcks++

@@ -92,7 +92,7 @@ func TestRouterBacksOff(t *testing.T) {
 	}()
 	ff := fakeFloodfill(t, ln.Addr().(*net.TCPAddr))
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(),
+	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Warmup: -1,
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -251,9 +251,15 @@ func TestPick(t *testing.T) {
 		t.Fatal(err)
 	}
 	mk := func(b byte, next time.Time, busy bool) *peer {
-		p := &peer{next: next, busy: busy}
+		p := &peer{next: next, busy: busy, pace: &Pace{}}
 		r.peers[netdb.Hash{b}] = p
 		return p
+	}
+	cold := mk(6, time.Time{}, false) // its RouterInfo is too new: it may be starting
+	cold.pace.NotBefore = now.Add(time.Minute)
+	spent := mk(7, time.Time{}, false) // its lookup budget is used up
+	for i := range lookupBudget {
+		spent.pace.Sent(now.Add(time.Duration(i-lookupBudget) * time.Second))
 	}
 	busy := mk(1, time.Time{}, true)
 	fresh := mk(2, time.Time{}, false)
@@ -264,7 +270,7 @@ func TestPick(t *testing.T) {
 	if len(got) != 2 || got[0] != fresh || got[1] != waitedLong {
 		t.Fatalf("picked %d peers, want the never-tried one then the longest waiting (one slot is busy)", len(got))
 	}
-	if !fresh.busy || !waitedLong.busy || !busy.busy || resting.busy {
+	if !fresh.busy || !waitedLong.busy || !busy.busy || resting.busy || cold.busy || spent.busy {
 		t.Error("busy marks wrong")
 	}
 	if more := r.pick(); len(more) != 0 {
