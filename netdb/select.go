@@ -62,9 +62,10 @@ type Policy struct {
 	// AllowPrivate accepts private, loopback and benchmarking (198.18.0.0/15)
 	// addresses: for test networks only.
 	AllowPrivate bool
-	// AllowUntested drops the demand for the R (reachable) cap: routers
-	// of an isolated test network never get their reachability tested.
-	// U, H, D, E and G are still refused.
+	// AllowUntested drops the demand for the R (reachable) cap and accepts
+	// D (moderate congestion): routers of an isolated test network never
+	// get their reachability tested, and Java I2P there publishes D for
+	// want of peers. U, H, E and G are still refused.
 	AllowUntested bool
 	Now           func() time.Time // nil means time.Now
 }
@@ -112,7 +113,8 @@ func (p *Policy) check(e *Entry, now time.Time, netID string) Reason {
 		return RejectIdentity
 	case e.Size > p.MaxSize:
 		return RejectSize
-	case !strings.Contains(e.Caps, "R") && !p.AllowUntested || strings.ContainsAny(e.Caps, "UHDEG"):
+	case !p.AllowUntested && (!strings.Contains(e.Caps, "R") || strings.Contains(e.Caps, "D")),
+		strings.ContainsAny(e.Caps, "UHEG"):
 		return RejectCaps
 	}
 	pub := e.Published()

@@ -94,9 +94,16 @@ func TestTestnetPolicy(t *testing.T) {
 	if def := DefaultPolicy(); def.Check(e) == OK {
 		t.Error("the public policy took an untested router on 198.18.0.10")
 	}
-	e.Caps = "LU"
-	if r := p.Check(e); r != RejectCaps {
-		t.Errorf("caps LU on a testnet: %v, want caps", r)
+	// A Java router of an isolated test network: moderate congestion (D).
+	e.Caps = "LfRD"
+	if r := p.Check(e); r != OK {
+		t.Errorf("caps LfRD on a testnet: %v, want ok", r)
+	}
+	for _, caps := range []string{"LU", "LRE", "LRG", "LRH"} {
+		e.Caps = caps
+		if r := p.Check(e); r != RejectCaps {
+			t.Errorf("caps %s on a testnet: %v, want caps", caps, r)
+		}
 	}
 }
 

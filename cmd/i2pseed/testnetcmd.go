@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,14 +19,22 @@ func (a *app) testnetCmd() *cobra.Command {
 		Use:   "testnet",
 		Short: "Run a private I2P network on this machine: real i2pd routers, our server and router",
 		Long: `A private I2P network for router developers, offline, on one machine (needs
-root, iproute2 and i2pd: apt-get install i2pd, or make deps-i2pd).
+root, iproute2 and i2pd: apt-get install i2pd, or make deps-i2pd; for Java I2P
+routers, a JDK and the directory of Java I2P's router.jar and i2p.jar).
 
-'up' creates a network namespace with N i2pd routers on 198.18.0.10+ (the
-first --floodfills of them floodfills), reseeds them from a bundle signed by a
-test signer made in --dir, then starts 'i2pseed serve' on 198.18.0.2:8443 whose
-built-in router harvests them; it returns once the server serves bundles.
-'bootstrap' starts a fresh i2pd that reseeds from that server over HTTPS.
-'down' stops everything and deletes the namespace; --dir keeps the logs.`,
+'up' creates a network namespace with --routers i2pd and --java Java I2P
+routers on 198.18.0.10+, each bound to its own address (the first --floodfills
+i2pd and --java-floodfills Java routers are floodfills), all of netId 7. They
+learn one another from a bundle signed by a test signer made in --dir; then
+'i2pseed serve' starts on 198.18.0.2:8443 and its built-in router harvests them.
+It returns once the server serves bundles. Each router's log stays under
+--dir/routers/<n>/.
+'bootstrap' starts a fresh i2pd (or, with --java, a fresh Java I2P router) that
+reseeds from that server over HTTPS.
+'down' stops everything and deletes the namespace; --dir keeps the logs.
+
+The i2pd binary is --i2pd, else $I2PD, else i2pd on PATH; the Java I2P jars are
+in --java-i2p, else $JAVA_I2P.`,
 	}
 	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd())
 	return cmd
@@ -33,14 +42,22 @@ built-in router harvests them; it returns once the server serves bundles.
 
 func (a *app) testnetUpCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "up --routers N --dir DIR",
-		Short:   "Start the network",
-		Example: "  i2pseed testnet up --routers 5 --dir /tmp/i2pnet",
-		Args:    exactArgs(0, "no arguments"),
+		Use:   "up --routers N [--java M] --dir DIR",
+		Short: "Start the network",
+		Example: `  i2pseed testnet up --routers 5 --dir /tmp/i2pnet
+  i2pseed testnet up --routers 3 --java 2 --java-i2p ../shared/java-i2p --i2pd ../shared/i2pd-2.58/i2pd --dir /tmp/mixed`,
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			i2pd, err := needTestnetTools()
+			i2pd, err := a.testnetTools()
 			if err != nil {
 				return err
+			}
+			java := a.cfg.GetInt("java")
+			jars := ""
+			if java > 0 {
+				if jars, err = a.javaI2P(); err != nil {
+					return err
+				}
 			}
 			self, err := os.Executable()
 			if err != nil {
@@ -49,7 +66,8 @@ func (a *app) testnetUpCmd() *cobra.Command {
 			dir := a.cfg.GetString("dir")
 			start := time.Now()
 			st, err := testnet.Up(cmd.Context(), testnet.Config{Dir: dir, Routers: a.cfg.GetInt("routers"),
-				Floodfills: a.cfg.GetInt("floodfills"), I2PD: i2pd, Self: self, Log: a.stderr})
+				Floodfills: a.cfg.GetInt("floodfills"), Java: java, JavaFloodfills: a.cfg.GetInt("java-floodfills"),
+				JavaI2P: jars, I2PD: i2pd, Self: self, Log: a.stderr})
 			if err != nil {
 				return err
 			}
@@ -58,18 +76,43 @@ func (a *app) testnetUpCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.Int("routers", 5, "i2pd routers (2-100)")
+	f.Int("routers", 5, "i2pd routers (with --java, 2-100 routers in all)")
 	f.Int("floodfills", 2, "of them floodfills")
+	f.Int("java", 0, "Java I2P routers (needs --java-i2p)")
+	f.Int("java-floodfills", 0, "of them floodfills (default: half, rounded up)")
+	addTestnetImplFlags(cmd)
 	f.String("dir", "testnet", "directory for keys, data, logs and state")
 	return cmd
+}
+
+// addTestnetImplFlags adds the flags that choose the routers' binaries.
+func addTestnetImplFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.String("i2pd", os.Getenv("I2PD"), "i2pd binary (default $I2PD, else i2pd on PATH)")
+	f.String("java-i2p", os.Getenv("JAVA_I2P"), "directory of Java I2P's router.jar and i2p.jar (default $JAVA_I2P)")
+}
+
+// javaI2P checks --java-i2p and java on PATH.
+func (a *app) javaI2P() (string, error) {
+	dir := a.cfg.GetString("java-i2p")
+	if dir == "" {
+		return "", usagef("testnet: Java I2P routers need --java-i2p DIR (the directory of router.jar and i2p.jar) or $JAVA_I2P")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "router.jar")); err != nil {
+		return "", usagef("--java-i2p: %v", err)
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		return "", usagef("testnet: Java I2P routers need java on PATH (apt-get install default-jre-headless)")
+	}
+	return dir, nil
 }
 
 func (a *app) printTestnet(st *testnet.State, took time.Duration) {
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "test network up in %v, network namespace %s\n\n", took.Round(100*time.Millisecond), st.NetNS)
-	fmt.Fprintln(w, "ROUTER\tNTCP2\tFLOODFILL\tPID")
+	fmt.Fprintln(w, "ROUTER\tIMPL\tNTCP2\tFLOODFILL\tPID")
 	for _, r := range st.Routers {
-		fmt.Fprintf(w, "%s\t%s\t%v\t%d\n", r.Hash, r.Addr, r.Floodfill, r.PID)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%d\n", r.Hash, r.Impl, r.Addr, r.Floodfill, r.PID)
 	}
 	w.Flush()
 	fmt.Fprintf(a.stdout, `
@@ -78,14 +121,14 @@ reseed server  %s (pid %d, log %s)
   TLS          self-signed, %s
 
 point a client at it (from inside the namespace):
-  ip netns exec %s i2pd --reseed.urls=%s --reseed.verify=true --certsdir=%s --host=198.18.0.201 ...
-  ip netns exec %s i2pseed bootstrap --urls %s --ca %s --certs %s --min-servers 1 --min-routers %d --netdb NETDB
+  ip netns exec %s i2pd --netid=%d --reseed.urls=%s --reseed.verify=true --certsdir=%s --host=198.18.0.201 ...
+  ip netns exec %s i2pseed bootstrap --netid %d --urls %s --ca %s --certs %s --min-servers 1 --min-routers %d --netdb NETDB
   i2pseed testnet bootstrap --dir %s     (a fresh i2pd reseeds from it and reports)
 stop it:
   i2pseed testnet down --dir %s
 `, st.Server.URL, st.Server.PID, st.Server.Log, st.Server.SignerCert, st.Server.TLSCert,
-		st.NetNS, st.Server.URL, st.Server.CertsDir,
-		st.NetNS, st.Server.URL, st.Server.TLSCert, st.Server.CertsDir+"/reseed", len(st.Routers),
+		st.NetNS, st.NetID, st.Server.URL, st.Server.CertsDir,
+		st.NetNS, st.NetID, st.Server.URL, st.Server.TLSCert, st.Server.CertsDir+"/reseed", len(st.Routers),
 		st.Dir, st.Dir)
 }
 
@@ -108,11 +151,11 @@ func (a *app) testnetDownCmd() *cobra.Command {
 
 func (a *app) testnetBootstrapCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bootstrap --dir DIR",
-		Short: "Start a fresh i2pd that reseeds from the network's server over HTTPS, and report",
+		Use:   "bootstrap --dir DIR [--java]",
+		Short: "Start a fresh i2pd (or Java I2P router) that reseeds from the network's server over HTTPS, and report",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			i2pd, err := needTestnetTools()
+			i2pd, err := a.testnetTools()
 			if err != nil {
 				return err
 			}
@@ -122,35 +165,52 @@ func (a *app) testnetBootstrapCmd() *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Minute)
 			defer cancel()
-			res, err := st.Bootstrap(ctx, i2pd)
+			impl := "i2pd"
+			var res *testnet.BootstrapResult
+			if a.cfg.GetBool("java") {
+				impl = "Java I2P router"
+				jars, jerr := a.javaI2P()
+				if jerr != nil {
+					return jerr
+				}
+				res, err = st.BootstrapJava(ctx, jars)
+			} else {
+				res, err = st.Bootstrap(ctx, i2pd)
+			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "fresh i2pd reseeded from %s: %d RouterInfos added in %v\n", st.Server.URL, res.Added, res.Took.Round(time.Millisecond))
+			fmt.Fprintf(a.stdout, "fresh %s reseeded from %s: %d RouterInfos added in %v\n", impl, st.Server.URL, res.Added, res.Took.Round(time.Millisecond))
 			for _, l := range res.Failures {
 				fmt.Fprintln(a.stdout, "  "+l)
 			}
 			if res.Added < len(st.Routers) || len(res.Failures) > 0 {
-				return fmt.Errorf("testnet bootstrap: i2pd added %d of %d RouterInfos", res.Added, len(st.Routers))
+				return fmt.Errorf("testnet bootstrap: the fresh %s added %d of %d RouterInfos", impl, res.Added, len(st.Routers))
 			}
 			return nil
 		},
 	}
 	cmd.Flags().String("dir", "testnet", "directory of the network")
+	cmd.Flags().Bool("java", false, "bootstrap a fresh Java I2P router (needs --java-i2p) instead of i2pd")
+	addTestnetImplFlags(cmd)
 	return cmd
 }
 
-// needTestnetTools checks for root, ip and i2pd.
-func needTestnetTools() (string, error) {
+// testnetTools checks for root, ip and i2pd (--i2pd, $I2PD or PATH).
+func (a *app) testnetTools() (string, error) {
 	if os.Geteuid() != 0 {
 		return "", usagef("testnet: needs root (it creates a network namespace)")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
 		return "", usagef("testnet: needs ip (apt-get install iproute2)")
 	}
-	i2pd, err := exec.LookPath("i2pd")
+	bin := a.cfg.GetString("i2pd")
+	if bin == "" {
+		bin = "i2pd"
+	}
+	i2pd, err := exec.LookPath(bin)
 	if err != nil {
-		return "", usagef("testnet: needs i2pd (make deps-i2pd, or apt-get install i2pd and keep its service stopped)")
+		return "", usagef("testnet: needs i2pd: --i2pd %q: %v (make deps-i2pd, or apt-get install i2pd and keep its service stopped)", bin, err)
 	}
 	return strings.TrimSpace(i2pd), nil
 }

@@ -42,14 +42,14 @@ type Options struct {
 	Detach bool
 }
 
-// A Process is a running i2pd.
+// A Process is a running router, i2pd or Java I2P.
 type Process struct {
 	DataDir string
 	LogFile string
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	err     error
-	out     *bytes.Buffer
+	out     *lockedBuffer
 	once    sync.Once
 }
 
@@ -63,44 +63,61 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 	if err := os.WriteFile(tunconf, nil, 0o644); err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
-	p := &Process{DataDir: opts.DataDir, LogFile: filepath.Join(opts.Dir, "i2pd.log"), exited: make(chan struct{}), out: &bytes.Buffer{}}
-	if p.DataDir == "" {
-		p.DataDir = filepath.Join(opts.Dir, "data")
+	dataDir := opts.DataDir
+	if dataDir == "" {
+		dataDir = filepath.Join(opts.Dir, "data")
 	}
+	logFile := filepath.Join(opts.Dir, "i2pd.log")
 	// A fresh log: WaitFor must not find what an earlier run in Dir logged.
-	if err := os.Remove(p.LogFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(logFile); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
 	level := opts.LogLevel
 	if level == "" {
 		level = "info"
 	}
-	args := append([]string{"--datadir=" + p.DataDir, "--conf=/dev/null",
+	// --reservedrange=false: the test addresses (198.18.0.0/15) must not
+	// depend on i2pd's list of reserved ranges (2.58 passes them only by a
+	// typo in it; 2.45.1 refuses them on inbound whatever the flag).
+	// A switch on i2pd's command line, so only the config file can turn it off.
+	conf := filepath.Join(opts.Dir, "i2pd.conf")
+	if err := os.WriteFile(conf, []byte("reservedrange = false\n"), 0o644); err != nil {
+		return nil, fmt.Errorf("testnet: %w", err)
+	}
+	args := append([]string{"--datadir=" + dataDir, "--conf=" + conf,
 		"--tunconf=" + tunconf, "--tunnelsdir=" + filepath.Join(opts.Dir, "tunnels.d"),
-		"--log=file", "--logfile=" + p.LogFile, "--loglevel=" + level,
+		"--log=file", "--logfile=" + logFile, "--loglevel=" + level,
 		"--http.enabled=false", "--httpproxy.enabled=false", "--socksproxy.enabled=false",
 		"--sam.enabled=false", "--i2cp.enabled=false", "--bob.enabled=false",
 		"--i2pcontrol.enabled=false", "--upnp.enabled=false"}, opts.Args...)
 	// unshare and ip netns exec exec i2pd in place: the PID we signal is
 	// i2pd's own. libfaketime is preloaded through the environment, not
 	// the faketime wrapper, which would fork.
+	var cmd *exec.Cmd
 	if opts.NetNS != nil {
-		p.cmd = opts.NetNS.Command(bin, args...)
+		cmd = opts.NetNS.Command(bin, args...)
 	} else {
-		p.cmd = exec.Command("unshare", append([]string{"--net", "--", bin}, args...)...)
+		cmd = exec.Command("unshare", append([]string{"--net", "--", bin}, args...)...)
 	}
 	if opts.FakeTime != "" {
-		p.cmd.Env = append(os.Environ(), "LD_PRELOAD="+LibFaketime(), "FAKETIME="+opts.FakeTime,
+		cmd.Env = append(os.Environ(), "LD_PRELOAD="+LibFaketime(), "FAKETIME="+opts.FakeTime,
 			"FAKETIME_DONT_FAKE_MONOTONIC=1") // or i2pd's netDb thread stalls
 	}
-	if opts.Detach {
+	return startProcess(cmd, dataDir, logFile, opts.Detach)
+}
+
+// startProcess starts cmd, a router whose log is logFile: detached in a
+// session of its own, or with its output kept for Output.
+func startProcess(cmd *exec.Cmd, dataDir, logFile string, detach bool) (*Process, error) {
+	p := &Process{DataDir: dataDir, LogFile: logFile, exited: make(chan struct{}), out: &lockedBuffer{}, cmd: cmd}
+	if detach {
 		p.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	} else {
 		p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 		p.cmd.WaitDelay = 5 * time.Second
 	}
 	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("testnet: start i2pd: %w", err)
+		return nil, fmt.Errorf("testnet: start %s: %w", filepath.Base(cmd.Path), err)
 	}
 	go func() {
 		p.err = p.cmd.Wait()
@@ -109,19 +126,37 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 	return p, nil
 }
 
-// PID is i2pd's process ID.
+// lockedBuffer is a bytes.Buffer the process writes while tests read it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// PID is the router's process ID.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
 
-// Log returns what i2pd has logged so far.
+// Log returns what the router has logged so far.
 func (p *Process) Log() string {
 	b, _ := os.ReadFile(p.LogFile)
 	return string(b)
 }
 
-// Output is what i2pd wrote to stdout and stderr (not when detached).
+// Output is what the router wrote to stdout and stderr (not when detached).
 func (p *Process) Output() string { return p.out.String() }
 
-// Stop sends SIGTERM to i2pd and waits (SIGKILL after 15 s).
+// Stop sends SIGTERM to the router and waits (SIGKILL after 15 s).
 func (p *Process) Stop() {
 	p.once.Do(func() {
 		p.cmd.Process.Signal(syscall.SIGTERM)
@@ -134,7 +169,7 @@ func (p *Process) Stop() {
 	})
 }
 
-// WaitFor waits until the log contains text, i2pd exits, or ctx ends.
+// WaitFor waits until the log contains text, the router exits, or ctx ends.
 func (p *Process) WaitFor(ctx context.Context, text string) error {
 	for {
 		if strings.Contains(p.Log(), text) {
@@ -142,9 +177,9 @@ func (p *Process) WaitFor(ctx context.Context, text string) error {
 		}
 		select {
 		case <-p.exited:
-			return fmt.Errorf("testnet: i2pd exited (%v) before logging %q: %s", p.err, text, strings.TrimSpace(p.out.String()))
+			return fmt.Errorf("testnet: router exited (%v) before logging %q: %s", p.err, text, strings.TrimSpace(p.out.String()))
 		case <-ctx.Done():
-			return fmt.Errorf("testnet: i2pd did not log %q: %w", text, ctx.Err())
+			return fmt.Errorf("testnet: %s did not log %q: %w", p.LogFile, text, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

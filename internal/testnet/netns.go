@@ -74,6 +74,23 @@ func (ns *NetNS) AddAddr(addr string) error {
 	return nil
 }
 
+// AddLink puts addr on a veth pair of the namespace's own (both ends stay
+// inside): Java I2P reseeds only when some interface other than loopback
+// has an IPv4 address. Traffic to addr still never leaves the namespace.
+func (ns *NetNS) AddLink(addr string) error {
+	for _, args := range [][]string{
+		{"-n", ns.Name, "link", "add", "i2ps0", "type", "veth", "peer", "name", "i2ps1"},
+		{"-n", ns.Name, "link", "set", "i2ps0", "up"},
+		{"-n", ns.Name, "link", "set", "i2ps1", "up"},
+		{"-n", ns.Name, "addr", "add", addr + "/32", "dev", "i2ps0"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			return fmt.Errorf("testnet: ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	return nil
+}
+
 // Dial connects from inside the namespace (its socket lives there).
 func (ns *NetNS) Dial(addr string) (net.Conn, error) { return ns.DialFrom("", addr) }
 

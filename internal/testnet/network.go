@@ -28,24 +28,35 @@ import (
 
 // Addresses inside the namespace.
 const (
-	ServerAddr   = "198.18.0.2" // our reseed server and router
-	ServerPort   = 8443
-	RouterNTCP2  = 18899 // our router's inbound NTCP2 port
-	firstRouter  = 10    // i2pd router i listens on 198.18.0.(10+i):(18800+i)
-	firstPort    = 18800
-	clientAddr   = "198.18.0.200" // fresh i2pd clients (Bootstrap)
-	stateFile    = "testnet.json"
-	signerID     = "testnet@mail.i2p"
-	transportsUp = "Daemon: Transports started"
+	ServerAddr     = "198.18.0.2" // our reseed server and router
+	ServerPort     = 8443
+	RouterNTCP2    = 18899 // our router's inbound NTCP2 port
+	firstRouter    = 10    // router i listens on 198.18.0.(10+i):(18800+i)
+	firstPort      = 18800
+	firstI2CPPort  = 17600 // a Java router's I2CP port, on its own address
+	javaListening  = "Starting NTCP transport listening"
+	clientAddr     = "198.18.0.200" // fresh i2pd clients (Bootstrap)
+	javaClientAddr = "198.18.1.200" // fresh Java clients (BootstrapJava), on a veth interface
+	stateFile      = "testnet.json"
+	signerID       = "testnet@mail.i2p"
+	transportsUp   = "Daemon: Transports started"
 )
+
+// NetID is the test networks' netId: never 2, the live network's (a
+// router of a test network that somehow met a live one would refuse it).
+const NetID = 7
 
 // Config for Up.
 type Config struct {
 	Dir        string // everything lives here: keys, bundle, data, logs, state
-	Routers    int    // i2pd routers, at least 2
+	Routers    int    // i2pd routers
 	Floodfills int    // of them floodfills (default 2, at most Routers)
 	I2PD       string // i2pd binary
-	Self       string // the i2pseed binary, run as the reseed server
+	// Java Java I2P routers join them, JavaFloodfills of them floodfills
+	// (default half, rounded up); JavaI2P is the directory of their jars.
+	Java, JavaFloodfills int
+	JavaI2P              string
+	Self                 string // the i2pseed binary, run as the reseed server
 	// ServerArgs are extra `i2pseed serve` flags.
 	ServerArgs []string
 	Log        io.Writer // progress lines; nil discards
@@ -54,13 +65,15 @@ type Config struct {
 // State is a running network, kept in Dir/testnet.json.
 type State struct {
 	NetNS   string        `json:"netns"`
+	NetID   int           `json:"netid"`
 	Dir     string        `json:"dir"`
 	Routers []RouterState `json:"routers"`
 	Server  ServerState   `json:"server"`
 }
 
-// RouterState is one i2pd router.
+// RouterState is one router.
 type RouterState struct {
+	Impl      string `json:"impl"` // ImplI2PD or ImplJava
 	Hash      string `json:"hash"`
 	Addr      string `json:"addr"` // NTCP2 host:port
 	Floodfill bool   `json:"floodfill"`
@@ -96,13 +109,20 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 			fmt.Fprintf(cfg.Log, format+"\n", args...)
 		}
 	}
-	if cfg.Routers < 2 || cfg.Routers > 100 {
-		return nil, fmt.Errorf("testnet: %d routers: want 2-100", cfg.Routers)
+	if n := cfg.Routers + cfg.Java; n < 2 || n > 100 || cfg.Routers < 0 || cfg.Java < 0 {
+		return nil, fmt.Errorf("testnet: %d i2pd and %d Java routers: want 2-100 in all", cfg.Routers, cfg.Java)
 	}
 	if cfg.Floodfills <= 0 {
 		cfg.Floodfills = 2
 	}
 	cfg.Floodfills = min(cfg.Floodfills, cfg.Routers)
+	if cfg.JavaFloodfills <= 0 {
+		cfg.JavaFloodfills = (cfg.Java + 1) / 2
+	}
+	cfg.JavaFloodfills = min(cfg.JavaFloodfills, cfg.Java)
+	if cfg.Floodfills+cfg.JavaFloodfills == 0 {
+		return nil, errors.New("testnet: the network needs a floodfill")
+	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
 		return nil, err
@@ -117,7 +137,7 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &State{NetNS: ns.Name, Dir: dir}
+	st := &State{NetNS: ns.Name, NetID: NetID, Dir: dir}
 	defer func() {
 		if err != nil {
 			st.stop()
@@ -129,14 +149,19 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 			return nil, err
 		}
 	}
-	logf("starting %d i2pd routers (%d floodfill) in network namespace %s", cfg.Routers, cfg.Floodfills, ns.Name)
+	if err := ns.AddLink(javaClientAddr); err != nil { // Java reseeds only with a non-loopback interface
+		return nil, err
+	}
+	logf("starting %d i2pd routers (%d floodfill) and %d Java I2P routers (%d floodfill) in network namespace %s",
+		cfg.Routers, cfg.Floodfills, cfg.Java, cfg.JavaFloodfills, ns.Name)
 	signer, err := testSigner(filepath.Join(dir, "server", "keys"))
 	if err != nil {
 		return nil, err
 	}
 	signerCert := filepath.Join(dir, "server", "keys", certs.CertFileName(signerID))
 	routers, err := StartRouters(ctx, ns, RoutersConfig{Dir: dir, Routers: cfg.Routers, Floodfills: cfg.Floodfills,
-		I2PD: cfg.I2PD, Signer: signer, SignerCert: signerCert, Detach: true})
+		Java: cfg.Java, JavaFloodfills: cfg.JavaFloodfills, I2PD: cfg.I2PD, JavaI2P: cfg.JavaI2P, NetID: NetID,
+		Signer: signer, SignerCert: signerCert, Detach: true})
 	for _, r := range routers {
 		st.Routers = append(st.Routers, r.RouterState)
 	}
@@ -157,11 +182,11 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 	srvDir := filepath.Join(dir, "server")
 	st.Server = ServerState{URL: fmt.Sprintf("https://%s:%d/", ServerAddr, ServerPort), TLSCert: filepath.Join(srvDir, "tls", "tls.crt"),
 		CertsDir: filepath.Join(dir, "certs"), SignerCert: signerCert, DataDir: srvDir, Log: filepath.Join(srvDir, "server.log")}
-	n := strconv.Itoa(cfg.Routers)
-	args := append([]string{"serve", "--testnet", "--signer", signerID, "--data-dir", srvDir,
+	n := strconv.Itoa(cfg.Routers + cfg.Java)
+	args := append([]string{"serve", "--testnet", "--netid", strconv.Itoa(NetID), "--signer", signerID, "--data-dir", srvDir,
 		"--listen", fmt.Sprintf("%s:%d", ServerAddr, ServerPort), "--host", ServerAddr,
 		"--seed", seeds, "--ntcp2-listen", fmt.Sprintf("%s:%d", ServerAddr, RouterNTCP2),
-		"--bundle-size", n, "--min-eligible", n, "--rebuild", "1m", "--interval", "500ms",
+		"--bundle-size", n, "--min-eligible", n, "--rebuild", "1m", "--interval", "1s",
 		"--min-version", "0.9.50", // Debian's i2pd 2.45.1 is 0.9.57
 		"--burst-per-client", "50", "--rate-per-client", "5"}, cfg.ServerArgs...)
 	logf("starting i2pseed serve with its built-in router on %s", st.Server.URL)
@@ -190,9 +215,13 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 // RoutersConfig configures StartRouters.
 type RoutersConfig struct {
 	Dir        string // Dir/routers/<i> (data and log), Dir/certs, Dir/initial.su3
-	Routers    int
-	Floodfills int // the first Floodfills routers are floodfills
-	I2PD       string
+	Routers    int    // i2pd routers
+	Floodfills int    // the first Floodfills i2pd routers are floodfills
+	// Java Java I2P routers follow the i2pd ones, the first JavaFloodfills
+	// of them floodfills; JavaI2P is the directory of their jars.
+	Java, JavaFloodfills int
+	I2PD, JavaI2P        string
+	NetID                int // default 2
 	// Signer signs the bundle that reseeds the routers; SignerCert is its
 	// certificate file, the only one i2pd is given to trust.
 	Signer     *su3.Signer
@@ -200,31 +229,53 @@ type RoutersConfig struct {
 	Detach     bool // start them in sessions of their own (Options.Detach)
 }
 
-// A Router is one started i2pd router of the network.
+// Implementations of the routers of a test network.
+const (
+	ImplI2PD = "i2pd"
+	ImplJava = "java"
+)
+
+// A Router is one started router of the network.
 type Router struct {
 	RouterState
 	RouterInfo *netdb.RouterInfo
 	Process    *Process
 }
 
-// StartRouters starts cfg.Routers i2pd routers in ns, router i on
-// 198.18.0.(10+i):(18800+i), and returns once each has started its
-// transports. Each is first run alone to make its identity; then all are
-// reseeded with a bundle of every RouterInfo, signed by cfg.Signer, so
-// they know one another. On error the routers started so far are
-// returned, still running, for the caller to stop.
+// routerAddr is router i's address (198.18.0.(10+i)), NTCP2 port and, for
+// Java, I2CP port.
+func routerAddr(i int) (host string, ntcp2, i2cp int) {
+	return fmt.Sprintf("198.18.0.%d", firstRouter+i), firstPort + i, firstI2CPPort + i
+}
+
+// StartRouters starts cfg.Routers i2pd and cfg.Java Java I2P routers in
+// ns, router i on 198.18.0.(10+i):(18800+i), i2pd ones first, and returns
+// once each listens. Each is first run alone to make its identity; then
+// all learn every RouterInfo (i2pd from a bundle signed by cfg.Signer,
+// Java from its netDb directory), so they know one another. On error the
+// routers started so far are returned, still running, for the caller to
+// stop.
 func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router, error) {
-	var routers []*Router
+	if cfg.NetID == 0 {
+		cfg.NetID = 2
+	}
+	n := cfg.Routers + cfg.Java
+	routers := make([]*Router, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		host, _, _ := routerAddr(i)
+		if err := ns.AddAddr(host); err != nil {
+			return nil, err
+		}
+		wg.Go(func() { routers[i], errs[i] = firstStart(ctx, ns, cfg, i) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	var entries []su3.Entry
-	for i := range cfg.Routers {
-		if err := ns.AddAddr(fmt.Sprintf("198.18.0.%d", firstRouter+i)); err != nil {
-			return nil, err
-		}
-		r, err := firstStart(ctx, ns, cfg, i)
-		if err != nil {
-			return nil, err
-		}
-		routers = append(routers, r)
+	for _, r := range routers {
 		entries = append(entries, su3.Entry{Name: r.RouterInfo.Hash().FileName(), Data: r.RouterInfo.Bytes()})
 	}
 	certsDir := filepath.Join(cfg.Dir, "certs")
@@ -245,35 +296,71 @@ func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router,
 	}
 	var started []*Router
 	for i, r := range routers {
-		args := append(routerArgs(cfg, i), "--certsdir="+certsDir, "--reseed.file="+bundlePath, "--reseed.verify=true")
-		p, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: r.Dir, DataDir: filepath.Join(r.Dir, "data"), Args: args, Detach: cfg.Detach})
+		var p *Process
+		var err error
+		if r.Impl == ImplJava {
+			p, err = startJavaRouter(ns, cfg, i, routers)
+		} else {
+			args := append(routerArgs(cfg, i), "--certsdir="+certsDir, "--reseed.file="+bundlePath, "--reseed.verify=true")
+			p, err = StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: r.Dir, DataDir: filepath.Join(r.Dir, "data"), Args: args, Detach: cfg.Detach})
+		}
 		if err != nil {
 			return started, err
 		}
 		r.Process, r.PID = p, p.PID()
 		started = append(started, r)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(routers))
 	for i, r := range routers {
 		wg.Go(func() {
 			wctx, cancel := context.WithTimeout(ctx, time.Minute)
 			defer cancel()
-			errs[i] = r.Process.WaitFor(wctx, transportsUp)
+			errs[i] = r.Process.WaitFor(wctx, listening(r.Impl))
 		})
 	}
 	wg.Wait()
 	return routers, errors.Join(errs...)
 }
 
-// routerArgs are router i's address and role.
+// listening is what a router logs once its NTCP2 transport listens.
+func listening(impl string) string {
+	if impl == ImplJava {
+		return javaListening
+	}
+	return transportsUp
+}
+
+// routerArgs are i2pd router i's address and role: it publishes and binds
+// (also for outgoing connections: --address4) its own address, as i2pd
+// 2.46+ bans peers whose connections come from elsewhere.
 func routerArgs(cfg RoutersConfig, i int) []string {
-	a := []string{fmt.Sprintf("--host=198.18.0.%d", firstRouter+i), fmt.Sprintf("--port=%d", firstPort+i),
+	host, port, _ := routerAddr(i)
+	a := []string{"--host=" + host, "--address4=" + host, fmt.Sprintf("--port=%d", port), fmt.Sprintf("--netid=%d", cfg.NetID),
 		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false"}
 	if i < cfg.Floodfills {
 		a = append(a, "--floodfill")
 	}
 	return a
+}
+
+// javaOptions are Java router i's.
+func javaOptions(ns *NetNS, cfg RoutersConfig, i int, dir string) JavaOptions {
+	host, port, i2cp := routerAddr(i)
+	return JavaOptions{Jars: cfg.JavaI2P, Dir: dir, NetNS: ns, Host: host, Port: port, I2CPPort: i2cp,
+		NetID: cfg.NetID, Floodfill: i-cfg.Routers < cfg.JavaFloodfills, Detach: cfg.Detach}
+}
+
+// startJavaRouter starts Java router i knowing every router of the
+// network: their RouterInfos go into its netDb directory first.
+func startJavaRouter(ns *NetNS, cfg RoutersConfig, i int, routers []*Router) (*Process, error) {
+	dir := routers[i].Dir
+	for _, r := range routers {
+		if r != routers[i] {
+			if _, err := netdb.Write(filepath.Join(dir, "netDb"), r.RouterInfo); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return StartJava(javaOptions(ns, cfg, i, dir))
 }
 
 // firstStart runs router i once, without a reseed, to make its identity.
@@ -282,28 +369,81 @@ func firstStart(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int) (*Rout
 	if err := os.MkdirAll(rdir, 0o755); err != nil {
 		return nil, err
 	}
+	host, port, _ := routerAddr(i)
+	r := &Router{RouterState: RouterState{Addr: fmt.Sprintf("%s:%d", host, port), Dir: rdir, Impl: ImplI2PD,
+		Floodfill: i < cfg.Floodfills}}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var err error
+	if i >= cfg.Routers {
+		r.Impl, r.Floodfill = ImplJava, i-cfg.Routers < cfg.JavaFloodfills
+		r.RouterInfo, err = firstStartJava(wctx, javaOptions(ns, cfg, i, rdir))
+	} else {
+		r.RouterInfo, err = firstStartI2PD(wctx, ns, cfg, i, rdir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("testnet: router %d (%s): %w", i, r.Impl, err)
+	}
+	r.Hash = r.RouterInfo.Hash().String()
+	return r, nil
+}
+
+func firstStartI2PD(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int, rdir string) (*netdb.RouterInfo, error) {
 	data := filepath.Join(rdir, "data")
 	p, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: rdir, DataDir: data, Args: append(routerArgs(cfg, i), "--reseed.file=/nonexistent/none.su3")})
 	if err != nil {
 		return nil, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	err = p.WaitFor(wctx, "Daemon: Starting Transports")
-	cancel()
+	err = p.WaitFor(ctx, "Daemon: Starting Transports")
 	p.Stop()
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(data, "router.info"))
+	return readRouterInfo(filepath.Join(data, "router.info"))
+}
+
+// firstStartJava runs a Java router until its router.info carries its
+// NTCP2 address (it first writes one without).
+func firstStartJava(ctx context.Context, opts JavaOptions) (*netdb.RouterInfo, error) {
+	p, err := StartJava(opts)
 	if err != nil {
-		return nil, fmt.Errorf("testnet: router %d: %w", i, err)
+		return nil, err
 	}
-	ri, err := netdb.ParseRouterInfo(b)
+	defer p.Stop()
+	for {
+		if ri, err := readRouterInfo(filepath.Join(opts.Dir, "router.info")); err == nil {
+			if _, _, ok := publishedNTCP2(ri); ok {
+				return ri, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no router.info with an NTCP2 address: %w (log %s)", ctx.Err(), p.LogFile)
+		case <-p.exited:
+			return nil, fmt.Errorf("java exited (%v): %s", p.err, p.Output())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// publishedNTCP2 returns the host and port of ri's published NTCP2 address.
+func publishedNTCP2(ri *netdb.RouterInfo) (host, port string, ok bool) {
+	for _, a := range ri.Addresses {
+		h, _ := a.Options.Get("host")
+		p, _ := a.Options.Get("port")
+		if a.Transport == "NTCP2" && h != "" && p != "" {
+			return h, p, true
+		}
+	}
+	return "", "", false
+}
+
+func readRouterInfo(path string) (*netdb.RouterInfo, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("testnet: router %d: %w", i, err)
+		return nil, err
 	}
-	return &Router{RouterState: RouterState{Hash: ri.Hash().String(), Addr: fmt.Sprintf("198.18.0.%d:%d", firstRouter+i, firstPort+i),
-		Floodfill: i < cfg.Floodfills, Dir: rdir}, RouterInfo: ri}, nil
+	return netdb.ParseRouterInfo(b)
 }
 
 // testSigner loads or makes the test network's signer in dir, the files
@@ -338,9 +478,10 @@ func (st *State) HTTPClient() *http.Client {
 	}}
 }
 
-// waitServing waits (at most 3 minutes) until the server has a pool.
+// waitServing waits (at most 6 minutes: the built-in router waits out the
+// floodfills' start-up) until the server has a pool.
 func waitServing(ctx context.Context, st *State) error {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 6*time.Minute)
 	defer cancel()
 	c := st.HTTPClient()
 	for {
@@ -452,8 +593,8 @@ func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, 
 		return nil, err
 	}
 	start := time.Now()
-	p, err := StartI2PD(i2pd, Options{NetNS: ns, Dir: dir, Args: []string{"--host=" + clientAddr, "--port=18999",
-		"--ntcp2.enabled=true", "--ssu2.enabled=false",
+	p, err := StartI2PD(i2pd, Options{NetNS: ns, Dir: dir, Args: []string{"--host=" + clientAddr, "--address4=" + clientAddr,
+		"--port=18999", fmt.Sprintf("--netid=%d", st.netID()), "--ntcp2.enabled=true", "--ssu2.enabled=false",
 		"--certsdir=" + st.Server.CertsDir, "--reseed.urls=" + st.Server.URL, "--reseed.verify=true"}})
 	if err != nil {
 		return nil, err
@@ -472,4 +613,93 @@ func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, 
 		}
 	}
 	return res, err
+}
+
+// netID is the network's netId (2 for a state written before it was kept).
+func (st *State) netID() int {
+	if st.NetID == 0 {
+		return 2
+	}
+	return st.NetID
+}
+
+// BootstrapJava starts a fresh Java I2P router in the namespace whose only
+// reseed server is ours (over HTTPS, trusting our TLS certificate and
+// signer, nothing else), waits until its reseed is over, stops it and
+// reports. jars is the directory of its router.jar and i2p.jar.
+func (st *State) BootstrapJava(ctx context.Context, jars string) (*BootstrapResult, error) {
+	ns, err := OpenNetNS(st.NetNS)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(st.Dir, "client-java-")
+	if err != nil {
+		return nil, err
+	}
+	// Java trusts the certificates below its base directory: reseed
+	// signers by file name (signer ID, @ as _at_), TLS certificates all.
+	for src, dst := range map[string]string{
+		st.Server.SignerCert: filepath.Join(dir, "certificates", "reseed", filepath.Base(st.Server.SignerCert)),
+		st.Server.TLSCert:    filepath.Join(dir, "certificates", "ssl", "testnet-server.crt"),
+	} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return nil, fmt.Errorf("testnet: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, fmt.Errorf("testnet: %w", err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return nil, fmt.Errorf("testnet: %w", err)
+		}
+	}
+	start := time.Now()
+	p, err := StartJava(JavaOptions{Jars: jars, Dir: dir, NetNS: ns, Host: javaClientAddr, Port: 18998, I2CPPort: 17998,
+		NetID: st.netID(), Config: map[string]string{"router.reseedDisable": "false", "i2p.reseedURL": st.Server.URL,
+			"router.reseedSSLRequired": "true"}})
+	if err != nil {
+		return nil, err
+	}
+	defer p.Stop()
+	res := &BootstrapResult{}
+	for {
+		out := p.Output()
+		if n, ok := javaReseeded(out); ok {
+			res.Added, res.Took = n, time.Since(start)
+			break
+		}
+		if strings.Contains(out, "Reseed failed") || strings.Contains(out, "No valid reseed URLs") {
+			res.Took = time.Since(start)
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return &BootstrapResult{Log: p.Log() + "\n" + out}, fmt.Errorf("testnet: Java did not reseed: %w", ctx.Err())
+		case <-p.exited:
+			return &BootstrapResult{Log: out}, fmt.Errorf("testnet: java exited (%v)", p.err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	out := p.Output()
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "Reseed") && (strings.Contains(line, "fail") || strings.Contains(line, "rror") || strings.Contains(line, "only")) {
+			res.Failures = append(res.Failures, line)
+		}
+	}
+	res.Log = out + "\n" + p.Log()
+	return res, nil
+}
+
+// javaReseeded reads "Reseed got N router infos" from Java's output.
+func javaReseeded(out string) (int, bool) {
+	_, rest, ok := strings.Cut(out, "Reseed got ")
+	if !ok {
+		return 0, false
+	}
+	f := strings.Fields(rest)
+	if len(f) == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(f[0])
+	return n, err == nil
 }
