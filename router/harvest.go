@@ -196,7 +196,7 @@ type harvest struct {
 	msgID   uint32
 	token   uint32 // reply token of our DatabaseStore, 0 when acknowledged or none
 	lookups int
-	idle    int // lookups since the last new hash or RouterInfo
+	idle    int                      // lookups since the last new hash or RouterInfo
 	pending map[netdb.Hash]time.Time // lookups awaiting a reply, by key, and when they went
 	missed  int                      // lookups unanswered in a row
 }

@@ -34,10 +34,10 @@ type Peer struct {
 // Config holds what both sides need. Rand and Now are injectable so tests
 // are deterministic.
 type Config struct {
-	NetID   byte
-	Static  [32]byte // our X25519 private static key
-	Rand    io.Reader
-	Now     func() time.Time
+	NetID  byte
+	Static [32]byte // our X25519 private static key
+	Rand   io.Reader
+	Now    func() time.Time
 	// Padding, if set, fixes how many bytes of padding go into each
 	// handshake message (at most max); nil draws them at random within
 	// the limits of padding.go, as real routers do. For tests.
