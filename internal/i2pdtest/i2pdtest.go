@@ -24,13 +24,18 @@ import (
 	"github.com/i2pseed/i2pseed/internal/testnet"
 )
 
-// Require returns the i2pd binary, or skips (fails in CI) the test.
+// Require returns the i2pd binary ($I2PD, else i2pd on PATH: run the
+// interop tests once per i2pd version), or skips (fails in CI) the test.
 func Require(t testing.TB) string {
 	t.Helper()
 	var missing []string
-	path, err := exec.LookPath("i2pd")
+	bin := os.Getenv("I2PD")
+	if bin == "" {
+		bin = "i2pd"
+	}
+	path, err := exec.LookPath(bin)
 	if err != nil {
-		missing = append(missing, "i2pd (make deps-i2pd)")
+		missing = append(missing, bin+" (make deps-i2pd, or set I2PD)")
 	}
 	if _, err := exec.LookPath("unshare"); err != nil {
 		missing = append(missing, "unshare (util-linux)")
@@ -48,6 +53,53 @@ func Require(t testing.TB) string {
 		t.Skipf("i2pd interop test skipped: missing %s", strings.Join(missing, ", "))
 	}
 	return path
+}
+
+// RequireJava returns the directory of Java I2P's router.jar and i2p.jar
+// ($JAVA_I2P, else ../shared/java-i2p beside the module), or skips (fails
+// in CI) the test.
+func RequireJava(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("JAVA_I2P")
+	if dir == "" {
+		dir = sharedJavaI2P()
+	}
+	var missing []string
+	if _, err := os.Stat(filepath.Join(dir, "router.jar")); err != nil {
+		missing = append(missing, "Java I2P's router.jar (set JAVA_I2P)")
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		missing = append(missing, "java")
+	}
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root (for a private network namespace)")
+	}
+	if len(missing) > 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but the Java I2P interop test cannot run: missing %s", strings.Join(missing, ", "))
+		}
+		t.Skipf("Java I2P interop test skipped: missing %s", strings.Join(missing, ", "))
+	}
+	return dir
+}
+
+// sharedJavaI2P is ../shared/java-i2p beside the module root, "" if no
+// module root is found above the working directory.
+func sharedJavaI2P() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "java-i2p")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 // A NetNS is a namespace the test created (testnet.NetNS with test-fatal

@@ -52,8 +52,12 @@ func OpenNetNS(name string) (*NetNS, error) {
 	return &NetNS{Name: name, Addr: "198.18.0.1"}, nil
 }
 
-// Delete removes the namespace; processes still in it lose their network.
+// Delete removes the namespace and the hosts NewHost made for it;
+// processes still in them lose their network.
 func (ns *NetNS) Delete() error {
+	for _, h := range ns.Hosts() {
+		exec.Command("ip", "netns", "del", h).Run()
+	}
 	if out, err := exec.Command("ip", "netns", "del", ns.Name).CombinedOutput(); err != nil {
 		return fmt.Errorf("testnet: ip netns del %s: %v: %s", ns.Name, err, out)
 	}
@@ -74,21 +78,48 @@ func (ns *NetNS) AddAddr(addr string) error {
 	return nil
 }
 
-// AddLink puts addr on a veth pair of the namespace's own (both ends stay
-// inside): Java I2P reseeds only when some interface other than loopback
-// has an IPv4 address. Traffic to addr still never leaves the namespace.
-func (ns *NetNS) AddLink(addr string) error {
+// NewHost creates a namespace of its own for one host whose only address
+// is addr, on an interface linked to ns by a veth pair, and routes addr
+// there from ns (which forwards between its hosts). A router that cannot
+// bind its outgoing connections (Java I2P) then dials from the address it
+// publishes, as on a real network, and Java I2P finds the non-loopback
+// interface it wants before it reseeds. Nothing is routed beyond ns.
+func (ns *NetNS) NewHost(addr string) (*NetNS, error) {
+	ip := net.ParseIP(addr).To4()
+	if ip == nil {
+		return nil, fmt.Errorf("testnet: host address %q: want IPv4", addr)
+	}
+	host := &NetNS{Name: fmt.Sprintf("%s-h%d-%d", ns.Name, ip[2], ip[3]), Addr: addr}
+	link := fmt.Sprintf("h%d-%d", ip[2], ip[3])
 	for _, args := range [][]string{
-		{"-n", ns.Name, "link", "add", "i2ps0", "type", "veth", "peer", "name", "i2ps1"},
-		{"-n", ns.Name, "link", "set", "i2ps0", "up"},
-		{"-n", ns.Name, "link", "set", "i2ps1", "up"},
-		{"-n", ns.Name, "addr", "add", addr + "/32", "dev", "i2ps0"},
+		{"netns", "add", host.Name},
+		{"-n", ns.Name, "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", host.Name},
+		{"-n", ns.Name, "link", "set", link, "up"},
+		{"-n", ns.Name, "route", "add", addr + "/32", "dev", link},
+		{"-n", host.Name, "link", "set", "lo", "up"},
+		{"-n", host.Name, "link", "set", "eth0", "up"},
+		{"-n", host.Name, "addr", "add", addr + "/32", "dev", "eth0"},
+		{"-n", host.Name, "route", "add", "default", "dev", "eth0"},
+		{"netns", "exec", ns.Name, "sysctl", "-qw", "net.ipv4.ip_forward=1"},
 	} {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			return fmt.Errorf("testnet: ip %s: %v: %s", strings.Join(args, " "), err, out)
+			host.Delete()
+			return nil, fmt.Errorf("testnet: ip %s: %v: %s", strings.Join(args, " "), err, out)
 		}
 	}
-	return nil
+	return host, nil
+}
+
+// Hosts lists the namespaces NewHost made for ns.
+func (ns *NetNS) Hosts() []string {
+	ents, _ := os.ReadDir("/var/run/netns")
+	var out []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ns.Name+"-h") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }
 
 // Dial connects from inside the namespace (its socket lives there).

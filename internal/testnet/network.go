@@ -36,7 +36,7 @@ const (
 	firstI2CPPort  = 17600 // a Java router's I2CP port, on its own address
 	javaListening  = "Starting NTCP transport listening"
 	clientAddr     = "198.18.0.200" // fresh i2pd clients (Bootstrap)
-	javaClientAddr = "198.18.1.200" // fresh Java clients (BootstrapJava), on a veth interface
+	javaClientAddr = "198.18.1.200" // fresh Java clients (BootstrapJava), a host of its own
 	stateFile      = "testnet.json"
 	signerID       = "testnet@mail.i2p"
 	transportsUp   = "Daemon: Transports started"
@@ -149,9 +149,6 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 			return nil, err
 		}
 	}
-	if err := ns.AddLink(javaClientAddr); err != nil { // Java reseeds only with a non-loopback interface
-		return nil, err
-	}
 	logf("starting %d i2pd routers (%d floodfill) and %d Java I2P routers (%d floodfill) in network namespace %s",
 		cfg.Routers, cfg.Floodfills, cfg.Java, cfg.JavaFloodfills, ns.Name)
 	signer, err := testSigner(filepath.Join(dir, "server", "keys"))
@@ -186,7 +183,7 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 	args := append([]string{"serve", "--testnet", "--netid", strconv.Itoa(NetID), "--signer", signerID, "--data-dir", srvDir,
 		"--listen", fmt.Sprintf("%s:%d", ServerAddr, ServerPort), "--host", ServerAddr,
 		"--seed", seeds, "--ntcp2-listen", fmt.Sprintf("%s:%d", ServerAddr, RouterNTCP2),
-		"--bundle-size", n, "--min-eligible", n, "--rebuild", "1m", "--interval", "1s",
+		"--bundle-size", strconv.Itoa(2 * (cfg.Routers + cfg.Java)), "--min-eligible", n, // every router in every bundle "--rebuild", "1m", "--interval", "1s",
 		"--min-version", "0.9.50", // Debian's i2pd 2.45.1 is 0.9.57
 		"--burst-per-client", "50", "--rate-per-client", "5"}, cfg.ServerArgs...)
 	logf("starting i2pseed serve with its built-in router on %s", st.Server.URL)
@@ -263,12 +260,20 @@ func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router,
 	routers := make([]*Router, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
+	hosts := make([]*NetNS, n) // Java routers cannot bind their outgoing connections: each gets a host
 	for i := range n {
-		host, _, _ := routerAddr(i)
-		if err := ns.AddAddr(host); err != nil {
+		addr, _, _ := routerAddr(i)
+		hosts[i] = ns
+		if i >= cfg.Routers {
+			h, err := ns.NewHost(addr)
+			if err != nil {
+				return nil, err
+			}
+			hosts[i] = h
+		} else if err := ns.AddAddr(addr); err != nil {
 			return nil, err
 		}
-		wg.Go(func() { routers[i], errs[i] = firstStart(ctx, ns, cfg, i) })
+		wg.Go(func() { routers[i], errs[i] = firstStart(ctx, hosts[i], cfg, i) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -299,7 +304,7 @@ func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router,
 		var p *Process
 		var err error
 		if r.Impl == ImplJava {
-			p, err = startJavaRouter(ns, cfg, i, routers)
+			p, err = startJavaRouter(hosts[i], cfg, i, routers)
 		} else {
 			args := append(routerArgs(cfg, i), "--certsdir="+certsDir, "--reseed.file="+bundlePath, "--reseed.verify=true")
 			p, err = StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: r.Dir, DataDir: filepath.Join(r.Dir, "data"), Args: args, Detach: cfg.Detach})
@@ -653,8 +658,13 @@ func (st *State) BootstrapJava(ctx context.Context, jars string) (*BootstrapResu
 			return nil, fmt.Errorf("testnet: %w", err)
 		}
 	}
+	host, err := ns.NewHost(javaClientAddr)
+	if err != nil {
+		return nil, err
+	}
+	defer host.Delete()
 	start := time.Now()
-	p, err := StartJava(JavaOptions{Jars: jars, Dir: dir, NetNS: ns, Host: javaClientAddr, Port: 18998, I2CPPort: 17998,
+	p, err := StartJava(JavaOptions{Jars: jars, Dir: dir, NetNS: host, Host: javaClientAddr, Port: 18998, I2CPPort: 17998,
 		NetID: st.netID(), Config: map[string]string{"router.reseedDisable": "false", "i2p.reseedURL": st.Server.URL,
 			"router.reseedSSLRequired": "true"}})
 	if err != nil {
@@ -662,8 +672,13 @@ func (st *State) BootstrapJava(ctx context.Context, jars string) (*BootstrapResu
 	}
 	defer p.Stop()
 	res := &BootstrapResult{}
+	wrapperLog := filepath.Join(dir, "wrapper.log") // Java's System.out: its reseed reports
+	output := func() string {
+		b, _ := os.ReadFile(wrapperLog)
+		return string(b) + p.Output()
+	}
 	for {
-		out := p.Output()
+		out := output()
 		if n, ok := javaReseeded(out); ok {
 			res.Added, res.Took = n, time.Since(start)
 			break
@@ -680,14 +695,22 @@ func (st *State) BootstrapJava(ctx context.Context, jars string) (*BootstrapResu
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	out := p.Output()
+	out := output()
 	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, "Reseed") && (strings.Contains(line, "fail") || strings.Contains(line, "rror") || strings.Contains(line, "only")) {
+		if javaReseedFailure(line) {
 			res.Failures = append(res.Failures, line)
 		}
 	}
 	res.Log = out + "\n" + p.Log()
 	return res, nil
+}
+
+// javaReseedFailure reports whether a line of Java's output says a
+// reseed failed or had errors ("only N routers" is no failure in a small
+// network).
+func javaReseedFailure(line string) bool {
+	return strings.Contains(line, "Reseed failed") || strings.Contains(line, "No valid reseed URLs") ||
+		strings.Contains(line, "Reseed got") && !strings.HasSuffix(strings.TrimSpace(line), " with 0 errors")
 }
 
 // javaReseeded reads "Reseed got N router infos" from Java's output.

@@ -15,13 +15,17 @@ import (
 	"github.com/i2pseed/i2pseed/netdb"
 )
 
-// TestWholeChain: i2pseed serve with its built-in router harvests a
-// 5-router i2pd network over NTCP2, and a fresh i2pd bootstraps from it
-// over HTTPS, verifying our signature.
+// TestWholeChain: on a mixed network of i2pd and Java I2P routers
+// (floodfills of both kinds), i2pseed serve's built-in router harvests
+// every router over NTCP2 without tripping either implementation's
+// defences (no throttled lookup, banlist entry or host mismatch), and a
+// fresh i2pd and a fresh Java router bootstrap from it over HTTPS,
+// verifying our signature. Run it with I2PD set to a current i2pd.
 func TestWholeChain(t *testing.T) {
 	i2pd := i2pdtest.Require(t)
+	jars := i2pdtest.RequireJava(t)
 	if testing.Short() {
-		t.Skip("starts 6 i2pd routers")
+		t.Skip("starts 3 i2pd and 2 Java routers")
 	}
 	self := filepath.Join(t.TempDir(), "i2pseed")
 	if out, err := exec.Command("go", "build", "-o", self, "../../cmd/i2pseed").CombinedOutput(); err != nil {
@@ -30,7 +34,8 @@ func TestWholeChain(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	start := time.Now()
-	st, err := testnet.Up(ctx, testnet.Config{Dir: dir, Routers: 5, Floodfills: 2, I2PD: i2pd, Self: self, Log: io.Discard})
+	st, err := testnet.Up(ctx, testnet.Config{Dir: dir, Routers: 3, Floodfills: 2, Java: 2, JavaFloodfills: 1,
+		I2PD: i2pd, JavaI2P: jars, Self: self, Log: io.Discard})
 	if err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "server", "server.log"))
 		t.Fatalf("%v\nserver log:\n%s", err, log)
@@ -59,31 +64,81 @@ func TestWholeChain(t *testing.T) {
 			t.Fatal(err)
 		}
 		if e := idx.Entries[h]; e == nil || !e.SigOK {
-			t.Errorf("router %s not harvested", r.Hash)
+			t.Errorf("%s router %s not harvested", r.Impl, r.Hash)
 		}
 	}
 
-	// i2pd routers learn our router's RouterInfo (published 198.18.0.2)
-	// from the floodfills and connect inbound; the handshake completes.
-	inbound := ""
-	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-		if inbound = metric(t, st, `i2pseed_router_handshakes_total{direction="inbound",outcome="ok"}`); inbound != "" {
-			break
+	// A fresh router of each implementation reseeds from our server.
+	for _, impl := range []string{testnet.ImplI2PD, testnet.ImplJava} {
+		var res *testnet.BootstrapResult
+		if impl == testnet.ImplJava {
+			res, err = st.BootstrapJava(ctx, jars)
+		} else {
+			res, err = st.Bootstrap(ctx, i2pd)
 		}
-	}
-	if inbound == "" {
-		t.Error("no i2pd router completed an inbound handshake with our router within 90 s")
+		if err != nil {
+			t.Fatalf("fresh %s: %v\n%s", impl, err, tail(res))
+		}
+		if res.Added != len(st.Routers) || len(res.Failures) > 0 {
+			t.Fatalf("fresh %s added %d of %d RouterInfos; failures %q\n%s", impl, res.Added, len(st.Routers), res.Failures, tail(res))
+		}
+		t.Logf("fresh %s reseeded %d RouterInfos in %v", impl, res.Added, res.Took.Round(time.Millisecond))
 	}
 
-	res, err := st.Bootstrap(ctx, i2pd)
+	// Neither implementation held anything against our router.
+	ours := serverRouterHash(t, st)
+	for _, r := range st.Routers {
+		log := routerLog(t, r)
+		for _, line := range strings.Split(log, "\n") {
+			switch {
+			case r.Impl == testnet.ImplJava && strings.Contains(line, "(throttled)") && strings.Contains(line, ours):
+				t.Errorf("Java router %s throttled our lookup: %s", r.Addr, line)
+			case r.Impl == testnet.ImplJava && strings.Contains(line, "Banlist "+ours):
+				t.Errorf("Java router %s banlisted our router: %s", r.Addr, line)
+			case strings.Contains(line, "Host mismatch") && strings.Contains(line, testnet.ServerAddr):
+				t.Errorf("i2pd router %s: %s", r.Addr, line)
+			}
+		}
+	}
+	lookups := metric(t, st, `i2pseed_router_lookups_total{kind="routerinfo"}`)
+	t.Logf("network up and serving in %v (the router waits out the floodfills' start-up); RouterInfo lookups %s",
+		up.Round(100*time.Millisecond), lookups)
+}
+
+// serverRouterHash is the built-in router's hash, from the server's log.
+func serverRouterHash(t *testing.T, st *testnet.State) string {
+	t.Helper()
+	b, err := os.ReadFile(st.Server.Log)
 	if err != nil {
-		t.Fatalf("%v\n%s", err, res.Log)
+		t.Fatal(err)
 	}
-	if res.Added != len(st.Routers) || len(res.Failures) > 0 {
-		t.Fatalf("fresh i2pd added %d of %d RouterInfos; failures %q\n%s", res.Added, len(st.Routers), res.Failures, res.Log)
+	_, rest, ok := strings.Cut(string(b), `msg="built-in router" hash="`)
+	hash, _, _ := strings.Cut(rest, `"`)
+	if !ok || len(hash) != 44 {
+		t.Fatalf("no built-in router hash in %s", st.Server.Log)
 	}
-	t.Logf("network up and serving in %v; inbound handshakes %s; fresh i2pd added %d RouterInfos in %v",
-		up.Round(100*time.Millisecond), inbound, res.Added, res.Took.Round(time.Millisecond))
+	return hash
+}
+
+// routerLog is everything a router of the network logged.
+func routerLog(t *testing.T, r testnet.RouterState) string {
+	t.Helper()
+	path := filepath.Join(r.Dir, "i2pd.log")
+	if r.Impl == testnet.ImplJava {
+		path = filepath.Join(r.Dir, testnet.JavaLog)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func tail(res *testnet.BootstrapResult) string {
+	if res == nil {
+		return ""
+	}
+	return res.Log[max(0, len(res.Log)-4000):]
 }
 
 // metric reads one series' value from the server's /metrics, "" if absent.
