@@ -14,6 +14,7 @@ import (
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/testnet"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 )
@@ -21,6 +22,10 @@ import (
 // publishedRouterInfo makes a signed RouterInfo with a published NTCP2
 // address, or with host "" an unpublished one (caps=4, LU).
 func publishedRouterInfo(t testing.TB, static [32]byte, iv [16]byte, host string, port int) *netdb.RouterInfo {
+	return routerInfoOf(t, static, iv, host, port, 2)
+}
+
+func routerInfoOf(t testing.TB, static [32]byte, iv [16]byte, host string, port int, netID int) *netdb.RouterInfo {
 	_, sigPriv, _ := ed25519.GenerateKey(rand.Reader)
 	var enc, pad [32]byte
 	rand.Read(enc[:])
@@ -41,7 +46,7 @@ func publishedRouterInfo(t testing.TB, static [32]byte, iv [16]byte, host string
 		Identity:  id,
 		Published: uint64(time.Now().UnixMilli()),
 		Addresses: []netdb.RouterAddress{{Cost: 3, Transport: "NTCP2", Options: addr}},
-		Options:   netdb.Mapping{{Key: "caps", Value: caps}, {Key: "netId", Value: "2"}, {Key: "router.version", Value: "0.9.65"}},
+		Options:   netdb.Mapping{{Key: "caps", Value: caps}, {Key: "netId", Value: fmt.Sprint(netID)}, {Key: "router.version", Value: "0.9.65"}},
 	}
 	if err := ri.SignEd25519(sigPriv); err != nil {
 		t.Fatal(err)
@@ -125,4 +130,75 @@ func TestInboundFromI2PD(t *testing.T) {
 		types = append(types, b.Type)
 	}
 	t.Logf("i2pd %s connected inbound and completed the handshake; first frame: %v", want.Hash(), types)
+}
+
+// TestInboundFromJava: Java I2P, whose netDb holds nothing but our
+// RouterInfo, connects to us (to build tunnels: the RouterInfo here
+// invites them); our Bob completes the handshake, which Java finishes only
+// when message 2 is padded (with no padding it never sends message 3),
+// and learns Java's RouterInfo from message 3.
+func TestInboundFromJava(t *testing.T) {
+	jars := i2pdtest.RequireJava(t)
+	ns := i2pdtest.NewNetNS(t)
+	ourAddr, javaAddr := "198.18.0.2", "198.18.0.30"
+	ns.AddAddr(t, ourAddr)
+	ln, err := ns.Listen(net.JoinHostPort(ourAddr, "18702"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	host, err := ns.NewHost(javaAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var static [32]byte
+	var iv [16]byte
+	rand.Read(static[:])
+	rand.Read(iv[:])
+	const netID = 7
+	ri := routerInfoOf(t, static, iv, ourAddr, 18702, netID)
+	dir := t.TempDir()
+	if _, err := netdb.Write(filepath.Join(dir, "netDb"), ri); err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	p, err := testnet.StartJava(testnet.JavaOptions{Jars: jars, Dir: dir, NetNS: host, Host: javaAddr, Port: 18730, I2CPPort: 17730, NetID: netID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	var conn net.Conn
+	select {
+	case conn = <-accepted:
+	case <-time.After(90 * time.Second):
+		t.Fatalf("Java never connected to us; log:\n%s", tail(p.Log()))
+	}
+	defer conn.Close()
+	if got := conn.RemoteAddr().(*net.TCPAddr).IP.String(); got != javaAddr {
+		t.Errorf("Java connected from %s, want its published %s", got, javaAddr)
+	}
+	start := time.Now()
+	sess, err := Server(conn, &Config{NetID: netID, Static: static}, ri.Hash(), iv)
+	if err != nil {
+		t.Fatalf("inbound handshake from Java: %v\nlog:\n%s", err, tail(p.Log()))
+	}
+	defer sess.Close(TerminationNormal)
+	theirs, err := os.ReadFile(filepath.Join(dir, "router.info"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := netdb.ParseRouterInfo(theirs)
+	if sess.PeerRouterInfo.Hash() != want.Hash() {
+		t.Errorf("inbound peer is %s, want Java's %s", sess.PeerRouterInfo.Hash(), want.Hash())
+	}
+	t.Logf("Java %s connected inbound and completed the handshake in %v", want.Hash(), time.Since(start).Round(time.Millisecond))
 }
