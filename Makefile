@@ -15,7 +15,7 @@ build:
 # The main job, offline: the whole chain on a private network of i2pd
 # routers (scripts/demo.sh; needs root, installs i2pd without starting it).
 demo: build
-	bash scripts/demo.sh
+	@if [ -z "$$I2PD" ] && [ -x "$(I2PD_CURRENT)" ]; then export I2PD=$(I2PD_CURRENT); fi; bash scripts/demo.sh
 
 # Installs i2pd (never starting its daemon), faketime and pebble for the
 # interop tests when running as root; elsewhere the interop tests skip unless CI is set.
@@ -29,11 +29,26 @@ vet:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Everything, as CI runs it: vet, the race-enabled suite (incl. i2pd
-# interop), and the full every-byte-flipped sweep over the live bundle
-# (sampled under -race, which makes it slow).
+# The real peers beside the repository (../shared): a current i2pd and
+# Java I2P. The interop tests run against Debian's i2pd 2.45.1 (on PATH)
+# and again against I2PD_CURRENT; the Java ones find JAVA_I2P.
+SHARED      ?= $(abspath ../shared)
+I2PD_CURRENT ?= $(SHARED)/i2pd-2.58/i2pd
+JAVA_I2P    ?= $(SHARED)/java-i2p
+export JAVA_I2P
+
+# Everything, as CI runs it: vet; the race-enabled suite with Debian's
+# i2pd; the interop tests again with the current i2pd, with the whole
+# chain on a mixed i2pd and Java network; the full every-byte-flipped sweep
+# over the live bundle (sampled under -race, which makes it slow); as root,
+# the demo (on that mixed network) and the package test.
 test: deps-i2pd vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -skip 'TestWholeChain' ./...
+	@if [ -x "$(I2PD_CURRENT)" ]; then \
+		echo "== interop tests again with $$($(I2PD_CURRENT) --version | head -1)"; \
+		I2PD=$(I2PD_CURRENT) $(GO) test -count=1 -run 'I2PD|Inbound|Testnet|WholeChain|Harvest|Router' ./...; \
+	elif [ -n "$$CI" ]; then echo "CI: $(I2PD_CURRENT) is missing (set I2PD_CURRENT)"; exit 1; \
+	else echo "note: $(I2PD_CURRENT) missing: interop tests ran with Debian's i2pd only"; fi
 	$(GO) test -count=1 -run 'TestLiveEveryByteFlipped' ./su3/
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory demo deb-test; else echo "note: not root: make demo and deb-test skipped"; fi
 

@@ -266,7 +266,7 @@ type Builder struct {
 	Now    func() time.Time
 }
 
-// Run builds the first pool, retrying with backoff (2 s doubling to 1 min:
+// Run builds the first pool, retrying with backoff (2 s doubling to 30 s:
 // a build reads only what changed, and a fresh router fills its netDb
 // within minutes)
 // until it succeeds, then rebuilds every Interval until ctx ends. A failed
@@ -305,7 +305,7 @@ func (b *Builder) Run(ctx context.Context) error {
 		default:
 			b.Server.BuildFailed(pool, err)
 			if b.Server.pool.Load() == nil {
-				wait, backoff = backoff, min(2*backoff, time.Minute)
+				wait, backoff = backoff, min(2*backoff, 30*time.Second)
 				log.Warn("no pool yet, serving 503", "err", err, "retry_in", wait)
 			} else {
 				log.Error("pool rebuild failed, keeping the last pool", "err", err)

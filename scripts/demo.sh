@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command (make demo): the whole chain on one machine,
-# offline. A private I2P network of real i2pd routers in a network namespace;
+# offline. A private I2P network of real i2pd routers, and Java I2P routers
+# when $JAVA_I2P (or ../shared/java-i2p) holds its jars, in a network namespace;
 # i2pseed serve with its built-in router harvesting it over NTCP2 and serving
 # signed bundles over HTTPS; a fresh i2pd bootstrapping from it; i2pseed check
 # and i2pseed bootstrap judging it. Prints a table, then tears everything down
@@ -10,6 +11,15 @@ cd "$(dirname "$0")/.."
 bin=$PWD/bin/i2pseed
 demo=$PWD/demo
 routers=${DEMO_ROUTERS:-5}
+# Java I2P routers join when its jars are here (java is on every machine).
+JAVA_I2P=${JAVA_I2P:-$PWD/../shared/java-i2p}
+java=0
+if [ -f "$JAVA_I2P/router.jar" ] && command -v java >/dev/null; then
+	java=${DEMO_JAVA:-2}
+	routers=${DEMO_ROUTERS:-3}
+fi
+export JAVA_I2P
+total=$((routers + java))
 
 if [ "$(id -u)" != 0 ]; then
 	echo "make demo runs a private I2P network in a network namespace: run it as root (sudo make demo)"
@@ -30,30 +40,38 @@ t=$(now)
 $bin su3 verify su3/testdata/live-diva.su3
 row "live bundle verified" "77 RouterInfos, reseed@diva.exchange" "$t"
 
-step "2. i2pseed testnet up: $routers i2pd routers, then i2pseed serve whose built-in router harvests them"
+i2pd_version=$(${I2PD:-i2pd} --version 2>/dev/null | head -1 | awk '{print $3}')
+step "2. i2pseed testnet up: $routers i2pd $i2pd_version and $java Java I2P routers, then i2pseed serve whose built-in router harvests them"
+echo "(the built-in router asks no floodfill before its RouterInfo is 2m20s old: Java drops every lookup in its first two minutes)"
 t=$(now)
 trap '$bin testnet down --dir "$demo" >/dev/null 2>&1 || true' EXIT
-$bin testnet up --routers "$routers" --dir "$demo" | tee "$demo/up.txt"
+$bin testnet up --routers "$routers" --java "$java" --dir "$demo" | tee "$demo/up.txt"
 ns=$(sed -n 's/.*network namespace \(i2pseed-[0-9a-f]*\).*/\1/p' "$demo/up.txt" | head -1)
 url=https://198.18.0.2:8443/
 harvested=$(ip netns exec "$ns" curl -sk "${url}metrics" | sed -n 's/^i2pseed_router_routerinfos_stored \(.*\)/\1/p')
-row "test network up, server serving" "$harvested of $routers RouterInfos harvested" "$t"
+row "test network up, server serving" "$harvested of $total RouterInfos harvested" "$t"
 
 step "3. a fresh i2pd reseeds from our server over HTTPS (verifying our signer)"
 t=$(now)
 out=$($bin testnet bootstrap --dir "$demo")
 echo "$out"
 row "fresh i2pd bootstrapped over HTTPS" "$(echo "$out" | grep -o '[0-9]* RouterInfos added')" "$t"
+if [ "$java" -gt 0 ]; then
+	t=$(now)
+	out=$($bin testnet bootstrap --java --dir "$demo")
+	echo "$out"
+	row "fresh Java I2P bootstrapped over HTTPS" "$(echo "$out" | grep -o '[0-9]* RouterInfos added')" "$t"
+fi
 
-step "4. i2pseed check: the I2P project's tester rules (50 RouterInfos lowered to $routers) and ours"
+step "4. i2pseed check: the I2P project's tester rules (50 RouterInfos lowered to $total) and ours"
 t=$(now)
-ip netns exec "$ns" $bin check --min-routers "$routers" --ca "$demo/server/tls/tls.crt" --certs "$demo/certs/reseed" "$url"
+ip netns exec "$ns" $bin check --netid 7 --min-routers "$total" --ca "$demo/server/tls/tls.crt" --certs "$demo/certs/reseed" "$url"
 row "i2pseed check" "all checks pass" "$t"
 
 step "5. i2pseed bootstrap: fetch, verify and write a netDb as a router would"
 t=$(now)
-ip netns exec "$ns" $bin bootstrap --urls "$url" --ca "$demo/server/tls/tls.crt" --certs "$demo/certs/reseed" \
-	--min-servers 1 --min-routers "$routers" --netdb "$demo/client-netDb"
+ip netns exec "$ns" $bin bootstrap --netid 7 --urls "$url" --ca "$demo/server/tls/tls.crt" --certs "$demo/certs/reseed" \
+	--min-servers 1 --min-routers "$total" --netdb "$demo/client-netDb"
 row "i2pseed bootstrap" "$(ls "$demo"/client-netDb/r*/ | grep -c routerInfo) RouterInfos written" "$t"
 
 step "6. what the server and its router report (/metrics)"
@@ -68,4 +86,4 @@ row "test network down" "namespace $ns deleted" "$t"
 printf '\n%-44s %-40s %7s\n' "STEP" "RESULT" "TIME"
 printf '%s\n' "${rows[@]}"
 echo
-echo "logs: $demo/server/server.log, $demo/routers/*/i2pd.log, $demo/client-*/i2pd.log"
+echo "logs: $demo/server/server.log, $demo/routers/*/i2pd.log (Java: logs/log-0.txt), $demo/client-*/"
