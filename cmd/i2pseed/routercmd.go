@@ -26,11 +26,16 @@ func (a *app) routerCmd() *cobra.Command {
 		Long: `Join the network with the built-in router and harvest RouterInfos, no tunnels.
 The router keeps --sessions NTCP2 sessions with distinct floodfills; over each
 it publishes its own RouterInfo, takes the RouterInfo the floodfill pushes,
-explores with netDb lookups (one per --interval, at most --lookups a session)
-and looks up every router it learns of. Verified RouterInfos of --netid go into
---netdb; ones older than --expire are removed. Floodfills that fail are backed
-off (1 minute doubling to an hour), by cause: refused, closed before message 2,
-timeout, decrypt failure, clock skew.
+explores with netDb lookups and looks up every router it learns of. Lookups
+to one floodfill are at least --interval apart and at most 12 in any two
+minutes (Java floodfills drop more than 14), none before the floodfill's
+RouterInfo is 2m20s old (a Java floodfill drops every lookup in its first two
+minutes), fewer when answers stop; at most --lookups a session. Verified
+RouterInfos of --netid go into --netdb; ones older than --expire are removed.
+Floodfills that fail are backed off (1 minute doubling to an hour), by cause:
+refused, no message 2, timeout, decrypt failure, clock skew. Outgoing
+connections come from the address the router publishes; its RouterInfo says
+it carries no tunnels (caps KUG, or KRG with --ntcp2-listen).
 
 It starts from the floodfills already in --netdb, then --seed (a netDb
 directory or a RouterInfo file, e.g. i2pd's router.info), or else a reseed from
@@ -61,7 +66,7 @@ func addRouterFlags(cmd *cobra.Command) {
 	f.String("ntcp2-listen", "", "accept inbound NTCP2 sessions here, e.g. 0.0.0.0:12345 (default: outbound only)")
 	f.String("ntcp2-host", "", "public IP address to publish with --ntcp2-listen (default: its host)")
 	f.Int("sessions", 3, "floodfills harvested at once")
-	f.Duration("interval", 6*time.Second, "least time between lookups to one floodfill (6s: 20 per 2 minutes)")
+	f.Duration("interval", 5*time.Second, "least time between lookups to one floodfill (at most 12 per 2 minutes whatever this is)")
 	f.Int("lookups", 100, "most lookups per session")
 	f.Duration("expire", 48*time.Hour, "remove RouterInfos published longer ago than this")
 }
