@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	crand "crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 )
@@ -264,5 +267,41 @@ func TestCheckServer(t *testing.T) {
 	checks := CheckServer(context.Background(), cfg, broken.URL+"/")
 	if checks[0].Name != "http-200" || checks[0].OK {
 		t.Errorf("410 server: %+v", checks)
+	}
+}
+
+// TestVerifyBundleStaticKey: a RouterInfo whose only address has a static
+// key with bit 255 set (no X25519 public key) is refused as static-key:
+// i2pd 2.58 would drop it and Java cannot connect to it.
+func TestVerifyBundleStaticKey(t *testing.T) {
+	entries := synthEntries(t, 3, netdb.SynthConfig{Now: testNow, MaxAge: time.Hour, Seed: 5})
+	_, sk, _ := ed25519.GenerateKey(crand.Reader)
+	var enc, pad [32]byte
+	enc[0], pad[0] = 9, 1
+	id, err := netdb.NewIdentity(sk.Public().(ed25519.PublicKey), enc, pad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := make([]byte, 32)
+	bad[31] = 0x80
+	ri := &netdb.RouterInfo{Identity: id, Published: uint64(testNow.Add(-time.Minute).UnixMilli()),
+		Addresses: []netdb.RouterAddress{{Cost: 3, Transport: "NTCP2", Options: netdb.Mapping{{Key: "host", Value: "8.8.8.8"},
+			{Key: "i", Value: i2pbase64.EncodeToString(make([]byte, 16))}, {Key: "port", Value: "4567"},
+			{Key: "s", Value: i2pbase64.EncodeToString(bad)}, {Key: "v", Value: "2"}}}},
+		Options: netdb.Mapping{{Key: "caps", Value: "XR"}, {Key: "netId", Value: "2"}, {Key: "router.version", Value: "0.9.66"}}}
+	if err := ri.SignEd25519(sk); err != nil {
+		t.Fatal(err)
+	}
+	entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, entries, testNow); err != nil {
+		t.Fatal(err)
+	}
+	ok, rejected, _, _, err := VerifyBundle(z.Bytes(), ClientConfig{Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ok) != 3 || rejected["static-key"] != 1 || ok[ri.Hash()] != nil {
+		t.Errorf("accepted %d, rejected %v; want 3 accepted and the bad key refused as static-key", len(ok), rejected)
 	}
 }
