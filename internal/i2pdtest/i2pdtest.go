@@ -43,16 +43,24 @@ func Require(t testing.TB) string {
 	if testnet.LibFaketime() == "" {
 		missing = append(missing, "libfaketime (make deps-i2pd)")
 	}
+	need(t, "i2pd", missing)
+	return path
+}
+
+// need skips the test when something is missing, or fails it in CI, so
+// interop tests cannot silently vanish from CI.
+func need(t testing.TB, peer string, missing []string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		missing = append(missing, "root (for a private network namespace)")
 	}
-	if len(missing) > 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but the i2pd interop test cannot run: missing %s", strings.Join(missing, ", "))
-		}
-		t.Skipf("i2pd interop test skipped: missing %s", strings.Join(missing, ", "))
+	if len(missing) == 0 {
+		return
 	}
-	return path
+	if os.Getenv("CI") != "" {
+		t.Fatalf("CI is set but the %s interop test cannot run: missing %s", peer, strings.Join(missing, ", "))
+	}
+	t.Skipf("%s interop test skipped: missing %s", peer, strings.Join(missing, ", "))
 }
 
 // RequireJava returns the directory of Java I2P's router.jar and i2p.jar
@@ -71,15 +79,7 @@ func RequireJava(t testing.TB) string {
 	if _, err := exec.LookPath("java"); err != nil {
 		missing = append(missing, "java")
 	}
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root (for a private network namespace)")
-	}
-	if len(missing) > 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but the Java I2P interop test cannot run: missing %s", strings.Join(missing, ", "))
-		}
-		t.Skipf("Java I2P interop test skipped: missing %s", strings.Join(missing, ", "))
-	}
+	need(t, "Java I2P", missing)
 	return dir
 }
 
