@@ -40,13 +40,13 @@ t=$(now)
 $bin su3 verify su3/testdata/live-diva.su3
 row "live bundle verified" "77 RouterInfos, reseed@diva.exchange" "$t"
 
-i2pd_version=$(${I2PD:-i2pd} --version 2>/dev/null | head -1 | awk '{print $3}')
+i2pd_version=$(${I2PD:-i2pd} --version 2>/dev/null | awk 'NR == 1 {print $3}')
 step "2. i2pseed testnet up: $routers i2pd $i2pd_version and $java Java I2P routers, then i2pseed serve whose built-in router harvests them"
 echo "(the built-in router asks no floodfill before its RouterInfo is 2m20s old: Java drops every lookup in its first two minutes)"
 t=$(now)
 trap '$bin testnet down --dir "$demo" >/dev/null 2>&1 || true' EXIT
 $bin testnet up --routers "$routers" --java "$java" --dir "$demo" | tee "$demo/up.txt"
-ns=$(sed -n 's/.*network namespace \(i2pseed-[0-9a-f]*\).*/\1/p' "$demo/up.txt" | head -1)
+ns=$(sed -n 's/.*network namespace \(i2pseed-[0-9a-f]*\).*/\1/p' "$demo/up.txt" | awk 'NR == 1')
 url=https://198.18.0.2:8443/
 harvested=$(ip netns exec "$ns" curl -sk "${url}metrics" | sed -n 's/^i2pseed_router_routerinfos_stored \(.*\)/\1/p')
 row "test network up, server serving" "$harvested of $total RouterInfos harvested" "$t"
