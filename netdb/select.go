@@ -54,7 +54,7 @@ func Reasons() []Reason {
 // (shared spec, reseed-protocol.md §5). The zero value is not useful; start
 // from DefaultPolicy or TestnetPolicy.
 type Policy struct {
-	NetID      int
+	NetID      NetID
 	MinVersion string        // lowest router.version accepted, e.g. "0.9.59"
 	MaxSize    int           // bytes
 	MaxAge     time.Duration // since published
@@ -72,7 +72,7 @@ type Policy struct {
 
 // DefaultPolicy is the policy for the public network.
 func DefaultPolicy() Policy {
-	return Policy{NetID: 2, MinVersion: "0.9.59", MaxSize: 3072, MaxAge: 24 * time.Hour, MaxFuture: 2 * time.Minute}
+	return Policy{NetID: LiveNetID, MinVersion: "0.9.59", MaxSize: 3072, MaxAge: 24 * time.Hour, MaxFuture: 2 * time.Minute}
 }
 
 // benchmarking is 198.18.0.0/15 (RFC 2544), where test networks run:
@@ -81,7 +81,7 @@ var benchmarking = netip.MustParsePrefix("198.18.0.0/15")
 
 // TestnetPolicy is DefaultPolicy for a private test network with netID:
 // private addresses and routers without the R cap are accepted.
-func TestnetPolicy(netID int) Policy {
+func TestnetPolicy(netID NetID) Policy {
 	p := DefaultPolicy()
 	p.NetID, p.AllowPrivate, p.AllowUntested = netID, true, true
 	return p
@@ -98,14 +98,14 @@ func (p *Policy) now() time.Time {
 // breaks, or OK. The one-router-per-address rule needs the whole set: see
 // Select.
 func (p *Policy) Check(e *Entry) Reason {
-	return p.check(e, p.now(), strconv.Itoa(p.NetID))
+	return p.check(e, p.now())
 }
 
-func (p *Policy) check(e *Entry, now time.Time, netID string) Reason {
+func (p *Policy) check(e *Entry, now time.Time) Reason {
 	switch {
 	case !e.SigOK:
 		return RejectSignature
-	case e.NetID != netID:
+	case !p.NetID.Matches(e.NetID):
 		return RejectNetID
 	case CompareVersions(e.Version, p.MinVersion) < 0:
 		return RejectVersion
@@ -166,11 +166,11 @@ type Selection struct {
 // one router per IPv4 address and per IPv6 /64 (the most recently published
 // wins). Eligible is sorted by router hash.
 func (p *Policy) Select(entries []*Entry) Selection {
-	now, netID := p.now(), strconv.Itoa(p.NetID)
+	now := p.now()
 	sel := Selection{Rejected: map[Reason]int{}}
 	var ok []*Entry
 	for _, e := range entries {
-		if r := p.check(e, now, netID); r != OK {
+		if r := p.check(e, now); r != OK {
 			sel.Rejected[r]++
 			continue
 		}

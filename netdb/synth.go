@@ -15,7 +15,7 @@ import (
 
 // SynthConfig controls Synth. Zero fields take the defaults noted.
 type SynthConfig struct {
-	NetID int       // default 2
+	NetID NetID     // default LiveNetID
 	Now   time.Time // default time.Now(); routers publish up to MaxAge before it
 	// MaxAge spreads published times over [Now-MaxAge, Now]; default 36h,
 	// so a realistic share is too old for a 24-hour selection.
@@ -34,7 +34,7 @@ type SynthConfig struct {
 // published times spread over MaxAge.
 func Synth(n int, cfg SynthConfig) ([]*RouterInfo, error) {
 	if cfg.NetID == 0 {
-		cfg.NetID = 2
+		cfg.NetID = LiveNetID
 	}
 	if cfg.Now.IsZero() {
 		cfg.Now = time.Now()
@@ -86,7 +86,7 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 		Published: uint64(cfg.Now.Add(-age).UnixMilli()),
 		Options: Mapping{
 			{"caps", caps},
-			{"netId", strconv.Itoa(cfg.NetID)},
+			{"netId", cfg.NetID.String()},
 			{"netdb.knownLeaseSets", strconv.Itoa(rng.IntN(400))},
 			{"netdb.knownRouters", strconv.Itoa(2000 + rng.IntN(6000))},
 			{"router.version", synthVersions[rng.IntN(len(synthVersions))]},

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -22,7 +21,7 @@ import (
 type ClientConfig struct {
 	URLs    []string    // reseed servers (bundle URL or base URL ending in /)
 	Keyring su3.Keyring // trusted signers
-	NetID   int         // default 2
+	NetID   netdb.NetID // default netdb.LiveNetID
 	// MaxAge is the oldest RouterInfo accepted (default 48h, as go-i2p);
 	// MaxFuture the clock skew tolerated (default 2 minutes, as Java).
 	MaxAge, MaxFuture time.Duration
@@ -38,7 +37,9 @@ type ClientConfig struct {
 }
 
 func (c *ClientConfig) defaults() {
-	c.NetID = cmpOr(c.NetID, 2)
+	if c.NetID == 0 {
+		c.NetID = netdb.LiveNetID
+	}
 	if c.MaxAge == 0 {
 		c.MaxAge = 48 * time.Hour
 	}
@@ -86,7 +87,7 @@ var (
 )
 
 // BundleURL turns a server URL into its bundle URL with the netid query.
-func BundleURL(server string, netID int) (string, error) {
+func BundleURL(server string, netID netdb.NetID) (string, error) {
 	u, err := url.Parse(server)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return "", fmt.Errorf("reseed: %q is not an http(s) URL", server)
@@ -95,7 +96,7 @@ func BundleURL(server string, netID int) (string, error) {
 		u.Path += "i2pseeds.su3"
 	}
 	q := u.Query()
-	q.Set("netid", strconv.Itoa(netID))
+	q.Set("netid", netID.String())
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
@@ -200,7 +201,7 @@ func checkRouterInfo(e su3.Entry, cfg ClientConfig, now time.Time) string {
 		return "signature"
 	case ri.Hash().FileName() != e.Name:
 		return "name"
-	case ri.Option("netId") != strconv.Itoa(cfg.NetID):
+	case !cfg.NetID.Matches(ri.Option("netId")):
 		return "netid"
 	case ri.PublishedTime().After(now.Add(cfg.MaxFuture)):
 		return "future"

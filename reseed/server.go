@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -26,7 +27,7 @@ const RealClientAgent = "Wget/1.11.4"
 
 // ServerConfig configures a Server.
 type ServerConfig struct {
-	NetID int // default 2
+	NetID netdb.NetID // default netdb.LiveNetID
 	// UserAgents allowed to fetch bundles; empty allows any. Default in
 	// the CLI: only RealClientAgent.
 	UserAgents []string
@@ -62,7 +63,7 @@ type Server struct {
 // NewServer returns a Server with no pool yet: it answers 503 until SetPool.
 func NewServer(cfg ServerConfig) *Server {
 	if cfg.NetID == 0 {
-		cfg.NetID = 2
+		cfg.NetID = netdb.LiveNetID
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -163,8 +164,8 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, http.StatusTooManyRequests, "too many requests, try again later")
 		return
 	}
-	if v := r.URL.Query().Get("netid"); v != "" && v != strconv.Itoa(s.cfg.NetID) {
-		s.refuse(w, http.StatusForbidden, "this server serves netid "+strconv.Itoa(s.cfg.NetID))
+	if v := r.URL.Query().Get("netid"); v != "" && !s.cfg.NetID.Matches(v) {
+		s.refuse(w, http.StatusForbidden, "this server serves netid "+s.cfg.NetID.String())
 		return
 	}
 	if len(s.cfg.UserAgents) > 0 && !slices.Contains(s.cfg.UserAgents, r.UserAgent()) {
@@ -232,7 +233,7 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Status, Built, Signer, Fingerprint, Err string
 		Bundles, BundleSize, Eligible, Routers  int
-		NetID                                   int
+		NetID                                   netdb.NetID
 	}{Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, NetID: s.cfg.NetID, BundleSize: 75}
 	if p := s.pool.Load(); p != nil {
 		data.Status = "serving"

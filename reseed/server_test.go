@@ -260,6 +260,8 @@ func TestRequestShapes(t *testing.T) {
 		want int
 	}{
 		{"other netid", req{path: "/i2pseeds.su3?netid=3", client: "8.8.1.1"}, 403},
+		{"netid 02 is 2", req{path: "/i2pseeds.su3?netid=02", client: "8.8.1.10"}, 200},
+		{"netid 258 is not 2", req{path: "/i2pseeds.su3?netid=258", client: "8.8.1.11"}, 403},
 		{"browser user agent", req{path: "/i2pseeds.su3", agent: "Mozilla/5.0", client: "8.8.1.2"}, 403},
 		{"POST", req{path: "/i2pseeds.su3", method: http.MethodPost, client: "8.8.1.3"}, 405},
 		{"dot-dot", req{path: "/../i2pseeds.su3", client: "8.8.1.4"}, 404},

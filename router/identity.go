@@ -119,7 +119,7 @@ const (
 // RouterInfo builds and signs our RouterInfo as of now: an NTCP2 address
 // (published with host, port and i, or unpublished with caps=4), caps
 // (capsPublished or capsUnpublished), netId and router.version.
-func (id *Identity) RouterInfo(now time.Time, netID int, addr Address) (*netdb.RouterInfo, error) {
+func (id *Identity) RouterInfo(now time.Time, netID netdb.NetID, addr Address) (*netdb.RouterInfo, error) {
 	pub := ntcp2.PublicKey(id.NTCP2)
 	s := i2pbase64.EncodeToString(pub[:])
 	opts := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
@@ -133,7 +133,7 @@ func (id *Identity) RouterInfo(now time.Time, netID int, addr Address) (*netdb.R
 		Identity:  id.id,
 		Published: uint64(now.UnixMilli()),
 		Addresses: []netdb.RouterAddress{{Cost: 14, Transport: "NTCP2", Options: opts}},
-		Options:   netdb.Mapping{{Key: "caps", Value: caps}, {Key: "netId", Value: strconv.Itoa(netID)}, {Key: "router.version", Value: Version}},
+		Options:   netdb.Mapping{{Key: "caps", Value: caps}, {Key: "netId", Value: netID.String()}, {Key: "router.version", Value: Version}},
 	}
 	if err := ri.SignEd25519(id.SigningKey); err != nil {
 		return nil, err
@@ -142,6 +142,6 @@ func (id *Identity) RouterInfo(now time.Time, netID int, addr Address) (*netdb.R
 }
 
 // NTCP2Config is the handshake configuration for this identity.
-func (id *Identity) NTCP2Config(netID int) *ntcp2.Config {
-	return &ntcp2.Config{NetID: byte(netID), Static: id.NTCP2}
+func (id *Identity) NTCP2Config(netID netdb.NetID) *ntcp2.Config {
+	return &ntcp2.Config{NetID: netID, Static: id.NTCP2}
 }

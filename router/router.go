@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +21,7 @@ import (
 // Config configures a Router.
 type Config struct {
 	Identity *Identity
-	NetID    int
+	NetID    netdb.NetID // required
 	// Store is the netDb directory harvested RouterInfos are written to
 	// (netDb/r?/routerInfo-<hash>.dat) and expired from.
 	Store string
@@ -104,8 +103,8 @@ const pickAhead = 10 * time.Second
 
 // New checks cfg and prepares a Router; Run starts it.
 func New(cfg Config) (*Router, error) {
-	if cfg.Identity == nil || cfg.Store == "" {
-		return nil, errors.New("router: Identity and Store are required")
+	if cfg.Identity == nil || cfg.Store == "" || cfg.NetID == 0 {
+		return nil, errors.New("router: Identity, NetID and Store are required")
 	}
 	if cfg.Dial == nil {
 		cfg.Dial = newSourceDialer(cfg.Listener, cfg.Address.Host).dial
@@ -273,7 +272,7 @@ func (r *Router) seed(ctx context.Context) error {
 // address become peers. It reports whether the RouterInfo was new.
 func (r *Router) found(ri *netdb.RouterInfo) bool {
 	h := ri.Hash()
-	if ri.Option("netId") != strconv.Itoa(r.cfg.NetID) || h == r.Hash() ||
+	if !r.cfg.NetID.Matches(ri.Option("netId")) || h == r.Hash() ||
 		r.cfg.Now().Sub(ri.PublishedTime()) > r.cfg.MaxAge || ri.CheckAddresses() != netdb.OK {
 		r.mu.Lock()
 		r.stats.Rejected++
@@ -493,7 +492,7 @@ func (r *Router) expire(ctx context.Context) error {
 		}
 		have[h] = e.PublishedMs
 		// Only floodfills the Router does not hold (or holds older) are read.
-		if pub, ok := peers[h]; e.Floodfill() && e.NetID == strconv.Itoa(r.cfg.NetID) && (!ok || pub < e.PublishedMs) {
+		if pub, ok := peers[h]; e.Floodfill() && r.cfg.NetID.Matches(e.NetID) && (!ok || pub < e.PublishedMs) {
 			if b, err := os.ReadFile(e.Path); err == nil {
 				if ri, err := netdb.ParseRouterInfo(b); err == nil && ri.Hash() == h {
 					floodfills = append(floodfills, ri)

@@ -135,7 +135,11 @@ func (a *app) clientConfig(urls []string) (reseed.ClientConfig, error) {
 	if len(urls) == 0 {
 		urls = reseed.DefaultServers
 	}
-	return reseed.ClientConfig{URLs: urls, Keyring: kr, NetID: a.cfg.GetInt("netid"), HTTP: client, Now: a.now}, nil
+	netID, err := a.netID()
+	if err != nil {
+		return reseed.ClientConfig{}, err
+	}
+	return reseed.ClientConfig{URLs: urls, Keyring: kr, NetID: netID, HTTP: client, Now: a.now}, nil
 }
 
 func (a *app) bootstrap(ctx context.Context) error {

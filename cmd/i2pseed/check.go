@@ -26,7 +26,7 @@ and monitoring, --json for machines.`,
 			if err != nil {
 				return err
 			}
-			if _, err := reseed.BundleURL(args[0], a.cfg.GetInt("netid")); err != nil {
+			if _, err := reseed.BundleURL(args[0], cfg.NetID); err != nil {
 				return usagef("check: %v", err)
 			}
 			cfg.MinRouters = a.cfg.GetInt("min-routers")

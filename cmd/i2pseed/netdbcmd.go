@@ -36,15 +36,16 @@ func addPolicyFlags(cmd *cobra.Command) {
 
 func (a *app) policy() (netdb.Policy, error) {
 	p := netdb.DefaultPolicy()
-	if a.cfg.GetBool("testnet") {
-		p = netdb.TestnetPolicy(a.cfg.GetInt("netid"))
+	netID, err := a.netID()
+	if err != nil {
+		return p, err
 	}
-	p.NetID = a.cfg.GetInt("netid")
+	if a.cfg.GetBool("testnet") {
+		p = netdb.TestnetPolicy(netID)
+	}
+	p.NetID = netID
 	p.MinVersion = a.cfg.GetString("min-version")
 	p.MaxAge = a.cfg.GetDuration("max-age")
-	if p.NetID < 1 || p.NetID > 255 {
-		return p, usagef("--netid %d: want 1-255", p.NetID)
-	}
 	if netdb.CompareVersions(p.MinVersion, "0.0") < 0 {
 		return p, usagef("--min-version %q: want a dotted version like 0.9.59", p.MinVersion)
 	}
@@ -342,9 +343,13 @@ connects to them.`,
 			if out == "" {
 				return usagef("netdb synth: --out DIR is required")
 			}
+			netID, err := a.netID()
+			if err != nil {
+				return err
+			}
 			start := time.Now()
 			ris, err := netdb.Synth(n, netdb.SynthConfig{
-				NetID: a.cfg.GetInt("netid"), Now: a.now(), MaxAge: a.cfg.GetDuration("spread"),
+				NetID: netID, Now: a.now(), MaxAge: a.cfg.GetDuration("spread"),
 				Seed: a.cfg.GetUint64("seed"), Private: a.cfg.GetBool("private"),
 			})
 			if err != nil {

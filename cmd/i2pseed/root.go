@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 )
@@ -37,6 +38,15 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// netID reads --netid: one byte, 1-255 (an I2P netId; 2 is the live network).
+func (a *app) netID() (netdb.NetID, error) {
+	n, err := netdb.NetIDFromInt(a.cfg.GetInt("netid"))
+	if err != nil {
+		return 0, usagef("--netid %d: want 1-255 (2 is the live network)", a.cfg.GetInt("netid"))
+	}
+	return n, nil
 }
 
 // app holds one invocation's state, so tests can run many in one process.

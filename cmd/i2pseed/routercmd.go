@@ -101,8 +101,12 @@ func (a *app) newRouter(store string, log *slog.Logger) (*router.Router, error) 
 	if err != nil {
 		return nil, fmt.Errorf("--data-dir: %w", err)
 	}
+	netID, err := a.netID()
+	if err != nil {
+		return nil, err
+	}
 	cfg := router.Config{
-		Identity: id, NetID: a.cfg.GetInt("netid"), Store: store, Logger: log,
+		Identity: id, NetID: netID, Store: store, Logger: log,
 		Sessions: a.cfg.GetInt("sessions"), MaxAge: a.cfg.GetDuration("expire"),
 		Harvest: router.HarvestConfig{Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups")},
 	}

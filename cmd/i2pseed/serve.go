@@ -152,7 +152,10 @@ func (a *app) serveConfig() (*serveConfig, error) {
 	if (size < 50 || size > 100) && !(a.cfg.GetBool("testnet") && size >= 1 && size <= 100) {
 		return nil, usagef("serve: --bundle-size %d: want 50-100 (1-100 with --testnet)", size)
 	}
-	netID := a.cfg.GetInt("netid")
+	netID, err := a.netID()
+	if err != nil {
+		return nil, err
+	}
 	policy := netdb.DefaultPolicy()
 	if a.cfg.GetBool("testnet") {
 		policy = netdb.TestnetPolicy(netID)

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/i2pseed/i2pseed/netdb"
 )
 
 // JavaOptions for one Java I2P router (shared java-i2p/README.md: how to
@@ -23,7 +25,7 @@ type JavaOptions struct {
 	// only); I2CPPort is bound on Host too, as nothing may listen elsewhere.
 	Host           string
 	Port, I2CPPort int
-	NetID          int
+	NetID          netdb.NetID
 	Floodfill      bool
 	// Config holds further router.config entries (e.g. reseed settings);
 	// they override the defaults.
@@ -48,7 +50,7 @@ func StartJava(opts JavaOptions) (*Process, error) {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
 	conf := map[string]string{
-		"router.networkID":            strconv.Itoa(opts.NetID),
+		"router.networkID":            opts.NetID.String(),
 		"router.reseedDisable":        "true",
 		"time.disabled":               "true",
 		"i2np.udp.enable":             "false",

@@ -44,7 +44,7 @@ const (
 
 // NetID is the test networks' netId: never 2, the live network's (a
 // router of a test network that somehow met a live one would refuse it).
-const NetID = 7
+const NetID netdb.NetID = 7
 
 // Config for Up.
 type Config struct {
@@ -65,7 +65,7 @@ type Config struct {
 // State is a running network, kept in Dir/testnet.json.
 type State struct {
 	NetNS   string        `json:"netns"`
-	NetID   int           `json:"netid"`
+	NetID   netdb.NetID   `json:"netid"`
 	Dir     string        `json:"dir"`
 	Routers []RouterState `json:"routers"`
 	Server  ServerState   `json:"server"`
@@ -180,7 +180,7 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 	st.Server = ServerState{URL: fmt.Sprintf("https://%s:%d/", ServerAddr, ServerPort), TLSCert: filepath.Join(srvDir, "tls", "tls.crt"),
 		CertsDir: filepath.Join(dir, "certs"), SignerCert: signerCert, DataDir: srvDir, Log: filepath.Join(srvDir, "server.log")}
 	n := strconv.Itoa(cfg.Routers + cfg.Java)
-	args := append([]string{"serve", "--testnet", "--netid", strconv.Itoa(NetID), "--signer", signerID, "--data-dir", srvDir,
+	args := append([]string{"serve", "--testnet", "--netid", NetID.String(), "--signer", signerID, "--data-dir", srvDir,
 		"--listen", fmt.Sprintf("%s:%d", ServerAddr, ServerPort), "--host", ServerAddr,
 		"--seed", seeds, "--ntcp2-listen", fmt.Sprintf("%s:%d", ServerAddr, RouterNTCP2),
 		"--bundle-size", strconv.Itoa(2 * (cfg.Routers + cfg.Java)), "--min-eligible", n, // every router in every bundle "--rebuild", "1m", "--interval", "1s",
@@ -218,7 +218,7 @@ type RoutersConfig struct {
 	// of them floodfills; JavaI2P is the directory of their jars.
 	Java, JavaFloodfills int
 	I2PD, JavaI2P        string
-	NetID                int // default 2
+	NetID                netdb.NetID // default 2
 	// Signer signs the bundle that reseeds the routers; SignerCert is its
 	// certificate file, the only one i2pd is given to trust.
 	Signer     *su3.Signer
@@ -254,7 +254,7 @@ func routerAddr(i int) (host string, ntcp2, i2cp int) {
 // stop.
 func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router, error) {
 	if cfg.NetID == 0 {
-		cfg.NetID = 2
+		cfg.NetID = netdb.LiveNetID
 	}
 	n := cfg.Routers + cfg.Java
 	routers := make([]*Router, n)
@@ -339,7 +339,7 @@ func listening(impl string) string {
 // 2.46+ bans peers whose connections come from elsewhere.
 func routerArgs(cfg RoutersConfig, i int) []string {
 	host, port, _ := routerAddr(i)
-	a := []string{"--host=" + host, "--address4=" + host, fmt.Sprintf("--port=%d", port), fmt.Sprintf("--netid=%d", cfg.NetID),
+	a := []string{"--host=" + host, "--address4=" + host, fmt.Sprintf("--port=%d", port), "--netid=" + cfg.NetID.String(),
 		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false"}
 	if i < cfg.Floodfills {
 		a = append(a, "--floodfill")
@@ -599,7 +599,7 @@ func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, 
 	}
 	start := time.Now()
 	p, err := StartI2PD(i2pd, Options{NetNS: ns, Dir: dir, Args: []string{"--host=" + clientAddr, "--address4=" + clientAddr,
-		"--port=18999", fmt.Sprintf("--netid=%d", st.netID()), "--ntcp2.enabled=true", "--ssu2.enabled=false",
+		"--port=18999", "--netid=" + st.netID().String(), "--ntcp2.enabled=true", "--ssu2.enabled=false",
 		"--certsdir=" + st.Server.CertsDir, "--reseed.urls=" + st.Server.URL, "--reseed.verify=true"}})
 	if err != nil {
 		return nil, err
@@ -621,9 +621,9 @@ func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, 
 }
 
 // netID is the network's netId (2 for a state written before it was kept).
-func (st *State) netID() int {
+func (st *State) netID() netdb.NetID {
 	if st.NetID == 0 {
-		return 2
+		return netdb.LiveNetID
 	}
 	return st.NetID
 }

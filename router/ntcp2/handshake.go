@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/i2pseed/i2pseed/netdb"
 	"golang.org/x/crypto/curve25519"
 )
 
@@ -34,7 +35,7 @@ type Peer struct {
 // Config holds what both sides need. Rand and Now are injectable so tests
 // are deterministic.
 type Config struct {
-	NetID  byte
+	NetID  netdb.NetID
 	Static [32]byte // our X25519 private static key
 	Rand   io.Reader
 	Now    func() time.Time
@@ -173,7 +174,7 @@ func (c *ClientHandshake) SessionRequest() ([]byte, error) {
 	clear(shared)
 	pad := c.cfg.padding(0, sendPadding1)
 	var opts [optionsLen]byte
-	opts[0], opts[1] = c.cfg.NetID, protocolVersion
+	opts[0], opts[1] = byte(c.cfg.NetID), protocolVersion
 	binary.BigEndian.PutUint16(opts[2:], uint16(pad))
 	binary.BigEndian.PutUint16(opts[4:], uint16(c.m3p2Len))
 	binary.BigEndian.PutUint32(opts[8:], uint32(c.cfg.now().Unix()))
@@ -285,7 +286,7 @@ func (s *ServerHandshake) ReadSessionRequest(r io.Reader) error {
 		return err
 	}
 	switch {
-	case opts[0] != 0 && opts[0] != s.cfg.NetID:
+	case opts[0] != 0 && netdb.NetID(opts[0]) != s.cfg.NetID:
 		return fmt.Errorf("%w: netId %d, want %d", ErrHandshake, opts[0], s.cfg.NetID)
 	case opts[1] != protocolVersion:
 		return fmt.Errorf("%w: version %d", ErrHandshake, opts[1])

@@ -91,7 +91,7 @@ func Server(conn net.Conn, cfg *Config, routerHash [32]byte, iv [16]byte) (*Sess
 	return s, nil
 }
 
-func checkAliceRouterInfo(payload []byte, static [32]byte, netID byte) (*netdb.RouterInfo, error) {
+func checkAliceRouterInfo(payload []byte, static [32]byte, netID netdb.NetID) (*netdb.RouterInfo, error) {
 	blocks, err := ParseBlocks(payload)
 	if err != nil || len(blocks) == 0 || blocks[0].Type != BlockRouterInfo || len(blocks[0].Data) < 2 {
 		return nil, fmt.Errorf("%w: message 3 does not start with a RouterInfo block", ErrHandshake)
@@ -103,7 +103,7 @@ func checkAliceRouterInfo(payload []byte, static [32]byte, netID byte) (*netdb.R
 	if err := ri.Verify(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrHandshake, err)
 	}
-	if ri.Option("netId") != fmt.Sprint(netID) {
+	if !netID.Matches(ri.Option("netId")) {
 		return nil, fmt.Errorf("%w: RouterInfo of netId %q", ErrHandshake, ri.Option("netId"))
 	}
 	want := i2pbase64.EncodeToString(static[:])
