@@ -37,5 +37,6 @@ func (ri *RouterInfo) SignEd25519(key ed25519.PrivateKey) error {
 	}
 	ri.Signature = ed25519.Sign(key, b)
 	ri.raw = append(b, ri.Signature...)
+	ri.markVerified()
 	return nil
 }

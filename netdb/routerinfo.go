@@ -2,6 +2,7 @@ package netdb
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -18,6 +19,7 @@ type RouterAddress struct {
 // A RouterInfo is a router's signed self-description.
 type RouterInfo struct {
 	raw       []byte
+	verified  atomic.Pointer[[]byte] // the signature that last verified
 	Identity  *Identity
 	Published uint64 // milliseconds since the Unix epoch
 	Addresses []RouterAddress
@@ -29,6 +31,7 @@ type RouterInfo struct {
 // ParseRouterInfo parses exactly one RouterInfo from b. It does not verify
 // the signature (see Verify) and keeps a reference to b.
 func ParseRouterInfo(b []byte) (*RouterInfo, error) {
+	parses.Add(1)
 	s := cryptobyte.String(b)
 	id, err := readIdentity(&s)
 	if err != nil {

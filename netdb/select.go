@@ -29,10 +29,11 @@ const (
 	RejectFuture             // published in the future
 	RejectDuplicateIP        // another router on the same IPv4 address or IPv6 /64 was newer
 	RejectStaticKey          // its reachable addresses' static key s is no X25519 public key (or v is not 2)
+	RejectMalformed          // does not parse as a RouterInfo (a bundle's entry)
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip", "static-key"}
+var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip", "static-key", "malformed"}
 
 func (r Reason) String() string {
 	if r < numReasons {
@@ -40,6 +41,9 @@ func (r Reason) String() string {
 	}
 	return "Reason(" + strconv.Itoa(int(r)) + ")"
 }
+
+// MarshalText is the reason's name, so maps by Reason read well in JSON.
+func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // Reasons lists every rejection reason, in order.
 func Reasons() []Reason {

@@ -1,11 +1,13 @@
 package netdb
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -52,6 +54,9 @@ type fileState struct {
 	modTime time.Time
 	entry   *Entry // nil if skipped
 	skip    Skip
+	ri      *RouterInfo // kept parsed: floodfills (Store.Floodfills)
+	gen     uint64      // Store: when Put wrote it or it was removed
+	removed bool        // Store: a tombstone
 }
 
 // Layout is where RouterInfo files live below a directory.
@@ -70,6 +75,14 @@ const (
 // malformed and misnamed files are skipped and counted. Only a failure to
 // read dir itself is an error.
 func Scan(ctx context.Context, dir string, prev *Index) (*Index, error) {
+	var prevFiles map[string]fileState
+	if prev != nil {
+		prevFiles = prev.files
+	}
+	return scan(ctx, dir, prevFiles)
+}
+
+func scan(ctx context.Context, dir string, prevFiles map[string]fileState) (*Index, error) {
 	root := dir
 	if fi, err := os.Stat(filepath.Join(dir, "netDb")); err == nil && fi.IsDir() {
 		root = filepath.Join(dir, "netDb")
@@ -77,10 +90,6 @@ func Scan(ctx context.Context, dir string, prev *Index) (*Index, error) {
 	paths, err := listFiles(root)
 	if err != nil {
 		return nil, fmt.Errorf("netdb: scan %s: %w", dir, err)
-	}
-	var prevFiles map[string]fileState
-	if prev != nil {
-		prevFiles = prev.files
 	}
 	states, read := readAll(ctx, paths, prevFiles)
 	if err := ctx.Err(); err != nil {
@@ -93,6 +102,25 @@ func Scan(ctx context.Context, dir string, prev *Index) (*Index, error) {
 		idx.add(st)
 	}
 	return idx, nil
+}
+
+// rebuild recomputes Entries and Skipped from files.
+func (idx *Index) rebuild() {
+	idx.Entries = make(map[Hash]*Entry, len(idx.files))
+	idx.Skipped = [numSkips]int{}
+	for _, st := range idx.files {
+		if !st.removed {
+			idx.add(st)
+		}
+	}
+}
+
+// clone copies the index for a caller (the Store keeps changing its own).
+func (idx *Index) clone() *Index {
+	c := *idx
+	c.Entries = maps.Clone(idx.Entries)
+	c.files = maps.Clone(idx.files)
+	return &c
 }
 
 func (idx *Index) add(st fileState) {
@@ -193,7 +221,7 @@ func readOne(path string, buf []byte) fileState {
 		st.skip = SkipUnreadable
 		return st
 	}
-	ri, err := ParseRouterInfo(buf[:n])
+	ri, err := ParseRouterInfo(bytes.Clone(buf[:n]))
 	if err != nil {
 		st.skip = SkipMalformed
 		return st
@@ -205,6 +233,9 @@ func readOne(path string, buf []byte) fileState {
 	e := Summarize(ri)
 	e.Path = path
 	st.entry = e
+	if e.Floodfill() && e.SigOK {
+		st.ri = ri
+	}
 	return st
 }
 
@@ -214,17 +245,6 @@ func readFull(f *os.File, buf []byte) (int, error) {
 		err = nil
 	}
 	return n, err
-}
-
-// SkippedFiles lists the files the scan skipped, with the reason.
-func (idx *Index) SkippedFiles() map[string]Skip {
-	out := map[string]Skip{}
-	for p, st := range idx.files {
-		if st.entry == nil {
-			out[p] = st.skip
-		}
-	}
-	return out
 }
 
 // Write stores ri in the netDb directory dir as r<c>/routerInfo-<hash>.dat,

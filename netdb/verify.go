@@ -1,6 +1,7 @@
 package netdb
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/dsa" //lint:ignore SA1019 RouterInfos of old routers are signed with DSA-SHA1.
 	"crypto/ecdsa"
@@ -9,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"sync/atomic"
 )
 
 // The DSA group all I2P DSA-SHA1 keys use (I2P cryptography spec, "DSA").
@@ -28,11 +30,36 @@ func mustHex(s string) *big.Int {
 
 // Verify checks the RouterInfo's signature with its identity's signing key.
 // It returns ErrSignature for a bad signature and ErrUnsupported for key
-// types a RouterInfo may not use.
+// types a RouterInfo may not use. A RouterInfo that verified (or that
+// SignEd25519 signed) is not checked again while its signature is the same.
 func (ri *RouterInfo) Verify() error {
+	if v := ri.verified.Load(); v != nil && bytes.Equal(*v, ri.Signature) {
+		return nil
+	}
+	verifications.Add(1)
 	data := ri.raw[:len(ri.raw)-len(ri.Signature)]
-	return verifySig(ri.Identity.SigType, ri.Identity.SigningKey, data, ri.Signature)
+	if err := verifySig(ri.Identity.SigType, ri.Identity.SigningKey, data, ri.Signature); err != nil {
+		return err
+	}
+	ri.markVerified()
+	return nil
 }
+
+func (ri *RouterInfo) markVerified() {
+	sig := bytes.Clone(ri.Signature)
+	ri.verified.Store(&sig)
+}
+
+// Parse and signature counts, for tests and metrics: how much work reading
+// RouterInfos costs.
+var parses, verifications atomic.Uint64
+
+// Counts is how many RouterInfos this process parsed and how many
+// signatures it checked.
+type Counts struct{ Parses, Verifications uint64 }
+
+// ReadCounts returns the counts so far.
+func ReadCounts() Counts { return Counts{parses.Load(), verifications.Load()} }
 
 func verifySig(t SigType, key, data, sig []byte) error {
 	ok := false

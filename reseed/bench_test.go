@@ -19,8 +19,8 @@ func BenchmarkVerifyBundle75(b *testing.B) {
 	cfg := ClientConfig{Keyring: kr, Now: func() time.Time { return testNow }}
 	b.SetBytes(int64(len(bundle)))
 	for b.Loop() {
-		if r, _, _, _, err := VerifyBundle(bundle, cfg); err != nil || len(r) != 75 {
-			b.Fatalf("%d, %v", len(r), err)
+		if r, err := VerifyBundle(bundle, cfg); err != nil || len(r.Routers) != 75 {
+			b.Fatalf("%d, %v", len(r.Routers), err)
 		}
 	}
 }

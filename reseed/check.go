@@ -1,6 +1,8 @@
 package reseed
 
 import (
+	"github.com/i2pseed/i2pseed/netdb"
+
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -47,7 +49,7 @@ func CheckServer(ctx context.Context, cfg ClientConfig, server string) []Check {
 	secs, _ := strconv.ParseInt(r.Version, 10, 64)
 	age := cfg.Now().Sub(time.Unix(secs, 0))
 	add("su3-age", secs > 0 && age <= week, "version %s, %v old", r.Version, age.Round(time.Minute))
-	add("routerinfo-age", r.Err == nil && r.Rejected["too-old"] == 0 && r.Rejected["future"] == 0,
+	add("routerinfo-age", r.Err == nil && r.Rejected[netdb.RejectTooOld] == 0 && r.Rejected[netdb.RejectFuture] == 0,
 		"%d accepted, rejected %v", r.Accepted, r.Rejected)
 	add("count", r.Accepted >= need, "%d RouterInfos (need %d)", r.Accepted, need)
 	add("time", took < 30*time.Second, "%v (limit 30s)", took.Round(time.Millisecond))

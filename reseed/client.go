@@ -67,16 +67,16 @@ func (c *ClientConfig) defaults() {
 // ServerResult is what one reseed server gave.
 type ServerResult struct {
 	URL      string
-	Status   int            // HTTP status, 0 if none
-	Err      error          // why the server's bundle was refused, nil if used
-	Signer   string         // su3 signer ID
-	Version  string         // su3 version
-	Accepted int            // RouterInfos taken
-	Rejected map[string]int // RouterInfos refused, by reason
+	Status   int                  // HTTP status, 0 if none
+	Err      error                // why the server's bundle was refused, nil if used
+	Signer   string               // su3 signer ID
+	Version  string               // su3 version
+	Accepted int                  // RouterInfos taken
+	Rejected map[netdb.Reason]int // RouterInfos refused, by reason
 	Duration time.Duration
 	Bundle   []byte // the su3 as received (for mirrors)
 
-	routers map[netdb.Hash][]byte
+	routers map[netdb.Hash]*netdb.RouterInfo
 }
 
 // Errors Fetch reports, testable with errors.Is.
@@ -114,7 +114,9 @@ func Fetch(ctx context.Context, cfg ClientConfig, server string) ServerResult {
 		return res
 	}
 	res.Bundle = body
-	res.routers, res.Rejected, res.Signer, res.Version, res.Err = VerifyBundle(body, cfg)
+	b, err := VerifyBundle(body, cfg)
+	res.Err = err
+	res.routers, res.Rejected, res.Signer, res.Version = b.Routers, b.Rejected, b.Signer, b.Version
 	res.Accepted = len(res.routers)
 	res.Duration = time.Since(start)
 	return res
@@ -150,74 +152,82 @@ func download(ctx context.Context, cfg ClientConfig, server string) ([]byte, int
 	return body, resp.StatusCode, nil
 }
 
+// A Bundle is what VerifyBundle made of a reseed bundle.
+type Bundle struct {
+	Signer, Version string                           // the su3's; empty for a plain zip
+	Routers         map[netdb.Hash]*netdb.RouterInfo // accepted: parsed and verified
+	Rejected        map[netdb.Reason]int             // RouterInfos refused, by reason
+}
+
 // VerifyBundle checks an su3 reseed bundle (or a plain zip, when data
 // starts with "PK") and every RouterInfo in it: signature, hash = file
-// name, netId, published not in the future and not older than MaxAge.
-// It returns the accepted RouterInfos by hash and the rejections by reason.
-func VerifyBundle(data []byte, cfg ClientConfig) (map[netdb.Hash][]byte, map[string]int, string, string, error) {
+// name, netId, published not in the future and not older than MaxAge, an
+// address peers can use. On error the Bundle still says what was learned
+// (signer, version, rejections).
+func VerifyBundle(data []byte, cfg ClientConfig) (*Bundle, error) {
 	cfg.defaults()
-	zip, signer, version := data, "", ""
+	b := &Bundle{Routers: map[netdb.Hash]*netdb.RouterInfo{}, Rejected: map[netdb.Reason]int{}}
+	zip := data
 	if !bytes.HasPrefix(data, []byte("PK")) {
 		r, err := su3.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
-			return nil, nil, "", "", err
+			return b, err
 		}
-		signer, version = r.SignerID, r.Version
+		b.Signer, b.Version = r.SignerID, r.Version
 		if r.ContentType != su3.ContentReseed || r.FileType != su3.FileZip {
-			return nil, nil, signer, version, fmt.Errorf("reseed: su3 holds %v/%v, not a reseed zip", r.ContentType, r.FileType)
+			return b, fmt.Errorf("reseed: su3 holds %v/%v, not a reseed zip", r.ContentType, r.FileType)
 		}
 		c, err := r.Verify(cfg.Keyring)
 		if err != nil {
-			return nil, nil, signer, version, err
+			return b, err
 		}
 		zip = data[r.ContentOffset() : r.ContentOffset()+c.Size()]
 	}
 	entries, err := su3.ReadBundle(bytes.NewReader(zip), int64(len(zip)), nil)
 	if err != nil {
-		return nil, nil, signer, version, err
+		return b, err
 	}
 	now := cfg.Now()
-	ok, rejected := map[netdb.Hash][]byte{}, map[string]int{}
 	for _, e := range entries {
-		if reason := checkRouterInfo(e, cfg, now); reason != "" {
-			rejected[reason]++
+		ri, reason := checkRouterInfo(e, cfg, now)
+		if reason != netdb.OK {
+			b.Rejected[reason]++
 			continue
 		}
-		h, _ := su3.ParseEntryName(e.Name)
-		ok[netdb.Hash(h)] = e.Data
+		b.Routers[ri.Hash()] = ri
 	}
-	if len(ok) == 0 {
-		return nil, rejected, signer, version, fmt.Errorf("%w (%d rejected: %v)", ErrNoRouters, len(entries), rejected)
+	if len(b.Routers) == 0 {
+		return b, fmt.Errorf("%w (%d rejected: %v)", ErrNoRouters, len(entries), b.Rejected)
 	}
-	return ok, rejected, signer, version, nil
+	return b, nil
 }
 
-func checkRouterInfo(e su3.Entry, cfg ClientConfig, now time.Time) string {
+func checkRouterInfo(e su3.Entry, cfg ClientConfig, now time.Time) (*netdb.RouterInfo, netdb.Reason) {
 	ri, err := netdb.ParseRouterInfo(e.Data)
 	switch {
 	case err != nil:
-		return "malformed"
+		return nil, netdb.RejectMalformed
 	case ri.Verify() != nil:
-		return "signature"
+		return nil, netdb.RejectSignature
 	case ri.Hash().FileName() != e.Name:
-		return "name"
+		return nil, netdb.RejectName
 	case !cfg.NetID.Matches(ri.Option("netId")):
-		return "netid"
+		return nil, netdb.RejectNetID
 	case ri.PublishedTime().After(now.Add(cfg.MaxFuture)):
-		return "future"
+		return nil, netdb.RejectFuture
 	case now.Sub(ri.PublishedTime()) > cfg.MaxAge:
-		return "too-old"
+		return nil, netdb.RejectTooOld
 	}
 	if r := ri.CheckAddresses(); r != netdb.OK { // i2pd 2.58 would drop it
-		return r.String()
+		return nil, r
 	}
-	return ""
+	return ri, netdb.OK
 }
 
 // Result is a whole bootstrap.
 type Result struct {
-	Routers map[netdb.Hash][]byte // merged, no duplicates
-	Servers []ServerResult        // in the order they finished
+	Routers map[netdb.Hash]*netdb.RouterInfo // merged, no duplicates; verified
+	Servers []ServerResult                   // in the order they finished
 }
 
 // Succeeded counts servers whose bundle was used.
@@ -249,7 +259,7 @@ func Bootstrap(ctx context.Context, cfg ClientConfig, progress func(ServerResult
 	}
 	shuffle(len(urls), func(i, j int) { urls[i], urls[j] = urls[j], urls[i] })
 
-	res := &Result{Routers: map[netdb.Hash][]byte{}}
+	res := &Result{Routers: map[netdb.Hash]*netdb.RouterInfo{}}
 	var mu sync.Mutex
 	enough := func() bool { return len(res.Routers) >= cfg.MinRouters && res.Succeeded() >= cfg.MinServers }
 	sem := make(chan struct{}, cfg.Parallel)
@@ -307,20 +317,20 @@ func onePerHost(urls []string) []string {
 	return out
 }
 
-// WriteNetDb writes routers into the netDb directory dir (r<c>/ layout,
-// read by Java I2P and i2pd alike), each file atomically with its mtime at
-// the published time. A RouterInfo already there is replaced.
-func WriteNetDb(dir string, routers map[netdb.Hash][]byte) (int, error) {
+// WriteNetDb puts routers into a netDb store (r<c>/ layout, read by Java
+// I2P and i2pd alike), each file atomically with its mtime at the
+// published time; one the store holds in a newer version is left. It
+// returns how many it wrote.
+func WriteNetDb(store *netdb.Store, routers map[netdb.Hash]*netdb.RouterInfo) (int, error) {
 	n := 0
-	for _, b := range routers {
-		ri, err := netdb.ParseRouterInfo(b)
+	for _, ri := range routers {
+		ok, err := store.Put(ri)
 		if err != nil {
 			return n, err
 		}
-		if _, err := netdb.Write(dir, ri); err != nil {
-			return n, err
+		if ok {
+			n++
 		}
-		n++
 	}
 	return n, nil
 }

@@ -166,18 +166,22 @@ func TestBootstrap(t *testing.T) {
 		t.Fatalf("wanting 1000 from 12: got %v, want ErrNotEnough", err)
 	}
 	want := map[string]func(ServerResult) bool{
-		"good1":      func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
-		"good2":      func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
-		"tampered":   func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrSignature) },
-		"unknown":    func(r ServerResult) bool { return errors.Is(r.Err, certs.ErrUnknownSigner) },
-		"wrongnetid": func(r ServerResult) bool { return errors.Is(r.Err, ErrNoRouters) && r.Rejected["netid"] == 10 },
-		"expired":    func(r ServerResult) bool { return errors.Is(r.Err, certs.ErrExpired) },
-		"forged":     func(r ServerResult) bool { return errors.Is(r.Err, ErrNoRouters) && r.Rejected["signature"] == 10 },
-		"dotdot":     func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
-		"10000":      func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
-		"50MB":       func(r ServerResult) bool { return errors.Is(r.Err, ErrTooLarge) },
-		"hangs":      func(r ServerResult) bool { return errors.Is(r.Err, context.DeadlineExceeded) },
-		"404":        func(r ServerResult) bool { return errors.Is(r.Err, ErrHTTPStatus) && r.Status == 404 },
+		"good1":    func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
+		"good2":    func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
+		"tampered": func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrSignature) },
+		"unknown":  func(r ServerResult) bool { return errors.Is(r.Err, certs.ErrUnknownSigner) },
+		"wrongnetid": func(r ServerResult) bool {
+			return errors.Is(r.Err, ErrNoRouters) && r.Rejected[netdb.RejectNetID] == 10
+		},
+		"expired": func(r ServerResult) bool { return errors.Is(r.Err, certs.ErrExpired) },
+		"forged": func(r ServerResult) bool {
+			return errors.Is(r.Err, ErrNoRouters) && r.Rejected[netdb.RejectSignature] == 10
+		},
+		"dotdot": func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
+		"10000":  func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
+		"50MB":   func(r ServerResult) bool { return errors.Is(r.Err, ErrTooLarge) },
+		"hangs":  func(r ServerResult) bool { return errors.Is(r.Err, context.DeadlineExceeded) },
+		"404":    func(r ServerResult) bool { return errors.Is(r.Err, ErrHTTPStatus) && r.Status == 404 },
 	}
 	if len(res.Servers) != len(servers) {
 		for _, r := range res.Servers {
@@ -203,7 +207,7 @@ func TestBootstrap(t *testing.T) {
 		t.Fatalf("good servers: %d RouterInfos, %v", len(res.Routers), err)
 	}
 	dir := t.TempDir()
-	if n, err := WriteNetDb(dir, res.Routers); err != nil || n != 150 {
+	if n, err := WriteNetDb(mustStore(t, dir), res.Routers); err != nil || n != 150 {
 		t.Fatalf("WriteNetDb: %d, %v", n, err)
 	}
 	idx, err := netdb.Scan(context.Background(), dir, nil)
@@ -297,11 +301,21 @@ func TestVerifyBundleStaticKey(t *testing.T) {
 	if err := su3.WriteBundle(&z, entries, testNow); err != nil {
 		t.Fatal(err)
 	}
-	ok, rejected, _, _, err := VerifyBundle(z.Bytes(), ClientConfig{Now: func() time.Time { return testNow }})
+	b, err := VerifyBundle(z.Bytes(), ClientConfig{Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ok) != 3 || rejected["static-key"] != 1 || ok[ri.Hash()] != nil {
-		t.Errorf("accepted %d, rejected %v; want 3 accepted and the bad key refused as static-key", len(ok), rejected)
+	if len(b.Routers) != 3 || b.Rejected[netdb.RejectStaticKey] != 1 || b.Routers[ri.Hash()] != nil {
+		t.Errorf("accepted %d, rejected %v; want 3 accepted and the bad key refused as static-key", len(b.Routers), b.Rejected)
 	}
+}
+
+// mustStore opens the netDb store in dir.
+func mustStore(t testing.TB, dir string) *netdb.Store {
+	t.Helper()
+	s, err := netdb.OpenStore(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -33,7 +33,7 @@ func TestI2PDBootstrapsOverHTTPS(t *testing.T) {
 		}
 	}
 	cfg := poolConfig(t)
-	pool, err := BuildPool(context.Background(), &DirSource{Dir: dir}, cfg, now)
+	pool, err := BuildPool(context.Background(), mustStore(t, dir), cfg, now)
 	if err != nil {
 		t.Fatal(err)
 	}

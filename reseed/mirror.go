@@ -37,7 +37,7 @@ const ManifestName = "manifest.json"
 // SaveMirror keeps every verified bundle of res in dir exactly as received,
 // the RouterInfos unpacked into dir/netDb (so `serve --netdb dir/netDb`
 // serves the mirror), and a manifest. Files are written atomically.
-func SaveMirror(dir string, res *Result, fetched time.Time) ([]MirrorEntry, error) {
+func SaveMirror(ctx context.Context, dir string, res *Result, fetched time.Time) ([]MirrorEntry, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -54,7 +54,11 @@ func SaveMirror(dir string, res *Result, fetched time.Time) ([]MirrorEntry, erro
 		entries = append(entries, MirrorEntry{Server: s.URL, Fetched: fetched.UTC(), Signer: s.Signer, Version: s.Version,
 			RouterInfos: s.Accepted, SHA256: hex.EncodeToString(sum[:]), File: name})
 	}
-	if _, err := WriteNetDb(filepath.Join(dir, "netDb"), res.Routers); err != nil {
+	store, err := netdb.OpenStore(ctx, filepath.Join(dir, "netDb"))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := WriteNetDb(store, res.Routers); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(entries, "", "  ")
@@ -76,13 +80,17 @@ func mirrorFileName(server, version string) string {
 // Export combines the freshest RouterInfos of a mirror's netDb (at most
 // 250, the most any client accepts) into one bundle: a zip, or an su3
 // signed by signer when signer is not nil.
-func Export(mirrorDir string, signer *su3.Signer, now time.Time) ([]byte, int, error) {
-	idx, err := netdb.Scan(context.Background(), filepath.Join(mirrorDir, "netDb"), nil)
+func Export(ctx context.Context, mirrorDir string, signer *su3.Signer, now time.Time) ([]byte, int, error) {
+	src, err := netdb.OpenStore(ctx, filepath.Join(mirrorDir, "netDb"))
+	if err != nil {
+		return nil, 0, err
+	}
+	all, err := src.Entries(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	var es []*netdb.Entry
-	for _, e := range idx.Entries {
+	for _, e := range all {
 		if e.SigOK {
 			es = append(es, e)
 		}
@@ -92,7 +100,6 @@ func Export(mirrorDir string, signer *su3.Signer, now time.Time) ([]byte, int, e
 	if len(es) == 0 {
 		return nil, 0, fmt.Errorf("reseed: mirror %s has no RouterInfos", mirrorDir)
 	}
-	src := &DirSource{Dir: filepath.Join(mirrorDir, "netDb")}
 	var entries []su3.Entry
 	for _, e := range es {
 		b, err := src.Load(e)

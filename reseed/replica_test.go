@@ -38,7 +38,7 @@ func replica(t *testing.T, snapshot string, now time.Time) *Server {
 	clock := func() time.Time { return now }
 	srv := NewServer(ServerConfig{UserAgents: []string{RealClientAgent}, Secret: cfg.Secret, Now: clock})
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &Builder{Source: &DirSource{Dir: filepath.Clean(dir)}, Config: cfg, Server: srv, Epoch: time.Hour, Now: clock}
+	b := &Builder{Source: mustStore(t, filepath.Clean(dir)), Config: cfg, Server: srv, Epoch: time.Hour, Now: clock}
 	done := make(chan struct{})
 	go func() { b.Run(ctx); close(done) }()
 	for srv.pool.Load() == nil {

@@ -64,11 +64,11 @@ func poolConfig(t testing.TB) PoolConfig {
 func TestBuildPoolDeterministic(t *testing.T) {
 	dir := synthDir(t, 600)
 	cfg := poolConfig(t)
-	a, err := BuildPool(context.Background(), &DirSource{Dir: dir}, cfg, testNow)
+	a, err := BuildPool(context.Background(), mustStore(t, dir), cfg, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := BuildPool(context.Background(), &DirSource{Dir: dir}, cfg, testNow.Add(400*time.Millisecond))
+	b, err := BuildPool(context.Background(), mustStore(t, dir), cfg, testNow.Add(400*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestBuildPoolDeterministic(t *testing.T) {
 	}
 	// A different secret composes different bundles.
 	cfg.Secret = []byte("another secret")
-	c, _ := BuildPool(context.Background(), &DirSource{Dir: dir}, cfg, testNow)
+	c, _ := BuildPool(context.Background(), mustStore(t, dir), cfg, testNow)
 	if bytes.Equal(c.Bundles[0], a.Bundles[0]) {
 		t.Error("a different secret gave the same first bundle")
 	}
@@ -130,7 +130,7 @@ func TestBuildPoolDeterministic(t *testing.T) {
 
 func TestBuildPoolNotEnough(t *testing.T) {
 	dir := synthDir(t, 30)
-	_, err := BuildPool(context.Background(), &DirSource{Dir: dir}, poolConfig(t), testNow)
+	_, err := BuildPool(context.Background(), mustStore(t, dir), poolConfig(t), testNow)
 	if !errors.Is(err, ErrNotEnoughRouters) {
 		t.Fatalf("got %v, want ErrNotEnoughRouters", err)
 	}
@@ -151,7 +151,7 @@ func testServer(t *testing.T, lim Limits, withPool bool) (*Server, *httptest.Ser
 	var pool *Pool
 	if withPool {
 		var err error
-		pool, err = BuildPool(context.Background(), &DirSource{Dir: synthDir(t, 600)}, poolConfig(t), testNow)
+		pool, err = BuildPool(context.Background(), mustStore(t, synthDir(t, 600)), poolConfig(t), testNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,7 +325,7 @@ func TestNoPool503AndFailedRebuildKeepsPool(t *testing.T) {
 	if resp, _ := do(t, ts, req{path: "/healthz"}); resp.StatusCode != 503 {
 		t.Errorf("healthz without a pool: %d, want 503", resp.StatusCode)
 	}
-	pool, err := BuildPool(context.Background(), &DirSource{Dir: synthDir(t, 600)}, poolConfig(t), testNow)
+	pool, err := BuildPool(context.Background(), mustStore(t, synthDir(t, 600)), poolConfig(t), testNow)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -22,9 +21,10 @@ import (
 type Config struct {
 	Identity *Identity
 	NetID    netdb.NetID // required
-	// Store is the netDb directory harvested RouterInfos are written to
-	// (netDb/r?/routerInfo-<hash>.dat) and expired from.
-	Store string
+	// Store is the netDb harvested RouterInfos are put in and expired
+	// from; its floodfills are asked too. Shared with whoever reads it
+	// (serve's pool builder).
+	Store *netdb.Store
 	// Seeds returns RouterInfos to start from (e.g. a reseed); it is called
 	// at start and again, at most every SeedRetry, while no floodfill can
 	// be asked. The store's RouterInfos are always used too.
@@ -80,10 +80,8 @@ type Router struct {
 
 	mu     sync.Mutex
 	peers  map[netdb.Hash]*peer
-	have   map[netdb.Hash]uint64 // published ms of what the store holds
 	stats  Stats
 	ri     *netdb.RouterInfo
-	idx    *netdb.Index
 	wakeup chan struct{}
 }
 
@@ -103,7 +101,7 @@ const pickAhead = 10 * time.Second
 
 // New checks cfg and prepares a Router; Run starts it.
 func New(cfg Config) (*Router, error) {
-	if cfg.Identity == nil || cfg.Store == "" || cfg.NetID == 0 {
+	if cfg.Identity == nil || cfg.Store == nil || cfg.NetID == 0 {
 		return nil, errors.New("router: Identity, NetID and Store are required")
 	}
 	if cfg.Dial == nil {
@@ -127,11 +125,8 @@ func New(cfg Config) (*Router, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{}, have: map[netdb.Hash]uint64{},
+	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{},
 		wakeup: make(chan struct{}, 1)}
-	if err := os.MkdirAll(cfg.Store, 0o755); err != nil {
-		return nil, fmt.Errorf("router: store: %w", err)
-	}
 	if err := r.resign(); err != nil {
 		return nil, err
 	}
@@ -279,20 +274,20 @@ func (r *Router) found(ri *netdb.RouterInfo) bool {
 		r.mu.Unlock()
 		return false
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.have[h] >= ri.Published {
-		return false
-	}
-	if _, err := netdb.Write(r.cfg.Store, ri); err != nil {
+	isNew, err := r.cfg.Store.Put(ri) // no lock held: the write syncs
+	if err != nil {
 		r.log.Error("store", "err", err)
 		return false
 	}
-	r.have[h] = ri.Published
+	if !isNew {
+		return false
+	}
+	r.mu.Lock()
 	r.stats.Harvested++
-	r.m.harvested.Inc()
-	r.m.stored.Set(float64(len(r.have)))
 	r.addPeer(ri)
+	r.mu.Unlock()
+	r.m.harvested.Inc()
+	r.m.stored.Set(float64(r.cfg.Store.Len()))
 	return true
 }
 
@@ -318,12 +313,7 @@ func (r *Router) addPeer(ri *netdb.RouterInfo) {
 	}
 }
 
-func (r *Router) known(h netdb.Hash) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.have[h]
-	return ok
-}
+func (r *Router) known(h netdb.Hash) bool { return r.cfg.Store.Has(h) }
 
 func (r *Router) floodfills() int {
 	r.mu.Lock()
@@ -465,69 +455,34 @@ func (r *Router) countHandshake(ctx context.Context, dir string, o Outcome) Outc
 	return o
 }
 
-// expire rescans the store, removes RouterInfos published more than
-// MaxAge ago, and refreshes what the Router knows the store holds.
+// expire removes RouterInfos published more than MaxAge ago from the
+// store, makes its floodfills peers and forgets expired peers.
 func (r *Router) expire(ctx context.Context) error {
-	r.mu.Lock()
-	prev := r.idx
-	peers := make(map[netdb.Hash]uint64, len(r.peers)) // published ms of the peers we hold
-	for h, p := range r.peers {
-		peers[h] = p.ri.Published
-	}
-	r.mu.Unlock()
-	idx, err := netdb.Scan(ctx, r.cfg.Store, prev)
+	cutoff := r.cfg.Now().Add(-r.cfg.MaxAge)
+	removed, err := r.cfg.Store.Expire(ctx, cutoff)
 	if err != nil {
 		return fmt.Errorf("router: store: %w", err)
 	}
-	cutoff := r.cfg.Now().Add(-r.cfg.MaxAge)
-	have := map[netdb.Hash]uint64{}
-	var floodfills []*netdb.RouterInfo
-	removed := 0
-	for h, e := range idx.Entries {
-		if e.Published().Before(cutoff) || !e.SigOK {
-			if err := os.Remove(e.Path); err == nil || errors.Is(err, os.ErrNotExist) {
-				removed++
-				continue
-			}
-		}
-		have[h] = e.PublishedMs
-		// Only floodfills the Router does not hold (or holds older) are read.
-		if pub, ok := peers[h]; e.Floodfill() && r.cfg.NetID.Matches(e.NetID) && (!ok || pub < e.PublishedMs) {
-			if b, err := os.ReadFile(e.Path); err == nil {
-				if ri, err := netdb.ParseRouterInfo(b); err == nil && ri.Hash() == h {
-					floodfills = append(floodfills, ri)
-				}
-			}
-		}
-	}
-	if removed > 0 {
-		if idx, err = netdb.Scan(ctx, r.cfg.Store, idx); err != nil {
-			return fmt.Errorf("router: store: %w", err)
-		}
-	}
+	floodfills := r.cfg.Store.Floodfills(r.cfg.NetID)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.idx = idx
-	for h, ms := range r.have {
-		if ms > have[h] { // written since the scan
-			have[h] = ms
-		}
-	}
-	r.have = have
 	for _, ri := range floodfills {
-		r.addPeer(ri)
+		if ri.Hash() != r.Hash() {
+			r.addPeer(ri)
+		}
 	}
 	for h, p := range r.peers {
 		if p.ri.PublishedTime().Before(cutoff) && !p.busy {
 			delete(r.peers, h)
 		}
 	}
+	stored := r.cfg.Store.Len()
 	r.m.floodfills.Set(float64(len(r.peers)))
 	r.stats.Expired += removed
 	r.m.expired.Add(float64(removed))
-	r.m.stored.Set(float64(len(have)))
+	r.m.stored.Set(float64(stored))
 	if removed > 0 {
-		r.log.Info("expired", "routerinfos", removed, "stored", len(have))
+		r.log.Info("expired", "routerinfos", removed, "stored", stored)
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	ns.AddAddr(t, "198.18.0.98")
 	store := t.TempDir()
 	r, err := New(Config{
-		Identity: id, NetID: 2, Store: store, Warmup: -1, // i2pd answers at once
+		Identity: id, NetID: 2, Store: testStore(t, store), Warmup: -1, // i2pd answers at once
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
 		Dial:  func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) },
 		// A small network soon stops teaching anything new; keep asking.

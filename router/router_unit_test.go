@@ -18,6 +18,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
+// testStore opens the netDb store in dir.
+func testStore(t *testing.T, dir string) *netdb.Store {
+	t.Helper()
+	s, err := netdb.OpenStore(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestClassify(t *testing.T) {
 	dialErr := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	for _, c := range []struct {
@@ -92,7 +102,7 @@ func TestRouterBacksOff(t *testing.T) {
 	}()
 	ff := fakeFloodfill(t, ln.Addr().(*net.TCPAddr))
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Warmup: -1,
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Warmup: -1,
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +158,7 @@ func TestRouterExpires(t *testing.T) {
 		t.Fatalf("%d of %d synthetic RouterInfos are old; want a mix", old, len(ris))
 	}
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: store, MaxAge: 48 * time.Hour, Now: func() time.Time { return now }})
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, store), MaxAge: 48 * time.Hour, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +204,7 @@ func TestRouterResigns(t *testing.T) {
 	clock.Store(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC).UnixMilli())
 	id, _ := LoadOrCreateIdentity(t.TempDir())
 	ff := fakeFloodfill(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}) // nothing listens: dial fails, backs off
-	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Republish: 50 * time.Millisecond,
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Republish: 50 * time.Millisecond,
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil },
 		Now:   func() time.Time { return time.UnixMilli(clock.Load()) }})
 	if err != nil {
@@ -231,7 +241,7 @@ func TestRouterNeedsAFloodfill(t *testing.T) {
 		"seeds fail":    func(context.Context) ([]*netdb.RouterInfo, error) { return nil, errors.New("offline") },
 		"no floodfills": func(context.Context) ([]*netdb.RouterInfo, error) { return nil, nil },
 	} {
-		r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Seeds: seeds})
+		r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Seeds: seeds})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +256,7 @@ func TestRouterNeedsAFloodfill(t *testing.T) {
 func TestPick(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: t.TempDir(), Sessions: 3, Now: func() time.Time { return now }})
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Sessions: 3, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

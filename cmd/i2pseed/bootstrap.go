@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/schollz/progressbar/v3"
@@ -172,7 +173,11 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := reseed.WriteNetDb(dir, res.Routers)
+	store, err := netdb.OpenStore(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("--netdb %s: %w", dir, err)
+	}
+	n, err := reseed.WriteNetDb(store, res.Routers)
 	if err != nil {
 		return fmt.Errorf("--netdb %s: %w", dir, err)
 	}
@@ -211,9 +216,10 @@ func (a *app) bootstrapFile(file string, cfg reseed.ClientConfig) (*reseed.Resul
 		return nil, usagef("--file: %v", err)
 	}
 	start := time.Now()
-	routers, rejected, signer, _, err := reseed.VerifyBundle(b, cfg)
-	r := reseed.ServerResult{URL: file, Err: err, Signer: signer, Accepted: len(routers), Rejected: rejected, Duration: time.Since(start)}
-	res := &reseed.Result{Routers: routers, Servers: []reseed.ServerResult{r}}
+	bundle, err := reseed.VerifyBundle(b, cfg)
+	r := reseed.ServerResult{URL: file, Err: err, Signer: bundle.Signer, Version: bundle.Version, Accepted: len(bundle.Routers),
+		Rejected: bundle.Rejected, Duration: time.Since(start)}
+	res := &reseed.Result{Routers: bundle.Routers, Servers: []reseed.ServerResult{r}}
 	if err != nil {
 		return res, fmt.Errorf("--file %s: %w", file, err)
 	}

@@ -60,7 +60,7 @@ where the servers cannot reach.
 			if res.Succeeded() == 0 {
 				return fmt.Errorf("mirror: no server gave a valid bundle")
 			}
-			entries, err := reseed.SaveMirror(out, res, a.now())
+			entries, err := reseed.SaveMirror(cmd.Context(), out, res, a.now())
 			if err != nil {
 				return fmt.Errorf("--out %s: %w", out, err)
 			}
@@ -68,7 +68,7 @@ where the servers cannot reach.
 			if export == "" {
 				return nil
 			}
-			b, n, err := reseed.Export(out, signer, a.now())
+			b, n, err := reseed.Export(cmd.Context(), out, signer, a.now())
 			if err != nil {
 				return err
 			}

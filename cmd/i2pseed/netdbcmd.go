@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -72,7 +71,6 @@ type report struct {
 	Transports  map[string]int `json:"transports"`
 	Age         []ageBucket    `json:"age"`
 	entries     []*netdb.Entry
-	idx         *netdb.Index
 }
 
 type ageBucket struct {
@@ -94,7 +92,7 @@ func (a *app) scanReport(dir string, p netdb.Policy) (*report, error) {
 	r := &report{
 		Dir: dir, ScanSeconds: time.Since(start).Seconds(), RouterInfos: len(idx.Entries),
 		Skipped: map[string]int{}, Rejected: map[string]int{}, Caps: map[string]int{},
-		Versions: map[string]int{}, Transports: map[string]int{}, idx: idx,
+		Versions: map[string]int{}, Transports: map[string]int{},
 	}
 	r.Files = idx.Read + idx.Reused
 	for s, n := range idx.Skipped {
@@ -301,25 +299,15 @@ func (a *app) check(dir string) error {
 }
 
 func (a *app) prune(r *report, p netdb.Policy) (int, error) {
-	pruneAge := a.cfg.GetDuration("prune-age")
-	var victims []string
-	for path, skip := range r.idx.SkippedFiles() {
-		if skip != netdb.SkipUnreadable && skip != netdb.SkipDuplicate {
-			victims = append(victims, path)
-		}
+	store, err := netdb.OpenStore(context.Background(), r.Dir)
+	if err != nil {
+		return 0, fmt.Errorf("--prune: %w", err)
 	}
-	now := p.Now()
-	for _, e := range r.entries {
-		if !e.SigOK || now.Sub(e.Published()) > pruneAge {
-			victims = append(victims, e.Path)
-		}
+	n, err := store.Prune(context.Background(), p.Now().Add(-a.cfg.GetDuration("prune-age")))
+	if err != nil {
+		return n, fmt.Errorf("--prune: %w", err)
 	}
-	for _, v := range victims {
-		if err := os.Remove(v); err != nil && !os.IsNotExist(err) {
-			return 0, fmt.Errorf("--prune: %w", err)
-		}
-	}
-	return len(victims), nil
+	return n, nil
 }
 
 func (a *app) netdbSynthCmd() *cobra.Command {

@@ -72,18 +72,22 @@ func addRouterFlags(cmd *cobra.Command) {
 }
 
 func (a *app) runRouter(ctx context.Context) error {
-	store := a.cfg.GetString("netdb")
-	if store == "" {
+	dir := a.cfg.GetString("netdb")
+	if dir == "" {
 		return usagef("router: --netdb DIR is required (where harvested RouterInfos go)")
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
+	store, err := netdb.OpenStore(ctx, dir)
+	if err != nil {
+		return fmt.Errorf("--netdb %s: %w", dir, err)
+	}
 	r, err := a.newRouter(store, log)
 	if err != nil {
 		return err
 	}
-	log.Info("router", "hash", r.Hash().String(), "netdb", store)
+	log.Info("router", "hash", r.Hash().String(), "netdb", dir)
 	err = r.Run(ctx)
 	if errors.Is(err, router.ErrNoFloodfills) {
 		return usagef("router: %v (check --seed or --seed-urls)", err)
@@ -96,7 +100,7 @@ func (a *app) runRouter(ctx context.Context) error {
 
 // newRouter builds the built-in router from the flags, keeping RouterInfos
 // in store.
-func (a *app) newRouter(store string, log *slog.Logger) (*router.Router, error) {
+func (a *app) newRouter(store *netdb.Store, log *slog.Logger) (*router.Router, error) {
 	id, err := router.LoadOrCreateIdentity(filepath.Join(a.cfg.GetString("data-dir"), "router"))
 	if err != nil {
 		return nil, fmt.Errorf("--data-dir: %w", err)
@@ -132,7 +136,7 @@ func (a *app) newRouter(store string, log *slog.Logger) (*router.Router, error) 
 	}
 	r, err := router.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("--netdb %s: %w", store, err)
+		return nil, fmt.Errorf("--netdb %s: %w", store.Dir(), err)
 	}
 	return r, nil
 }
@@ -155,11 +159,9 @@ func (a *app) routerSeeds() (func(context.Context) ([]*netdb.RouterInfo, error),
 		if err != nil {
 			return nil, fmt.Errorf("reseed from --seed-urls: %w", err)
 		}
-		var out []*netdb.RouterInfo
-		for _, b := range res.Routers {
-			if ri, err := netdb.ParseRouterInfo(b); err == nil {
-				out = append(out, ri)
-			}
+		out := make([]*netdb.RouterInfo, 0, len(res.Routers))
+		for _, ri := range res.Routers {
+			out = append(out, ri)
 		}
 		return out, nil
 	}, nil
@@ -179,17 +181,22 @@ func loadSeeds(ctx context.Context, path string) ([]*netdb.RouterInfo, error) {
 		}
 		return []*netdb.RouterInfo{ri}, nil
 	}
-	idx, err := netdb.Scan(ctx, path, nil)
+	store, err := netdb.OpenStore(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("--seed: %w", err)
+	}
+	entries, err := store.Entries(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("--seed: %w", err)
 	}
 	var out []*netdb.RouterInfo
-	for _, e := range idx.Entries {
+	for _, e := range entries {
 		if !e.SigOK {
 			continue
 		}
-		// The Router verifies seeds again as it takes them.
-		if b, err := os.ReadFile(e.Path); err == nil {
+		// Load does not check the file again; the Router verifies seeds
+		// as it takes them.
+		if b, err := store.Load(e); err == nil {
 			if ri, err := netdb.ParseRouterInfo(b); err == nil {
 				out = append(out, ri)
 			}

@@ -383,9 +383,14 @@ func (a *app) serve(ctx context.Context) error {
 		ms = reseed.HTTPServer(srv.MetricsHandler(), nil, reseed.DefaultTimeouts)
 		go ms.Serve(mln)
 	}
+	// One store: the built-in router puts into it, the pool builder reads it.
+	store, err := netdb.OpenStore(ctx, c.netdbDir)
+	if err != nil {
+		return fmt.Errorf("serve: netDb %s: %w", c.netdbDir, err)
+	}
 	routerErr := make(chan error, 1)
 	if c.builtinRouter {
-		r, err := a.newRouter(c.netdbDir, log.With("part", "router"))
+		r, err := a.newRouter(store, log.With("part", "router"))
 		if err != nil {
 			return err
 		}
@@ -399,7 +404,7 @@ func (a *app) serve(ctx context.Context) error {
 			}
 		}()
 	}
-	builder := &reseed.Builder{Source: &reseed.DirSource{Dir: c.netdbDir}, Config: c.pool, Server: srv, Interval: c.interval, Epoch: c.epoch, Logger: log}
+	builder := &reseed.Builder{Source: store, Config: c.pool, Server: srv, Interval: c.interval, Epoch: c.epoch, Logger: log}
 	go builder.Run(ctx)
 	go a.reloadOnHUP(ctx, log, c, ts, srv)
 

@@ -1,0 +1,297 @@
+package netdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"sync"
+	"time"
+)
+
+// A Store owns one netDb directory in the layout Java I2P and i2pd use
+// (dir/r<c>/routerInfo-<hash>.dat; reading also takes dir/netDb/r?/ and
+// flat files). It keeps a summary of every RouterInfo in memory, so each
+// file is parsed and its signature checked once per change: Put records
+// what it wrote, Entries rescans only files that changed behind its back,
+// Load re-reads a file's bytes without checking them again while the file
+// is the one summarized. Floodfills stay parsed in memory. Safe for
+// concurrent use; while a file is written and synced only another write
+// of the same router waits.
+type Store struct {
+	dir string
+
+	scanMu sync.Mutex // one rescan at a time
+
+	mu  sync.Mutex
+	gen uint64 // bumped by every Put, removal and rescan
+	idx *Index // its files (with tombstones of removed ones) and entries
+
+	// Writes of one router are serialized (newer wins on disk); nothing
+	// else waits for a write.
+	writing map[Hash]*hashLock
+}
+
+type hashLock struct {
+	sync.Mutex
+	n int // holders and waiters
+}
+
+// lockHash serializes the writes of router h and returns the unlock.
+func (s *Store) lockHash(h Hash) func() {
+	s.mu.Lock()
+	l := s.writing[h]
+	if l == nil {
+		l = &hashLock{}
+		s.writing[h] = l
+	}
+	l.n++
+	s.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		s.mu.Lock()
+		if l.n--; l.n == 0 {
+			delete(s.writing, h)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// OpenStore opens (creating it if needed) the netDb directory dir and
+// reads every RouterInfo in it.
+func OpenStore(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("netdb: %w", err)
+	}
+	s := &Store{dir: dir, idx: &Index{Dir: dir, Entries: map[Hash]*Entry{}, files: map[string]fileState{}},
+		writing: map[Hash]*hashLock{}}
+	if _, err := s.Entries(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dir is the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Put stores ri, whose signature the caller has verified (ri.Verify()),
+// atomically as r<c>/routerInfo-<hash>.dat with the file's modification
+// time set to its published time, unless the store holds the same router
+// published as recently. It reports whether ri was stored.
+func (s *Store) Put(ri *RouterInfo) (bool, error) {
+	if err := ri.Verify(); err != nil { // free for a verified ri
+		return false, err
+	}
+	h := ri.Hash()
+	defer s.lockHash(h)()
+	if e := s.entry(h); e != nil && e.PublishedMs >= ri.Published {
+		return false, nil
+	}
+	path, err := Write(s.dir, ri)
+	if err != nil {
+		return false, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, fmt.Errorf("netdb: %w", err)
+	}
+	e := Summarize(ri)
+	e.Path = path
+	st := fileState{size: fi.Size(), modTime: fi.ModTime(), entry: e}
+	if e.Floodfill() {
+		st.ri = ri
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	st.gen = s.gen
+	s.idx.files[path] = st
+	s.idx.add(st)
+	return true, nil
+}
+
+func (s *Store) entry(h Hash) *Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.idx.Entries[h]
+}
+
+// Has reports whether the store holds a RouterInfo of router h.
+func (s *Store) Has(h Hash) bool { return s.entry(h) != nil }
+
+// Len is how many routers the store holds.
+func (s *Store) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.idx.Entries)
+}
+
+// Entries rescans the directory (files unchanged since they were read or
+// written are not read again) and returns a summary of each router, the
+// newest file of each. Files that do not hold a RouterInfo under their
+// own name are skipped (Index's counts).
+func (s *Store) Entries(ctx context.Context) ([]*Entry, error) {
+	idx, err := s.Rescan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Entry, 0, len(idx.Entries))
+	for _, e := range idx.Entries {
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Rescan rescans the directory like Entries and returns the index.
+func (s *Store) Rescan(ctx context.Context) (*Index, error) {
+	s.scanMu.Lock()
+	defer s.scanMu.Unlock()
+	s.mu.Lock()
+	prev, gen := maps.Clone(s.idx.files), s.gen
+	s.mu.Unlock()
+	idx, err := scan(ctx, s.dir, prev)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// What Put wrote or a removal removed during the scan wins over what
+	// the scan saw; older tombstones are dropped.
+	for p, st := range s.idx.files {
+		switch {
+		case st.gen <= gen:
+		case st.removed:
+			delete(idx.files, p)
+		default:
+			idx.files[p] = st
+		}
+	}
+	idx.rebuild()
+	s.gen++
+	s.idx = idx
+	return idx.clone(), nil
+}
+
+// Load returns the RouterInfo e summarizes. While its file is the one
+// summarized (same size and modification time) the bytes are not parsed or
+// checked again; a file that changed since is checked in full.
+func (s *Store) Load(e *Entry) ([]byte, error) {
+	f, err := os.Open(e.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > maxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes", e.Path, fi.Size())
+	}
+	b := make([]byte, fi.Size())
+	if _, err := readFull(f, b); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	st, ok := s.idx.files[e.Path]
+	s.mu.Unlock()
+	if ok && !st.removed && st.entry == e && st.size == fi.Size() && st.modTime.Equal(fi.ModTime()) && int64(len(b)) == st.size {
+		return b, nil
+	}
+	ri, err := ParseRouterInfo(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", e.Path, err)
+	}
+	if ri.Hash() != e.Hash || ri.Published != e.PublishedMs {
+		return nil, fmt.Errorf("%s: changed since it was read", e.Path)
+	}
+	if err := ri.Verify(); err != nil {
+		return nil, fmt.Errorf("%s: %w", e.Path, err)
+	}
+	return b, nil
+}
+
+// Expire removes every RouterInfo published before cutoff, and every one
+// whose signature does not verify, and returns how many it removed.
+func (s *Store) Expire(ctx context.Context, cutoff time.Time) (int, error) {
+	if _, err := s.Rescan(ctx); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	var old []string
+	for p, st := range s.idx.files {
+		if e := st.entry; e != nil && !st.removed && (e.Published().Before(cutoff) || !e.SigOK) {
+			old = append(old, p)
+		}
+	}
+	s.mu.Unlock()
+	var errs []error
+	removed := 0
+	for _, p := range old {
+		if err := s.remove(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed++
+	}
+	return removed, errors.Join(errs...)
+}
+
+// Prune is Expire that also removes the files that hold no RouterInfo
+// under their own name (malformed or misnamed); unreadable files and older
+// duplicates are left. It returns how many files it removed.
+func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int, error) {
+	n, err := s.Expire(ctx, cutoff)
+	if err != nil {
+		return n, err
+	}
+	s.mu.Lock()
+	var bad []string
+	for p, st := range s.idx.files {
+		if st.entry == nil && !st.removed && (st.skip == SkipMalformed || st.skip == SkipName) {
+			bad = append(bad, p)
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range bad {
+		if err := s.remove(p); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// Remove deletes the file of e from the store.
+func (s *Store) Remove(e *Entry) error { return s.remove(e.Path) }
+
+func (s *Store) remove(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("netdb: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	s.idx.files[path] = fileState{removed: true, gen: s.gen}
+	s.idx.rebuild()
+	return nil
+}
+
+// Floodfills returns the floodfills of network netID the store holds,
+// parsed (they stay in memory).
+func (s *Store) Floodfills(netID NetID) []*RouterInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*RouterInfo
+	for _, e := range s.idx.Entries {
+		if !e.Floodfill() || !netID.Matches(e.NetID) || !e.SigOK {
+			continue
+		}
+		if st := s.idx.files[e.Path]; st.ri != nil {
+			out = append(out, st.ri)
+		}
+	}
+	return out
+}

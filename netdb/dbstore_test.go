@@ -1,0 +1,180 @@
+package netdb
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestStore: Put stores a verified RouterInfo atomically, newer wins; the
+// store sees files others write; Load and rescans read a file's RouterInfo
+// again only when the file changed; Expire removes old ones; floodfills
+// stay parsed.
+func TestStore(t *testing.T) {
+	ctx := context.Background()
+	ris, err := Synth(30, SynthConfig{Now: synthNow, MaxAge: time.Hour, Seed: 21})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s, err := OpenStore(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := ReadCounts()
+	for _, ri := range ris[:20] {
+		if ok, err := s.Put(ri); !ok || err != nil {
+			t.Fatalf("Put: %v, %v", ok, err)
+		}
+	}
+	if ok, _ := s.Put(ris[0]); ok {
+		t.Error("Put of the same RouterInfo again reported it new")
+	}
+	entries, err := s.Entries(ctx)
+	if err != nil || len(entries) != 20 {
+		t.Fatalf("Entries: %d, %v; want 20", len(entries), err)
+	}
+	for _, e := range entries {
+		if _, err := s.Load(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := ReadCounts(); d != before {
+		t.Errorf("Put, rescan and Load of 20 signed RouterInfos parsed %d and verified %d; want 0 and 0",
+			d.Parses-before.Parses, d.Verifications-before.Verifications)
+	}
+
+	// Another writer: the next rescan reads just those files.
+	for _, ri := range ris[20:] {
+		if _, err := Write(dir, ri); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before = ReadCounts()
+	if entries, _ = s.Entries(ctx); len(entries) != 30 {
+		t.Fatalf("after 10 written by another: %d entries, want 30", len(entries))
+	}
+	if d := ReadCounts(); d.Parses-before.Parses != 10 || d.Verifications-before.Verifications != 10 {
+		t.Errorf("rescan parsed %d and verified %d; want 10 and 10", d.Parses-before.Parses, d.Verifications-before.Verifications)
+	}
+
+	// A file changed behind the store's back is checked again by Load.
+	e := entries[0]
+	b, _ := os.ReadFile(e.Path)
+	b[len(b)-1] ^= 1
+	os.WriteFile(e.Path, b, 0o644)
+	if _, err := s.Load(e); err == nil {
+		t.Error("Load of a tampered file succeeded")
+	}
+
+	// Floodfills are kept parsed.
+	ff := 0
+	for _, e := range entries {
+		if e.Floodfill() && e.SigOK && e != entries[0] {
+			ff++
+		}
+	}
+	if got := len(s.Floodfills(LiveNetID)); got < ff || got == 0 {
+		t.Errorf("Floodfills: %d, want at least %d", got, ff)
+	}
+
+	// Expire: everything published before the cutoff, and the tampered one.
+	n, err := s.Expire(ctx, synthNow.Add(-30*time.Minute))
+	if err != nil || n == 0 {
+		t.Fatalf("Expire: %d, %v", n, err)
+	}
+	if s.Len() != 30-n {
+		t.Errorf("after expiring %d: %d left, want %d", n, s.Len(), 30-n)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "r?", "routerInfo-*.dat"))
+	if len(left) != 30-n {
+		t.Errorf("%d files left, want %d", len(left), 30-n)
+	}
+	for _, e := range entries {
+		if s.Has(e.Hash) && e.Published().Before(synthNow.Add(-30*time.Minute)) {
+			t.Errorf("%v published %v not expired", e.Hash, e.Published())
+		}
+	}
+}
+
+// TestStoreNewerWins: of two RouterInfos of one router, the newer stays,
+// whatever the order of Puts.
+func TestStoreNewerWins(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenStore(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sk, _ := ed25519.GenerateKey(rand.Reader)
+	id, err := NewIdentity(sk.Public().(ed25519.PublicKey), [32]byte{9}, [32]byte{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(published time.Time) *RouterInfo {
+		ri := &RouterInfo{Identity: id, Published: uint64(published.UnixMilli()),
+			Options: Mapping{{"caps", "XR"}, {"netId", "2"}, {"router.version", "0.9.66"}}}
+		if err := ri.SignEd25519(sk); err != nil {
+			t.Fatal(err)
+		}
+		return ri
+	}
+	older, newer := at(synthNow.Add(-time.Hour)), at(synthNow)
+	if ok, err := s.Put(newer); !ok || err != nil {
+		t.Fatalf("Put newer: %v, %v", ok, err)
+	}
+	if ok, err := s.Put(older); ok || err != nil {
+		t.Errorf("Put older after newer: %v, %v; want false, nil", ok, err)
+	}
+	e, _ := s.Entries(ctx)
+	if len(e) != 1 || e[0].PublishedMs != newer.Published {
+		t.Fatalf("store holds %d entries, want only the newer", len(e))
+	}
+	b, _ := os.ReadFile(e[0].Path)
+	if string(b) != string(newer.Bytes()) {
+		t.Error("the file holds the older RouterInfo")
+	}
+	// A RouterInfo whose signature does not verify is refused.
+	bad, _ := ParseRouterInfo(append([]byte(nil), at(synthNow.Add(time.Minute)).Bytes()...))
+	raw := bad.Bytes()
+	raw[len(raw)-1] ^= 1
+	if ok, err := s.Put(bad); ok || err == nil {
+		t.Errorf("Put of a forged RouterInfo: %v, %v", ok, err)
+	}
+}
+
+// TestStoreConcurrent: Puts from many goroutines while rescans run (go
+// test -race).
+func TestStoreConcurrent(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenStore(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ris, _ := Synth(64, SynthConfig{Now: synthNow, Seed: 9})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(ris); i += 4 {
+				if _, err := s.Put(ris[i]); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 5 {
+			if _, err := s.Entries(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
+	if e, _ := s.Entries(ctx); len(e) != 64 || s.Len() != 64 {
+		t.Errorf("%d entries, want 64", len(e))
+	}
+}
