@@ -71,8 +71,9 @@ type Stats struct {
 
 // Router harvests RouterInfos: it keeps up to Sessions NTCP2 sessions with
 // distinct floodfills, harvests each (Harvest), backs off from failing
-// ones, writes what it learns to the store and expires what grows old. It
-// is a reseed Source over that store and a prometheus.Collector.
+// ones, puts what it learns in the store (a netdb.Store that others, such
+// as serve's pool builder, read) and expires what grows old. It is a
+// prometheus.Collector.
 type Router struct {
 	cfg Config
 	log *slog.Logger

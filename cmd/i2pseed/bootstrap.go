@@ -58,7 +58,6 @@ Exit status: 0 enough RouterInfos, 1 not enough, 2 usage error.`,
 	f.Int("min-servers", 2, "servers they must come from")
 	f.Duration("timeout", 5*time.Minute, "overall time limit")
 	f.Duration("server-timeout", 60*time.Second, "time limit per server")
-	f.String("layout", "auto", "netDb layout: java, i2pd or auto (both use r<c>/routerInfo-<hash>.dat)")
 	return cmd
 }
 
@@ -147,11 +146,6 @@ func (a *app) bootstrap(ctx context.Context) error {
 	dir := a.cfg.GetString("netdb")
 	if dir == "" {
 		return usagef("bootstrap: --netdb DIR is required (the router's netDb directory)")
-	}
-	switch a.cfg.GetString("layout") {
-	case "auto", "java", "i2pd":
-	default:
-		return usagef("bootstrap: --layout %q: want java, i2pd or auto", a.cfg.GetString("layout"))
 	}
 	cfg, err := a.clientConfig(a.cfg.GetStringSlice("urls"))
 	if err != nil {

@@ -1,5 +1,6 @@
-// Command i2pseed is the I2P reseed toolkit: signer keys, SU3 files, and
-// (in later releases) the reseed server, client and router.
+// Command i2pseed is the I2P reseed toolkit: signer keys and SU3 files,
+// netDb tools, the reseed server with its built-in router, the bootstrap
+// client and mirror, a server checker and private test networks.
 //
 // Output rules: results go to stdout, diagnostics and errors to stderr.
 // Every error is one line, "i2pseed: ...", naming the flag or file to fix.
