@@ -45,15 +45,6 @@ func (r Reason) String() string {
 // MarshalText is the reason's name, so maps by Reason read well in JSON.
 func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
-// Reasons lists every rejection reason, in order.
-func Reasons() []Reason {
-	rs := make([]Reason, 0, numReasons-1)
-	for r := RejectSignature; r < numReasons; r++ {
-		rs = append(rs, r)
-	}
-	return rs
-}
-
 // Policy decides which RouterInfos are good enough to hand to new routers
 // (shared spec, reseed-protocol.md §5). The zero value is not useful; start
 // from DefaultPolicy or TestnetPolicy.
