@@ -32,7 +32,7 @@ type Identity struct {
 	SigningKey ed25519.PrivateKey // Ed25519, signs our RouterInfo
 	Encryption [32]byte           // X25519 private key of the identity
 	Padding    [32]byte           // identity padding block (proposal 161)
-	NTCP2      [32]byte           // NTCP2 static private key
+	NTCP2      ntcp2.PrivateKey   // NTCP2 static private key
 	NTCP2IV    [16]byte           // published "i"
 
 	id *netdb.Identity
@@ -120,8 +120,7 @@ const (
 // (published with host, port and i, or unpublished with caps=4), caps
 // (capsPublished or capsUnpublished), netId and router.version.
 func (id *Identity) RouterInfo(now time.Time, netID netdb.NetID, addr Address) (*netdb.RouterInfo, error) {
-	pub := ntcp2.PublicKey(id.NTCP2)
-	s := i2pbase64.EncodeToString(pub[:])
+	s := id.NTCP2.Public().String()
 	opts := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
 	caps := capsUnpublished
 	if addr.Host != "" {

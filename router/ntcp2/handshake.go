@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
-	"golang.org/x/crypto/curve25519"
 )
 
 // Sizes fixed by the spec.
@@ -27,16 +26,16 @@ const (
 
 // A Peer is what Alice knows of Bob from his RouterInfo's NTCP2 address.
 type Peer struct {
-	RouterHash [32]byte // AES key for the obfuscation
-	IV         [16]byte // published "i"
-	Static     [32]byte // published "s"
+	RouterHash [32]byte  // AES key for the obfuscation
+	IV         [16]byte  // published "i"
+	Static     PublicKey // published "s"
 }
 
 // Config holds what both sides need. Rand and Now are injectable so tests
 // are deterministic.
 type Config struct {
 	NetID  netdb.NetID
-	Static [32]byte // our X25519 private static key
+	Static PrivateKey // our NTCP2 static key
 	Rand   io.Reader
 	Now    func() time.Time
 	// Padding, if set, fixes how many bytes of padding go into each
@@ -59,25 +58,19 @@ func (c *Config) now() time.Time {
 	return time.Now()
 }
 
-// PublicKey returns the X25519 public key of a private key.
-func PublicKey(priv [32]byte) [32]byte {
-	pub, _ := curve25519.X25519(priv[:], curve25519.Basepoint)
-	return [32]byte(pub)
-}
-
 // keypair reads a 32-byte private key from r, as flynn/noise does.
-func keypair(r io.Reader) (priv, pub [32]byte, err error) {
+func keypair(r io.Reader) (priv PrivateKey, pub PublicKey, err error) {
 	if _, err = io.ReadFull(r, priv[:]); err != nil {
 		return priv, pub, fmt.Errorf("ntcp2: ephemeral key: %w", err)
 	}
-	return priv, PublicKey(priv), nil
+	return priv, priv.Public(), nil
 }
 
 // Keys are the data phase keys a handshake yields.
 type Keys struct {
-	Send, Recv       [32]byte // ChaCha20-Poly1305 keys
-	SipSend, SipRecv [32]byte // SipHash k0 | k1 | IV (24 bytes used)
-	PeerStatic       [32]byte // the other side's static key
+	Send, Recv       [32]byte  // ChaCha20-Poly1305 keys
+	SipSend, SipRecv [32]byte  // SipHash k0 | k1 | IV (24 bytes used)
+	PeerStatic       PublicKey // the other side's static key
 }
 
 func (k *Keys) zero() {
@@ -143,18 +136,18 @@ type ClientHandshake struct {
 	cfg      *Config
 	peer     Peer
 	ss       *symmetricState
-	ePriv    [32]byte
-	ePub     [32]byte
-	obfIV    []byte   // last 16 bytes of AES(X): the IV for Y
-	re       [32]byte // Bob's ephemeral
+	ePriv    PrivateKey
+	ePub     PublicKey
+	obfIV    []byte    // last 16 bytes of AES(X): the IV for Y
+	re       PublicKey // Bob's ephemeral
 	m3p2Len  int
-	localPub [32]byte
+	localPub PublicKey
 }
 
 // NewClientHandshake prepares Alice's handshake with Bob. m3Payload is the
 // length of the plaintext Alice will send in message 3 part 2.
 func NewClientHandshake(cfg *Config, peer Peer, m3PayloadLen int) *ClientHandshake {
-	return &ClientHandshake{cfg: cfg, peer: peer, m3p2Len: m3PayloadLen + tagLen, localPub: PublicKey(cfg.Static)}
+	return &ClientHandshake{cfg: cfg, peer: peer, m3p2Len: m3PayloadLen + tagLen, localPub: cfg.Static.Public()}
 }
 
 // SessionRequest builds message 1.
@@ -219,7 +212,7 @@ func (c *ClientHandshake) ReadSessionCreated(r io.Reader) error {
 		}
 		c.ss.mixHash(padding)
 	}
-	c.re = [32]byte(y)
+	c.re = PublicKey(y)
 	return nil
 }
 
@@ -240,7 +233,7 @@ func (c *ClientHandshake) SessionConfirmed(payload []byte) ([]byte, Keys, error)
 	keys := split(c.ss, true)
 	keys.PeerStatic = c.peer.Static
 	c.ss.zero()
-	clear(c.ePriv[:])
+	c.ePriv.zero()
 	return msg, keys, nil
 }
 
@@ -250,17 +243,17 @@ type ServerHandshake struct {
 	routerHash [32]byte
 	iv         [16]byte
 	ss         *symmetricState
-	re         [32]byte // Alice's ephemeral
+	re         PublicKey // Alice's ephemeral
 	obfIV      []byte
-	ePriv      [32]byte
+	ePriv      PrivateKey
 	m3p2Len    int
-	localPub   [32]byte
+	localPub   PublicKey
 }
 
 // NewServerHandshake prepares Bob's side; routerHash and iv are his
 // published hash and "i".
 func NewServerHandshake(cfg *Config, routerHash [32]byte, iv [16]byte) *ServerHandshake {
-	return &ServerHandshake{cfg: cfg, routerHash: routerHash, iv: iv, localPub: PublicKey(cfg.Static)}
+	return &ServerHandshake{cfg: cfg, routerHash: routerHash, iv: iv, localPub: cfg.Static.Public()}
 }
 
 // ReadSessionRequest reads and checks message 1.
@@ -271,7 +264,7 @@ func (s *ServerHandshake) ReadSessionRequest(r io.Reader) error {
 	}
 	x := aesCBC(s.routerHash, s.iv[:], b[:keyLen], false)
 	s.obfIV = b[16:keyLen]
-	s.re = [32]byte(x)
+	s.re = PublicKey(x)
 	s.ss = newSymmetricState()
 	s.ss.mixHash(s.localPub[:])
 	s.ss.mixHash(x)
@@ -363,8 +356,8 @@ func (s *ServerHandshake) ReadSessionConfirmed(r io.Reader) ([]byte, Keys, error
 		return nil, Keys{}, err
 	}
 	keys := split(s.ss, false)
-	keys.PeerStatic = [32]byte(rs)
+	keys.PeerStatic = PublicKey(rs)
 	s.ss.zero()
-	clear(s.ePriv[:])
+	s.ePriv.zero()
 	return payload, keys, nil
 }

@@ -39,7 +39,7 @@ func newFixture(padding int) fixture {
 		bob:   Config{NetID: 2, Static: key(100), Now: func() time.Time { return testNow }, Padding: fixedPadding(padding)},
 	}
 	f.bobHash, f.bobIV = key(50), [16]byte(bytes.Repeat([]byte{7}, 16))
-	f.peer = Peer{RouterHash: f.bobHash, IV: f.bobIV, Static: PublicKey(f.bob.Static)}
+	f.peer = Peer{RouterHash: f.bobHash, IV: f.bobIV, Static: f.bob.Static.Public()}
 	return f
 }
 
@@ -51,7 +51,7 @@ func flynnConfig(initiator bool, static [32]byte, peer []byte, eph []byte) noise
 		CipherSuite:   noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashSHA256),
 		Pattern:       pattern,
 		Initiator:     initiator,
-		StaticKeypair: noise.DHKey{Private: static[:], Public: func() []byte { p := PublicKey(static); return p[:] }()},
+		StaticKeypair: noise.DHKey{Private: static[:], Public: func() []byte { p := PrivateKey(static).Public(); return p[:] }()},
 		PeerStatic:    peer,
 		Random:        bytes.NewReader(eph),
 	}
@@ -196,7 +196,7 @@ func TestAliceAgainstBob(t *testing.T) {
 	if ak.Send == ak.Recv || ak.SipSend == ak.SipRecv {
 		t.Error("both directions share a key")
 	}
-	if bk.PeerStatic != PublicKey(f.alice.Static) || ak.PeerStatic != f.peer.Static {
+	if bk.PeerStatic != f.alice.Static.Public() || ak.PeerStatic != f.peer.Static {
 		t.Error("peer static keys wrong")
 	}
 }
@@ -210,7 +210,7 @@ func TestHandshakeRejects(t *testing.T) {
 		{"Alice clock 2 minutes off", func(f *fixture) { f.alice.Now = func() time.Time { return testNow.Add(2 * time.Minute) } }},
 		{"wrong router hash", func(f *fixture) { f.peer.RouterHash[0] ^= 1 }},
 		{"wrong IV", func(f *fixture) { f.peer.IV[3] ^= 1 }},
-		{"wrong Bob static key", func(f *fixture) { f.peer.Static = PublicKey(key(9)) }},
+		{"wrong Bob static key", func(f *fixture) { f.peer.Static = PrivateKey(key(9)).Public() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

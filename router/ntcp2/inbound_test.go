@@ -34,7 +34,7 @@ func routerInfoOf(t testing.TB, static [32]byte, iv [16]byte, host string, port 
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := PublicKey(static)
+	pub := PrivateKey(static).Public()
 	s := i2pbase64.EncodeToString(pub[:])
 	addr, caps := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}, "LU"
 	if host != "" {

@@ -91,7 +91,7 @@ func Server(conn net.Conn, cfg *Config, routerHash [32]byte, iv [16]byte) (*Sess
 	return s, nil
 }
 
-func checkAliceRouterInfo(payload []byte, static [32]byte, netID netdb.NetID) (*netdb.RouterInfo, error) {
+func checkAliceRouterInfo(payload []byte, static PublicKey, netID netdb.NetID) (*netdb.RouterInfo, error) {
 	blocks, err := ParseBlocks(payload)
 	if err != nil || len(blocks) == 0 || blocks[0].Type != BlockRouterInfo || len(blocks[0].Data) < 2 {
 		return nil, fmt.Errorf("%w: message 3 does not start with a RouterInfo block", ErrHandshake)
@@ -120,7 +120,7 @@ func newSession(conn net.Conn, keys Keys) *Session {
 }
 
 // PeerStatic is the other side's NTCP2 static key.
-func (s *Session) PeerStatic() [32]byte { return s.keys.PeerStatic }
+func (s *Session) PeerStatic() PublicKey { return s.keys.PeerStatic }
 
 // SendBlocks sends one frame of blocks, ending with a Padding block of
 // random length; safe for concurrent use. frame must hold no Padding.
@@ -185,7 +185,7 @@ func PeerFromRouterInfo(ri *netdb.RouterInfo) (peer Peer, addr string, ok bool) 
 		if host == "" || port == "" || err1 != nil || err2 != nil || len(sb) != 32 || len(ib) != 16 {
 			continue
 		}
-		return Peer{RouterHash: ri.Hash(), Static: [32]byte(sb), IV: [16]byte(ib)}, net.JoinHostPort(host, port), true
+		return Peer{RouterHash: ri.Hash(), Static: PublicKey(sb), IV: [16]byte(ib)}, net.JoinHostPort(host, port), true
 	}
 	return Peer{}, "", false
 }

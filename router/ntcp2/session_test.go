@@ -40,7 +40,7 @@ func TestSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bob.PeerRouterInfo == nil || bob.PeerStatic() != PublicKey(f.alice.Static) {
+	if bob.PeerRouterInfo == nil || bob.PeerStatic() != f.alice.Static.Public() {
 		t.Fatal("Bob did not learn Alice's RouterInfo and static key")
 	}
 	msg := i2np.Message{Type: i2np.TypeDeliveryStatus, ID: 7, Expiration: time.Now().Add(time.Minute), Body: make([]byte, 12)}

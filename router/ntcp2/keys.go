@@ -1,0 +1,47 @@
+package ntcp2
+
+import (
+	"crypto/subtle"
+	"fmt"
+
+	"github.com/i2pseed/i2pseed/internal/i2pbase64"
+	"golang.org/x/crypto/curve25519"
+)
+
+// A PrivateKey is an X25519 private key: our NTCP2 static key, or an
+// ephemeral one. It is not a PublicKey: the types keep them apart.
+type PrivateKey [32]byte
+
+// A PublicKey is an X25519 public key: a peer's NTCP2 static key ("s" of
+// its address) or an ephemeral one.
+type PublicKey [32]byte
+
+// Public returns the key's X25519 public key.
+func (k PrivateKey) Public() PublicKey {
+	pub, _ := curve25519.X25519(k[:], curve25519.Basepoint)
+	return PublicKey(pub)
+}
+
+// Equal reports whether k and o are the same key, in constant time.
+func (k PublicKey) Equal(o PublicKey) bool { return subtle.ConstantTimeCompare(k[:], o[:]) == 1 }
+
+// IsZero reports whether k is all zeros (no key).
+func (k PublicKey) IsZero() bool { return k == PublicKey{} }
+
+// MarshalText is the key in I2P base64, as an address's "s".
+func (k PublicKey) MarshalText() ([]byte, error) { return []byte(i2pbase64.EncodeToString(k[:])), nil }
+
+// UnmarshalText reads an address's "s".
+func (k *PublicKey) UnmarshalText(b []byte) error {
+	d, err := i2pbase64.DecodeString(string(b))
+	if err != nil || len(d) != 32 {
+		return fmt.Errorf("ntcp2: static key %q: want 32 bytes of I2P base64", b)
+	}
+	*k = PublicKey(d)
+	return nil
+}
+
+// String is MarshalText's.
+func (k PublicKey) String() string { return i2pbase64.EncodeToString(k[:]) }
+
+func (k *PrivateKey) zero() { clear(k[:]) }
