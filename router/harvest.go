@@ -18,9 +18,12 @@ type HarvestConfig struct {
 	Self netdb.Hash // our router hash, the From of lookups
 	// Pace paces the lookups to this floodfill (the Router keeps one per
 	// floodfill across sessions); nil means a new Pace whose Interval is
-	// Interval (default 5 s).
+	// Interval (default 5 s) and whose Max is Budget (default 12 per two
+	// minutes, under Java's limit; only a network of i2pd routers, which
+	// have none, may take more).
 	Pace     *Pace
 	Interval time.Duration
+	Budget   int
 	// Lookups bounds the lookups of the session (default 100); Idle ends it
 	// after that many lookups in a row taught nothing new (default 8);
 	// Unanswered ends it after that many lookups in a row got no reply
@@ -47,7 +50,7 @@ func (c *HarvestConfig) defaults() {
 		c.Interval = 5 * time.Second
 	}
 	if c.Pace == nil {
-		c.Pace = &Pace{Interval: c.Interval}
+		c.Pace = &Pace{Interval: c.Interval, Max: c.Budget}
 	}
 	if c.Unanswered <= 0 {
 		c.Unanswered = 3

@@ -306,7 +306,7 @@ func (r *Router) addPeer(ri *netdb.RouterInfo) {
 		}
 		return
 	}
-	r.peers[ri.Hash()] = &peer{ri: ri, pace: &Pace{Interval: r.cfg.Harvest.Interval, NotBefore: warm}}
+	r.peers[ri.Hash()] = &peer{ri: ri, pace: &Pace{Interval: r.cfg.Harvest.Interval, Max: r.cfg.Harvest.Budget, NotBefore: warm}}
 	r.m.floodfills.Set(float64(len(r.peers)))
 	select {
 	case r.wakeup <- struct{}{}:
