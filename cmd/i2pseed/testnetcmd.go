@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/i2pseed/i2pseed/internal/testnet"
+	"github.com/i2pseed/i2pseed/testnet"
 	"github.com/spf13/cobra"
 )
 

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/i2pseed/i2pseed/internal/testnet"
+	"github.com/i2pseed/i2pseed/testnet"
 )
 
 // Require returns the i2pd binary ($I2PD, else i2pd on PATH: run the

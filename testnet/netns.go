@@ -1,11 +1,13 @@
 // Package testnet runs private I2P networks on one machine: real i2pd
-// routers (Debian's i2pd 2.45.1) in a network namespace of their own, on
-// 198.18.0.x addresses of the namespace's loopback (i2pd 2.45.1 refuses
-// loopback and RFC 1918 peers; 198.18.0.0/15 is the benchmarking range,
-// routed nowhere). Nothing inside can reach any other network.
+// routers (any version: Debian's 2.45.1, a current 2.58) and Java I2P
+// routers in a network namespace of their own, on 198.18.0.x addresses
+// (i2pd 2.45.1 refuses loopback and RFC 1918 peers; 198.18.0.0/15 is the
+// benchmarking range, routed nowhere), every router on its own address,
+// Java ones in host namespaces of their own linked to it. Nothing inside
+// can reach any other network.
 //
-// It backs `i2pseed testnet up/down`, `make demo` and the interop tests
-// (through internal/i2pdtest).
+// It backs `i2pseed testnet up/down/bootstrap`, `make demo` and the
+// interop tests (through internal/i2pdtest).
 package testnet
 
 import (

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
-	"github.com/i2pseed/i2pseed/internal/testnet"
+	"github.com/i2pseed/i2pseed/testnet"
 	"github.com/i2pseed/i2pseed/netdb"
 )
 
@@ -28,7 +28,7 @@ func TestWholeChain(t *testing.T) {
 		t.Skip("starts 3 i2pd and 2 Java routers")
 	}
 	self := filepath.Join(t.TempDir(), "i2pseed")
-	if out, err := exec.Command("go", "build", "-o", self, "../../cmd/i2pseed").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", self, "../cmd/i2pseed").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := t.TempDir()
