@@ -83,8 +83,12 @@ func (a *ACME) Manage(ctx context.Context) error {
 	return nil
 }
 
-// TLSConfig serves the managed certificates and answers TLS-ALPN-01.
-func (a *ACME) TLSConfig() *tls.Config { return a.cfg.TLSConfig() }
+// TLSConfig serves the managed certificates under ServerPolicy and
+// answers TLS-ALPN-01.
+func (a *ACME) TLSConfig() *tls.Config { return ServerPolicy(a.cfg.TLSConfig()) }
+
+// Reload does nothing: certmagic renews the certificates by itself.
+func (a *ACME) Reload() error { return nil }
 
 // GetCertificate is for tls.Config.GetCertificate.
 func (a *ACME) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {

@@ -1,6 +1,7 @@
 package certs_test
 
 import (
+	"slices"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -50,6 +51,10 @@ func TestACMEWithPebble(t *testing.T) {
 	}
 	if len(a.Fingerprint()) != 64 {
 		t.Errorf("fingerprint %q", a.Fingerprint())
+	}
+	checkPolicy(t, "ACME", a.TLSConfig())
+	if tc := a.TLSConfig(); !slices.Contains(tc.NextProtos, "acme-tls/1") {
+		t.Errorf("ACME TLSConfig offers %v: TLS-ALPN-01 needs acme-tls/1", tc.NextProtos)
 	}
 	t.Logf("ACME certificate for %v from %q, valid until %s", c.Leaf.DNSNames, c.Leaf.Issuer.CommonName, c.Leaf.NotAfter.Format(time.DateOnly))
 }

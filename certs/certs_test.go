@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,5 +196,51 @@ func TestGenerateTLS(t *testing.T) {
 	conn.Close()
 	if _, err := certs.GenerateTLS(nil, now, nil); err == nil {
 		t.Error("GenerateTLS with no hosts succeeded")
+	}
+}
+
+// checkPolicy: every provider's TLS configuration follows ServerPolicy.
+func checkPolicy(t *testing.T, name string, tc *tls.Config) {
+	t.Helper()
+	if tc.MinVersion != tls.VersionTLS12 || len(tc.CurvePreferences) == 0 || tc.CurvePreferences[0] != tls.X25519 ||
+		len(tc.NextProtos) < 2 || tc.NextProtos[0] != "h2" || tc.NextProtos[1] != "http/1.1" {
+		t.Errorf("%s: TLS config min %x, curves %v, ALPN %v; want certs.ServerPolicy's", name, tc.MinVersion, tc.CurvePreferences, tc.NextProtos)
+	}
+}
+
+// TestFileCertProvider: a self-signed certificate and one from files are
+// Providers under ServerPolicy, served by a real TLS handshake.
+func TestFileCertProvider(t *testing.T) {
+	dir := t.TempDir()
+	p, err := certs.SelfSignedCert(dir, []string{"127.0.0.1"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prov certs.Provider = p
+	checkPolicy(t, "self-signed", prov.TLSConfig())
+	if h := prov.HTTPHandler(http.NotFoundHandler()); h == nil {
+		t.Error("no HTTP handler")
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", prov.TLSConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := certs.Fingerprint(c.ConnectionState().PeerCertificates[0]); got != prov.Fingerprint() {
+		t.Errorf("served certificate %s, Fingerprint says %s", got, prov.Fingerprint())
+	}
+	if err := prov.Reload(); err != nil {
+		t.Error(err)
 	}
 }

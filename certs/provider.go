@@ -3,11 +3,52 @@ package certs
 import (
 	"crypto/tls"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 )
+
+// A Provider is where a server's TLS certificate comes from: a
+// self-signed certificate kept in the data directory (SelfSignedCert),
+// files the operator renews (LoadFileCert), or ACME (NewACME). Every
+// provider's TLSConfig follows one policy (ServerPolicy).
+type Provider interface {
+	// TLSConfig is the server's TLS configuration.
+	TLSConfig() *tls.Config
+	// HTTPHandler serves plain HTTP: ACME answers its HTTP-01 challenges
+	// there; everything else goes to fallback.
+	HTTPHandler(fallback http.Handler) http.Handler
+	// Fingerprint is the SHA-256 of the current certificate, for pins.
+	Fingerprint() string
+	// Reload reads the certificate again (SIGHUP); on error the old one
+	// stays. A provider that renews by itself does nothing.
+	Reload() error
+}
+
+var (
+	_ Provider = (*FileCert)(nil)
+	_ Provider = (*ACME)(nil)
+)
+
+// ServerPolicy applies the TLS policy of every i2pseed server to c and
+// returns it: TLS 1.2 or newer (Java I2P 0.9.x and i2pd both speak it),
+// X25519 then P-256, and HTTP/2 and HTTP/1.1 offered first, keeping any
+// protocol the provider needs (acme-tls/1).
+func ServerPolicy(c *tls.Config) *tls.Config {
+	c.MinVersion = tls.VersionTLS12
+	c.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256}
+	protos := []string{"h2", "http/1.1"}
+	for _, p := range c.NextProtos {
+		if !slices.Contains(protos, p) {
+			protos = append(protos, p)
+		}
+	}
+	c.NextProtos = protos
+	return c
+}
 
 // A FileCert serves a TLS certificate and key from two PEM files and can
 // reload them (on SIGHUP) without a restart.
@@ -32,10 +73,15 @@ func (fc *FileCert) Reload() error {
 	return nil
 }
 
-// GetCertificate is for tls.Config.GetCertificate.
-func (fc *FileCert) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-	return fc.cur.Load(), nil
+// TLSConfig serves the current certificate under ServerPolicy.
+func (fc *FileCert) TLSConfig() *tls.Config {
+	return ServerPolicy(&tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		return fc.cur.Load(), nil
+	}})
 }
+
+// HTTPHandler is fallback: a certificate from files needs no HTTP.
+func (fc *FileCert) HTTPHandler(fallback http.Handler) http.Handler { return fallback }
 
 // Fingerprint is the SHA-256 of the current certificate, for pinning.
 func (fc *FileCert) Fingerprint() string { return Fingerprint(fc.cur.Load().Leaf) }

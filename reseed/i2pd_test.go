@@ -49,7 +49,7 @@ func TestI2PDBootstrapsOverHTTPS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := HTTPServer(srv.Handler(), TLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil }), DefaultTimeouts)
+	hs := HTTPServer(srv.Handler(), certs.ServerPolicy(&tls.Config{Certificates: []tls.Certificate{cert}}), DefaultTimeouts)
 	go hs.ServeTLS(wrapListener(ln, ListenConfig{}), "", "")
 	defer hs.Close()
 

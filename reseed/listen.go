@@ -146,13 +146,3 @@ func HTTPServer(h http.Handler, tlsConfig *tls.Config, t Timeouts) *http.Server 
 	}
 }
 
-// TLSConfig is the server's TLS policy around a certificate source: TLS 1.2
-// and 1.3, X25519 preferred.
-func TLSConfig(getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)) *tls.Config {
-	return &tls.Config{
-		MinVersion:       tls.VersionTLS12,
-		CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256},
-		GetCertificate:   getCert,
-		NextProtos:       []string{"h2", "http/1.1"},
-	}
-}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -245,39 +244,30 @@ func (a *app) loadSecrets(c *serveConfig) (*su3.Signer, []byte, error) {
 	return &su3.Signer{ID: sk.ID, Key: sk.Key}, secret, nil
 }
 
-// tlsSource is where the server's certificate comes from.
-type tlsSource struct {
-	config      *tls.Config
-	fingerprint func() string
-	reload      func() error // SIGHUP; nil if nothing to reload
-	httpServer  *http.Server // ACME HTTP-01 listener; nil if none
-}
-
-func (a *app) tlsSource(ctx context.Context, c *serveConfig) (*tlsSource, error) {
+// tlsProvider maps --tls to the certs provider; for ACME it also starts
+// the plain HTTP listener for HTTP-01 (closed by the returned function).
+func (a *app) tlsProvider(ctx context.Context, c *serveConfig) (certs.Provider, func(), error) {
 	if a.cfg.GetString("tls") == "acme" {
-		return a.acmeSource(ctx, c)
+		return a.acmeProvider(ctx, c)
 	}
 	fc, err := a.tlsCert(c)
-	if err != nil {
-		return nil, err
-	}
-	return &tlsSource{config: reseed.TLSConfig(fc.GetCertificate), fingerprint: fc.Fingerprint, reload: fc.Reload}, nil
+	return fc, func() {}, err
 }
 
-func (a *app) acmeSource(ctx context.Context, c *serveConfig) (*tlsSource, error) {
+func (a *app) acmeProvider(ctx context.Context, c *serveConfig) (certs.Provider, func(), error) {
 	hosts := a.cfg.GetStringSlice("host")
 	if len(hosts) == 0 {
-		return nil, usagef("serve: --tls acme needs --host with the server's public DNS name(s)")
+		return nil, nil, usagef("serve: --tls acme needs --host with the server's public DNS name(s)")
 	}
 	var roots *x509.CertPool
 	if p := a.cfg.GetString("acme-ca-roots"); p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, usagef("serve: --acme-ca-roots: %v", err)
+			return nil, nil, usagef("serve: --acme-ca-roots: %v", err)
 		}
 		roots = x509.NewCertPool()
 		if !roots.AppendCertsFromPEM(b) {
-			return nil, usagef("serve: --acme-ca-roots %s: no PEM certificates", p)
+			return nil, nil, usagef("serve: --acme-ca-roots %s: no PEM certificates", p)
 		}
 	}
 	acme, err := certs.NewACME(certs.ACMEConfig{
@@ -286,12 +276,12 @@ func (a *app) acmeSource(ctx context.Context, c *serveConfig) (*tlsSource, error
 		TrustedRoots: roots, HTTPPort: portOf(a.cfg.GetString("acme-http-listen")), TLSALPNPort: portOf(c.listen),
 	})
 	if err != nil {
-		return nil, usagef("serve: --tls acme: %v", err)
+		return nil, nil, usagef("serve: --tls acme: %v", err)
 	}
 	httpAddr := a.cfg.GetString("acme-http-listen")
 	ln, err := net.Listen("tcp", httpAddr)
 	if err != nil {
-		return nil, usagef("serve: --acme-http-listen %s: %v", httpAddr, err)
+		return nil, nil, usagef("serve: --acme-http-listen %s: %v", httpAddr, err)
 	}
 	plain := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this reseed server speaks HTTPS only", http.StatusNotFound)
@@ -302,13 +292,9 @@ func (a *app) acmeSource(ctx context.Context, c *serveConfig) (*tlsSource, error
 	defer cancel()
 	if err := acme.Manage(mctx); err != nil {
 		hs.Close()
-		return nil, fmt.Errorf("serve: --tls acme: %w (do --host names resolve here, and are ports 80/443 reachable?)", err)
+		return nil, nil, fmt.Errorf("serve: --tls acme: %w (do --host names resolve here, and are ports 80/443 reachable?)", err)
 	}
-	tc := acme.TLSConfig()
-	tc.MinVersion = tls.VersionTLS12
-	tc.CurvePreferences = []tls.CurveID{tls.X25519, tls.CurveP256}
-	tc.NextProtos = append([]string{"h2", "http/1.1"}, tc.NextProtos...)
-	return &tlsSource{config: tc, fingerprint: acme.Fingerprint, httpServer: hs}, nil
+	return acme, func() { hs.Close() }, nil
 }
 
 // portOf is the port of a listen address, 0 if none.
@@ -356,23 +342,21 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	ts, err := a.tlsSource(ctx, c)
+	tp, closeHTTP, err := a.tlsProvider(ctx, c)
 	if err != nil {
 		return err
 	}
-	if ts.httpServer != nil {
-		defer ts.httpServer.Close()
-	}
+	defer closeHTTP()
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
 	c.pool.Signer, c.pool.Secret = signer, secret
-	c.server.Secret, c.server.Logger, c.server.TLSFingerprint = secret, log, ts.fingerprint()
+	c.server.Secret, c.server.Logger, c.server.TLSFingerprint = secret, log, tp.Fingerprint()
 	srv := reseed.NewServer(c.server)
 
 	ln, err := reseed.Listen(c.listen, reseed.ListenConfig{MaxConns: c.maxConns, Blocklist: c.blocklist})
 	if err != nil {
 		return usagef("serve: --listen %s: %v", c.listen, err)
 	}
-	hs := reseed.HTTPServer(srv.Handler(), ts.config, reseed.DefaultTimeouts)
+	hs := reseed.HTTPServer(srv.Handler(), tp.TLSConfig(), reseed.DefaultTimeouts)
 	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	var ms *http.Server
 	if c.metricsListen != "" {
@@ -406,9 +390,9 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	builder := &reseed.Builder{Source: store, Config: c.pool, Server: srv, Interval: c.interval, Epoch: c.epoch, Logger: log}
 	go builder.Run(ctx)
-	go a.reloadOnHUP(ctx, log, c, ts, srv)
+	go a.reloadOnHUP(ctx, log, c, tp, srv)
 
-	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.netdbDir, "tls_sha256", ts.fingerprint())
+	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.netdbDir, "tls_sha256", tp.Fingerprint())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ServeTLS(ln, "", "") }()
 	select {
@@ -428,7 +412,7 @@ func (a *app) serve(ctx context.Context) error {
 	return hs.Shutdown(sctx)
 }
 
-func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig, ts *tlsSource, srv *reseed.Server) {
+func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig, tp certs.Provider, srv *reseed.Server) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -453,14 +437,11 @@ func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig,
 				log.Info("blocklist reloaded", "prefixes", c.blocklist.Len())
 			}
 		}
-		if ts.reload == nil {
-			continue
-		}
-		if err := ts.reload(); err != nil {
+		if err := tp.Reload(); err != nil {
 			log.Error("TLS reload failed, keeping the old certificate", "err", err)
 		} else {
-			srv.SetTLSFingerprint(ts.fingerprint())
-			log.Info("TLS certificate reloaded", "sha256", ts.fingerprint())
+			srv.SetTLSFingerprint(tp.Fingerprint())
+			log.Info("TLS certificate reloaded", "sha256", tp.Fingerprint())
 		}
 	}
 }
