@@ -1,12 +1,12 @@
 package certs_test
 
 import (
-	"slices"
 	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"

@@ -145,4 +145,3 @@ func HTTPServer(h http.Handler, tlsConfig *tls.Config, t Timeouts) *http.Server 
 		ErrorLog:          nil,
 	}
 }
-

@@ -8,10 +8,10 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
-	"github.com/i2pseed/i2pseed/testnet"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/su3"
+	"github.com/i2pseed/i2pseed/testnet"
 )
 
 // startTestnet starts n i2pd routers on 198.18.0.10+i, the first ff of them

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
-	"github.com/i2pseed/i2pseed/testnet"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/testnet"
 )
 
 // TestWholeChain: on a mixed network of i2pd and Java I2P routers

@@ -14,9 +14,9 @@ import (
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
-	"github.com/i2pseed/i2pseed/testnet"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
+	"github.com/i2pseed/i2pseed/testnet"
 )
 
 // publishedRouterInfo makes a signed RouterInfo with a published NTCP2
