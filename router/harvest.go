@@ -10,7 +10,7 @@ import (
 
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/i2np"
-	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 // HarvestConfig tunes one harvesting session.
@@ -83,10 +83,10 @@ var ErrUnanswered = errors.New("router: the floodfill stopped answering lookups"
 // floodfill never answers a closed session (Java banlists a router it
 // cannot reach: "No transports"). It returns nil when the lookups run out
 // or stop teaching anything new, ErrUnanswered when replies stop, a
-// *TerminatedError when the peer ends the session, and the read error or
+// *transport.Terminated when the peer ends the session, and the read error or
 // ctx's error otherwise.
-func Harvest(ctx context.Context, sess *ntcp2.Session, cfg HarvestConfig) error {
-	h := newHarvest(sess, cfg)
+func Harvest(ctx context.Context, conn transport.Conn, cfg HarvestConfig) error {
+	h := newHarvest(conn, cfg)
 	var tok [4]byte
 	rand.Read(tok[:])
 	h.msgID = binary.BigEndian.Uint32(tok[:]) | 1
@@ -136,17 +136,17 @@ func (h *harvest) drain(ctx context.Context) error {
 	return nil
 }
 
-// read reads and handles one frame, or returns nil at the deadline.
+// read receives and handles one thing, or returns nil at the deadline.
 func (h *harvest) read(deadline time.Time) error {
-	h.sess.SetReadDeadline(deadline)
-	blocks, err := h.sess.ReadBlocks()
+	r, err := h.conn.Receive(deadline)
 	if err != nil {
 		if isTimeout(err) {
 			return nil
 		}
 		return fmt.Errorf("router: harvest: %w", err)
 	}
-	return h.handle(blocks)
+	h.handle(r)
+	return nil
 }
 
 // deadline is the earlier of next (if set) and when the oldest pending
@@ -185,14 +185,14 @@ func (h *harvest) answered(key netdb.Hash) {
 	}
 }
 
-func newHarvest(sess *ntcp2.Session, cfg HarvestConfig) *harvest {
+func newHarvest(conn transport.Conn, cfg HarvestConfig) *harvest {
 	cfg.defaults()
-	return &harvest{sess: sess, cfg: &cfg, asked: map[netdb.Hash]bool{cfg.Self: true}, pending: map[netdb.Hash]time.Time{}}
+	return &harvest{conn: conn, cfg: &cfg, asked: map[netdb.Hash]bool{cfg.Self: true}, pending: map[netdb.Hash]time.Time{}}
 }
 
 // harvest is the state of one Harvest.
 type harvest struct {
-	sess    *ntcp2.Session
+	conn    transport.Conn
 	cfg     *HarvestConfig
 	asked   map[netdb.Hash]bool
 	queue   []netdb.Hash
@@ -206,7 +206,7 @@ type harvest struct {
 
 func (h *harvest) send(t i2np.Type, body []byte) error {
 	h.msgID++
-	return h.sess.SendI2NP(i2np.Message{Type: t, ID: h.msgID, Expiration: h.cfg.Now().Add(time.Minute), Body: body})
+	return h.conn.SendI2NP(i2np.Message{Type: t, ID: h.msgID, Expiration: h.cfg.Now().Add(time.Minute), Body: body})
 }
 
 // publish stores our RouterInfo at the floodfill, asking for a
@@ -254,26 +254,13 @@ func (h *harvest) lookupNext(now time.Time) error {
 	return h.send(i2np.TypeDatabaseLookup, body)
 }
 
-// handle takes the blocks of one frame.
-func (h *harvest) handle(blocks []ntcp2.Block) error {
-	for _, b := range blocks {
-		switch b.Type {
-		case ntcp2.BlockTermination:
-			if len(b.Data) < 9 {
-				return &TerminatedError{}
-			}
-			return &TerminatedError{Reason: b.Data[8]}
-		case ntcp2.BlockRouterInfo:
-			if len(b.Data) > 1 {
-				h.routerInfo(b.Data[1:], netdb.Hash{})
-			}
-		case ntcp2.BlockI2NP:
-			if m, err := i2np.ParseShort(b.Data); err == nil {
-				h.message(m)
-			}
-		}
+// handle takes one thing the peer sent.
+func (h *harvest) handle(r transport.Received) {
+	if r.Message != nil {
+		h.message(*r.Message)
+	} else if r.RouterInfo != nil {
+		h.routerInfo(r.RouterInfo, netdb.Hash{})
 	}
-	return nil
 }
 
 // message takes one I2NP message; malformed ones are dropped.

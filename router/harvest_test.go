@@ -10,6 +10,7 @@ import (
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/i2pseed/i2pseed/testnet"
 )
@@ -87,7 +88,7 @@ func TestHarvestTestnet(t *testing.T) {
 		log := procs[seed.Hash()].Log()
 		t.Fatalf("%v\nseed log:\n%s", err, log[max(0, len(log)-3000):])
 	}
-	defer sess.Close(ntcp2.TerminationNormal)
+	defer sess.Close(transport.ReasonNormal)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	got := map[netdb.Hash]bool{}

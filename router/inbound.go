@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 // idleTimeout closes inbound sessions that stay silent (i2pd: 120 s).
@@ -62,20 +63,19 @@ func (r *Router) inbound(ctx context.Context, conn net.Conn) {
 	r.log.Info("inbound session", "peer", sess.PeerRouterInfo.Hash().String())
 	h := newHarvest(sess, HarvestConfig{Self: id.Hash(), Known: r.known, Found: r.found})
 	for err == nil {
-		sess.SetReadDeadline(time.Now().Add(idleTimeout))
-		var blocks []ntcp2.Block
-		if blocks, err = sess.ReadBlocks(); err == nil {
-			err = h.handle(blocks)
+		var rcv transport.Received
+		if rcv, err = sess.Receive(time.Now().Add(idleTimeout)); err == nil {
+			h.handle(rcv)
 		}
 	}
-	reason := ntcp2.TerminationNormal // also when she terminated
+	reason := transport.ReasonNormal // also when she terminated
 	switch {
 	case ctx.Err() != nil:
-		reason = ntcp2.TerminationShutdown
+		reason = transport.ReasonShutdown
 	case isTimeout(err):
-		reason = ntcp2.TerminationIdle
+		reason = transport.ReasonIdle
 	case errors.Is(err, ntcp2.ErrFrame):
-		reason = ntcp2.TerminationAEAD
+		reason = transport.ReasonAEAD
 	}
 	sess.Close(reason)
 	r.countSessionEnd(ctx, err)

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 // Outcome classifies how a handshake or a session ended. Floodfills are
@@ -40,15 +41,6 @@ func (o Outcome) String() string {
 		"silent_close", "terminated", "canceled", "other", "no_message_1", "no_message_3", "unanswered"}[o]
 }
 
-// TerminatedError is a session the peer ended with a Termination block.
-type TerminatedError struct {
-	Reason byte // NTCP2 termination reason, e.g. 2 idle, 9 timeout
-}
-
-func (e *TerminatedError) Error() string {
-	return fmt.Sprintf("router: peer terminated the session (reason %d)", e.Reason)
-}
-
 // classifyHandshake says why dialing or a handshake failed.
 func classifyHandshake(err error) Outcome {
 	var op *net.OpError
@@ -77,7 +69,7 @@ func classifyHandshake(err error) Outcome {
 
 // classifySession says why an established session ended.
 func classifySession(err error) Outcome {
-	var te *TerminatedError
+	var te *transport.Terminated
 	switch {
 	case err == nil:
 		return OutcomeOK

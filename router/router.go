@@ -14,6 +14,7 @@ import (
 
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -385,8 +386,8 @@ func (r *Router) session(ctx context.Context, p *peer) {
 // not one that says something is wrong with us (banned, clock skew, bad
 // frames or payload).
 func benignTermination(err error) bool {
-	var te *TerminatedError
-	return errors.As(err, &te) && te.Reason <= ntcp2.TerminationShutdown
+	var te *transport.Terminated
+	return errors.As(err, &te) && te.Reason.Benign()
 }
 
 // harvestFrom runs one outbound session with the floodfill ri, its
@@ -417,9 +418,9 @@ func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo, pace *Pa
 	}
 	hc.Lookup = func(kind string) { r.m.lookups.WithLabelValues(kind).Inc() }
 	err = Harvest(ctx, sess, hc)
-	reason := ntcp2.TerminationNormal
+	reason := transport.ReasonNormal
 	if ctx.Err() != nil {
-		reason = ntcp2.TerminationShutdown
+		reason = transport.ReasonShutdown
 	}
 	sess.Close(reason)
 	return r.countSessionEnd(ctx, err), err

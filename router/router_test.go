@@ -13,6 +13,7 @@ import (
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/i2np"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -121,7 +122,7 @@ func lookupRouterInfo(t *testing.T, ns *i2pdtest.NetNS, source string, id *Ident
 		conn.Close()
 		return nil, err
 	}
-	defer sess.Close(ntcp2.TerminationNormal)
+	defer sess.Close(transport.ReasonNormal)
 	body, _ := (&i2np.DatabaseLookup{Key: key, From: id.Hash(), Flags: i2np.LookupRouterInfo}).AppendBinary(nil)
 	if err := sess.SendI2NP(i2np.Message{Type: i2np.TypeDatabaseLookup, ID: 7, Expiration: time.Now().Add(time.Minute), Body: body}); err != nil {
 		return nil, err

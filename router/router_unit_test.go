@@ -15,6 +15,7 @@ import (
 
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -47,7 +48,7 @@ func TestClassify(t *testing.T) {
 		{os.ErrDeadlineExceeded, OutcomeTimeout, OutcomeTimeout},
 		{context.Canceled, OutcomeCanceled, OutcomeCanceled},
 		{dialErr, OutcomeDial, OutcomeOther},
-		{&TerminatedError{Reason: 2}, OutcomeOther, OutcomeTerminated},
+		{&transport.Terminated{Reason: transport.Reason(2)}, OutcomeOther, OutcomeTerminated},
 		{fmt.Errorf("%w: tag", ntcp2.ErrFrame), OutcomeOther, OutcomeDecrypt},
 		{errors.New("odd"), OutcomeOther, OutcomeOther},
 	} {
@@ -290,7 +291,7 @@ func TestPick(t *testing.T) {
 
 func TestBenignTermination(t *testing.T) {
 	for reason, want := range map[byte]bool{0: true, 1: true, 2: true, 3: true, 4: false, 7: false, 17: false} {
-		if got := benignTermination(fmt.Errorf("x: %w", &TerminatedError{Reason: reason})); got != want {
+		if got := benignTermination(fmt.Errorf("x: %w", &transport.Terminated{Reason: transport.Reason(reason)})); got != want {
 			t.Errorf("reason %d: benign %v, want %v", reason, got, want)
 		}
 	}

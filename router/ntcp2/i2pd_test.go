@@ -12,6 +12,7 @@ import (
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/i2np"
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 // ourRouterInfo makes a signed RouterInfo for a router with no published
@@ -60,7 +61,7 @@ func BenchmarkHandshakeWithI2PD(b *testing.B) {
 		rand.Read(static[:])
 		if sess, err := Client(c, &Config{NetID: 2, Static: static}, peer, ourRouterInfo(b, static)); err == nil {
 			ok++
-			sess.Close(TerminationNormal)
+			sess.Close(transport.ReasonNormal)
 		} else {
 			c.Close()
 		}
@@ -136,7 +137,7 @@ func TestHandshakeWithI2PD(t *testing.T) {
 			rand.Read(s2[:])
 			if sess, err := Client(c, &Config{NetID: 2, Static: s2}, peer, ourRouterInfo(t, s2)); err == nil {
 				ok++
-				sess.Close(TerminationNormal)
+				sess.Close(transport.ReasonNormal)
 			} else {
 				c.Close()
 				t.Logf("handshake failed: %v", err)
@@ -148,7 +149,7 @@ func TestHandshakeWithI2PD(t *testing.T) {
 		}
 		t.Logf("%d/%d handshakes with i2pd in %v", ok, n, took.Round(time.Millisecond))
 	})
-	defer sess.Close(TerminationNormal)
+	defer sess.Close(transport.ReasonNormal)
 
 	// Ask i2pd for its own RouterInfo directly over the session.
 	sess.SetDeadline(time.Now().Add(20 * time.Second))

@@ -15,6 +15,7 @@ import (
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/i2pseed/i2pseed/testnet"
 )
@@ -111,7 +112,7 @@ func TestInboundFromI2PD(t *testing.T) {
 	if err != nil {
 		t.Fatalf("inbound handshake from i2pd: %v\nlog:\n%s", err, tail(p.Log()))
 	}
-	defer sess.Close(TerminationNormal)
+	defer sess.Close(transport.ReasonNormal)
 	theirs, err := os.ReadFile(filepath.Join(p.DataDir, "router.info"))
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +192,7 @@ func TestInboundFromJava(t *testing.T) {
 	if err != nil {
 		t.Fatalf("inbound handshake from Java: %v\nlog:\n%s", err, tail(p.Log()))
 	}
-	defer sess.Close(TerminationNormal)
+	defer sess.Close(transport.ReasonNormal)
 	theirs, err := os.ReadFile(filepath.Join(dir, "router.info"))
 	if err != nil {
 		t.Fatal(err)

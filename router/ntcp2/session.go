@@ -10,16 +10,18 @@ import (
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/i2np"
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 // HandshakeTimeout bounds a whole handshake (i2pd: 25 s outbound, 10 s inbound).
 const HandshakeTimeout = 15 * time.Second
 
-// A Session is an established NTCP2 connection.
+// A Session is an established NTCP2 connection; it is a transport.Conn.
 type Session struct {
-	conn net.Conn
-	r    *FrameReader
-	keys Keys
+	conn    net.Conn
+	r       *FrameReader
+	keys    Keys
+	pending []transport.Received // received, not yet returned by Receive
 
 	wmu sync.Mutex
 	w   *FrameWriter
@@ -144,21 +146,47 @@ func (s *Session) ReadBlocks() ([]Block, error) {
 	return ParseBlocks(frame)
 }
 
-// Termination reasons (NTCP2 spec).
-const (
-	TerminationNormal   byte = 0  // normal close or unspecified
-	TerminationIdle     byte = 2  // idle timeout
-	TerminationShutdown byte = 3  // router shutdown
-	TerminationAEAD     byte = 4  // data phase AEAD failure
-	TerminationSkew     byte = 7  // clock skew
-	TerminationPayload  byte = 10 // payload format error
-	TerminationBanned   byte = 17
-)
+var _ transport.Conn = (*Session)(nil)
 
-// Close sends a Termination block and closes the connection.
-func (s *Session) Close(reason byte) error {
+// Receive returns the next I2NP message or pushed RouterInfo, reading
+// frames until deadline; not for concurrent use. Malformed I2NP messages,
+// DateTime, Options, Padding and unknown blocks are skipped; a
+// Termination block returns *transport.Terminated.
+func (s *Session) Receive(deadline time.Time) (transport.Received, error) {
+	for len(s.pending) == 0 {
+		s.conn.SetReadDeadline(deadline)
+		blocks, err := s.ReadBlocks()
+		if err != nil {
+			return transport.Received{}, err
+		}
+		for _, b := range blocks {
+			switch b.Type {
+			case BlockTermination:
+				reason := transport.ReasonNormal
+				if len(b.Data) >= 9 {
+					reason = transport.Reason(b.Data[8])
+				}
+				return transport.Received{}, &transport.Terminated{Reason: reason}
+			case BlockRouterInfo:
+				if len(b.Data) > 1 {
+					s.pending = append(s.pending, transport.Received{RouterInfo: b.Data[1:]})
+				}
+			case BlockI2NP:
+				if m, err := i2np.ParseShort(b.Data); err == nil {
+					s.pending = append(s.pending, transport.Received{Message: &m})
+				}
+			}
+		}
+	}
+	r := s.pending[0]
+	s.pending = s.pending[1:]
+	return r, nil
+}
+
+// Close sends a Termination block with reason and closes the connection.
+func (s *Session) Close(reason transport.Reason) error {
 	data := binary.BigEndian.AppendUint64(nil, s.r.Frames)
-	s.SendBlocks(AppendBlock(nil, BlockTermination, append(data, reason)))
+	s.SendBlocks(AppendBlock(nil, BlockTermination, append(data, byte(reason))))
 	s.keys.zero()
 	return s.conn.Close()
 }

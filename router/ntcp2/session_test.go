@@ -2,11 +2,13 @@ package ntcp2
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"testing"
 	"time"
 
 	"github.com/i2pseed/i2pseed/router/i2np"
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 func sessionPair(t *testing.T, aliceRI []byte) (*Session, *Session, error) {
@@ -52,9 +54,9 @@ func TestSessions(t *testing.T) {
 	if m, _ := i2np.ParseShort(blocks[0].Data); m.ID != 7 {
 		t.Errorf("message ID %d, want 7", m.ID)
 	}
-	go alice.Close(TerminationNormal)
+	go alice.Close(transport.ReasonNormal)
 	blocks, err = bob.ReadBlocks()
-	if err != nil || blocks[0].Type != BlockTermination || blocks[0].Data[8] != TerminationNormal {
+	if err != nil || blocks[0].Type != BlockTermination || transport.Reason(blocks[0].Data[8]) != transport.ReasonNormal {
 		t.Errorf("termination: %v, %v", blocks, err)
 	}
 }
@@ -133,4 +135,52 @@ type countingConn struct {
 func (c *countingConn) Write(b []byte) (int, error) {
 	c.writes = append(c.writes, len(b))
 	return c.Conn.Write(b)
+}
+
+// TestReceive: one frame with two I2NP messages, a RouterInfo and blocks
+// to skip comes out of Receive one thing at a time; a Termination ends it
+// with the peer's reason.
+func TestReceive(t *testing.T) {
+	f := newFixture(0)
+	aliceRI := ourRouterInfo(t, f.alice.Static)
+	alice, bob, err := sessionPair(t, aliceRI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := func(id uint32) []byte {
+		return i2np.Message{Type: i2np.TypeDeliveryStatus, ID: id, Expiration: time.Now().Add(time.Minute), Body: make([]byte, 12)}.AppendShort(nil)
+	}
+	frame := AppendBlock(nil, BlockDateTime, []byte{0, 0, 0, 1})
+	frame = AppendBlock(frame, BlockI2NP, m(1))
+	frame = AppendBlock(frame, BlockI2NP, []byte{1, 2}) // malformed: skipped
+	frame = AppendBlock(frame, BlockRouterInfo, append([]byte{0}, aliceRI...))
+	frame = AppendBlock(frame, 200, []byte("unknown"))
+	frame = AppendBlock(frame, BlockI2NP, m(2))
+	go func() {
+		alice.SendBlocks(frame)
+		alice.Close(transport.ReasonIdle)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	var got []string
+	for {
+		r, err := bob.Receive(deadline)
+		if err != nil {
+			var te *transport.Terminated
+			if !errors.As(err, &te) || te.Reason != transport.ReasonIdle {
+				t.Fatalf("end: %v, want Terminated(idle)", err)
+			}
+			break
+		}
+		switch {
+		case r.Message != nil:
+			got = append(got, fmt.Sprintf("I2NP %d", r.Message.ID))
+		case string(r.RouterInfo) == string(aliceRI):
+			got = append(got, "RouterInfo")
+		default:
+			got = append(got, "?")
+		}
+	}
+	if want := "[I2NP 1 RouterInfo I2NP 2]"; fmt.Sprint(got) != want {
+		t.Errorf("received %v, want %s", got, want)
+	}
 }
