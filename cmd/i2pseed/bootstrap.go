@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -20,7 +16,6 @@ import (
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/net/proxy"
 	"golang.org/x/term"
 )
 
@@ -74,50 +69,23 @@ func addFetchFlags(cmd *cobra.Command) {
 
 // httpClient builds the TLS-verifying client, with --ca roots and --proxy.
 func (a *app) httpClient() (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	var c reseed.HTTPClientConfig
 	if p := a.cfg.GetString("ca"); p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, usagef("--ca: %v", err)
 		}
-		roots, err := x509.SystemCertPool()
-		if err != nil {
-			roots = x509.NewCertPool()
-		}
-		if !roots.AppendCertsFromPEM(b) {
-			return nil, usagef("--ca %s: no PEM certificates", p)
-		}
-		tr.TLSClientConfig.RootCAs = roots
+		c.CA = b
 	}
-	if p := a.cfg.GetString("proxy"); p != "" {
-		u, err := url.Parse(p)
-		if err != nil || u.Host == "" {
-			return nil, usagef("--proxy %q: want http://host:port or socks5://host:port", p)
-		}
-		switch u.Scheme {
-		case "http", "https":
-			tr.Proxy = http.ProxyURL(u)
-		case "socks5", "socks5h":
-			d, err := proxy.FromURL(u, proxy.Direct)
-			if err != nil {
-				return nil, usagef("--proxy: %v", err)
-			}
-			cd, ok := d.(proxy.ContextDialer)
-			if !ok {
-				return nil, usagef("--proxy: SOCKS dialer without context support")
-			}
-			tr.Proxy = nil
-			tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-				return cd.DialContext(ctx, network, addr)
-			}
-		default:
-			return nil, usagef("--proxy %q: scheme must be http or socks5", p)
-		}
+	c.Proxy = a.cfg.GetString("proxy")
+	client, err := reseed.NewHTTPClient(c)
+	switch {
+	case errors.Is(err, reseed.ErrCA):
+		return nil, usagef("--ca %s: %v", a.cfg.GetString("ca"), err)
+	case errors.Is(err, reseed.ErrProxy):
+		return nil, usagef("--proxy %q: %v", c.Proxy, err)
 	}
-	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return errors.New("reseed servers must not redirect")
-	}}, nil
+	return client, err
 }
 
 // clientConfig is the reseed client setup shared by the fetching commands:
