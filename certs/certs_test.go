@@ -244,3 +244,30 @@ func TestFileCertProvider(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestLoadOrCreateSigner: made once (key 0600), loaded after; another
+// signer's files under the name are refused.
+func TestLoadOrCreateSigner(t *testing.T) {
+	dir := t.TempDir()
+	a, created, err := certs.LoadOrCreateSigner(dir, "you@mail.i2p", time.Now())
+	if err != nil || !created {
+		t.Fatalf("first: %v, created %v", err, created)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, certs.KeyFileName("you@mail.i2p"))); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v, mode %v", err, fi.Mode().Perm())
+	}
+	b, created, err := certs.LoadOrCreateSigner(dir, "you@mail.i2p", time.Now())
+	if err != nil || created || !b.Cert.Equal(a.Cert) {
+		t.Fatalf("second: %v, created %v, same certificate %v", err, created, err == nil && b.Cert.Equal(a.Cert))
+	}
+	other := t.TempDir()
+	if _, _, err := certs.LoadOrCreateSigner(other, "them@mail.i2p", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Their files under our name:
+	os.Rename(filepath.Join(other, certs.KeyFileName("them@mail.i2p")), filepath.Join(other, certs.KeyFileName("you@mail.i2p")))
+	os.Rename(filepath.Join(other, certs.CertFileName("them@mail.i2p")), filepath.Join(other, certs.CertFileName("you@mail.i2p")))
+	if _, _, err := certs.LoadOrCreateSigner(other, "you@mail.i2p", time.Now()); !errors.Is(err, certs.ErrSignerMismatch) {
+		t.Errorf("another signer's files: %v, want ErrSignerMismatch", err)
+	}
+}

@@ -232,3 +232,35 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
 	return ok && k.Equal(b)
 }
+
+// ErrSignerMismatch means a keys directory holds another signer's
+// certificate under the name of the one asked for.
+var ErrSignerMismatch = errors.New("certs: the certificate is for another signer")
+
+// LoadOrCreateSigner loads the signer id's key and certificate from dir
+// (KeyFileName, CertFileName), generating and writing them (key 0600, dir
+// 0700) on first use; created says it did. The testnet and serve keep
+// their signers this way.
+func LoadOrCreateSigner(dir, id string, now time.Time) (sk *SignerKey, created bool, err error) {
+	keyPath, certPath := filepath.Join(dir, KeyFileName(id)), filepath.Join(dir, CertFileName(id))
+	if _, err := os.Stat(keyPath); errors.Is(err, os.ErrNotExist) {
+		sk, err := GenerateSigner(id, now, nil)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, false, fmt.Errorf("certs: %w", err)
+		}
+		if _, _, err := sk.WriteFiles(dir, false); err != nil {
+			return nil, false, err
+		}
+		created = true
+	}
+	if sk, err = LoadSigner(keyPath, certPath); err != nil {
+		return nil, created, err
+	}
+	if sk.ID != id {
+		return nil, created, fmt.Errorf("%w: %s is for %s", ErrSignerMismatch, certPath, sk.ID)
+	}
+	return sk, created, nil
+}

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/atomicfile"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 )
@@ -135,4 +138,21 @@ func BundleFor(secret []byte, built time.Time, clientKey []byte, k int) int {
 	m.Write(b[:])
 	m.Write(clientKey)
 	return int(binary.BigEndian.Uint64(m.Sum(nil)) % uint64(k))
+}
+
+// LoadOrCreateSecret reads the server secret that maps clients to bundles
+// (see PoolConfig.Secret) from path, or makes a random one there (0600).
+// Replicas that must serve the same bundle to a client share it.
+func LoadOrCreateSecret(path string) ([]byte, error) {
+	secret, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		secret = make([]byte, 32)
+		if _, err = rand.Read(secret); err == nil {
+			err = atomicfile.WriteFile(path, secret, 0o600)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reseed: secret: %w", err)
+	}
+	return secret, nil
 }

@@ -454,20 +454,7 @@ func readRouterInfo(path string) (*netdb.RouterInfo, error) {
 // testSigner loads or makes the test network's signer in dir, the files
 // `i2pseed serve --data-dir` reads.
 func testSigner(dir string) (*su3.Signer, error) {
-	keyPath, certPath := filepath.Join(dir, certs.KeyFileName(signerID)), filepath.Join(dir, certs.CertFileName(signerID))
-	if _, err := os.Stat(keyPath); err != nil {
-		sk, err := certs.GenerateSigner(signerID, time.Now(), nil)
-		if err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
-		}
-		if _, _, err := sk.WriteFiles(dir, false); err != nil {
-			return nil, err
-		}
-	}
-	sk, err := certs.LoadSigner(keyPath, certPath)
+	sk, _, err := certs.LoadOrCreateSigner(dir, signerID, time.Now())
 	if err != nil {
 		return nil, err
 	}

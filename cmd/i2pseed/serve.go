@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
-	"github.com/i2pseed/i2pseed/internal/atomicfile"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/su3"
@@ -209,37 +207,19 @@ func (a *app) loadSecrets(c *serveConfig) (*su3.Signer, []byte, error) {
 		return nil, nil, fmt.Errorf("--data-dir: %w", err)
 	}
 	keys := filepath.Join(c.dataDir, "keys")
-	keyPath, certPath := filepath.Join(keys, certs.KeyFileName(c.signerID)), filepath.Join(keys, certs.CertFileName(c.signerID))
-	if !exists(keyPath) {
-		fmt.Fprintf(a.stderr, "generating RSA-4096 signer key for %s in %s\n", c.signerID, keys)
-		sk, err := certs.GenerateSigner(c.signerID, a.now(), nil)
-		if err != nil {
-			return nil, nil, usagef("--signer: %v", err)
-		}
-		if err := os.MkdirAll(keys, 0o700); err != nil {
-			return nil, nil, err
-		}
-		if _, _, err := sk.WriteFiles(keys, false); err != nil {
-			return nil, nil, err
-		}
-		fmt.Fprintf(a.stderr, "signer certificate for the I2P project and for clients: %s\n", certPath)
+	sk, created, err := certs.LoadOrCreateSigner(keys, c.signerID, a.now())
+	switch {
+	case errors.Is(err, certs.ErrSignerMismatch):
+		return nil, nil, usagef("--signer %s: %v", c.signerID, err)
+	case err != nil:
+		return nil, nil, fmt.Errorf("--data-dir: %w", err)
+	case created:
+		fmt.Fprintf(a.stderr, "generated an RSA-4096 signer key for %s in %s\n", c.signerID, keys)
+		fmt.Fprintf(a.stderr, "signer certificate for the I2P project and for clients: %s\n", filepath.Join(keys, certs.CertFileName(c.signerID)))
 	}
-	sk, err := certs.LoadSigner(keyPath, certPath)
+	secret, err := reseed.LoadOrCreateSecret(filepath.Join(c.dataDir, "secret"))
 	if err != nil {
-		return nil, nil, err
-	}
-	if sk.ID != c.signerID {
-		return nil, nil, usagef("--signer %s: the certificate in %s is for %s", c.signerID, certPath, sk.ID)
-	}
-	secretPath := filepath.Join(c.dataDir, "secret")
-	secret, err := os.ReadFile(secretPath)
-	if errors.Is(err, os.ErrNotExist) {
-		secret = make([]byte, 32)
-		rand.Read(secret)
-		err = atomicfile.WriteFile(secretPath, secret, 0o600)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("--data-dir: secret: %w", err)
+		return nil, nil, fmt.Errorf("--data-dir: %w", err)
 	}
 	return &su3.Signer{ID: sk.ID, Key: sk.Key}, secret, nil
 }
