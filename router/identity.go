@@ -11,11 +11,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/atomicfile"
-	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 )
@@ -32,8 +30,7 @@ type Identity struct {
 	SigningKey ed25519.PrivateKey // Ed25519, signs our RouterInfo
 	Encryption [32]byte           // X25519 private key of the identity
 	Padding    [32]byte           // identity padding block (proposal 161)
-	NTCP2      ntcp2.PrivateKey   // NTCP2 static private key
-	NTCP2IV    [16]byte           // published "i"
+	NTCP2      ntcp2.RouterKeys   // NTCP2 static key and published IV
 
 	id *netdb.Identity
 }
@@ -64,8 +61,8 @@ func LoadOrCreateIdentity(dir string) (*Identity, error) {
 	id := &Identity{SigningKey: ed25519.NewKeyFromSeed(f.SigningSeed)}
 	copy(id.Encryption[:], f.Encryption)
 	copy(id.Padding[:], f.Padding)
-	copy(id.NTCP2[:], f.NTCP2)
-	copy(id.NTCP2IV[:], f.NTCP2IV)
+	copy(id.NTCP2.Static[:], f.NTCP2)
+	copy(id.NTCP2.IV[:], f.NTCP2IV)
 	return id, id.build()
 }
 
@@ -75,12 +72,12 @@ func createIdentity(dir, path string) (*Identity, error) {
 		return nil, err
 	}
 	id := &Identity{SigningKey: sk}
-	for _, b := range [][]byte{id.Encryption[:], id.Padding[:], id.NTCP2[:], id.NTCP2IV[:]} {
+	for _, b := range [][]byte{id.Encryption[:], id.Padding[:], id.NTCP2.Static[:], id.NTCP2.IV[:]} {
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
 	}
-	f := identityFile{SigningSeed: sk.Seed(), Encryption: id.Encryption[:], Padding: id.Padding[:], NTCP2: id.NTCP2[:], NTCP2IV: id.NTCP2IV[:]}
+	f := identityFile{SigningSeed: sk.Seed(), Encryption: id.Encryption[:], Padding: id.Padding[:], NTCP2: id.NTCP2.Static[:], NTCP2IV: id.NTCP2.IV[:]}
 	b, _ := json.Marshal(f)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("router: %w", err)
@@ -120,18 +117,14 @@ const (
 // (published with host, port and i, or unpublished with caps=4), caps
 // (capsPublished or capsUnpublished), netId and router.version.
 func (id *Identity) RouterInfo(now time.Time, netID netdb.NetID, addr Address) (*netdb.RouterInfo, error) {
-	s := id.NTCP2.Public().String()
-	opts := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
 	caps := capsUnpublished
 	if addr.Host != "" {
-		opts = netdb.Mapping{{Key: "host", Value: addr.Host}, {Key: "i", Value: i2pbase64.EncodeToString(id.NTCP2IV[:])},
-			{Key: "port", Value: strconv.Itoa(addr.Port)}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
 		caps = capsPublished
 	}
 	ri := &netdb.RouterInfo{
 		Identity:  id.id,
 		Published: uint64(now.UnixMilli()),
-		Addresses: []netdb.RouterAddress{{Cost: 14, Transport: "NTCP2", Options: opts}},
+		Addresses: []netdb.RouterAddress{id.NTCP2.Address(addr.Host, addr.Port)},
 		Options:   netdb.Mapping{{Key: "caps", Value: caps}, {Key: "netId", Value: netID.String()}, {Key: "router.version", Value: Version}},
 	}
 	if err := ri.SignEd25519(id.SigningKey); err != nil {
@@ -142,5 +135,5 @@ func (id *Identity) RouterInfo(now time.Time, netID netdb.NetID, addr Address) (
 
 // NTCP2Config is the handshake configuration for this identity.
 func (id *Identity) NTCP2Config(netID netdb.NetID) *ntcp2.Config {
-	return &ntcp2.Config{NetID: netID, Static: id.NTCP2}
+	return &ntcp2.Config{NetID: netID, Static: id.NTCP2.Static}
 }

@@ -51,7 +51,7 @@ func (r *Router) inbound(ctx context.Context, conn net.Conn) {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	id := r.cfg.Identity
-	sess, err := ntcp2.Server(conn, id.NTCP2Config(r.cfg.NetID), id.Hash(), id.NTCP2IV)
+	sess, err := ntcp2.Server(conn, id.NTCP2Config(r.cfg.NetID), id.Hash(), id.NTCP2.IV)
 	if o := r.countHandshake(ctx, "inbound", classifyHandshake(err)); err != nil {
 		conn.Close()
 		r.log.Debug("inbound handshake failed", "remote", conn.RemoteAddr().String(), "outcome", o.String(), "err", err)

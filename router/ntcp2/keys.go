@@ -3,8 +3,10 @@ package ntcp2
 import (
 	"crypto/subtle"
 	"fmt"
+	"strconv"
 
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
+	"github.com/i2pseed/i2pseed/netdb"
 	"golang.org/x/crypto/curve25519"
 )
 
@@ -45,3 +47,23 @@ func (k *PublicKey) UnmarshalText(b []byte) error {
 func (k PublicKey) String() string { return i2pbase64.EncodeToString(k[:]) }
 
 func (k *PrivateKey) zero() { clear(k[:]) }
+
+// RouterKeys are a router's long-term NTCP2 keys: the static key whose
+// public half is its address's "s", and the IV it publishes as "i".
+type RouterKeys struct {
+	Static PrivateKey
+	IV     [16]byte
+}
+
+// Address is the router's NTCP2 address: published with host, port, s, i
+// and v=2 when host is set, else unpublished (caps=4: IPv4 outbound, s,
+// v=2). Cost 14 is what Java gives an address it reaches slowly.
+func (k *RouterKeys) Address(host string, port int) netdb.RouterAddress {
+	s := k.Static.Public().String()
+	opts := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
+	if host != "" {
+		opts = netdb.Mapping{{Key: "host", Value: host}, {Key: "i", Value: i2pbase64.EncodeToString(k.IV[:])},
+			{Key: "port", Value: strconv.Itoa(port)}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
+	}
+	return netdb.RouterAddress{Cost: 14, Transport: "NTCP2", Options: opts}
+}
