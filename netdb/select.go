@@ -151,6 +151,30 @@ func (p *Policy) reachableHost(a Addr) bool {
 	return IsPublic(a.Host) || p.AllowPrivate && (a.Host.IsPrivate() || a.Host.IsLoopback() || benchmarking.Contains(a.Host))
 }
 
+// CheckReceived applies the rules a router applies before it stores a
+// RouterInfo it received (over NTCP2, or in a reseed bundle under the
+// file name name, if not empty): a valid signature, the name of its hash,
+// the policy's netId, published neither after MaxFuture from now nor more
+// than MaxAge ago, and an address peers can use (i2pd 2.58 drops others).
+// The rules that pick what a server hands out (caps, version, public
+// addresses, size) are Check's.
+func (p *Policy) CheckReceived(ri *RouterInfo, name string) Reason {
+	now := p.now()
+	switch {
+	case ri.Verify() != nil:
+		return RejectSignature
+	case name != "" && ri.Hash().FileName() != name:
+		return RejectName
+	case !p.NetID.Matches(ri.Option("netId")):
+		return RejectNetID
+	case ri.PublishedTime().After(now.Add(p.MaxFuture)):
+		return RejectFuture
+	case now.Sub(ri.PublishedTime()) > p.MaxAge:
+		return RejectTooOld
+	}
+	return ri.CheckAddresses()
+}
+
 // Selection is the outcome of Select.
 type Selection struct {
 	Eligible []*Entry

@@ -187,9 +187,9 @@ func VerifyBundle(data []byte, cfg ClientConfig) (*Bundle, error) {
 	if err != nil {
 		return b, err
 	}
-	now := cfg.Now()
+	p := &netdb.Policy{NetID: cfg.NetID, MaxAge: cfg.MaxAge, MaxFuture: cfg.MaxFuture, Now: cfg.Now}
 	for _, e := range entries {
-		ri, reason := checkRouterInfo(e, cfg, now)
+		ri, reason := checkRouterInfo(e, p)
 		if reason != netdb.OK {
 			b.Rejected[reason]++
 			continue
@@ -202,23 +202,12 @@ func VerifyBundle(data []byte, cfg ClientConfig) (*Bundle, error) {
 	return b, nil
 }
 
-func checkRouterInfo(e su3.Entry, cfg ClientConfig, now time.Time) (*netdb.RouterInfo, netdb.Reason) {
+func checkRouterInfo(e su3.Entry, p *netdb.Policy) (*netdb.RouterInfo, netdb.Reason) {
 	ri, err := netdb.ParseRouterInfo(e.Data)
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, netdb.RejectMalformed
-	case ri.Verify() != nil:
-		return nil, netdb.RejectSignature
-	case ri.Hash().FileName() != e.Name:
-		return nil, netdb.RejectName
-	case !cfg.NetID.Matches(ri.Option("netId")):
-		return nil, netdb.RejectNetID
-	case ri.PublishedTime().After(now.Add(cfg.MaxFuture)):
-		return nil, netdb.RejectFuture
-	case now.Sub(ri.PublishedTime()) > cfg.MaxAge:
-		return nil, netdb.RejectTooOld
 	}
-	if r := ri.CheckAddresses(); r != netdb.OK { // i2pd 2.58 would drop it
+	if r := p.CheckReceived(ri, e.Name); r != netdb.OK {
 		return nil, r
 	}
 	return ri, netdb.OK

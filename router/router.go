@@ -80,11 +80,12 @@ type Router struct {
 	log *slog.Logger
 	m   *metrics
 
-	mu     sync.Mutex
-	peers  map[netdb.Hash]*peer
-	stats  Stats
-	ri     *netdb.RouterInfo
-	wakeup chan struct{}
+	mu       sync.Mutex
+	peers    map[netdb.Hash]*peer
+	received netdb.Policy // what found takes
+	stats    Stats
+	ri       *netdb.RouterInfo
+	wakeup   chan struct{}
 }
 
 // peer is a floodfill we may ask.
@@ -128,7 +129,8 @@ func New(cfg Config) (*Router, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{},
-		wakeup: make(chan struct{}, 1)}
+		received: netdb.Policy{NetID: cfg.NetID, MaxAge: cfg.MaxAge, MaxFuture: 2 * time.Minute, Now: cfg.Now},
+		wakeup:   make(chan struct{}, 1)}
 	if err := r.resign(); err != nil {
 		return nil, err
 	}
@@ -263,14 +265,13 @@ func (r *Router) seed(ctx context.Context) error {
 	return nil
 }
 
-// found takes a verified RouterInfo: of our network, not ours, with an
-// address peers can use (as i2pd 2.58 demands), and newer than what the
+// found takes a verified RouterInfo: not ours, passing the rules a router
+// applies to what it receives (netdb.Policy.CheckReceived: our network,
+// not too old or new, an address peers can use), and newer than what the
 // store has, it is written there; floodfills with an NTCP2
 // address become peers. It reports whether the RouterInfo was new.
 func (r *Router) found(ri *netdb.RouterInfo) bool {
-	h := ri.Hash()
-	if !r.cfg.NetID.Matches(ri.Option("netId")) || h == r.Hash() ||
-		r.cfg.Now().Sub(ri.PublishedTime()) > r.cfg.MaxAge || ri.CheckAddresses() != netdb.OK {
+	if ri.Hash() == r.Hash() || r.received.CheckReceived(ri, "") != netdb.OK {
 		r.mu.Lock()
 		r.stats.Rejected++
 		r.mu.Unlock()
