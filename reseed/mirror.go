@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -36,6 +37,23 @@ const ManifestName = "manifest.json"
 
 // SaveMirror keeps every verified bundle of res in dir exactly as received,
 // the RouterInfos unpacked into dir/netDb (so `serve --netdb dir/netDb`
+// ErrNoBundle means no server gave a bundle that verified.
+var ErrNoBundle = errors.New("reseed: no server gave a valid bundle")
+
+// Mirror fetches a bundle from every server of cfg (not stopping at
+// enough RouterInfos), verifies each as Bootstrap does and keeps them in
+// dir (SaveMirror). The Result says how each server did, also on error.
+func Mirror(ctx context.Context, cfg ClientConfig, dir string, now time.Time) (*Result, []MirrorEntry, error) {
+	cfg.defaults()
+	cfg.MinServers, cfg.MinRouters = len(cfg.URLs)+1, 1<<30 // try every server
+	res, _ := Bootstrap(ctx, cfg, nil)
+	if res.Succeeded() == 0 {
+		return res, nil, ErrNoBundle
+	}
+	entries, err := SaveMirror(ctx, dir, res, now)
+	return res, entries, err
+}
+
 // serves the mirror), and a manifest. Files are written atomically.
 func SaveMirror(ctx context.Context, dir string, res *Result, fetched time.Time) ([]MirrorEntry, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {

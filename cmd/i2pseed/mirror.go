@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -54,14 +55,12 @@ where the servers cannot reach.
 				return err
 			}
 			cfg.MaxAge, cfg.Timeout = a.cfg.GetDuration("max-age"), a.cfg.GetDuration("timeout")
-			cfg.MinServers, cfg.MinRouters = len(cfg.URLs)+1, 1<<30 // try every server
-			res, _ := reseed.Bootstrap(cmd.Context(), cfg, nil)
+			res, entries, err := reseed.Mirror(cmd.Context(), cfg, out, a.now())
 			printServers(a.stdout, res)
-			if res.Succeeded() == 0 {
-				return fmt.Errorf("mirror: no server gave a valid bundle")
-			}
-			entries, err := reseed.SaveMirror(cmd.Context(), out, res, a.now())
-			if err != nil {
+			switch {
+			case errors.Is(err, reseed.ErrNoBundle):
+				return fmt.Errorf("mirror: %w", err)
+			case err != nil:
 				return fmt.Errorf("--out %s: %w", out, err)
 			}
 			fmt.Fprintf(a.stdout, "mirrored %d bundles, %d RouterInfos, in %s\n", len(entries), len(res.Routers), out)
