@@ -57,103 +57,6 @@ func (a *app) policy() (netdb.Policy, error) {
 }
 
 // report is what stats prints, also as JSON.
-type report struct {
-	Dir         string         `json:"dir"`
-	ScanSeconds float64        `json:"scan_seconds"`
-	Files       int            `json:"files"`
-	RouterInfos int            `json:"routerinfos"`
-	Skipped     map[string]int `json:"skipped"`
-	Eligible    int            `json:"eligible"`
-	Floodfills  int            `json:"eligible_floodfills"`
-	Rejected    map[string]int `json:"rejected"`
-	Caps        map[string]int `json:"caps"`
-	Versions    map[string]int `json:"versions"`
-	Transports  map[string]int `json:"transports"`
-	Age         []ageBucket    `json:"age"`
-	entries     []*netdb.Entry
-}
-
-type ageBucket struct {
-	Label string `json:"label"`
-	Count int    `json:"count"`
-}
-
-var ageLimits = []struct {
-	label string
-	max   time.Duration
-}{{"<1h", time.Hour}, {"1-6h", 6 * time.Hour}, {"6-12h", 12 * time.Hour}, {"12-24h", 24 * time.Hour}, {"24-48h", 48 * time.Hour}, {"2-7d", 7 * 24 * time.Hour}, {">7d", 1 << 62}}
-
-func (a *app) scanReport(dir string, p netdb.Policy) (*report, error) {
-	start := time.Now()
-	idx, err := netdb.Scan(context.Background(), dir, nil)
-	if err != nil {
-		return nil, err
-	}
-	r := &report{
-		Dir: dir, ScanSeconds: time.Since(start).Seconds(), RouterInfos: len(idx.Entries),
-		Skipped: map[string]int{}, Rejected: map[string]int{}, Caps: map[string]int{},
-		Versions: map[string]int{}, Transports: map[string]int{},
-	}
-	r.Files = idx.Read + idx.Reused
-	for s, n := range idx.Skipped {
-		if n > 0 {
-			r.Skipped[netdb.Skip(s).String()] = n
-		}
-	}
-	for _, e := range idx.Entries {
-		r.entries = append(r.entries, e)
-	}
-	sel := p.Select(r.entries)
-	r.Eligible = len(sel.Eligible)
-	for _, e := range sel.Eligible {
-		if e.Floodfill() {
-			r.Floodfills++
-		}
-	}
-	for reason, n := range sel.Rejected {
-		r.Rejected[reason.String()] = n
-	}
-	if n := idx.Skipped[netdb.SkipName]; n > 0 {
-		r.Rejected[netdb.RejectName.String()] = n
-	}
-	r.Age = make([]ageBucket, len(ageLimits)+1)
-	for i, l := range ageLimits {
-		r.Age[i].Label = l.label
-	}
-	r.Age[len(ageLimits)].Label = "future"
-	now := p.Now()
-	for _, e := range r.entries {
-		for _, c := range e.Caps {
-			r.Caps[string(c)]++
-		}
-		r.Versions[e.Version]++
-		for _, ad := range e.Addrs {
-			fam := "no-host"
-			switch {
-			case ad.Introducers:
-				fam = "introducers"
-			case ad.Host.Is4():
-				fam = "ipv4"
-			case ad.Host.Is6():
-				fam = "ipv6"
-			}
-			r.Transports[ad.Transport+"/"+fam]++
-		}
-		age := now.Sub(e.Published())
-		if age < -p.MaxFuture {
-			r.Age[len(ageLimits)].Count++
-			continue
-		}
-		for i, l := range ageLimits {
-			if age < l.max {
-				r.Age[i].Count++
-				break
-			}
-		}
-	}
-	return r, nil
-}
-
 func (a *app) netdbStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats DIR",
@@ -170,7 +73,7 @@ would do with them.`,
 			if err != nil {
 				return err
 			}
-			r, err := a.scanReport(args[0], p)
+			r, err := netdb.Stats(context.Background(), args[0], p)
 			if err != nil {
 				return err
 			}
@@ -182,7 +85,7 @@ would do with them.`,
 	return cmd
 }
 
-func printReport(w io.Writer, r *report) {
+func printReport(w io.Writer, r *netdb.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "directory\t%s\n", r.Dir)
 	fmt.Fprintf(tw, "scanned\t%d files in %.2fs\n", r.Files, r.ScanSeconds)
@@ -251,7 +154,7 @@ func (a *app) check(dir string) error {
 	if err != nil {
 		return err
 	}
-	r, err := a.scanReport(dir, p)
+	r, err := netdb.Stats(context.Background(), dir, p)
 	if err != nil {
 		return err
 	}
@@ -298,7 +201,7 @@ func (a *app) check(dir string) error {
 	return nil
 }
 
-func (a *app) prune(r *report, p netdb.Policy) (int, error) {
+func (a *app) prune(r *netdb.Report, p netdb.Policy) (int, error) {
 	store, err := netdb.OpenStore(context.Background(), r.Dir)
 	if err != nil {
 		return 0, fmt.Errorf("--prune: %w", err)

@@ -1,0 +1,108 @@
+package netdb
+
+import (
+	"context"
+	"time"
+)
+
+// A Report describes a netDb directory for an operator: what its files
+// hold, what the policy would hand out and why not the rest, by caps,
+// version, transport and age (i2pseed netdb stats and check).
+type Report struct {
+	Dir         string         `json:"dir"`
+	ScanSeconds float64        `json:"scan_seconds"`
+	Files       int            `json:"files"`
+	RouterInfos int            `json:"routerinfos"`
+	Skipped     map[string]int `json:"skipped"`
+	Eligible    int            `json:"eligible"`
+	Floodfills  int            `json:"eligible_floodfills"`
+	Rejected    map[string]int `json:"rejected"`
+	Caps        map[string]int `json:"caps"`
+	Versions    map[string]int `json:"versions"`
+	Transports  map[string]int `json:"transports"`
+	Age         []AgeBucket    `json:"age"`
+}
+
+// An AgeBucket counts RouterInfos by age.
+type AgeBucket struct {
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+var ageLimits = []struct {
+	label string
+	max   time.Duration
+}{{"<1h", time.Hour}, {"1-6h", 6 * time.Hour}, {"6-12h", 12 * time.Hour}, {"12-24h", 24 * time.Hour}, {"24-48h", 48 * time.Hour}, {"2-7d", 7 * 24 * time.Hour}, {">7d", 1 << 62}}
+
+// Stats scans dir and reports on it under policy p.
+func Stats(ctx context.Context, dir string, p Policy) (*Report, error) {
+	start := time.Now()
+	idx, err := Scan(ctx, dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{
+		Dir: dir, ScanSeconds: time.Since(start).Seconds(), RouterInfos: len(idx.Entries),
+		Skipped: map[string]int{}, Rejected: map[string]int{}, Caps: map[string]int{},
+		Versions: map[string]int{}, Transports: map[string]int{},
+	}
+	r.Files = idx.Read + idx.Reused
+	for s, n := range idx.Skipped {
+		if n > 0 {
+			r.Skipped[Skip(s).String()] = n
+		}
+	}
+	entries := make([]*Entry, 0, len(idx.Entries))
+	for _, e := range idx.Entries {
+		entries = append(entries, e)
+	}
+	sel := p.Select(entries)
+	r.Eligible = len(sel.Eligible)
+	for _, e := range sel.Eligible {
+		if e.Floodfill() {
+			r.Floodfills++
+		}
+	}
+	for reason, n := range sel.Rejected {
+		r.Rejected[reason.String()] = n
+	}
+	if n := idx.Skipped[SkipName]; n > 0 {
+		r.Rejected[RejectName.String()] = n
+	}
+	r.Age = make([]AgeBucket, len(ageLimits)+1)
+	for i, l := range ageLimits {
+		r.Age[i].Label = l.label
+	}
+	r.Age[len(ageLimits)].Label = "future"
+	now := p.now()
+	for _, e := range entries {
+		for _, c := range e.Caps {
+			r.Caps[string(c)]++
+		}
+		r.Versions[e.Version]++
+		for _, ad := range e.Addrs {
+			fam := "no-host"
+			switch {
+			case ad.Introducers:
+				fam = "introducers"
+			case ad.Host.Is4():
+				fam = "ipv4"
+			case ad.Host.Is6():
+				fam = "ipv6"
+			}
+			r.Transports[ad.Transport+"/"+fam]++
+		}
+		age := now.Sub(e.Published())
+		if age < -p.MaxFuture {
+			r.Age[len(ageLimits)].Count++
+			continue
+		}
+		for i, l := range ageLimits {
+			if age < l.max {
+				r.Age[i].Count++
+				break
+			}
+		}
+	}
+	return r, nil
+}
