@@ -28,23 +28,24 @@ type Store struct {
 	gen uint64 // bumped by every Put, removal and rescan
 	idx *Index // its files (with tombstones of removed ones) and entries
 
-	// Writes of one router are serialized (newer wins on disk); nothing
-	// else waits for a write.
-	writing map[Hash]*hashLock
+	// Writes and removals of one file are serialized (newer wins on
+	// disk); nothing else waits for them.
+	writing map[string]*fileLock
 }
 
-type hashLock struct {
+type fileLock struct {
 	sync.Mutex
 	n int // holders and waiters
 }
 
-// lockHash serializes the writes of router h and returns the unlock.
-func (s *Store) lockHash(h Hash) func() {
+// lockFile serializes the writes and removals of path and returns the
+// unlock.
+func (s *Store) lockFile(path string) func() {
 	s.mu.Lock()
-	l := s.writing[h]
+	l := s.writing[path]
 	if l == nil {
-		l = &hashLock{}
-		s.writing[h] = l
+		l = &fileLock{}
+		s.writing[path] = l
 	}
 	l.n++
 	s.mu.Unlock()
@@ -53,7 +54,7 @@ func (s *Store) lockHash(h Hash) func() {
 		l.Unlock()
 		s.mu.Lock()
 		if l.n--; l.n == 0 {
-			delete(s.writing, h)
+			delete(s.writing, path)
 		}
 		s.mu.Unlock()
 	}
@@ -66,7 +67,7 @@ func OpenStore(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("netdb: %w", err)
 	}
 	s := &Store{dir: dir, idx: &Index{Dir: dir, Entries: map[Hash]*Entry{}, files: map[string]fileState{}},
-		writing: map[Hash]*hashLock{}}
+		writing: map[string]*fileLock{}}
 	if _, err := s.Entries(ctx); err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func (s *Store) Put(ri *RouterInfo) (bool, error) {
 		return false, err
 	}
 	h := ri.Hash()
-	defer s.lockHash(h)()
+	defer s.lockFile(filePath(s.dir, h))()
 	if e := s.entry(h); e != nil && e.PublishedMs >= ri.Published {
 		return false, nil
 	}
@@ -220,23 +221,14 @@ func (s *Store) Expire(ctx context.Context, cutoff time.Time) (int, error) {
 		return 0, err
 	}
 	s.mu.Lock()
-	var old []string
+	old := map[string]fileState{}
 	for p, st := range s.idx.files {
 		if e := st.entry; e != nil && !st.removed && (e.Published().Before(cutoff) || !e.SigOK) {
-			old = append(old, p)
+			old[p] = st
 		}
 	}
 	s.mu.Unlock()
-	var errs []error
-	removed := 0
-	for _, p := range old {
-		if err := s.remove(p); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		removed++
-	}
-	return removed, errors.Join(errs...)
+	return s.removeAll(old)
 }
 
 // Prune is Expire that also removes the files that hold no RouterInfo
@@ -248,35 +240,49 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 		return n, err
 	}
 	s.mu.Lock()
-	var bad []string
+	bad := map[string]fileState{}
 	for p, st := range s.idx.files {
 		if st.entry == nil && !st.removed && (st.skip == SkipMalformed || st.skip == SkipName) {
-			bad = append(bad, p)
+			bad[p] = st
 		}
 	}
 	s.mu.Unlock()
-	for _, p := range bad {
-		if err := s.remove(p); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	m, err := s.removeAll(bad)
+	return n + m, err
 }
 
-// Remove deletes the file of e from the store.
-func (s *Store) Remove(e *Entry) error { return s.remove(e.Path) }
-
-func (s *Store) remove(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("netdb: %w", err)
+// removeAll deletes the files whose state is still the one given (a Put
+// since wins), then forgets them at once.
+func (s *Store) removeAll(files map[string]fileState) (int, error) {
+	var errs []error
+	var gone []string
+	for p, st := range files {
+		unlock := s.lockFile(p)
+		s.mu.Lock()
+		cur := s.idx.files[p]
+		s.mu.Unlock()
+		if cur.gen != st.gen || cur.removed {
+			unlock()
+			continue
+		}
+		err := os.Remove(p)
+		unlock()
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("netdb: %w", err))
+			continue
+		}
+		gone = append(gone, p)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gen++
-	s.idx.files[path] = fileState{removed: true, gen: s.gen}
-	s.idx.rebuild()
-	return nil
+	if len(gone) > 0 {
+		s.mu.Lock()
+		s.gen++
+		for _, p := range gone {
+			s.idx.files[p] = fileState{removed: true, gen: s.gen}
+		}
+		s.idx.rebuild()
+		s.mu.Unlock()
+	}
+	return len(gone), errors.Join(errs...)
 }
 
 // Floodfills returns the floodfills of network netID the store holds,

@@ -178,3 +178,38 @@ func TestStoreConcurrent(t *testing.T) {
 		t.Errorf("%d entries, want 64", len(e))
 	}
 }
+
+// TestStoreRemovalLosesToPut: an expiry that decided on an old file does
+// not delete the newer one Put wrote meanwhile at the same path.
+func TestStoreRemovalLosesToPut(t *testing.T) {
+	s, err := OpenStore(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sk, _ := ed25519.GenerateKey(rand.Reader)
+	id, _ := NewIdentity(sk.Public().(ed25519.PublicKey), [32]byte{9}, [32]byte{1})
+	at := func(published time.Time) *RouterInfo {
+		ri := &RouterInfo{Identity: id, Published: uint64(published.UnixMilli()),
+			Options: Mapping{{"caps", "XR"}, {"netId", "2"}, {"router.version", "0.9.66"}}}
+		if err := ri.SignEd25519(sk); err != nil {
+			t.Fatal(err)
+		}
+		return ri
+	}
+	if _, err := s.Put(at(synthNow.Add(-72 * time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	path := filePath(s.dir, id.Hash())
+	s.mu.Lock()
+	decided := map[string]fileState{path: s.idx.files[path]}
+	s.mu.Unlock()
+	if ok, err := s.Put(at(synthNow)); !ok || err != nil {
+		t.Fatalf("Put newer: %v, %v", ok, err)
+	}
+	if n, err := s.removeAll(decided); n != 0 || err != nil {
+		t.Errorf("removal of the old file removed %d (%v); want 0", n, err)
+	}
+	if _, err := os.Stat(path); err != nil || !s.Has(id.Hash()) {
+		t.Errorf("the newer RouterInfo is gone: %v, in store %v", err, s.Has(id.Hash()))
+	}
+}

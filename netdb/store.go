@@ -247,16 +247,20 @@ func readFull(f *os.File, buf []byte) (int, error) {
 	return n, err
 }
 
+// filePath is where router h lives in the netDb directory dir.
+func filePath(dir string, h Hash) string {
+	name := h.FileName()
+	return filepath.Join(dir, "r"+name[len("routerInfo-"):len("routerInfo-")+1], name)
+}
+
 // Write stores ri in the netDb directory dir as r<c>/routerInfo-<hash>.dat,
 // atomically, with the file's modification time set to the published time.
 func Write(dir string, ri *RouterInfo) (string, error) {
-	h := ri.Hash()
-	name := h.FileName()
-	sub := filepath.Join(dir, "r"+name[len("routerInfo-"):len("routerInfo-")+1])
-	if err := os.MkdirAll(sub, 0o755); err != nil {
+	path := filePath(dir, ri.Hash())
+	name := filepath.Base(path)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("netdb: %w", err)
 	}
-	path := filepath.Join(sub, name)
 	if err := atomicfile.WriteFile(path, ri.Bytes(), 0o644); err != nil {
 		return "", fmt.Errorf("netdb: write %s: %w", name, err)
 	}
