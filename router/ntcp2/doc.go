@@ -3,8 +3,10 @@
 // lengths are hidden with SipHash.
 //
 // Spec: I2P NTCP2 (https://geti2p.net/spec/ntcp2), version 2 (0.9.36+), as
-// implemented by i2pd 2.45.1 (facts: the project's shared spec,
-// ntcp2-router.md §2-§3).
+// Java I2P 2.7.0, i2pd 2.58 and i2pd 2.45.1 implement it (facts: the
+// project's shared spec, ntcp2-router.md §2-§3, and docs/router.md). Every
+// handshake message and frame is padded at random (padding.go); a Session
+// is a transport.Conn.
 //
 // Protocol flow (Alice connects to Bob, whose static key s, router hash
 // and IV i are published in his RouterInfo):
@@ -16,5 +18,6 @@
 //	data phase       frames: len^SipHash | AEAD(blocks)  <->
 //
 // Protocol name Noise_XKaesobfse+hs2+hs3_25519_ChaChaPoly_SHA256; the
-// padding of messages 1 and 2 is mixed into the handshake hash.
+// padding of messages 1 and 2 is mixed into the handshake hash. Message 3
+// part 2 is a RouterInfo block and a Padding block.
 package ntcp2
