@@ -110,19 +110,7 @@ func TestStoreNewerWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sk, _ := ed25519.GenerateKey(rand.Reader)
-	id, err := NewIdentity(sk.Public().(ed25519.PublicKey), [32]byte{9}, [32]byte{1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := func(published time.Time) *RouterInfo {
-		ri := &RouterInfo{Identity: id, Published: uint64(published.UnixMilli()),
-			Options: Mapping{{"caps", "XR"}, {"netId", "2"}, {"router.version", "0.9.66"}}}
-		if err := ri.SignEd25519(sk); err != nil {
-			t.Fatal(err)
-		}
-		return ri
-	}
+	_, at := oneRouter(t)
 	older, newer := at(synthNow.Add(-time.Hour)), at(synthNow)
 	if ok, err := s.Put(newer); !ok || err != nil {
 		t.Fatalf("Put newer: %v, %v", ok, err)
@@ -186,16 +174,7 @@ func TestStoreRemovalLosesToPut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, sk, _ := ed25519.GenerateKey(rand.Reader)
-	id, _ := NewIdentity(sk.Public().(ed25519.PublicKey), [32]byte{9}, [32]byte{1})
-	at := func(published time.Time) *RouterInfo {
-		ri := &RouterInfo{Identity: id, Published: uint64(published.UnixMilli()),
-			Options: Mapping{{"caps", "XR"}, {"netId", "2"}, {"router.version", "0.9.66"}}}
-		if err := ri.SignEd25519(sk); err != nil {
-			t.Fatal(err)
-		}
-		return ri
-	}
+	id, at := oneRouter(t)
 	if _, err := s.Put(at(synthNow.Add(-72 * time.Hour))); err != nil {
 		t.Fatal(err)
 	}
@@ -211,5 +190,24 @@ func TestStoreRemovalLosesToPut(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil || !s.Has(id.Hash()) {
 		t.Errorf("the newer RouterInfo is gone: %v, in store %v", err, s.Has(id.Hash()))
+	}
+}
+
+// oneRouter returns a router identity and a function that signs a
+// RouterInfo of it published at a given time.
+func oneRouter(t *testing.T) (*Identity, func(time.Time) *RouterInfo) {
+	t.Helper()
+	_, sk, _ := ed25519.GenerateKey(rand.Reader)
+	id, err := NewIdentity(sk.Public().(ed25519.PublicKey), [32]byte{9}, [32]byte{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, func(published time.Time) *RouterInfo {
+		ri := &RouterInfo{Identity: id, Published: uint64(published.UnixMilli()),
+			Options: Mapping{{"caps", "XR"}, {"netId", "2"}, {"router.version", "0.9.66"}}}
+		if err := ri.SignEd25519(sk); err != nil {
+			t.Fatal(err)
+		}
+		return ri
 	}
 }
