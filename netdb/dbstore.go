@@ -134,19 +134,21 @@ func (s *Store) Len() int {
 // newest file of each. Files that do not hold a RouterInfo under their
 // own name are skipped (Index's counts).
 func (s *Store) Entries(ctx context.Context) ([]*Entry, error) {
-	idx, err := s.Rescan(ctx)
-	if err != nil {
+	if err := s.rescan(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]*Entry, 0, len(idx.Entries))
-	for _, e := range idx.Entries {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Entry, 0, len(s.idx.Entries))
+	for _, e := range s.idx.Entries {
 		out = append(out, e)
 	}
 	return out, nil
 }
 
-// Rescan rescans the directory like Entries and returns the index.
-func (s *Store) Rescan(ctx context.Context) (*Index, error) {
+// rescan reads what changed in the directory since the last scan; the
+// store's lock is not held while it reads.
+func (s *Store) rescan(ctx context.Context) error {
 	s.scanMu.Lock()
 	defer s.scanMu.Unlock()
 	s.mu.Lock()
@@ -154,25 +156,30 @@ func (s *Store) Rescan(ctx context.Context) (*Index, error) {
 	s.mu.Unlock()
 	idx, err := scan(ctx, s.dir, prev)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// What Put wrote or a removal removed during the scan wins over what
 	// the scan saw; older tombstones are dropped.
+	changed := false
 	for p, st := range s.idx.files {
 		switch {
 		case st.gen <= gen:
+			continue
 		case st.removed:
 			delete(idx.files, p)
 		default:
 			idx.files[p] = st
 		}
+		changed = true
 	}
-	idx.rebuild()
+	if changed {
+		idx.rebuild()
+	}
 	s.gen++
 	s.idx = idx
-	return idx.clone(), nil
+	return nil
 }
 
 // Load returns the RouterInfo e summarizes. While its file is the one
@@ -217,7 +224,7 @@ func (s *Store) Load(e *Entry) ([]byte, error) {
 // Expire removes every RouterInfo published before cutoff, and every one
 // whose signature does not verify, and returns how many it removed.
 func (s *Store) Expire(ctx context.Context, cutoff time.Time) (int, error) {
-	if _, err := s.Rescan(ctx); err != nil {
+	if err := s.rescan(ctx); err != nil {
 		return 0, err
 	}
 	s.mu.Lock()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -113,14 +112,6 @@ func (idx *Index) rebuild() {
 			idx.add(st)
 		}
 	}
-}
-
-// clone copies the index for a caller (the Store keeps changing its own).
-func (idx *Index) clone() *Index {
-	c := *idx
-	c.Entries = maps.Clone(idx.Entries)
-	c.files = maps.Clone(idx.files)
-	return &c
 }
 
 func (idx *Index) add(st fileState) {
