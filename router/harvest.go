@@ -46,9 +46,6 @@ type HarvestConfig struct {
 }
 
 func (c *HarvestConfig) defaults() {
-	if c.Interval <= 0 {
-		c.Interval = 5 * time.Second
-	}
 	if c.Pace == nil {
 		c.Pace = &Pace{Interval: c.Interval, Max: c.Budget}
 	}

@@ -34,7 +34,7 @@ const (
 type Pace struct {
 	Window   time.Duration // default lookupWindow
 	Max      int           // default lookupBudget
-	Interval time.Duration // least gap between two lookups (default 1 s)
+	Interval time.Duration // least gap between two lookups (default 5 s)
 	// NotBefore is when the floodfill is warm (its RouterInfo's published
 	// time plus floodfillWarmup).
 	NotBefore time.Time
@@ -52,7 +52,7 @@ func (p *Pace) defaults() {
 		p.Max = lookupBudget
 	}
 	if p.Interval <= 0 {
-		p.Interval = time.Second
+		p.Interval = 5 * time.Second
 	}
 	if p.budget == 0 {
 		p.budget = p.Max

@@ -206,6 +206,9 @@ func (c *ClientHandshake) ReadSessionCreated(r io.Reader) error {
 		return err
 	}
 	if pad := int(binary.BigEndian.Uint16(opts[2:])); pad > 0 {
+		if pad > maxPadding { // as i2pd and Java: at most 287-byte messages
+			return fmt.Errorf("%w: padding %d", ErrHandshake, pad)
+		}
 		padding, err := readFull(r, pad, ErrNoMessage2)
 		if err != nil {
 			return err
