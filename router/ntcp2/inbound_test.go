@@ -23,10 +23,12 @@ import (
 // publishedRouterInfo makes a signed RouterInfo with a published NTCP2
 // address, or with host "" an unpublished one (caps=4, LU).
 func publishedRouterInfo(t testing.TB, static [32]byte, iv [16]byte, host string, port int) *netdb.RouterInfo {
-	return routerInfoOf(t, static, iv, host, port, 2)
+	return routerInfoOf(t, static, iv, host, port, 2, "")
 }
 
-func routerInfoOf(t testing.TB, static [32]byte, iv [16]byte, host string, port int, netID int) *netdb.RouterInfo {
+// routerInfoOf is publishedRouterInfo of network netID; caps, if set,
+// replaces the default caps.
+func routerInfoOf(t testing.TB, static [32]byte, iv [16]byte, host string, port int, netID int, caps string) *netdb.RouterInfo {
 	_, sigPriv, _ := ed25519.GenerateKey(rand.Reader)
 	var enc, pad [32]byte
 	rand.Read(enc[:])
@@ -37,11 +39,14 @@ func routerInfoOf(t testing.TB, static [32]byte, iv [16]byte, host string, port 
 	}
 	pub := PrivateKey(static).Public()
 	s := i2pbase64.EncodeToString(pub[:])
-	addr, caps := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}, "LU"
+	addr, defCaps := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}, "LU"
 	if host != "" {
 		addr = netdb.Mapping{{Key: "host", Value: host}, {Key: "i", Value: i2pbase64.EncodeToString(iv[:])},
 			{Key: "port", Value: fmt.Sprint(port)}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
-		caps = "LR"
+		defCaps = "LR"
+	}
+	if caps == "" {
+		caps = defCaps
 	}
 	ri := &netdb.RouterInfo{
 		Identity:  id,
@@ -134,10 +139,12 @@ func TestInboundFromI2PD(t *testing.T) {
 }
 
 // TestInboundFromJava: Java I2P, whose netDb holds nothing but our
-// RouterInfo, connects to us (to build tunnels: the RouterInfo here
-// invites them); our Bob completes the handshake, which Java finishes only
-// when message 2 is padded (with no padding it never sends message 3),
-// and learns Java's RouterInfo from message 3.
+// RouterInfo, as a floodfill's, connects to us to publish its own
+// RouterInfo (it stores RouterInfos directly, at start); our Bob
+// completes the handshake, which Java finishes only when message 2 is
+// padded (with no padding it never sends message 3), and learns Java's
+// RouterInfo from message 3. (As a plain router's, Java reached us only
+// when it chose to build a tunnel through us, not in every run.)
 func TestInboundFromJava(t *testing.T) {
 	jars := i2pdtest.RequireJava(t)
 	ns := i2pdtest.NewNetNS(t)
@@ -157,7 +164,7 @@ func TestInboundFromJava(t *testing.T) {
 	rand.Read(static[:])
 	rand.Read(iv[:])
 	const netID = 7
-	ri := routerInfoOf(t, static, iv, ourAddr, 18702, netID)
+	ri := routerInfoOf(t, static, iv, ourAddr, 18702, netID, "XfR")
 	dir := t.TempDir()
 	if _, err := netdb.Write(filepath.Join(dir, "netDb"), ri); err != nil {
 		t.Fatal(err)
