@@ -215,6 +215,12 @@ func checkPushedRouterInfo(t *testing.T, data []byte, peer Peer) {
 	}
 }
 
+// head is the first 20 lines of log.
+func head(log string) string {
+	lines := strings.Split(log, "\n")
+	return strings.Join(lines[:min(20, len(lines))], "\n")
+}
+
 func tail(log string) string {
 	lines := strings.Split(log, "\n")
 	return strings.Join(lines[max(0, len(lines)-40):], "\n")
