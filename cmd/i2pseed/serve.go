@@ -9,12 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -102,94 +100,23 @@ func defaultDataDir() string {
 	return ".i2pseed"
 }
 
-// serveConfig is everything serve needs, validated.
-type serveConfig struct {
-	listen, netdbDir, dataDir, signerID string
-	builtinRouter                       bool // harvest into netdbDir with the built-in router
-	pool                                reseed.PoolConfig
-	server                              reseed.ServerConfig
-	interval, epoch                     time.Duration
-	blocklist                           *reseed.Blocklist
-	blocklistPath                       string
-	maxConns                            int
-	metricsListen                       string
-}
-
-func (a *app) serveConfig() (*serveConfig, error) {
-	c := &serveConfig{
-		listen: a.cfg.GetString("listen"), netdbDir: a.cfg.GetString("netdb"),
-		dataDir: a.cfg.GetString("data-dir"), signerID: a.cfg.GetString("signer"),
-		interval: a.cfg.GetDuration("rebuild"), epoch: a.cfg.GetDuration("epoch"), maxConns: a.cfg.GetInt("max-conns"),
-		metricsListen: a.cfg.GetString("metrics-listen"), blocklistPath: a.cfg.GetString("blocklist"),
+// serveConfig maps the serve flags to reseed.Settings and validates them.
+func (a *app) serveConfig() (*reseed.ServeConfig, error) {
+	s := reseed.Settings{
+		Listen: a.cfg.GetString("listen"), NetDb: a.cfg.GetString("netdb"), FromMirror: a.cfg.GetString("from-mirror"),
+		DataDir: a.cfg.GetString("data-dir"), Signer: a.cfg.GetString("signer"),
+		Rebuild: a.cfg.GetDuration("rebuild"), Epoch: a.cfg.GetDuration("epoch"),
+		BundleSize: a.cfg.GetInt("bundle-size"), Bundles: a.cfg.GetInt("bundles"), MinEligible: a.cfg.GetInt("min-eligible"),
+		NetID: a.cfg.GetInt("netid"), Testnet: a.cfg.GetBool("testnet"), MinVersion: a.cfg.GetString("min-version"),
+		TrustedProxies: a.cfg.GetStringSlice("trusted-proxies"), UserAgents: a.cfg.GetStringSlice("user-agents"),
+		LogClients: a.cfg.GetBool("log-clients"), MetricsListen: a.cfg.GetString("metrics-listen"),
+		Blocklist: a.cfg.GetString("blocklist"), MaxConns: a.cfg.GetInt("max-conns"), Limits: a.limits(),
 	}
-	if m := a.cfg.GetString("from-mirror"); m != "" {
-		if c.netdbDir != "" {
-			return nil, usagef("serve: --netdb and --from-mirror are exclusive")
-		}
-		c.netdbDir = filepath.Join(m, "netDb")
+	c, err := s.Config()
+	if se := (*reseed.SettingError)(nil); errors.As(err, &se) {
+		return nil, usagef("serve: --%v", se)
 	}
-	if c.netdbDir == "" {
-		c.builtinRouter, c.netdbDir = true, filepath.Join(c.dataDir, "netDb")
-		if err := os.MkdirAll(c.netdbDir, 0o700); err != nil {
-			return nil, usagef("serve: --data-dir: %v", err)
-		}
-	}
-	switch {
-	case c.signerID == "":
-		return nil, usagef("serve: --signer is required (your signer ID, e.g. you@mail.i2p)")
-	case c.interval < time.Minute || c.interval > 12*time.Hour:
-		return nil, usagef("serve: --rebuild %v: want 1m to 12h", c.interval)
-	case c.epoch != 0 && (c.epoch < time.Minute || c.epoch > 12*time.Hour):
-		return nil, usagef("serve: --epoch %v: want 0 (off) or 1m to 12h", c.epoch)
-	}
-	if fi, err := os.Stat(c.netdbDir); err != nil || !fi.IsDir() {
-		return nil, usagef("serve: --netdb %s is not a directory", c.netdbDir)
-	}
-	size := a.cfg.GetInt("bundle-size")
-	if (size < 50 || size > 100) && !(a.cfg.GetBool("testnet") && size >= 1 && size <= 100) {
-		return nil, usagef("serve: --bundle-size %d: want 50-100 (1-100 with --testnet)", size)
-	}
-	netID, err := a.netID()
-	if err != nil {
-		return nil, err
-	}
-	policy := netdb.DefaultPolicy()
-	if a.cfg.GetBool("testnet") {
-		policy = netdb.TestnetPolicy(netID)
-	}
-	policy.NetID = netID
-	policy.MinVersion = a.cfg.GetString("min-version")
-	if netdb.CompareVersions(policy.MinVersion, "0.0") < 0 {
-		return nil, usagef("serve: --min-version %q: want a dotted version like 0.9.59", policy.MinVersion)
-	}
-	policy.MaxAge = reseed.RouterInfoMaxAge(max(c.interval, c.epoch))
-	c.pool = reseed.PoolConfig{Policy: policy, Quota: netdb.DefaultBundleQuota, BundleSize: size,
-		Bundles: a.cfg.GetInt("bundles"), MinEligible: a.cfg.GetInt("min-eligible")}
-	var proxies []netip.Prefix
-	for _, s := range a.cfg.GetStringSlice("trusted-proxies") {
-		p, err := netip.ParsePrefix(strings.TrimSpace(s))
-		if err != nil {
-			return nil, usagef("serve: --trusted-proxies %q: want CIDR prefixes like 127.0.0.1/32", s)
-		}
-		proxies = append(proxies, p)
-	}
-	agents := a.cfg.GetStringSlice("user-agents")
-	if len(agents) == 1 && agents[0] == "any" {
-		agents = nil
-	}
-	c.server = reseed.ServerConfig{
-		NetID: netID, UserAgents: agents, TrustedProxies: proxies, LogClients: a.cfg.GetBool("log-clients"),
-		PrivateMetrics: c.metricsListen != "", SignerID: c.signerID,
-		Limits: a.limits(),
-	}
-	if c.blocklistPath != "" {
-		bl, err := reseed.LoadBlocklist(c.blocklistPath)
-		if err != nil {
-			return nil, usagef("serve: --blocklist: %v", err)
-		}
-		c.blocklist = bl
-	}
-	return c, nil
+	return c, err
 }
 
 // limits reads the rate limit settings.
@@ -202,22 +129,22 @@ func (a *app) limits() reseed.Limits {
 
 // loadSecrets prepares the data dir: the signer key (made on first run), the
 // server secret, and returns the signer.
-func (a *app) loadSecrets(c *serveConfig) (*su3.Signer, []byte, error) {
-	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+func (a *app) loadSecrets(c *reseed.ServeConfig) (*su3.Signer, []byte, error) {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("--data-dir: %w", err)
 	}
-	keys := filepath.Join(c.dataDir, "keys")
-	sk, created, err := certs.LoadOrCreateSigner(keys, c.signerID, a.now())
+	keys := filepath.Join(c.DataDir, "keys")
+	sk, created, err := certs.LoadOrCreateSigner(keys, c.SignerID, a.now())
 	switch {
 	case errors.Is(err, certs.ErrSignerMismatch):
-		return nil, nil, usagef("--signer %s: %v", c.signerID, err)
+		return nil, nil, usagef("--signer %s: %v", c.SignerID, err)
 	case err != nil:
 		return nil, nil, fmt.Errorf("--data-dir: %w", err)
 	case created:
-		fmt.Fprintf(a.stderr, "generated an RSA-4096 signer key for %s in %s\n", c.signerID, keys)
-		fmt.Fprintf(a.stderr, "signer certificate for the I2P project and for clients: %s\n", filepath.Join(keys, certs.CertFileName(c.signerID)))
+		fmt.Fprintf(a.stderr, "generated an RSA-4096 signer key for %s in %s\n", c.SignerID, keys)
+		fmt.Fprintf(a.stderr, "signer certificate for the I2P project and for clients: %s\n", filepath.Join(keys, certs.CertFileName(c.SignerID)))
 	}
-	secret, err := reseed.LoadOrCreateSecret(filepath.Join(c.dataDir, "secret"))
+	secret, err := reseed.LoadOrCreateSecret(filepath.Join(c.DataDir, "secret"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("--data-dir: %w", err)
 	}
@@ -226,7 +153,7 @@ func (a *app) loadSecrets(c *serveConfig) (*su3.Signer, []byte, error) {
 
 // tlsProvider maps --tls to the certs provider; for ACME it also starts
 // the plain HTTP listener for HTTP-01 (closed by the returned function).
-func (a *app) tlsProvider(ctx context.Context, c *serveConfig) (certs.Provider, func(), error) {
+func (a *app) tlsProvider(ctx context.Context, c *reseed.ServeConfig) (certs.Provider, func(), error) {
 	if a.cfg.GetString("tls") == "acme" {
 		return a.acmeProvider(ctx, c)
 	}
@@ -234,7 +161,7 @@ func (a *app) tlsProvider(ctx context.Context, c *serveConfig) (certs.Provider, 
 	return fc, func() {}, err
 }
 
-func (a *app) acmeProvider(ctx context.Context, c *serveConfig) (certs.Provider, func(), error) {
+func (a *app) acmeProvider(ctx context.Context, c *reseed.ServeConfig) (certs.Provider, func(), error) {
 	hosts := a.cfg.GetStringSlice("host")
 	if len(hosts) == 0 {
 		return nil, nil, usagef("serve: --tls acme needs --host with the server's public DNS name(s)")
@@ -252,8 +179,8 @@ func (a *app) acmeProvider(ctx context.Context, c *serveConfig) (certs.Provider,
 	}
 	acme, err := certs.NewACME(certs.ACMEConfig{
 		Domains: hosts, Email: a.cfg.GetString("acme-email"), CA: a.cfg.GetString("acme-ca"),
-		Staging: a.cfg.GetBool("acme-staging"), StorageDir: cmp.Or(a.cfg.GetString("acme-storage"), filepath.Join(c.dataDir, "acme")),
-		TrustedRoots: roots, HTTPPort: portOf(a.cfg.GetString("acme-http-listen")), TLSALPNPort: portOf(c.listen),
+		Staging: a.cfg.GetBool("acme-staging"), StorageDir: cmp.Or(a.cfg.GetString("acme-storage"), filepath.Join(c.DataDir, "acme")),
+		TrustedRoots: roots, HTTPPort: portOf(a.cfg.GetString("acme-http-listen")), TLSALPNPort: portOf(c.Listen),
 	})
 	if err != nil {
 		return nil, nil, usagef("serve: --tls acme: %v", err)
@@ -287,7 +214,7 @@ func portOf(addr string) int {
 	return n
 }
 
-func (a *app) tlsCert(c *serveConfig) (*certs.FileCert, error) {
+func (a *app) tlsCert(c *reseed.ServeConfig) (*certs.FileCert, error) {
 	switch mode := a.cfg.GetString("tls"); mode {
 	case "selfsigned":
 		hosts := a.cfg.GetStringSlice("host")
@@ -295,7 +222,7 @@ func (a *app) tlsCert(c *serveConfig) (*certs.FileCert, error) {
 			h, _ := os.Hostname()
 			hosts = []string{h, "localhost", "127.0.0.1"}
 		}
-		return certs.SelfSignedCert(filepath.Join(c.dataDir, "tls"), hosts, a.now())
+		return certs.SelfSignedCert(filepath.Join(c.DataDir, "tls"), hosts, a.now())
 	case "files":
 		cp, kp := a.cfg.GetString("tls-cert"), a.cfg.GetString("tls-key")
 		if cp == "" || kp == "" {
@@ -328,32 +255,32 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	defer closeHTTP()
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	c.pool.Signer, c.pool.Secret = signer, secret
-	c.server.Secret, c.server.Logger, c.server.TLSFingerprint = secret, log, tp.Fingerprint()
-	srv := reseed.NewServer(c.server)
+	c.Pool.Signer, c.Pool.Secret = signer, secret
+	c.Server.Secret, c.Server.Logger, c.Server.TLSFingerprint = secret, log, tp.Fingerprint()
+	srv := reseed.NewServer(c.Server)
 
-	ln, err := reseed.Listen(c.listen, reseed.ListenConfig{MaxConns: c.maxConns, Blocklist: c.blocklist})
+	ln, err := reseed.Listen(c.Listen, reseed.ListenConfig{MaxConns: c.MaxConns, Blocklist: c.Blocklist})
 	if err != nil {
-		return usagef("serve: --listen %s: %v", c.listen, err)
+		return usagef("serve: --listen %s: %v", c.Listen, err)
 	}
 	hs := reseed.HTTPServer(srv.Handler(), tp.TLSConfig(), reseed.DefaultTimeouts)
 	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
 	var ms *http.Server
-	if c.metricsListen != "" {
-		mln, err := net.Listen("tcp", c.metricsListen)
+	if c.MetricsListen != "" {
+		mln, err := net.Listen("tcp", c.MetricsListen)
 		if err != nil {
-			return usagef("serve: --metrics-listen %s: %v", c.metricsListen, err)
+			return usagef("serve: --metrics-listen %s: %v", c.MetricsListen, err)
 		}
 		ms = reseed.HTTPServer(srv.MetricsHandler(), nil, reseed.DefaultTimeouts)
 		go ms.Serve(mln)
 	}
 	// One store: the built-in router puts into it, the pool builder reads it.
-	store, err := netdb.OpenStore(ctx, c.netdbDir)
+	store, err := netdb.OpenStore(ctx, c.NetDbDir)
 	if err != nil {
-		return fmt.Errorf("serve: netDb %s: %w", c.netdbDir, err)
+		return fmt.Errorf("serve: netDb %s: %w", c.NetDbDir, err)
 	}
 	routerErr := make(chan error, 1)
-	if c.builtinRouter {
+	if c.BuiltinRouter {
 		r, err := a.newRouter(store, log.With("part", "router"))
 		if err != nil {
 			return err
@@ -361,18 +288,18 @@ func (a *app) serve(ctx context.Context) error {
 		if err := srv.RegisterMetrics(r); err != nil {
 			return err
 		}
-		log.Info("built-in router", "hash", r.Hash().String(), "netdb", c.netdbDir)
+		log.Info("built-in router", "hash", r.Hash().String(), "netdb", c.NetDbDir)
 		go func() {
 			if err := r.Run(ctx); err != nil {
 				routerErr <- err
 			}
 		}()
 	}
-	builder := &reseed.Builder{Source: store, Config: c.pool, Server: srv, Interval: c.interval, Epoch: c.epoch, Logger: log}
+	builder := &reseed.Builder{Source: store, Config: c.Pool, Server: srv, Interval: c.Rebuild, Epoch: c.Epoch, Logger: log}
 	go builder.Run(ctx)
 	go a.reloadOnHUP(ctx, log, c, tp, srv)
 
-	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.netdbDir, "tls_sha256", tp.Fingerprint())
+	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.NetDbDir, "tls_sha256", tp.Fingerprint())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ServeTLS(ln, "", "") }()
 	select {
@@ -392,7 +319,7 @@ func (a *app) serve(ctx context.Context) error {
 	return hs.Shutdown(sctx)
 }
 
-func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig, tp certs.Provider, srv *reseed.Server) {
+func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *reseed.ServeConfig, tp certs.Provider, srv *reseed.Server) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -410,11 +337,11 @@ func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *serveConfig,
 				log.Info("rate limits reloaded")
 			}
 		}
-		if c.blocklist != nil {
-			if err := c.blocklist.Reload(c.blocklistPath); err != nil {
+		if c.Blocklist != nil {
+			if err := c.Blocklist.Reload(c.BlocklistPath); err != nil {
 				log.Error("blocklist reload failed, keeping the old list", "err", err)
 			} else {
-				log.Info("blocklist reloaded", "prefixes", c.blocklist.Len())
+				log.Info("blocklist reloaded", "prefixes", c.Blocklist.Len())
 			}
 		}
 		if err := tp.Reload(); err != nil {
