@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/i2pseed/i2pseed/su3"
 )
 
 // Errors a Keyring returns from PublicKeys, testable with errors.Is.
@@ -49,6 +51,21 @@ type Keyring struct {
 
 // NewKeyring returns an empty keyring.
 func NewKeyring() *Keyring { return &Keyring{byID: map[string][]*x509.Certificate{}} }
+
+// PurposeOf is the set of signers trusted for an su3 content type, as Java
+// I2P keeps them: news and blocklists by the news signers, router and
+// plugin updates by their own, everything else by the reseed signers.
+func PurposeOf(ct su3.ContentType) Purpose {
+	switch ct {
+	case su3.ContentNews, su3.ContentBlocklist:
+		return PurposeNews
+	case su3.ContentRouter:
+		return PurposeRouter
+	case su3.ContentPlugin:
+		return PurposePlugin
+	}
+	return PurposeReseed
+}
 
 // Embedded returns a keyring of the certificates shipped for purpose.
 func Embedded(p Purpose) (*Keyring, error) {

@@ -167,23 +167,18 @@ type Bundle struct {
 func VerifyBundle(data []byte, cfg ClientConfig) (*Bundle, error) {
 	cfg.defaults()
 	b := &Bundle{Routers: map[netdb.Hash]*netdb.RouterInfo{}, Rejected: map[netdb.Reason]int{}}
-	zip := data
-	if !bytes.HasPrefix(data, []byte("PK")) {
-		r, err := su3.NewReader(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
+	var entries []su3.Entry
+	var err error
+	if bytes.HasPrefix(data, []byte("PK")) {
+		entries, err = su3.ReadBundle(bytes.NewReader(data), int64(len(data)), nil)
+	} else {
+		var r *su3.Reader
+		if r, err = su3.NewReader(bytes.NewReader(data), int64(len(data))); err != nil {
 			return b, err
 		}
 		b.Signer, b.Version = r.SignerID, r.Version
-		if r.ContentType != su3.ContentReseed || r.FileType != su3.FileZip {
-			return b, fmt.Errorf("reseed: su3 holds %v/%v, not a reseed zip", r.ContentType, r.FileType)
-		}
-		c, err := r.Verify(cfg.Keyring)
-		if err != nil {
-			return b, err
-		}
-		zip = data[r.ContentOffset() : r.ContentOffset()+c.Size()]
+		entries, err = r.VerifyBundle(cfg.Keyring, nil)
 	}
-	entries, err := su3.ReadBundle(bytes.NewReader(zip), int64(len(zip)), nil)
 	if err != nil {
 		return b, err
 	}

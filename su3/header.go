@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -40,6 +42,17 @@ type Header struct {
 	VersionLen    int
 	SignerID      string
 	ContentLength int64
+}
+
+// SignedAt reads Version as the signing time in Unix seconds, the
+// convention of reseed bundles (and of news and router updates from most
+// signers); ok is false when it is not one (before 2001 or after 5138).
+func (h *Header) SignedAt() (t time.Time, ok bool) {
+	secs, err := strconv.ParseInt(h.Version, 10, 64)
+	if err != nil || secs < 1e9 || secs >= 1e11 {
+		return time.Time{}, false
+	}
+	return time.Unix(secs, 0).UTC(), true
 }
 
 // SignedLength is the number of bytes covered by the signature.

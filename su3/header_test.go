@@ -119,3 +119,30 @@ func TestTypeStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestSignedAt(t *testing.T) {
+	for v, ok := range map[string]bool{"1772363593": true, "0.9.66": false, "": false, "12345": false, "100000000000": false, "-1772363593": false} {
+		if _, got := (&su3.Header{Version: v}).SignedAt(); got != ok {
+			t.Errorf("SignedAt(%q) ok = %v, want %v", v, got, ok)
+		}
+	}
+}
+
+// TestVerifyBundleWantsReseedZip: news, or a reseed bundle that is not a
+// zip, is not a bundle, whoever signed it.
+func TestVerifyBundleWantsReseedZip(t *testing.T) {
+	s := &su3.Signer{ID: "a", Key: keyFor(t, su3.EdDSA_SHA512_Ed25519)}
+	for _, h := range []su3.Header{{ContentType: su3.ContentNews, FileType: su3.FileXMLGz, Version: "1"}, {ContentType: su3.ContentReseed, FileType: su3.FileTxtGz, Version: "1"}} {
+		file, err := su3.Sign(h, []byte("x"), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := su3.NewReader(bytes.NewReader(file), int64(len(file)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.VerifyBundle(nil, nil); !errors.Is(err, su3.ErrBundle) {
+			t.Errorf("%v as %v: %v, want ErrBundle", h.ContentType, h.FileType, err)
+		}
+	}
+}

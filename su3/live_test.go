@@ -42,11 +42,11 @@ func embeddedReseed(t testing.TB, now time.Time) *certs.Keyring {
 
 // verifyBytes parses, verifies and reads the bundle of an in-memory su3.
 func verifyBytes(b []byte, kr su3.Keyring) (*su3.Reader, []su3.Entry, error) {
-	r, content, err := verifyBytesNoBundle(b, kr)
+	r, err := su3.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
-		return r, nil, err
+		return nil, nil, err
 	}
-	entries, err := su3.ReadBundle(bytes.NewReader(content), int64(len(content)), nil)
+	entries, err := r.VerifyBundle(kr, nil)
 	return r, entries, err
 }
 
@@ -62,6 +62,9 @@ func TestLiveBundle(t *testing.T) {
 	}
 	if h.Version != "1772363593" {
 		t.Errorf("version = %q, want 1772363593", h.Version)
+	}
+	if at, ok := h.SignedAt(); !ok || !at.Equal(time.Unix(1772363593, 0)) {
+		t.Errorf("SignedAt = %v, %v; want 2026-03-01T11:13:13Z", at, ok)
 	}
 	if len(entries) != liveEntries {
 		t.Errorf("got %d RouterInfos, want %d", len(entries), liveEntries)

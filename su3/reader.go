@@ -107,3 +107,17 @@ func (r *Reader) Verify(kr Keyring) (*io.SectionReader, error) {
 	}
 	return nil, fmt.Errorf("signer %q, %v: %w", r.SignerID, r.SigType, err)
 }
+
+// VerifyBundle is Verify for a reseed bundle: the file must hold
+// ContentReseed as a zip (else ErrBundle), and it returns the zip's
+// entries, read within lim (nil: DefaultBundleLimits).
+func (r *Reader) VerifyBundle(kr Keyring, lim *BundleLimits) ([]Entry, error) {
+	if r.ContentType != ContentReseed || r.FileType != FileZip {
+		return nil, fmt.Errorf("%w: holds %v as %v, not a reseed zip", ErrBundle, r.ContentType, r.FileType)
+	}
+	c, err := r.Verify(kr)
+	if err != nil {
+		return nil, err
+	}
+	return ReadBundle(c, c.Size(), lim)
+}

@@ -46,7 +46,7 @@ func (a *app) keyring(ct su3.ContentType) (*certs.Keyring, error) {
 	kr := certs.NewKeyring()
 	if !a.cfg.GetBool("no-embedded") {
 		var err error
-		if kr, err = certs.Embedded(purposeFor(ct)); err != nil {
+		if kr, err = certs.Embedded(certs.PurposeOf(ct)); err != nil {
 			return nil, err
 		}
 	}
@@ -67,18 +67,6 @@ func (a *app) keyring(ct su3.ContentType) (*certs.Keyring, error) {
 	}
 	kr.Now = func() time.Time { return now }
 	return kr, nil
-}
-
-func purposeFor(ct su3.ContentType) certs.Purpose {
-	switch ct {
-	case su3.ContentNews, su3.ContentBlocklist:
-		return certs.PurposeNews
-	case su3.ContentRouter:
-		return certs.PurposeRouter
-	case su3.ContentPlugin:
-		return certs.PurposePlugin
-	}
-	return certs.PurposeReseed
 }
 
 // su3File is an SU3 file read into memory and parsed.
@@ -130,7 +118,12 @@ func (a *app) verify(f *su3File) (*verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	sec, err := f.r.Verify(kr)
+	v := &verified{}
+	if f.r.ContentType == su3.ContentReseed {
+		v.entries, err = f.r.VerifyBundle(kr, nil)
+	} else {
+		_, err = f.r.Verify(kr)
+	}
 	switch {
 	case errors.Is(err, certs.ErrUnknownSigner):
 		return nil, fmt.Errorf("%s: %w (add the signer's certificate with --certs DIR)", f.path, err)
@@ -139,15 +132,7 @@ func (a *app) verify(f *su3File) (*verified, error) {
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", f.path, err)
 	}
-	v := &verified{content: f.data[f.r.ContentOffset() : f.r.ContentOffset()+sec.Size()]}
-	if f.r.ContentType == su3.ContentReseed {
-		if f.r.FileType != su3.FileZip {
-			return nil, fmt.Errorf("%s: reseed content must be a zip, file type is %v", f.path, f.r.FileType)
-		}
-		if v.entries, err = su3.ReadBundle(sec, sec.Size(), nil); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.path, err)
-		}
-	}
+	v.content = f.data[f.r.ContentOffset() : f.r.ContentOffset()+f.r.ContentLength]
 	return v, nil
 }
 
@@ -201,9 +186,8 @@ func (a *app) info(f *su3File) infoJSON {
 		FileType: h.FileType.String(), ContentType: h.ContentType.String(),
 		Version: h.Version, ContentLength: h.ContentLength,
 	}
-	if secs, err := strconv.ParseInt(h.Version, 10, 64); err == nil && secs > 1e9 && secs < 1e11 {
-		info.Signed = time.Unix(secs, 0).UTC()
-		info.AgeSeconds = int64(a.now().Sub(info.Signed).Seconds())
+	if t, ok := h.SignedAt(); ok {
+		info.Signed, info.AgeSeconds = t, int64(a.now().Sub(t).Seconds())
 	}
 	v, err := a.verify(f)
 	if err != nil {
@@ -283,11 +267,11 @@ func (a *app) checkAge(f *su3File) error {
 	if maxAge <= 0 {
 		return nil
 	}
-	secs, err := strconv.ParseInt(f.r.Version, 10, 64)
-	if err != nil {
+	signed, ok := f.r.SignedAt()
+	if !ok {
 		return fmt.Errorf("%s: --max-age: version %q is not a Unix time", f.path, f.r.Version)
 	}
-	if d := a.now().Sub(time.Unix(secs, 0)); d > maxAge {
+	if d := a.now().Sub(signed); d > maxAge {
 		return fmt.Errorf("%s: signed %s ago, older than --max-age %v", f.path, age(int64(d.Seconds())), maxAge)
 	}
 	return nil
