@@ -83,7 +83,7 @@ func TestHarvestTestnet(t *testing.T) {
 	}
 	defer conn.Close()
 	start := time.Now()
-	sess, err := ntcp2.Client(conn, id.NTCP2Config(2), peer, ourRI.Bytes())
+	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: id.NTCP2.Static}, peer, ourRI.Bytes())
 	if err != nil {
 		log := procs[seed.Hash()].Log()
 		t.Fatalf("%v\nseed log:\n%s", err, log[max(0, len(log)-3000):])

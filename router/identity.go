@@ -133,7 +133,4 @@ func (id *Identity) RouterInfo(now time.Time, netID netdb.NetID, addr Address) (
 	return ri, nil
 }
 
-// NTCP2Config is the handshake configuration for this identity.
-func (id *Identity) NTCP2Config(netID netdb.NetID) *ntcp2.Config {
-	return &ntcp2.Config{NetID: netID, Static: id.NTCP2.Static}
-}
+

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/router/transport"
 )
 
@@ -48,12 +47,9 @@ func (r *Router) accept(ctx context.Context, wg *sync.WaitGroup) {
 // harvest that sends nothing), and closes after idleTimeout of silence. We
 // are no floodfill, so lookups are not answered.
 func (r *Router) inbound(ctx context.Context, conn net.Conn) {
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
 	id := r.cfg.Identity
-	sess, err := ntcp2.Server(conn, id.NTCP2Config(r.cfg.NetID), id.Hash(), id.NTCP2.IV)
+	sess, err := r.ntcp2.Accept(ctx, conn, id.Hash())
 	if o := r.countHandshake(ctx, "inbound", classifyHandshake(err)); err != nil {
-		conn.Close()
 		r.log.Debug("inbound handshake failed", "remote", conn.RemoteAddr().String(), "outcome", o.String(), "err", err)
 		return
 	}
@@ -74,7 +70,7 @@ func (r *Router) inbound(ctx context.Context, conn net.Conn) {
 		reason = transport.ReasonShutdown
 	case isTimeout(err):
 		reason = transport.ReasonIdle
-	case errors.Is(err, ntcp2.ErrFrame):
+	case errors.Is(err, transport.ErrFrame):
 		reason = transport.ReasonAEAD
 	}
 	sess.Close(reason)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"syscall"
 
-	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/router/transport"
 )
 
@@ -49,15 +48,15 @@ func classifyHandshake(err error) Outcome {
 		return OutcomeOK
 	case errors.Is(err, context.Canceled):
 		return OutcomeCanceled
-	case errors.Is(err, ntcp2.ErrNoMessage1):
+	case errors.Is(err, transport.ErrNoMessage1):
 		return OutcomeNoMessage1
-	case errors.Is(err, ntcp2.ErrNoMessage2):
+	case errors.Is(err, transport.ErrNoMessage2):
 		return OutcomeNoMessage2
-	case errors.Is(err, ntcp2.ErrNoMessage3):
+	case errors.Is(err, transport.ErrNoMessage3):
 		return OutcomeNoMessage3
-	case errors.Is(err, ntcp2.ErrDecrypt):
+	case errors.Is(err, transport.ErrDecrypt):
 		return OutcomeDecrypt
-	case errors.Is(err, ntcp2.ErrClockSkew):
+	case errors.Is(err, transport.ErrClockSkew):
 		return OutcomeClockSkew
 	case errors.As(err, &op) && op.Op == "dial":
 		return OutcomeDial
@@ -83,7 +82,7 @@ func classifySession(err error) Outcome {
 		return OutcomeSilentClose
 	case isTimeout(err):
 		return OutcomeTimeout
-	case errors.Is(err, ntcp2.ErrFrame):
+	case errors.Is(err, transport.ErrFrame):
 		return OutcomeDecrypt
 	}
 	return OutcomeOther

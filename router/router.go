@@ -86,6 +86,9 @@ type Router struct {
 	stats    Stats
 	ri       *netdb.RouterInfo
 	wakeup   chan struct{}
+
+	ntcp2      *ntcp2.Transport      // also accepts on Listener
+	transports []transport.Transport // what harvests dial, in order of preference
 }
 
 // peer is a floodfill we may ask.
@@ -131,6 +134,8 @@ func New(cfg Config) (*Router, error) {
 	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{},
 		received: netdb.Policy{NetID: cfg.NetID, MaxAge: cfg.MaxAge, MaxFuture: 2 * time.Minute, Now: cfg.Now},
 		wakeup:   make(chan struct{}, 1)}
+	r.ntcp2 = &ntcp2.Transport{Keys: cfg.Identity.NTCP2, NetID: cfg.NetID, DialTCP: cfg.Dial}
+	r.transports = []transport.Transport{r.ntcp2}
 	if err := r.resign(); err != nil {
 		return nil, err
 	}
@@ -294,10 +299,10 @@ func (r *Router) found(ri *netdb.RouterInfo) bool {
 	return true
 }
 
-// addPeer makes ri a peer if it is a floodfill with an NTCP2 address, or
-// updates the peer's RouterInfo; r.mu is held.
+// addPeer makes ri a peer if it is a floodfill with an address one of
+// our transports dials, or updates the peer's RouterInfo; r.mu is held.
 func (r *Router) addPeer(ri *netdb.RouterInfo) {
-	if _, _, ok := ntcp2.PeerFromRouterInfo(ri); !ok || !strings.Contains(ri.Option("caps"), "f") {
+	if r.transportFor(ri) == nil || !strings.Contains(ri.Option("caps"), "f") {
 		return
 	}
 	warm := ri.PublishedTime().Add(r.cfg.Warmup) // a new RouterInfo may mean a restart
@@ -317,6 +322,16 @@ func (r *Router) addPeer(ri *netdb.RouterInfo) {
 }
 
 func (r *Router) known(h netdb.Hash) bool { return r.cfg.Store.Has(h) }
+
+// transportFor is the first of our transports that can dial ri, or nil.
+func (r *Router) transportFor(ri *netdb.RouterInfo) transport.Transport {
+	for _, t := range r.transports {
+		if t.CanDial(ri) {
+			return t
+		}
+	}
+	return nil
+}
 
 func (r *Router) floodfills() int {
 	r.mu.Lock()
@@ -394,17 +409,13 @@ func benignTermination(err error) bool {
 // harvestFrom runs one outbound session with the floodfill ri, its
 // lookups paced by pace.
 func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo, pace *Pace) (Outcome, error) {
-	bob, addr, _ := ntcp2.PeerFromRouterInfo(ri)
-	conn, err := r.cfg.Dial(ctx, addr)
-	if err != nil {
-		return r.countHandshake(ctx, "outbound", OutcomeDial), err
+	t := r.transportFor(ri)
+	if t == nil {
+		return r.countHandshake(ctx, "outbound", OutcomeDial), errors.New("router: no transport reaches the floodfill")
 	}
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
 	ours := r.RouterInfo()
-	sess, err := ntcp2.Client(conn, r.cfg.Identity.NTCP2Config(r.cfg.NetID), bob, ours.Bytes())
+	sess, err := t.Dial(ctx, ri, ours)
 	if o := r.countHandshake(ctx, "outbound", classifyHandshake(err)); err != nil {
-		conn.Close()
 		return o, err
 	}
 	r.m.sessions.WithLabelValues("outbound").Inc()

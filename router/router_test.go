@@ -117,7 +117,7 @@ func lookupRouterInfo(t *testing.T, ns *i2pdtest.NetNS, source string, id *Ident
 	if err != nil {
 		return nil, err
 	}
-	sess, err := ntcp2.Client(conn, id.NTCP2Config(2), peer, ours.Bytes())
+	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: id.NTCP2.Static}, peer, ours.Bytes())
 	if err != nil {
 		conn.Close()
 		return nil, err

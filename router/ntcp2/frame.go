@@ -2,19 +2,20 @@ package ntcp2
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/dchest/siphash"
 	"github.com/flynn/noise"
+
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 // MaxFrame is the largest frame plaintext (65535 minus the tag).
 const MaxFrame = 65535 - tagLen
 
-// ErrFrame is wrapped by data phase errors.
-var ErrFrame = errors.New("ntcp2: bad frame")
+// ErrFrame is wrapped by data phase errors; it matches transport.ErrFrame.
+var ErrFrame = transport.KindError("ntcp2: bad frame", transport.ErrFrame)
 
 // lengthMask hides frame lengths: each frame's 2-byte length is XORed with
 // the low 16 bits of SipHash-2-4(k0, k1, IV), and the hash's 8 bytes

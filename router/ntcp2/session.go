@@ -29,6 +29,8 @@ type Session struct {
 	// PeerRouterInfo is the RouterInfo Alice sent in message 3 (on Bob's
 	// side), validated; nil on Alice's side.
 	PeerRouterInfo *netdb.RouterInfo
+
+	stop func() bool // ends the context.AfterFunc that closes conn (Transport)
 }
 
 // Client runs Alice's handshake on conn to peer, presenting routerInfo
@@ -188,6 +190,9 @@ func (s *Session) Close(reason transport.Reason) error {
 	data := binary.BigEndian.AppendUint64(nil, s.r.Frames)
 	s.SendBlocks(AppendBlock(nil, BlockTermination, append(data, byte(reason))))
 	s.keys.zero()
+	if s.stop != nil {
+		s.stop()
+	}
 	return s.conn.Close()
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/curve25519"
+
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 // ProtocolName is the Noise protocol name NTCP2 hashes first.
@@ -25,12 +27,13 @@ var ErrHandshake = errors.New("ntcp2: handshake failed")
 // together with the read error (io.EOF for a peer that closed, a timeout
 // for one that held the connection: i2pd 2.57+ holds a rejected message 1
 // open 10-42 s instead of closing).
+// Each matches its kind in package transport with errors.Is.
 var (
-	ErrDecrypt    = errors.New("ntcp2: decryption failed")
-	ErrClockSkew  = errors.New("ntcp2: clock skew")
-	ErrNoMessage1 = errors.New("ntcp2: no SessionRequest (message 1)")
-	ErrNoMessage2 = errors.New("ntcp2: no SessionCreated (message 2)")
-	ErrNoMessage3 = errors.New("ntcp2: no SessionConfirmed (message 3)")
+	ErrDecrypt    = transport.KindError("ntcp2: decryption failed", transport.ErrDecrypt)
+	ErrClockSkew  = transport.KindError("ntcp2: clock skew", transport.ErrClockSkew)
+	ErrNoMessage1 = transport.KindError("ntcp2: no SessionRequest (message 1)", transport.ErrNoMessage1)
+	ErrNoMessage2 = transport.KindError("ntcp2: no SessionCreated (message 2)", transport.ErrNoMessage2)
+	ErrNoMessage3 = transport.KindError("ntcp2: no SessionConfirmed (message 3)", transport.ErrNoMessage3)
 )
 
 // symmetricState is Noise's SymmetricState with SHA-256 and ChaChaPoly:

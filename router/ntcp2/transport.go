@@ -1,0 +1,81 @@
+package ntcp2
+
+import (
+	"context"
+	"net"
+
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/transport"
+)
+
+// Transport is NTCP2 for one router: it dials routers that publish an
+// NTCP2 address and accepts those that connect. It is a
+// transport.Transport.
+type Transport struct {
+	Keys  RouterKeys
+	NetID netdb.NetID
+	// DialTCP connects to an address; nil means a net.Dialer's.
+	DialTCP func(ctx context.Context, addr string) (net.Conn, error)
+}
+
+var _ transport.Transport = (*Transport)(nil)
+
+func (t *Transport) config() *Config { return &Config{NetID: t.NetID, Static: t.Keys.Static} }
+
+// Name is "NTCP2".
+func (t *Transport) Name() string { return "NTCP2" }
+
+// CanDial reports whether ri publishes an NTCP2 address with host, port,
+// s and i.
+func (t *Transport) CanDial(ri *netdb.RouterInfo) bool {
+	_, _, ok := PeerFromRouterInfo(ri)
+	return ok
+}
+
+// Dial connects to ri's NTCP2 address and runs Alice's handshake,
+// presenting ours. Ending ctx closes the connection, during the handshake
+// or after it.
+func (t *Transport) Dial(ctx context.Context, ri, ours *netdb.RouterInfo) (transport.Conn, error) {
+	bob, addr, ok := PeerFromRouterInfo(ri)
+	if !ok {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errNoAddress}
+	}
+	dial := t.DialTCP
+	if dial == nil {
+		var d net.Dialer
+		dial = func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+	}
+	conn, err := dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	sess, err := Client(conn, t.config(), bob, ours.Bytes())
+	if err != nil {
+		stop()
+		conn.Close()
+		return nil, err
+	}
+	sess.stop = stop
+	return sess, nil
+}
+
+// Accept runs Bob's handshake on a connection our listener accepted;
+// the Session's PeerRouterInfo is Alice's. Ending ctx closes it.
+func (t *Transport) Accept(ctx context.Context, conn net.Conn, self netdb.Hash) (*Session, error) {
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	sess, err := Server(conn, t.config(), self, t.Keys.IV)
+	if err != nil {
+		stop()
+		conn.Close()
+		return nil, err
+	}
+	sess.stop = stop
+	return sess, nil
+}
+
+type addrError struct{}
+
+func (addrError) Error() string { return "ntcp2: the router publishes no NTCP2 address" }
+
+var errNoAddress error = addrError{}
