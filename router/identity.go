@@ -132,5 +132,3 @@ func (id *Identity) RouterInfo(now time.Time, netID netdb.NetID, addr Address) (
 	}
 	return ri, nil
 }
-
-
