@@ -49,18 +49,18 @@ func (t *Transport) Dial(ctx context.Context, ri, ours *netdb.RouterInfo) (trans
 	if err != nil {
 		return nil, err
 	}
-	return handshake(ctx, conn, func() (*Session, error) { return Client(conn, t.config(), bob, ours.Bytes()) })
+	return establish(ctx, conn, func() (*Session, error) { return Client(conn, t.config(), bob, ours.Bytes()) })
 }
 
 // Accept runs Bob's handshake on a connection our listener accepted;
 // the Session's PeerRouterInfo is Alice's. Ending ctx closes it.
 func (t *Transport) Accept(ctx context.Context, conn net.Conn, self netdb.Hash) (*Session, error) {
-	return handshake(ctx, conn, func() (*Session, error) { return Server(conn, t.config(), self, t.Keys.IV) })
+	return establish(ctx, conn, func() (*Session, error) { return Server(conn, t.config(), self, t.Keys.IV) })
 }
 
-// handshake runs hs on conn, which ctx ending closes from then on (until
+// establish runs hs on conn, which ctx ending closes from then on (until
 // the Session's Close); a failed handshake closes conn.
-func handshake(ctx context.Context, conn net.Conn, hs func() (*Session, error)) (*Session, error) {
+func establish(ctx context.Context, conn net.Conn, hs func() (*Session, error)) (*Session, error) {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	sess, err := hs()
 	if err != nil {
