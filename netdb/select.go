@@ -30,10 +30,12 @@ const (
 	RejectDuplicateIP        // another router on the same IPv4 address or IPv6 /64 was newer
 	RejectStaticKey          // its reachable addresses' static key s is no X25519 public key (or v is not 2)
 	RejectMalformed          // does not parse as a RouterInfo (a bundle's entry)
+	RejectUnreachable        // the latest handshake to its published address failed (Policy.Liveness)
+	RejectUnprobed           // no handshake to it completed within LiveWithin (Policy.Liveness)
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip", "static-key", "malformed"}
+var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip", "static-key", "malformed", "unreachable", "unprobed"}
 
 func (r Reason) String() string {
 	if r < numReasons {
@@ -62,7 +64,12 @@ type Policy struct {
 	// get their reachability tested, and Java I2P there publishes D for
 	// want of peers. U, H, E and G are still refused.
 	AllowUntested bool
-	Now           func() time.Time // nil means time.Now
+	// Liveness, if set, admits only routers whose published address a
+	// probe reached within LiveWithin (default an hour): others are
+	// RejectUnreachable (the latest probe failed) or RejectUnprobed.
+	Liveness   *Liveness
+	LiveWithin time.Duration
+	Now        func() time.Time // nil means time.Now
 }
 
 // DefaultPolicy is the policy for the public network.
@@ -128,7 +135,7 @@ func (p *Policy) check(e *Entry, now time.Time) Reason {
 		}
 		return RejectAddress
 	}
-	return OK
+	return p.liveness(e, now)
 }
 
 // reachableIPv4 returns the first NTCP2 or SSU2 address with a usable IPv4

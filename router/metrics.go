@@ -5,15 +5,18 @@ import "github.com/prometheus/client_golang/prometheus"
 // metrics are the router's Prometheus metrics. The Router is itself a
 // prometheus.Collector, so a server registers it next to its own.
 type metrics struct {
-	sessions   *prometheus.GaugeVec
-	handshakes *prometheus.CounterVec
-	ends       *prometheus.CounterVec
-	lookups    *prometheus.CounterVec
-	harvested  prometheus.Counter
-	expired    prometheus.Counter
-	stored     prometheus.Gauge
-	floodfills prometheus.Gauge
-	published  prometheus.Counter
+	sessions    *prometheus.GaugeVec
+	handshakes  *prometheus.CounterVec
+	ends        *prometheus.CounterVec
+	lookups     *prometheus.CounterVec
+	harvested   prometheus.Counter
+	expired     prometheus.Counter
+	stored      prometheus.Gauge
+	floodfills  prometheus.Gauge
+	published   prometheus.Counter
+	probes      *prometheus.CounterVec
+	live        prometheus.Gauge
+	unreachable prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -38,9 +41,15 @@ func newMetrics() *metrics {
 			Name: "i2pseed_router_floodfills_known", Help: "Floodfills with an NTCP2 address the router can ask."}),
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "i2pseed_router_publish_acks_total", Help: "Floodfills that confirmed storing our RouterInfo."}),
+		probes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "i2pseed_router_probes_total", Help: "Liveness probes (handshakes to a router's published address), by outcome."}, []string{"outcome"}),
+		live: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_router_routers_live", Help: "Routers whose latest handshake (probe or harvest) completed within the hour."}),
+		unreachable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_router_routers_unreachable", Help: "Routers whose latest handshake failed."}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.sessions, m.handshakes, m.ends, m.lookups, m.harvested, m.expired, m.stored, m.floodfills, m.published}
+	return []prometheus.Collector{m.sessions, m.handshakes, m.ends, m.lookups, m.harvested, m.expired, m.stored, m.floodfills, m.published, m.probes, m.live, m.unreachable}
 }

@@ -57,6 +57,11 @@ type Config struct {
 	MaxAge, ExpireEvery time.Duration
 	// Republish is how often our RouterInfo is signed again (30 minutes).
 	Republish time.Duration
+	// Liveness, if set, is where the router keeps what handshakes to
+	// routers' published addresses showed: its probes (tuned by Probe) and
+	// its harvest sessions. The pool's policy reads it.
+	Liveness *netdb.Liveness
+	Probe    ProbeConfig
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
@@ -124,6 +129,7 @@ func New(cfg Config) (*Router, error) {
 	if cfg.Sessions <= 0 {
 		cfg.Sessions = 3
 	}
+	cfg.Probe.defaults()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -204,6 +210,9 @@ func (r *Router) Run(ctx context.Context) error {
 	if r.cfg.Listener != nil {
 		wg.Go(func() { r.accept(ctx, &wg) })
 		context.AfterFunc(ctx, func() { r.cfg.Listener.Close() })
+	}
+	if r.cfg.Liveness != nil {
+		wg.Go(func() { r.probeLoop(ctx) })
 	}
 	resign := time.NewTicker(r.cfg.Republish)
 	defer resign.Stop()
@@ -415,7 +424,9 @@ func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo, pace *Pa
 	}
 	ours := r.RouterInfo()
 	sess, err := t.Dial(ctx, ri, ours)
-	if o := r.countHandshake(ctx, "outbound", classifyHandshake(err)); err != nil {
+	o := r.countHandshake(ctx, "outbound", classifyHandshake(err))
+	r.recordProbe(ctx, ri.Hash(), o, err) // a harvest's handshake is as good a probe
+	if err != nil {
 		return o, err
 	}
 	r.m.sessions.WithLabelValues("outbound").Inc()

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +23,9 @@ import (
 
 // TestRouterHarvestsTestnet: a Router seeded with one floodfill of a
 // 5-router i2pd network writes every router's RouterInfo into its store,
-// and the floodfills store our RouterInfo in their netDb.
+// and the floodfills store our RouterInfo in their netDb. Its probes
+// confirm every router reachable, and a router in the store whose address
+// answers nothing unreachable, tried once.
 func TestRouterHarvestsTestnet(t *testing.T) {
 	i2pd := i2pdtest.Require(t)
 	if testing.Short() {
@@ -35,7 +40,26 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	}
 	ns.AddAddr(t, "198.18.0.98")
 	store := t.TempDir()
+	dead := deadRouter(t)
+	if _, err := testStore(t, store).Put(dead); err != nil {
+		t.Fatal(err)
+	}
+	livePath := filepath.Join(t.TempDir(), "liveness.json")
+	live, err := netdb.OpenLiveness(livePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probed := func() bool {
+		for h := range routers {
+			if p, _ := live.Get(h); !p.Reachable() {
+				return false
+			}
+		}
+		p, ok := live.Get(dead.Hash())
+		return ok && p.Failures > 0
+	}
 	r, err := New(Config{
+		Liveness: live, Probe: ProbeConfig{Every: 100 * time.Millisecond, Timeout: 5 * time.Second},
 		Identity: id, NetID: 2, Store: testStore(t, store), Warmup: -1, // i2pd answers at once
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
 		Dial:  func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) },
@@ -55,7 +79,7 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	var took time.Duration
 	for ctx.Err() == nil {
 		idx, err := netdb.Scan(ctx, store, nil)
-		if err == nil && hasAll(idx, routers) && r.Stats().PublishAcks >= 2 {
+		if err == nil && hasAll(idx, routers) && r.Stats().PublishAcks >= 2 && probed() {
 			took = time.Since(start)
 			break
 		}
@@ -83,6 +107,31 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	}
 	t.Logf("store holds all %d RouterInfos after %v: %+v", len(idx.Entries), took.Round(time.Millisecond), st)
 
+	// Liveness: every router reached, the dead one tried once and kept
+	// out of bundles; the results are on disk.
+	for h := range routers {
+		if p, _ := live.Get(h); !p.Reachable() {
+			t.Errorf("router %s not confirmed reachable: %+v", h, p)
+		}
+	}
+	if p, _ := live.Get(dead.Hash()); p.Failures != 1 || p.Reachable() {
+		t.Errorf("dead router: %+v, want one failed probe", p)
+	}
+	saved, err := netdb.OpenLiveness(livePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := netdb.TestnetPolicy(2)
+	pol.Liveness, pol.MinVersion = saved, "0.9" // Debian's i2pd is 0.9.57
+	sel := pol.Select(slices.Collect(maps.Values(idx.Entries)))
+	if len(sel.Eligible) != len(routers) || sel.Rejected[netdb.RejectUnreachable] != 1 {
+		t.Errorf("selection by the saved liveness: %d eligible, rejected %v; want all %d routers and the dead one unreachable",
+			len(sel.Eligible), sel.Rejected, len(routers))
+	}
+	if n := testutil.ToFloat64(counter(t, r, "i2pseed_router_probes_total", "ok")); n < 1 {
+		t.Errorf("metrics count %v good probes", n)
+	}
+
 	// Each floodfill now has our RouterInfo in its netDb: another router
 	// that looks our hash up gets it back.
 	other, err := LoadOrCreateIdentity(t.TempDir())
@@ -103,6 +152,23 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 			t.Errorf("floodfill %s returned a bad copy of our RouterInfo", h)
 		}
 	}
+}
+
+// deadRouter is a RouterInfo whose published NTCP2 address (127.0.0.x,
+// from inside the test's namespace) has nothing listening.
+func deadRouter(t *testing.T) *netdb.RouterInfo {
+	ris, err := netdb.Synth(40, netdb.SynthConfig{NetID: 2, Private: true, MaxAge: time.Hour, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ri := range ris {
+		caps := ri.Option("caps")
+		if _, _, ok := ntcp2.PeerFromRouterInfo(ri); ok && strings.Contains(caps, "R") && !strings.ContainsAny(caps, "fUHEGD") {
+			return ri
+		}
+	}
+	t.Fatal("no synthetic router with a published NTCP2 address")
+	return nil
 }
 
 // lookupRouterInfo asks floodfill ff, as identity id from source, for the
@@ -172,6 +238,8 @@ func counter(t *testing.T, r *Router, name string, labels ...string) prometheus.
 	switch name {
 	case "i2pseed_router_handshakes_total":
 		return r.m.handshakes.WithLabelValues(labels...)
+	case "i2pseed_router_probes_total":
+		return r.m.probes.WithLabelValues(labels...)
 	}
 	t.Fatalf("no metric %s", name)
 	return nil

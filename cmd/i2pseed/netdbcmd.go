@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -31,6 +32,7 @@ func addPolicyFlags(cmd *cobra.Command) {
 	f.Bool("testnet", false, "test network: also accept private and loopback addresses")
 	f.String("min-version", "0.9.59", "lowest router.version a bundle may contain")
 	f.Duration("max-age", 24*time.Hour, "oldest published time a bundle may contain")
+	f.String("liveness", "", "the built-in router's liveness.json (in serve's --data-dir): admit only routers it reached within the hour")
 }
 
 func (a *app) policy() (netdb.Policy, error) {
@@ -50,6 +52,14 @@ func (a *app) policy() (netdb.Policy, error) {
 	}
 	if p.MaxAge <= 0 {
 		return p, usagef("--max-age must be positive, e.g. 24h")
+	}
+	if path := a.cfg.GetString("liveness"); path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return p, usagef("--liveness: %v", err)
+		}
+		if p.Liveness, err = netdb.OpenLiveness(path); err != nil {
+			return p, usagef("--liveness: %v", err)
+		}
 	}
 	now := a.now()
 	p.Now = func() time.Time { return now }

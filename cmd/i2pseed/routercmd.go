@@ -69,6 +69,7 @@ func addRouterFlags(cmd *cobra.Command) {
 	f.Duration("interval", 5*time.Second, "least time between lookups to one floodfill (at most 12 per 2 minutes whatever this is)")
 	f.Int("lookups", 100, "most lookups per session")
 	f.Duration("expire", 48*time.Hour, "remove RouterInfos published longer ago than this")
+	f.Duration("probe-every", 3*time.Second, "liveness: least time between handshakes that check a router's published address is there (0: no probes)")
 }
 
 func (a *app) runRouter(ctx context.Context) error {
@@ -83,7 +84,7 @@ func (a *app) runRouter(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--netdb %s: %w", dir, err)
 	}
-	r, err := a.newRouter(store, log)
+	r, err := a.newRouter(store, log, nil)
 	if err != nil {
 		return err
 	}
@@ -99,8 +100,9 @@ func (a *app) runRouter(ctx context.Context) error {
 }
 
 // newRouter builds the built-in router from the flags, keeping RouterInfos
-// in store.
-func (a *app) newRouter(store *netdb.Store, log *slog.Logger) (*router.Router, error) {
+// in store. With --probe-every it probes the routers candidates admits (nil:
+// all) and keeps the results in --data-dir/liveness.json.
+func (a *app) newRouter(store *netdb.Store, log *slog.Logger, candidates *netdb.Policy) (*router.Router, error) {
 	id, err := router.LoadOrCreateIdentity(filepath.Join(a.cfg.GetString("data-dir"), "router"))
 	if err != nil {
 		return nil, fmt.Errorf("--data-dir: %w", err)
@@ -113,6 +115,17 @@ func (a *app) newRouter(store *netdb.Store, log *slog.Logger) (*router.Router, e
 		Identity: id, NetID: netID, Store: store, Logger: log,
 		Sessions: a.cfg.GetInt("sessions"), MaxAge: a.cfg.GetDuration("expire"),
 		Harvest: router.HarvestConfig{Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups")},
+		Probe:   router.ProbeConfig{Every: a.cfg.GetDuration("probe-every"), Candidates: candidates},
+	}
+	if every := a.cfg.GetDuration("probe-every"); every < 0 {
+		return nil, usagef("--probe-every %v: want 0 (no probes) or more", every)
+	} else if every > 0 {
+		if cfg.Liveness, err = netdb.OpenLiveness(filepath.Join(a.cfg.GetString("data-dir"), "liveness.json")); err != nil {
+			return nil, fmt.Errorf("--data-dir: %w", err)
+		}
+		if candidates != nil {
+			candidates.Liveness = cfg.Liveness
+		}
 	}
 	if cfg.Seeds, err = a.routerSeeds(); err != nil {
 		return nil, err

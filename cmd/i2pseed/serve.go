@@ -281,7 +281,9 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	routerErr := make(chan error, 1)
 	if c.BuiltinRouter {
-		r, err := a.newRouter(store, log.With("part", "router"))
+		// It probes what the pool would bundle; the pool then takes only
+		// routers it reached within the hour.
+		r, err := a.newRouter(store, log.With("part", "router"), &c.Pool.Policy)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,56 @@
+package netdb
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestLivenessVerdicts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "liveness.json")
+	l, err := OpenLiveness(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	live, gone, stale, back, never := Hash{1}, Hash{2}, Hash{3}, Hash{4}, Hash{5}
+	l.Record(live, now.Add(-10*time.Minute), true, "ok")
+	l.Record(gone, now.Add(-5*time.Minute), false, "dial")
+	l.Record(stale, now.Add(-2*time.Hour), true, "ok")
+	l.Record(back, now.Add(-time.Hour), false, "timeout")
+	l.Record(back, now.Add(-time.Minute), true, "ok")
+	if err := l.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("saved: %v %v, want a 0600 file", fi, err)
+	}
+	l, err = OpenLiveness(path) // what was saved is what counts
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Policy{Liveness: l}
+	for h, want := range map[Hash]Reason{live: OK, gone: RejectUnreachable, stale: RejectUnprobed, back: OK, never: RejectUnprobed} {
+		if got := p.liveness(&Entry{Hash: h}, now); got != want {
+			t.Errorf("router %x: %v, want %v", h[:1], got, want)
+		}
+	}
+	if pr, _ := l.Get(gone); pr.Failures != 1 || pr.Outcome != "dial" || pr.Reachable() {
+		t.Errorf("failed probe kept as %+v", pr)
+	}
+	if live, unreachable := l.Counts(now, time.Hour); live != 2 || unreachable != 1 {
+		t.Errorf("Counts = %d live, %d unreachable; want 2, 1", live, unreachable)
+	}
+	l.Forget(func(h Hash) bool { return h != gone })
+	if _, ok := l.Get(gone); ok {
+		t.Error("Forget kept a router")
+	}
+	if (&Policy{}).liveness(&Entry{Hash: never}, now) != OK {
+		t.Error("a policy without Liveness rejects by it")
+	}
+	os.WriteFile(path, []byte("{not json"), 0o600)
+	if _, err := OpenLiveness(path); err == nil {
+		t.Error("a corrupt liveness file opened")
+	}
+}

@@ -1,0 +1,181 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/transport"
+)
+
+// ProbeConfig tunes liveness probing: handshakes to the published address
+// of each router worth bundling, completed and closed as any router closes
+// a session it has no more use for, one at a time.
+type ProbeConfig struct {
+	// Candidates admits the routers worth probing (the pool's policy; its
+	// Liveness is ignored). Nil means every router in the store.
+	Candidates *netdb.Policy
+	// Every is the least time between two probes (default 3 s: 1,200 an
+	// hour).
+	Every time.Duration
+	// Recheck is how long a router confirmed reachable waits for its next
+	// probe (default 45 minutes, so a router stays confirmed within the
+	// hour selection asks for). A failed one waits 30 minutes, doubling
+	// with each failure in a row up to a day.
+	Recheck time.Duration
+	// Timeout bounds a probe, dial and handshake (default 20 s).
+	Timeout time.Duration
+}
+
+func (c *ProbeConfig) defaults() {
+	setDefault(&c.Every, 3*time.Second)
+	setDefault(&c.Recheck, 45*time.Minute)
+	setDefault(&c.Timeout, 20*time.Second)
+}
+
+// retryAfter is how long a router whose latest probes failed waits.
+func retryAfter(failures int) time.Duration {
+	return min(30*time.Minute<<min(failures-1, 6), 24*time.Hour)
+}
+
+// due is when h should next be probed.
+func (r *Router) due(h netdb.Hash) time.Time {
+	p, ok := r.cfg.Liveness.Get(h)
+	switch {
+	case !ok:
+		return time.Time{}
+	case p.Failures > 0:
+		return p.Last.Add(retryAfter(p.Failures))
+	}
+	return p.OK.Add(r.cfg.Probe.Recheck)
+}
+
+// probeQueue lists the candidates due for a probe now, the longest
+// overdue first (never probed before all).
+func (r *Router) probeQueue(ctx context.Context) ([]*netdb.Entry, error) {
+	entries, err := r.cfg.Store.Entries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := r.cfg.Now()
+	pol := r.cfg.Probe.Candidates
+	if pol != nil {
+		p := *pol
+		p.Liveness, p.Now = nil, r.cfg.Now
+		pol = &p
+	}
+	type item struct {
+		e   *netdb.Entry
+		due time.Time
+	}
+	var q []item
+	self := r.Hash()
+	for _, e := range entries {
+		if e.Hash == self || pol != nil && pol.Check(e) != netdb.OK {
+			continue
+		}
+		if d := r.due(e.Hash); !d.After(now) {
+			q = append(q, item{e, d})
+		}
+	}
+	slices.SortFunc(q, func(a, b item) int { return a.due.Compare(b.due) })
+	es := make([]*netdb.Entry, len(q))
+	for i, it := range q {
+		es[i] = it.e
+	}
+	return es, nil
+}
+
+// probeLoop probes the due candidates, one every Probe.Every, and saves
+// the results every few minutes and when ctx ends.
+func (r *Router) probeLoop(ctx context.Context) {
+	tick := time.NewTicker(r.cfg.Probe.Every)
+	defer tick.Stop()
+	defer r.saveLiveness()
+	lastSave := time.Now()
+	var queue []*netdb.Entry
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if len(queue) == 0 {
+			var err error
+			if queue, err = r.probeQueue(ctx); err != nil {
+				r.log.Warn("probe queue", "err", err)
+			}
+			if len(queue) == 0 { // nothing due: look again a little later
+				tick.Reset(min(10*r.cfg.Probe.Every, time.Minute))
+				continue
+			}
+			tick.Reset(r.cfg.Probe.Every)
+		}
+		e := queue[0]
+		queue = queue[1:]
+		if !r.due(e.Hash).After(r.cfg.Now()) { // a harvest may have confirmed it since
+			r.probe(ctx, e)
+		}
+		if time.Since(lastSave) > 5*time.Minute {
+			r.saveLiveness()
+			lastSave = time.Now()
+		}
+	}
+}
+
+func (r *Router) saveLiveness() {
+	r.cfg.Liveness.Forget(r.cfg.Store.Has)
+	if err := r.cfg.Liveness.Save(); err != nil {
+		r.log.Error("liveness", "err", err)
+	}
+}
+
+// probe completes a handshake with h's published address, reads what the
+// peer sends first (its RouterInfo or DateTime), and closes with reason
+// normal, as a router does with a session it no longer needs.
+func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
+	h := e.Hash
+	b, err := r.cfg.Store.Load(e)
+	if err != nil {
+		return // expired or replaced since the queue was made
+	}
+	ri, err := netdb.ParseRouterInfo(b)
+	if err != nil {
+		return
+	}
+	t := r.transportFor(ri)
+	if t == nil {
+		r.m.probes.WithLabelValues(OutcomeDial.String()).Inc()
+		r.recordProbe(ctx, h, OutcomeDial, errors.New("no transport reaches it"))
+		return
+	}
+	pctx, cancel := context.WithTimeout(ctx, r.cfg.Probe.Timeout)
+	defer cancel()
+	sess, err := t.Dial(pctx, ri, r.RouterInfo())
+	if err == nil {
+		sess.Receive(time.Now().Add(2 * time.Second))
+		sess.Close(transport.ReasonNormal)
+	}
+	o := classifyHandshake(err)
+	if ctx.Err() == nil {
+		r.m.probes.WithLabelValues(o.String()).Inc()
+	}
+	r.recordProbe(ctx, h, o, err)
+}
+
+// recordProbe notes a completed or failed handshake to h's published
+// address (a probe's or a harvest's); nothing when ctx ended first.
+func (r *Router) recordProbe(ctx context.Context, h netdb.Hash, o Outcome, err error) {
+	if ctx.Err() != nil || r.cfg.Liveness == nil {
+		return
+	}
+	r.cfg.Liveness.Record(h, r.cfg.Now(), o == OutcomeOK, o.String())
+	live, unreachable := r.cfg.Liveness.Counts(r.cfg.Now(), time.Hour)
+	r.m.live.Set(float64(live))
+	r.m.unreachable.Set(float64(unreachable))
+	if err != nil {
+		r.log.Debug("probe failed", "peer", h.String(), "outcome", o.String(), "err", err)
+	}
+}
