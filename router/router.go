@@ -62,8 +62,8 @@ type Config struct {
 	// its harvest sessions. The pool's policy reads it.
 	Liveness *netdb.Liveness
 	Probe    ProbeConfig
-	Logger    *slog.Logger
-	Now       func() time.Time
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // ErrNoFloodfills is returned by Run when neither the store nor the seeds
