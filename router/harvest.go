@@ -39,8 +39,12 @@ type HarvestConfig struct {
 	Publish   *netdb.RouterInfo
 	Published func()
 	// Lookup, if set, is called for each lookup sent, with its kind
-	// ("exploration" or "routerinfo").
+	// ("exploration", "routerinfo" or "refresh").
 	Lookup func(kind string)
+	// Refresh, if set, gives known RouterInfos to look up again (they grow
+	// old); every third lookup asks for one while it has any and no
+	// unknown hash waits.
+	Refresh func() (netdb.Hash, bool)
 	// Now is the clock for message expirations (default time.Now).
 	Now func() time.Time
 }
@@ -229,6 +233,11 @@ func (h *harvest) lookupNext(now time.Time) error {
 			l.Key, l.Flags = k, i2np.LookupRouterInfo
 		}
 		h.queue = h.queue[1:]
+	}
+	if l.Key == ([32]byte{}) && h.cfg.Refresh != nil && h.lookups%3 == 2 {
+		if k, ok := h.cfg.Refresh(); ok {
+			l.Key, l.Flags, kind = k, i2np.LookupRouterInfo, "refresh"
+		}
 	}
 	if l.Key == ([32]byte{}) {
 		rand.Read(l.Key[:])

@@ -57,6 +57,10 @@ type Config struct {
 	MaxAge, ExpireEvery time.Duration
 	// Republish is how often our RouterInfo is signed again (30 minutes).
 	Republish time.Duration
+	// RefreshAfter is the age at which a stored RouterInfo is looked up
+	// again, each at most once an hour (default 12 hours; the pool takes
+	// RouterInfos up to 23 hours old).
+	RefreshAfter time.Duration
 	// Liveness, if set, is where the router keeps what handshakes to
 	// routers' published addresses showed: its probes (tuned by Probe) and
 	// its harvest sessions. The pool's policy reads it.
@@ -92,6 +96,7 @@ type Router struct {
 	ri       *netdb.RouterInfo
 	wakeup   chan struct{}
 
+	refresh    refresher
 	ntcp2      *ntcp2.Transport      // also accepts on Listener
 	transports []transport.Transport // what harvests dial, in order of preference
 }
@@ -130,6 +135,7 @@ func New(cfg Config) (*Router, error) {
 		cfg.Sessions = 3
 	}
 	cfg.Probe.defaults()
+	setDefault(&cfg.RefreshAfter, 12*time.Hour)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -440,6 +446,7 @@ func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo, pace *Pa
 		r.m.published.Inc()
 	}
 	hc.Lookup = func(kind string) { r.m.lookups.WithLabelValues(kind).Inc() }
+	hc.Refresh = r.nextRefresh
 	err = Harvest(ctx, sess, hc)
 	reason := transport.ReasonNormal
 	if ctx.Err() != nil {
@@ -486,6 +493,9 @@ func (r *Router) expire(ctx context.Context) error {
 	cutoff := r.cfg.Now().Add(-r.cfg.MaxAge)
 	removed, err := r.cfg.Store.Expire(ctx, cutoff)
 	if err != nil {
+		return fmt.Errorf("router: store: %w", err)
+	}
+	if err := r.refreshQueue(ctx); err != nil {
 		return fmt.Errorf("router: store: %w", err)
 	}
 	floodfills := r.cfg.Store.Floodfills(r.cfg.NetID)

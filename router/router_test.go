@@ -44,6 +44,36 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	if _, err := testStore(t, store).Put(dead); err != nil {
 		t.Fatal(err)
 	}
+	// Freshness: a router whose RouterInfo in our store is 20 hours old
+	// has since published a new one, which the floodfills hold (it went
+	// in its handshake's message 3); the router looks the old one up again.
+	other, err := LoadOrCreateIdentity(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := other.RouterInfo(time.Now().Add(-20*time.Hour), 2, Address{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testStore(t, store).Put(old); err != nil {
+		t.Fatal(err)
+	}
+	ns.AddAddr(t, "198.18.0.97")
+	for _, ri := range routers {
+		if strings.Contains(ri.Option("caps"), "f") {
+			lookupRouterInfo(t, ns, "198.18.0.97", other, ri, other.Hash())
+		}
+	}
+	refreshed := func() bool {
+		e := testStore(t, store).Entries
+		es, _ := e(context.Background())
+		for _, x := range es {
+			if x.Hash == other.Hash() {
+				return x.PublishedMs > old.Published
+			}
+		}
+		return false
+	}
 	livePath := filepath.Join(t.TempDir(), "liveness.json")
 	live, err := netdb.OpenLiveness(livePath)
 	if err != nil {
@@ -79,7 +109,7 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	var took time.Duration
 	for ctx.Err() == nil {
 		idx, err := netdb.Scan(ctx, store, nil)
-		if err == nil && hasAll(idx, routers) && r.Stats().PublishAcks >= 2 && probed() {
+		if err == nil && hasAll(idx, routers) && r.Stats().PublishAcks >= 2 && probed() && refreshed() {
 			took = time.Since(start)
 			break
 		}
@@ -106,6 +136,13 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 		t.Errorf("metrics count %v good outbound handshakes, want >= 2", n)
 	}
 	t.Logf("store holds all %d RouterInfos after %v: %+v", len(idx.Entries), took.Round(time.Millisecond), st)
+
+	if !refreshed() {
+		t.Errorf("the 20-hour-old RouterInfo was not replaced by the newer one the floodfills hold")
+	}
+	if n := testutil.ToFloat64(r.m.lookups.WithLabelValues("refresh")); n < 1 {
+		t.Errorf("%v refresh lookups", n)
+	}
 
 	// Liveness: every router reached, the dead one tried once and kept
 	// out of bundles; the results are on disk.
@@ -134,11 +171,6 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 
 	// Each floodfill now has our RouterInfo in its netDb: another router
 	// that looks our hash up gets it back.
-	other, err := LoadOrCreateIdentity(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.AddAddr(t, "198.18.0.97")
 	for h, ri := range routers {
 		if !strings.Contains(ri.Option("caps"), "f") {
 			continue

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"slices"
 	"testing"
 	"time"
 
@@ -297,5 +298,33 @@ func TestBenignTermination(t *testing.T) {
 	}
 	if benignTermination(io.EOF) {
 		t.Error("EOF is no termination")
+	}
+}
+
+// TestRefresher: the oldest RouterInfos past the age go first, each once
+// an hour; fresh ones and our own never.
+func TestRefresher(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	at := func(h netdb.Hash, age time.Duration) *netdb.Entry {
+		return &netdb.Entry{Hash: h, PublishedMs: uint64(now.Add(-age).UnixMilli())}
+	}
+	self := netdb.Hash{9}
+	entries := []*netdb.Entry{at(netdb.Hash{1}, 13*time.Hour), at(netdb.Hash{2}, 20*time.Hour), at(netdb.Hash{3}, time.Hour), at(self, 30*time.Hour)}
+	var f refresher
+	f.rebuild(entries, self, now, 12*time.Hour)
+	var got []netdb.Hash
+	for h, ok := f.next(now); ok; h, ok = f.next(now) {
+		got = append(got, h)
+	}
+	if want := []netdb.Hash{{2}, {1}}; !slices.Equal(got, want) {
+		t.Errorf("refreshed %v, want %v", got, want)
+	}
+	f.rebuild(entries, self, now.Add(30*time.Minute), 12*time.Hour)
+	if h, ok := f.next(now); ok {
+		t.Errorf("%v asked again within the hour", h)
+	}
+	f.rebuild(entries, self, now.Add(61*time.Minute), 12*time.Hour)
+	if h, ok := f.next(now); !ok || h != (netdb.Hash{2}) {
+		t.Errorf("after an hour: %v %v, want the oldest again", h, ok)
 	}
 }
