@@ -7,10 +7,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
-	"slices"
 	"testing"
 	"time"
 
