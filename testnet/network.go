@@ -382,7 +382,7 @@ func firstStart(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int) (*Rout
 	var err error
 	if i >= cfg.Routers {
 		r.Impl, r.Floodfill = ImplJava, i-cfg.Routers < cfg.JavaFloodfills
-		r.RouterInfo, err = firstStartJava(wctx, javaOptions(ns, cfg, i, rdir))
+		r.RouterInfo, err = InitJava(wctx, javaOptions(ns, cfg, i, rdir))
 	} else {
 		r.RouterInfo, err = firstStartI2PD(wctx, ns, cfg, i, rdir)
 	}
@@ -409,7 +409,12 @@ func firstStartI2PD(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int, rd
 
 // firstStartJava runs a Java router until its router.info carries its
 // NTCP2 address (it first writes one without).
-func firstStartJava(ctx context.Context, opts JavaOptions) (*netdb.RouterInfo, error) {
+// InitJava runs a Java router alone until it has written its RouterInfo
+// with an NTCP2 address, then stops it; its identity and NTCP2 keys stay
+// in opts.Dir for the next start. (On a first start Java may publish its
+// RouterInfo before its NTCP2 address is in it, and then not again for a
+// long while; a second start publishes the address at once.)
+func InitJava(ctx context.Context, opts JavaOptions) (*netdb.RouterInfo, error) {
 	p, err := StartJava(opts)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package ntcp2
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
@@ -140,7 +141,8 @@ func TestInboundFromI2PD(t *testing.T) {
 
 // TestInboundFromJava: Java I2P, whose netDb holds nothing but our
 // RouterInfo, as a floodfill's, connects to us to publish its own
-// RouterInfo (it stores RouterInfos directly, at start); our Bob
+// RouterInfo (it stores RouterInfos directly, at start; started once
+// before, so its RouterInfo has its address from the first); our Bob
 // completes the handshake, which Java finishes only when message 2 is
 // padded (with no padding it never sends message 3), and learns Java's
 // RouterInfo from message 3. (As a plain router's, Java reached us only
@@ -166,6 +168,12 @@ func TestInboundFromJava(t *testing.T) {
 	const netID = 7
 	ri := routerInfoOf(t, static, iv, ourAddr, 18702, netID, "XfR")
 	dir := t.TempDir()
+	opts := testnet.JavaOptions{Jars: jars, Dir: dir, NetNS: host, Host: javaAddr, Port: 18730, I2CPPort: 17730, NetID: netID}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := testnet.InitJava(ctx, opts); err != nil { // see InitJava: the start that follows publishes at once
+		t.Fatal(err)
+	}
 	if _, err := netdb.Write(filepath.Join(dir, "netDb"), ri); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +187,7 @@ func TestInboundFromJava(t *testing.T) {
 			accepted <- c
 		}
 	}()
-	p, err := testnet.StartJava(testnet.JavaOptions{Jars: jars, Dir: dir, NetNS: host, Host: javaAddr, Port: 18730, I2CPPort: 17730, NetID: netID})
+	p, err := testnet.StartJava(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
