@@ -20,10 +20,11 @@ type ProbeConfig struct {
 	// Every is the least time between two probes (default 3 s: 1,200 an
 	// hour).
 	Every time.Duration
-	// Recheck is how long a router confirmed reachable waits for its next
-	// probe (default 45 minutes, so a router stays confirmed within the
-	// hour selection asks for). A failed one waits 30 minutes, doubling
-	// with each failure in a row up to a day.
+	// Recheck is the least time a router confirmed reachable waits for
+	// its next probe (default 10 minutes); the longest unconfirmed go
+	// first, so in a network larger than Every allows in Recheck each
+	// waits longer (1,200 probes an hour at 3 s). A failed one waits 30
+	// minutes, doubling with each failure in a row up to a day.
 	Recheck time.Duration
 	// Timeout bounds a probe, dial and handshake (default 20 s).
 	Timeout time.Duration
@@ -31,7 +32,7 @@ type ProbeConfig struct {
 
 func (c *ProbeConfig) defaults() {
 	setDefault(&c.Every, 3*time.Second)
-	setDefault(&c.Recheck, 45*time.Minute)
+	setDefault(&c.Recheck, 10*time.Minute)
 	setDefault(&c.Timeout, 20*time.Second)
 }
 

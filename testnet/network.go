@@ -183,7 +183,8 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 	args := append([]string{"serve", "--testnet", "--netid", NetID.String(), "--signer", signerID, "--data-dir", srvDir,
 		"--listen", fmt.Sprintf("%s:%d", ServerAddr, ServerPort), "--host", ServerAddr,
 		"--seed", seeds, "--ntcp2-listen", fmt.Sprintf("%s:%d", ServerAddr, RouterNTCP2),
-		"--bundle-size", strconv.Itoa(2 * (cfg.Routers + cfg.Java)), "--min-eligible", n, // every router in every bundle "--rebuild", "1m", "--interval", "1s",
+		"--bundle-size", strconv.Itoa(2 * (cfg.Routers + cfg.Java)), "--min-eligible", n, // every router in every bundle
+		"--rebuild", "1m", "--probe-recheck", "1m", // a stopped router leaves the bundles within minutes
 		"--min-version", "0.9.50", // Debian's i2pd 2.45.1 is 0.9.57
 		"--burst-per-client", "50", "--rate-per-client", "5"}, cfg.ServerArgs...)
 	logf("starting i2pseed serve with its built-in router on %s", st.Server.URL)

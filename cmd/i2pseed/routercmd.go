@@ -70,6 +70,7 @@ func addRouterFlags(cmd *cobra.Command) {
 	f.Int("lookups", 100, "most lookups per session")
 	f.Duration("expire", 48*time.Hour, "remove RouterInfos published longer ago than this")
 	f.Duration("probe-every", 3*time.Second, "liveness: least time between handshakes that check a router's published address is there (0: no probes)")
+	f.Duration("probe-recheck", 10*time.Minute, "liveness: least time before a router confirmed reachable is probed again")
 }
 
 func (a *app) runRouter(ctx context.Context) error {
@@ -115,7 +116,8 @@ func (a *app) newRouter(store *netdb.Store, log *slog.Logger, candidates *netdb.
 		Identity: id, NetID: netID, Store: store, Logger: log,
 		Sessions: a.cfg.GetInt("sessions"), MaxAge: a.cfg.GetDuration("expire"),
 		Harvest: router.HarvestConfig{Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups")},
-		Probe:   router.ProbeConfig{Every: a.cfg.GetDuration("probe-every"), Candidates: candidates},
+		Probe: router.ProbeConfig{Every: a.cfg.GetDuration("probe-every"), Recheck: a.cfg.GetDuration("probe-recheck"),
+			Candidates: candidates},
 	}
 	if every := a.cfg.GetDuration("probe-every"); every < 0 {
 		return nil, usagef("--probe-every %v: want 0 (no probes) or more", every)
