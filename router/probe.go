@@ -23,8 +23,9 @@ type ProbeConfig struct {
 	// Recheck is the least time a router confirmed reachable waits for
 	// its next probe (default 10 minutes); the longest unconfirmed go
 	// first, so in a network larger than Every allows in Recheck each
-	// waits longer (1,200 probes an hour at 3 s). A failed one waits 30
-	// minutes, doubling with each failure in a row up to a day.
+	// waits longer (1,200 probes an hour at 3 s). A failed one waits
+	// three times Recheck (30 minutes), doubling with each failure in a
+	// row up to a day.
 	Recheck time.Duration
 	// Timeout bounds a probe, dial and handshake (default 20 s).
 	Timeout time.Duration
@@ -37,8 +38,8 @@ func (c *ProbeConfig) defaults() {
 }
 
 // retryAfter is how long a router whose latest probes failed waits.
-func retryAfter(failures int) time.Duration {
-	return min(30*time.Minute<<min(failures-1, 6), 24*time.Hour)
+func (c *ProbeConfig) retryAfter(failures int) time.Duration {
+	return min(3*c.Recheck<<min(failures-1, 6), 24*time.Hour)
 }
 
 // due is when h should next be probed.
@@ -48,7 +49,7 @@ func (r *Router) due(h netdb.Hash) time.Time {
 	case !ok:
 		return time.Time{}
 	case p.Failures > 0:
-		return p.Last.Add(retryAfter(p.Failures))
+		return p.Last.Add(r.cfg.Probe.retryAfter(p.Failures))
 	}
 	return p.OK.Add(r.cfg.Probe.Recheck)
 }

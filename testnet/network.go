@@ -69,6 +69,8 @@ type State struct {
 	Dir     string        `json:"dir"`
 	Routers []RouterState `json:"routers"`
 	Server  ServerState   `json:"server"`
+	// How the routers were made, to start them again (StartStopped).
+	Config RoutersConfig `json:"config"`
 }
 
 // RouterState is one router.
@@ -79,6 +81,7 @@ type RouterState struct {
 	Floodfill bool   `json:"floodfill"`
 	PID       int    `json:"pid"`
 	Dir       string `json:"dir"`
+	Stopped   bool   `json:"stopped,omitempty"` // by StopRouters
 }
 
 // ServerState is our reseed server with its built-in router.
@@ -156,9 +159,10 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 		return nil, err
 	}
 	signerCert := filepath.Join(dir, "server", "keys", certs.CertFileName(signerID))
-	routers, err := StartRouters(ctx, ns, RoutersConfig{Dir: dir, Routers: cfg.Routers, Floodfills: cfg.Floodfills,
+	st.Config = RoutersConfig{Dir: dir, Routers: cfg.Routers, Floodfills: cfg.Floodfills,
 		Java: cfg.Java, JavaFloodfills: cfg.JavaFloodfills, I2PD: cfg.I2PD, JavaI2P: cfg.JavaI2P, NetID: NetID,
-		Signer: signer, SignerCert: signerCert, Detach: true})
+		Signer: signer, SignerCert: signerCert, Detach: true}
+	routers, err := StartRouters(ctx, ns, st.Config)
 	for _, r := range routers {
 		st.Routers = append(st.Routers, r.RouterState)
 	}
@@ -222,7 +226,7 @@ type RoutersConfig struct {
 	NetID                netdb.NetID // default 2
 	// Signer signs the bundle that reseeds the routers; SignerCert is its
 	// certificate file, the only one i2pd is given to trust.
-	Signer     *su3.Signer
+	Signer     *su3.Signer `json:"-"`
 	SignerCert string
 	Detach     bool // start them in sessions of their own (Options.Detach)
 }
@@ -530,26 +534,106 @@ func (st *State) stop() {
 	}
 	var wg sync.WaitGroup
 	for _, pid := range pids {
-		if !ours(pid) {
-			continue
-		}
-		wg.Go(func() {
-			syscall.Kill(pid, syscall.SIGTERM)
-			for i := 0; i < 100 && alive(pid); i++ {
-				time.Sleep(100 * time.Millisecond)
-			}
-			if alive(pid) {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-		})
+		wg.Go(func() { terminate(pid) })
 	}
 	wg.Wait()
 }
 
-// ours reports whether pid runs i2pd or i2pseed.
+// ours reports whether pid runs i2pd, Java I2P or i2pseed.
 func ours(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	return err == nil && (bytes.Contains(b, []byte("i2pd")) || bytes.Contains(b, []byte("i2pseed")))
+	return err == nil && (bytes.Contains(b, []byte("i2pd")) || bytes.Contains(b, []byte("i2pseed")) ||
+		bytes.Contains(b, []byte("net.i2p.router.RouterLaunch")))
+}
+
+// terminate stops pid if it runs one of ours: SIGTERM, SIGKILL after 10 s.
+func terminate(pid int) {
+	if !ours(pid) {
+		return
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 100 && alive(pid); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if alive(pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// StopRouters stops k running routers that are not floodfills, taking
+// i2pd and Java ones in turn (the last of each first), so that a liveness
+// test has routers that are gone; StartStopped brings them back.
+func (st *State) StopRouters(k int) ([]RouterState, error) {
+	var byImpl [2][]int
+	for i := len(st.Routers) - 1; i >= 0; i-- {
+		if r := st.Routers[i]; !r.Floodfill && !r.Stopped {
+			byImpl[boolInt(r.Impl == ImplJava)] = append(byImpl[boolInt(r.Impl == ImplJava)], i)
+		}
+	}
+	var pick []int
+	for j := 0; len(pick) < k && (len(byImpl[0]) > 0 || len(byImpl[1]) > 0); j++ {
+		if l := &byImpl[j%2]; len(*l) > 0 {
+			pick, *l = append(pick, (*l)[0]), (*l)[1:]
+		}
+	}
+	if len(pick) < k {
+		return nil, fmt.Errorf("testnet: %d running routers are not floodfills, cannot stop %d", len(pick), k)
+	}
+	var wg sync.WaitGroup
+	var stopped []RouterState
+	for _, i := range pick {
+		pid := st.Routers[i].PID
+		wg.Go(func() { terminate(pid) })
+		st.Routers[i].Stopped, st.Routers[i].PID = true, 0
+		stopped = append(stopped, st.Routers[i])
+	}
+	wg.Wait()
+	return stopped, st.save()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// StartStopped starts the routers StopRouters stopped, with their
+// identities and data, and returns once each listens.
+func (st *State) StartStopped(ctx context.Context) ([]RouterState, error) {
+	ns := &NetNS{Name: st.NetNS, Addr: "198.18.0.1"}
+	cfg := st.Config
+	var started []RouterState
+	for i := range st.Routers {
+		r := &st.Routers[i]
+		if !r.Stopped {
+			continue
+		}
+		var p *Process
+		var err error
+		if r.Impl == ImplJava {
+			host, _, _ := routerAddr(i)
+			ip := net.ParseIP(host).To4()
+			h := &NetNS{Name: fmt.Sprintf("%s-h%d-%d", ns.Name, ip[2], ip[3]), Addr: host}
+			p, err = StartJava(javaOptions(h, cfg, i, r.Dir))
+		} else {
+			args := append(routerArgs(cfg, i), "--certsdir="+filepath.Join(cfg.Dir, "certs"),
+				"--reseed.file="+filepath.Join(cfg.Dir, "initial.su3"), "--reseed.verify=true")
+			p, err = StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: r.Dir, DataDir: filepath.Join(r.Dir, "data"), Args: args, Detach: true})
+		}
+		if err != nil {
+			return started, errors.Join(err, st.save())
+		}
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err = p.WaitFor(wctx, listening(r.Impl))
+		cancel()
+		r.PID, r.Stopped = p.PID(), false
+		if err != nil {
+			return started, errors.Join(fmt.Errorf("testnet: router %d: %w", i, err), st.save())
+		}
+		started = append(started, *r)
+	}
+	return started, st.save()
 }
 
 // Down stops the network kept in dir and deletes its namespace; the

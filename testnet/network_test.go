@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,6 +104,35 @@ func TestWholeChain(t *testing.T) {
 	lookups := metric(t, st, `i2pseed_router_lookups_total{kind="routerinfo"}`)
 	t.Logf("network up and serving in %v (the router waits out the floodfills' start-up); RouterInfo lookups %s",
 		up.Round(100*time.Millisecond), lookups)
+
+	// Liveness: two routers stop (one of each implementation); the
+	// router's probes find them gone and the next pool refuses them as
+	// unreachable. Then they start again, with their identities.
+	stopped, err := st.StopRouters(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stopped[0].Impl == stopped[1].Impl {
+		t.Errorf("stopped %s and %s routers, want one of each", stopped[0].Impl, stopped[1].Impl)
+	}
+	stoppedAt := time.Now()
+	for metric(t, st, `i2pseed_routerinfos_rejected{reason="unreachable"}`) != "2" {
+		if time.Since(stoppedAt) > 5*time.Minute {
+			t.Fatalf("5 minutes after two routers stopped, the pool rejects %q as unreachable, want 2",
+				metric(t, st, `i2pseed_routerinfos_rejected{reason="unreachable"}`))
+		}
+		time.Sleep(2 * time.Second)
+	}
+	t.Logf("two stopped routers left the pool as unreachable after %v", time.Since(stoppedAt).Round(time.Second))
+	started, err := st.StartStopped(ctx)
+	if err != nil || len(started) != 2 {
+		t.Fatalf("start the stopped routers: %v, %d started", err, len(started))
+	}
+	for _, r := range started {
+		if r.PID <= 0 || syscall.Kill(r.PID, 0) != nil {
+			t.Errorf("restarted %s router %s is not running (pid %d)", r.Impl, r.Addr, r.PID)
+		}
+	}
 }
 
 // serverRouterHash is the built-in router's hash, from the server's log.

@@ -31,12 +31,14 @@ It returns once the server serves bundles. Each router's log stays under
 --dir/routers/<n>/.
 'bootstrap' starts a fresh i2pd (or, with --java, a fresh Java I2P router) that
 reseeds from that server over HTTPS.
+'stop --routers K' stops K routers that are not floodfills, and 'start' starts
+them again with their identities (liveness tests).
 'down' stops everything and deletes the namespace; --dir keeps the logs.
 
 The i2pd binary is --i2pd, else $I2PD, else i2pd on PATH; the Java I2P jars are
 in --java-i2p, else $JAVA_I2P.`,
 	}
-	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd())
+	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd())
 	return cmd
 }
 
@@ -143,6 +145,56 @@ func (a *app) testnetDownCmd() *cobra.Command {
 			}
 			fmt.Fprintln(a.stdout, "test network down")
 			return nil
+		},
+	}
+	cmd.Flags().String("dir", "testnet", "directory of the network")
+	return cmd
+}
+
+func (a *app) testnetStopCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stop --dir DIR --routers K",
+		Short: "Stop K routers that are not floodfills, i2pd and Java in turn (for liveness tests; 'start' brings them back)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := testnet.Load(a.cfg.GetString("dir"))
+			if err != nil {
+				return usagef("--dir: %v (testnet up first)", err)
+			}
+			k := a.cfg.GetInt("routers")
+			if k < 1 {
+				return usagef("--routers %d: want at least 1", k)
+			}
+			stopped, err := st.StopRouters(k)
+			if err != nil {
+				return usagef("--routers: %v", err)
+			}
+			for _, r := range stopped {
+				fmt.Fprintf(a.stdout, "stopped %s %s %s\n", r.Impl, r.Addr, r.Hash)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().String("dir", "testnet", "directory of the network")
+	cmd.Flags().Int("routers", 1, "how many to stop")
+	return cmd
+}
+
+func (a *app) testnetStartCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "start --dir DIR",
+		Short: "Start the routers 'stop' stopped, with their identities",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := testnet.Load(a.cfg.GetString("dir"))
+			if err != nil {
+				return usagef("--dir: %v (testnet up first)", err)
+			}
+			started, err := st.StartStopped(cmd.Context())
+			for _, r := range started {
+				fmt.Fprintf(a.stdout, "started %s %s %s (pid %d)\n", r.Impl, r.Addr, r.Hash, r.PID)
+			}
+			return err
 		},
 	}
 	cmd.Flags().String("dir", "testnet", "directory of the network")
