@@ -57,6 +57,10 @@ type Config struct {
 	Java, JavaFloodfills int
 	JavaI2P              string
 	Self                 string // the i2pseed binary, run as the reseed server
+	// MinEligible is the fewest eligible RouterInfos the server builds a
+	// pool from (default: every router of the network, so the first pool
+	// holds them all; fewer lets pools be built while routers are stopped).
+	MinEligible int
 	// ServerArgs are extra `i2pseed serve` flags.
 	ServerArgs []string
 	Log        io.Writer // progress lines; nil discards
@@ -183,7 +187,7 @@ func Up(ctx context.Context, cfg Config) (_ *State, err error) {
 	srvDir := filepath.Join(dir, "server")
 	st.Server = ServerState{URL: fmt.Sprintf("https://%s:%d/", ServerAddr, ServerPort), TLSCert: filepath.Join(srvDir, "tls", "tls.crt"),
 		CertsDir: filepath.Join(dir, "certs"), SignerCert: signerCert, DataDir: srvDir, Log: filepath.Join(srvDir, "server.log")}
-	n := strconv.Itoa(cfg.Routers + cfg.Java)
+	n := strconv.Itoa(cmpOr(cfg.MinEligible, cfg.Routers+cfg.Java))
 	args := append([]string{"serve", "--testnet", "--netid", NetID.String(), "--signer", signerID, "--data-dir", srvDir,
 		"--listen", fmt.Sprintf("%s:%d", ServerAddr, ServerPort), "--host", ServerAddr,
 		"--seed", seeds, "--ntcp2-listen", fmt.Sprintf("%s:%d", ServerAddr, RouterNTCP2),

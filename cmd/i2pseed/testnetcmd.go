@@ -38,7 +38,7 @@ them again with their identities (liveness tests).
 The i2pd binary is --i2pd, else $I2PD, else i2pd on PATH; the Java I2P jars are
 in --java-i2p, else $JAVA_I2P.`,
 	}
-	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd())
+	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd())
 	return cmd
 }
 
@@ -69,7 +69,7 @@ func (a *app) testnetUpCmd() *cobra.Command {
 			start := time.Now()
 			st, err := testnet.Up(cmd.Context(), testnet.Config{Dir: dir, Routers: a.cfg.GetInt("routers"),
 				Floodfills: a.cfg.GetInt("floodfills"), Java: java, JavaFloodfills: a.cfg.GetInt("java-floodfills"),
-				JavaI2P: jars, I2PD: i2pd, Self: self, Log: a.stderr})
+				JavaI2P: jars, I2PD: i2pd, Self: self, Log: a.stderr, MinEligible: a.cfg.GetInt("min-eligible")})
 			if err != nil {
 				return err
 			}
@@ -82,6 +82,7 @@ func (a *app) testnetUpCmd() *cobra.Command {
 	f.Int("floodfills", 2, "of them floodfills")
 	f.Int("java", 0, "Java I2P routers (needs --java-i2p)")
 	f.Int("java-floodfills", 0, "of them floodfills (default: half, rounded up)")
+	f.Int("min-eligible", 0, "fewest eligible routers the server builds bundles from (default: all of them)")
 	addTestnetImplFlags(cmd)
 	f.String("dir", "testnet", "directory for keys, data, logs and state")
 	return cmd
@@ -199,6 +200,56 @@ func (a *app) testnetStartCmd() *cobra.Command {
 	}
 	cmd.Flags().String("dir", "testnet", "directory of the network")
 	return cmd
+}
+
+func (a *app) testnetRaceCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "race --dir DIR [--seeds 2]",
+		Short: "Start a fresh i2pseed router, i2pd and Java router at once from the same floodfills, and time how soon each knows the network",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			i2pd, err := a.testnetTools()
+			if err != nil {
+				return err
+			}
+			jars, err := a.javaI2P()
+			if err != nil {
+				return err
+			}
+			st, err := testnet.Load(a.cfg.GetString("dir"))
+			if err != nil {
+				return usagef("--dir: %v (testnet up first)", err)
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			res, err := st.Race(cmd.Context(), testnet.RaceConfig{I2PD: i2pd, JavaI2P: jars, Self: self,
+				Seeds: a.cfg.GetInt("seeds"), Timeout: a.cfg.GetDuration("timeout"), Log: a.stderr})
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "ROUTER\tHOLDS\tTO 95%\tTO 100%\tTHROTTLED")
+			for _, r := range res {
+				fmt.Fprintf(w, "%s\t%d of %d\t%s\t%s\t%d\n", r.Impl, r.Held, r.Of, raceTime(r.To95), raceTime(r.To100), r.Throttled)
+			}
+			return w.Flush()
+		},
+	}
+	f := cmd.Flags()
+	f.String("dir", "testnet", "directory of the network")
+	f.Int("seeds", 2, "floodfills each fresh router starts from")
+	f.Duration("timeout", 15*time.Minute, "give up after this")
+	addTestnetImplFlags(cmd)
+	return cmd
+}
+
+func raceTime(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return d.Round(time.Second).String()
 }
 
 func (a *app) testnetBootstrapCmd() *cobra.Command {

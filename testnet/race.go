@@ -1,0 +1,260 @@
+package testnet
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/su3"
+)
+
+// RaceConfig configures Race.
+type RaceConfig struct {
+	I2PD, JavaI2P string // the fresh i2pd's binary; the fresh Java router's jars
+	Self          string // the i2pseed binary, run as `i2pseed router`
+	// Seeds is how many floodfills every racer starts from (default 2):
+	// a bundle of them for i2pd, its netDb for Java, --seed for ours.
+	Seeds   int
+	Timeout time.Duration // default 15 minutes
+	Log     io.Writer     // a line per racer per milestone; nil discards
+}
+
+// A RaceResult is how one fresh router learnt the network.
+type RaceResult struct {
+	Impl        string        // "i2pseed", ImplI2PD or ImplJava
+	Held        int           // of the network's routers, at the end
+	Of          int           // the network's running routers
+	To95, To100 time.Duration // from the common start; zero if not reached
+	// Throttled counts the lookups of ours that Java floodfills logged as
+	// throttled (dropped over their limit).
+	Throttled int
+}
+
+// Addresses of the racers (Race).
+const (
+	raceOursAddr = "198.18.0.203"
+	raceI2PDAddr = "198.18.0.204"
+	raceJavaAddr = "198.18.1.204"
+)
+
+// Race starts three fresh routers at the same moment, each knowing only
+// cfg.Seeds floodfills of the running network: `i2pseed router`, an
+// i2pd and a Java I2P router. It polls their netDb directories and
+// reports when each held 95% and all of the network's running routers,
+// until all three hold all or cfg.Timeout passes.
+func (st *State) Race(ctx context.Context, cfg RaceConfig) ([]RaceResult, error) {
+	cfg.Seeds = cmpOr(cfg.Seeds, 2)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Minute
+	}
+	ns, err := OpenNetNS(st.NetNS)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(st.Dir, "race-")
+	if err != nil {
+		return nil, err
+	}
+	want, seeds, err := st.raceRouters(cfg.Seeds)
+	if err != nil {
+		return nil, err
+	}
+	seedDir := filepath.Join(dir, "seeds")
+	for _, ri := range seeds {
+		if _, err := netdb.Write(seedDir, ri); err != nil {
+			return nil, err
+		}
+	}
+	bundle, err := st.seedBundle(seeds, filepath.Join(dir, "seeds.su3"))
+	if err != nil {
+		return nil, err
+	}
+	if err := ns.AddAddr(raceOursAddr); err != nil && !strings.Contains(err.Error(), "File exists") {
+		return nil, err
+	}
+	host, err := ns.NewHost(raceJavaAddr)
+	if err != nil {
+		return nil, err
+	}
+	defer host.Delete()
+	for _, ri := range seeds {
+		if _, err := netdb.Write(filepath.Join(dir, "java", "netDb"), ri); err != nil {
+			return nil, err
+		}
+	}
+
+	start := time.Now()
+	ours := ns.Command(cfg.Self, "router", "--netdb", filepath.Join(dir, "ours", "netDb"), "--data-dir", filepath.Join(dir, "ours"),
+		"--seed", seedDir, "--netid", st.netID().String(), "--ntcp2-listen", raceOursAddr+":18203", "--probe-every", "0")
+	var oursLog bytes.Buffer
+	ours.Stdout, ours.Stderr = &oursLog, &oursLog
+	if err := ours.Start(); err != nil {
+		return nil, fmt.Errorf("testnet: race: %w", err)
+	}
+	defer func() { ours.Process.Signal(syscall.SIGTERM); ours.Wait() }()
+	i2pd, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: filepath.Join(dir, "i2pd"), Args: []string{
+		"--host=" + raceI2PDAddr, "--address4=" + raceI2PDAddr, "--port=18204", "--netid=" + st.netID().String(),
+		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false",
+		"--certsdir=" + st.Server.CertsDir, "--reseed.file=" + bundle, "--reseed.verify=true"}})
+	if err != nil {
+		return nil, err
+	}
+	defer i2pd.Stop()
+	java, err := StartJava(JavaOptions{Jars: cfg.JavaI2P, Dir: filepath.Join(dir, "java"), NetNS: host, Host: raceJavaAddr,
+		Port: 18205, I2CPPort: 17205, NetID: st.netID()})
+	if err != nil {
+		return nil, err
+	}
+	defer java.Stop()
+
+	results := []RaceResult{{Impl: "i2pseed"}, {Impl: ImplI2PD}, {Impl: ImplJava}}
+	dirs := []string{filepath.Join(dir, "ours", "netDb"), filepath.Join(i2pd.DataDir, "netDb"), filepath.Join(dir, "java", "netDb")}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-time.After(time.Second):
+		}
+		all := true
+		for i := range results {
+			r := &results[i]
+			r.Held, r.Of = held(dirs[i], want), len(want)
+			at := time.Since(start)
+			if r.To95 == 0 && r.Held*100 >= 95*r.Of {
+				r.To95 = at
+				logLine(cfg.Log, "%s holds %d of %d after %v", r.Impl, r.Held, r.Of, at.Round(time.Second))
+			}
+			if r.To100 == 0 && r.Held == r.Of {
+				r.To100 = at
+				logLine(cfg.Log, "%s holds all %d after %v", r.Impl, r.Of, at.Round(time.Second))
+			}
+			all = all && r.To100 != 0
+		}
+		done = done || all
+	}
+	results[0].Throttled = st.throttled(routerHashIn(oursLog.String()))
+	return results, nil
+}
+
+// raceRouters are the running routers' hashes and the first n floodfills'
+// RouterInfos.
+func (st *State) raceRouters(n int) (map[netdb.Hash]bool, []*netdb.RouterInfo, error) {
+	want := map[netdb.Hash]bool{}
+	var seeds []*netdb.RouterInfo
+	for _, r := range st.Routers {
+		if r.Stopped {
+			continue
+		}
+		var h netdb.Hash
+		if err := h.UnmarshalText([]byte(r.Hash)); err != nil {
+			return nil, nil, err
+		}
+		want[h] = true
+		if r.Floodfill && len(seeds) < n {
+			path := filepath.Join(r.Dir, "data", "router.info")
+			if r.Impl == ImplJava {
+				path = filepath.Join(r.Dir, "router.info")
+			}
+			ri, err := readRouterInfo(path)
+			if err != nil {
+				return nil, nil, err
+			}
+			seeds = append(seeds, ri)
+		}
+	}
+	if len(seeds) == 0 {
+		return nil, nil, fmt.Errorf("testnet: race: no running floodfill")
+	}
+	return want, seeds, nil
+}
+
+// seedBundle signs the seeds as a reseed bundle at path, by the test
+// signer the network's i2pd routers trust.
+func (st *State) seedBundle(seeds []*netdb.RouterInfo, path string) (string, error) {
+	signer, err := testSigner(filepath.Join(st.Dir, "server", "keys"))
+	if err != nil {
+		return "", err
+	}
+	var entries []su3.Entry
+	for _, ri := range seeds {
+		entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
+	}
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, entries, time.Now()); err != nil {
+		return "", err
+	}
+	b, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: strconv.FormatInt(time.Now().Unix(), 10)}, z.Bytes(), signer)
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, b, 0o644)
+}
+
+// held counts the routers of want with a RouterInfo file in dir.
+func held(dir string, want map[netdb.Hash]bool) int {
+	n := 0
+	subs, _ := os.ReadDir(dir)
+	for _, sub := range subs {
+		files, _ := os.ReadDir(filepath.Join(dir, sub.Name()))
+		for _, f := range files {
+			name, ok := strings.CutPrefix(f.Name(), "routerInfo-")
+			name, ok2 := strings.CutSuffix(name, ".dat")
+			var h netdb.Hash
+			if ok && ok2 && h.UnmarshalText([]byte(name)) == nil && want[h] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// routerHashIn is the hash `i2pseed router` logged.
+func routerHashIn(log string) string {
+	_, rest, _ := strings.Cut(log, "msg=router hash=")
+	h, _, _ := strings.Cut(rest, " ")
+	return h
+}
+
+// throttled counts the lookups from hash the Java floodfills logged as
+// throttled.
+func (st *State) throttled(hash string) int {
+	if hash == "" {
+		return 0
+	}
+	n := 0
+	for _, r := range st.Routers {
+		if r.Impl != ImplJava || !r.Floodfill {
+			continue
+		}
+		b, _ := os.ReadFile(filepath.Join(r.Dir, JavaLog))
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "(throttled)") && strings.Contains(line, hash) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func logLine(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
+
+func cmpOr(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
