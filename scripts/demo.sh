@@ -74,10 +74,20 @@ ip netns exec "$ns" $bin bootstrap --netid 7 --urls "$url" --ca "$demo/server/tl
 	--min-servers 1 --min-routers "$total" --netdb "$demo/client-netDb"
 row "i2pseed bootstrap" "$(ls "$demo"/client-netDb/r*/ | grep -c routerInfo) RouterInfos written" "$t"
 
-step "6. what the server and its router report (/metrics)"
-ip netns exec "$ns" curl -sk "${url}metrics" | grep -E '^i2pseed_(router_(handshakes|routerinfos_stored|publish|lookups)|bundles_served|pool_bundles)'
+step "6. liveness: a router stops; the built-in router's probes find it gone and the next pool refuses it"
+t=$(now)
+$bin testnet stop --dir "$demo" --routers 1
+unreachable() { ip netns exec "$ns" curl -sk "${url}metrics" | sed -n 's/^i2pseed_routerinfos_rejected{reason="unreachable"} \(.*\)/\1/p'; }
+for _ in $(seq 150); do [ "$(unreachable)" = 1 ] && break; sleep 2; done
+[ "$(unreachable)" = 1 ] || { echo "the stopped router was not refused as unreachable within 5 minutes"; exit 1; }
+echo "the pool refuses it: i2pseed_routerinfos_rejected{reason=\"unreachable\"} 1"
+row "stopped router left the pool" "refused as unreachable" "$t"
+$bin testnet start --dir "$demo"
 
-step "7. i2pseed testnet down"
+step "7. what the server and its router report (/metrics)"
+ip netns exec "$ns" curl -sk "${url}metrics" | grep -E '^i2pseed_(router_(handshakes|routerinfos_stored|publish|lookups|probes|routers_live)|bundles_served|pool_bundles)'
+
+step "8. i2pseed testnet down"
 t=$(now)
 trap - EXIT
 $bin testnet down --dir "$demo"
