@@ -59,6 +59,9 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("testnet: Options.Dir is required")
 	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("testnet: %w", err)
+	}
 	tunconf := filepath.Join(opts.Dir, "tunnels.conf")
 	if err := os.WriteFile(tunconf, nil, 0o644); err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
