@@ -595,6 +595,17 @@ func (st *State) StopRouters(k int) ([]RouterState, error) {
 	return stopped, st.save()
 }
 
+// NonFloodfills counts the running routers that are not floodfills.
+func (st *State) NonFloodfills() int {
+	n := 0
+	for _, r := range st.Routers {
+		if !r.Floodfill && !r.Stopped {
+			n++
+		}
+	}
+	return n
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1

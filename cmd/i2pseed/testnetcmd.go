@@ -38,7 +38,7 @@ them again with their identities (liveness tests).
 The i2pd binary is --i2pd, else $I2PD, else i2pd on PATH; the Java I2P jars are
 in --java-i2p, else $JAVA_I2P.`,
 	}
-	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd())
+	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd())
 	return cmd
 }
 
@@ -243,6 +243,54 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 	f.Duration("timeout", 15*time.Minute, "give up after this")
 	addTestnetImplFlags(cmd)
 	return cmd
+}
+
+func (a *app) testnetLivenessCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "liveness --dir DIR [--routers K]",
+		Short: "Stop K routers that are not floodfills (default a third) and measure how soon the server's bundles leave them out",
+		Long: `Stops K routers that are not floodfills, fetches a bundle from the server every
+3 s until one holds none of them, and compares the share of routers that run in
+that bundle with the share in what the same netDb gives without liveness. The
+network needs 'testnet up --min-eligible' low enough for pools to be built
+without the stopped routers. 'testnet start' brings them back.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := testnet.Load(a.cfg.GetString("dir"))
+			if err != nil {
+				return usagef("--dir: %v (testnet up first)", err)
+			}
+			k := a.cfg.GetInt("routers")
+			if k <= 0 {
+				k = max(1, st.NonFloodfills()/3)
+			}
+			res, err := st.Liveness(cmd.Context(), k, a.cfg.GetDuration("timeout"))
+			if res != nil {
+				for _, r := range res.Stopped {
+					fmt.Fprintf(a.stdout, "stopped %s %s %s\n", r.Impl, r.Addr, r.Hash)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "bundles left them out %v after they stopped\n", res.Gone.Round(time.Second))
+			fmt.Fprintf(a.stdout, "with liveness:    %d of %d RouterInfos in a bundle are live (%.0f%%)\n", res.BundleLive, res.Bundle, pct(res.BundleLive, res.Bundle))
+			fmt.Fprintf(a.stdout, "without liveness: %d of %d eligible RouterInfos are live (%.0f%%)\n", res.SnapshotLive, res.Snapshot, pct(res.SnapshotLive, res.Snapshot))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.String("dir", "testnet", "directory of the network")
+	f.Int("routers", 0, "how many to stop (default a third of those that are not floodfills)")
+	f.Duration("timeout", 15*time.Minute, "give up after this")
+	return cmd
+}
+
+func pct(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
 }
 
 func raceTime(d time.Duration) string {
