@@ -77,8 +77,10 @@ func (st *State) Race(ctx context.Context, cfg RaceConfig) ([]RaceResult, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := ns.AddAddr(raceOursAddr); err != nil && !strings.Contains(err.Error(), "already assigned") && !strings.Contains(err.Error(), "File exists") {
-		return nil, err
+	for _, a := range []string{raceOursAddr, raceI2PDAddr} {
+		if err := ns.AddAddr(a); err != nil && !strings.Contains(err.Error(), "already assigned") {
+			return nil, err
+		}
 	}
 	host, err := ns.NewHost(raceJavaAddr)
 	if err != nil {
