@@ -158,9 +158,9 @@ func (a *app) testnetStopCmd() *cobra.Command {
 		Short: "Stop K routers that are not floodfills, i2pd and Java in turn (for liveness tests; 'start' brings them back)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := testnet.Load(a.cfg.GetString("dir"))
+			st, err := a.loadTestnet()
 			if err != nil {
-				return usagef("--dir: %v (testnet up first)", err)
+				return err
 			}
 			k := a.cfg.GetInt("routers")
 			if k < 1 {
@@ -187,9 +187,9 @@ func (a *app) testnetStartCmd() *cobra.Command {
 		Short: "Start the routers 'stop' stopped, with their identities",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := testnet.Load(a.cfg.GetString("dir"))
+			st, err := a.loadTestnet()
 			if err != nil {
-				return usagef("--dir: %v (testnet up first)", err)
+				return err
 			}
 			started, err := st.StartStopped(cmd.Context())
 			for _, r := range started {
@@ -216,9 +216,9 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := testnet.Load(a.cfg.GetString("dir"))
+			st, err := a.loadTestnet()
 			if err != nil {
-				return usagef("--dir: %v (testnet up first)", err)
+				return err
 			}
 			self, err := os.Executable()
 			if err != nil {
@@ -256,9 +256,9 @@ network needs 'testnet up --min-eligible' low enough for pools to be built
 without the stopped routers. 'testnet start' brings them back.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := testnet.Load(a.cfg.GetString("dir"))
+			st, err := a.loadTestnet()
 			if err != nil {
-				return usagef("--dir: %v (testnet up first)", err)
+				return err
 			}
 			k := a.cfg.GetInt("routers")
 			if k <= 0 {
@@ -310,9 +310,9 @@ func (a *app) testnetBootstrapCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := testnet.Load(a.cfg.GetString("dir"))
+			st, err := a.loadTestnet()
 			if err != nil {
-				return usagef("--dir: %v (testnet up first)", err)
+				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Minute)
 			defer cancel()
@@ -364,4 +364,13 @@ func (a *app) testnetTools() (string, error) {
 		return "", usagef("testnet: needs i2pd: --i2pd %q: %v (make deps-i2pd, or apt-get install i2pd and keep its service stopped)", bin, err)
 	}
 	return strings.TrimSpace(i2pd), nil
+}
+
+// loadTestnet reads the state of the network in --dir.
+func (a *app) loadTestnet() (*testnet.State, error) {
+	st, err := testnet.Load(a.cfg.GetString("dir"))
+	if err != nil {
+		return nil, usagef("--dir: %v (testnet up first)", err)
+	}
+	return st, nil
 }
