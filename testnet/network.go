@@ -595,6 +595,13 @@ func (st *State) StopRouters(k int) ([]RouterState, error) {
 	return stopped, st.save()
 }
 
+func cmpOrServer(s, def *ServerState) *ServerState {
+	if s != nil {
+		return s
+	}
+	return def
+}
+
 // NonFloodfills counts the running routers that are not floodfills.
 func (st *State) NonFloodfills() int {
 	n := 0
@@ -675,12 +682,69 @@ type BootstrapResult struct {
 	Took     time.Duration // from start to the end of its reseed
 	Failures []string      // reseed failure lines of its log
 	Log      string
+	// Tunnels is when it first had an exploratory tunnel each way
+	// (BootstrapOptions.Tunnels; zero if not within it).
+	Tunnels time.Duration
+}
+
+// BootstrapOptions: which server a fresh router reseeds from, and whether
+// it then waits for tunnels.
+type BootstrapOptions struct {
+	Server *ServerState // nil: the network's
+	// Tunnels, if set, keeps the router running until it has built its
+	// first exploratory tunnel each way, or this long.
+	Tunnels time.Duration
+}
+
+// i2pd logs each tunnel of its own it built; Java its router state.
+const (
+	i2pdInbound  = "Tunnel: Inbound tunnel "
+	i2pdOutbound = "Tunnel: Outbound tunnel "
+	i2pdCreated  = " has been created"
+	javaExplOK   = "to EXPL_TUNNELS_READY"
+	javaRunning  = "to RUNNING"
+)
+
+// tunnelsBuilt reports whether a router's log shows an exploratory tunnel
+// each way: i2pd's inbound and outbound "has been created" lines, Java's
+// state change to EXPL_TUNNELS_READY (or RUNNING, which follows it).
+func tunnelsBuilt(impl, log string) bool {
+	if impl == ImplJava {
+		return strings.Contains(log, javaExplOK) || strings.Contains(log, javaRunning)
+	}
+	in, out := false, false
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, i2pdCreated) {
+			in = in || strings.Contains(line, i2pdInbound)
+			out = out || strings.Contains(line, i2pdOutbound)
+		}
+	}
+	return in && out
+}
+
+// waitTunnels polls p's log until tunnelsBuilt or d passes; it returns
+// the time since start, or zero.
+func waitTunnels(ctx context.Context, p *Process, impl string, start time.Time, d time.Duration) time.Duration {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if tunnelsBuilt(impl, p.Log()) {
+			return time.Since(start)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return 0
 }
 
 // Bootstrap starts a fresh i2pd in the namespace whose only reseed server
 // is ours (over HTTPS, verifying our signer), waits until its reseed is
 // over, stops it and reports.
 func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, error) {
+	return st.BootstrapFrom(ctx, i2pd, BootstrapOptions{})
+}
+
+// BootstrapFrom is Bootstrap with options.
+func (st *State) BootstrapFrom(ctx context.Context, i2pd string, opts BootstrapOptions) (*BootstrapResult, error) {
+	srv := cmpOrServer(opts.Server, &st.Server)
 	ns, err := OpenNetNS(st.NetNS)
 	if err != nil {
 		return nil, err
@@ -692,7 +756,7 @@ func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, 
 	start := time.Now()
 	p, err := StartI2PD(i2pd, Options{NetNS: ns, Dir: dir, Args: []string{"--host=" + clientAddr, "--address4=" + clientAddr,
 		"--port=18999", "--netid=" + st.netID().String(), "--ntcp2.enabled=true", "--ssu2.enabled=false",
-		"--certsdir=" + st.Server.CertsDir, "--reseed.urls=" + st.Server.URL, "--reseed.verify=true"}})
+		"--certsdir=" + st.Server.CertsDir, "--reseed.urls=" + srv.URL, "--reseed.verify=true"}})
 	if err != nil {
 		return nil, err
 	}
@@ -700,7 +764,11 @@ func (st *State) Bootstrap(ctx context.Context, i2pd string) (*BootstrapResult, 
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	err = p.WaitFor(wctx, "Daemon: Starting Transports")
-	res := &BootstrapResult{Took: time.Since(start), Log: p.Log()}
+	res := &BootstrapResult{Took: time.Since(start)}
+	if err == nil && opts.Tunnels > 0 {
+		res.Tunnels = waitTunnels(ctx, p, ImplI2PD, start, opts.Tunnels)
+	}
+	res.Log = p.Log()
 	for _, line := range strings.Split(res.Log, "\n") {
 		switch {
 		case strings.Contains(line, "NetDb: RouterInfo added"):
@@ -725,6 +793,12 @@ func (st *State) netID() netdb.NetID {
 // signer, nothing else), waits until its reseed is over, stops it and
 // reports. jars is the directory of its router.jar and i2p.jar.
 func (st *State) BootstrapJava(ctx context.Context, jars string) (*BootstrapResult, error) {
+	return st.BootstrapJavaFrom(ctx, jars, BootstrapOptions{})
+}
+
+// BootstrapJavaFrom is BootstrapJava with options.
+func (st *State) BootstrapJavaFrom(ctx context.Context, jars string, opts BootstrapOptions) (*BootstrapResult, error) {
+	srv := cmpOrServer(opts.Server, &st.Server)
 	ns, err := OpenNetNS(st.NetNS)
 	if err != nil {
 		return nil, err
@@ -736,8 +810,8 @@ func (st *State) BootstrapJava(ctx context.Context, jars string) (*BootstrapResu
 	// Java trusts the certificates below its base directory: reseed
 	// signers by file name (signer ID, @ as _at_), TLS certificates all.
 	for src, dst := range map[string]string{
-		st.Server.SignerCert: filepath.Join(dir, "certificates", "reseed", filepath.Base(st.Server.SignerCert)),
-		st.Server.TLSCert:    filepath.Join(dir, "certificates", "ssl", "testnet-server.crt"),
+		srv.SignerCert: filepath.Join(dir, "certificates", "reseed", filepath.Base(srv.SignerCert)),
+		srv.TLSCert:    filepath.Join(dir, "certificates", "ssl", "testnet-server.crt"),
 	} {
 		b, err := os.ReadFile(src)
 		if err != nil {
@@ -757,7 +831,7 @@ func (st *State) BootstrapJava(ctx context.Context, jars string) (*BootstrapResu
 	defer host.Delete()
 	start := time.Now()
 	p, err := StartJava(JavaOptions{Jars: jars, Dir: dir, NetNS: host, Host: javaClientAddr, Port: 18998, I2CPPort: 17998,
-		NetID: st.netID(), Config: map[string]string{"router.reseedDisable": "false", "i2p.reseedURL": st.Server.URL,
+		NetID: st.netID(), Config: map[string]string{"router.reseedDisable": "false", "i2p.reseedURL": srv.URL,
 			"router.reseedSSLRequired": "true"}})
 	if err != nil {
 		return nil, err
@@ -786,6 +860,9 @@ func (st *State) BootstrapJava(ctx context.Context, jars string) (*BootstrapResu
 			return &BootstrapResult{Log: out}, fmt.Errorf("testnet: java exited (%v)", p.err)
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+	if opts.Tunnels > 0 && res.Added > 0 {
+		res.Tunnels = waitTunnels(ctx, p, ImplJava, start, opts.Tunnels)
 	}
 	out := output()
 	for _, line := range strings.Split(out, "\n") {

@@ -78,7 +78,7 @@ func (st *State) Race(ctx context.Context, cfg RaceConfig) ([]RaceResult, error)
 		return nil, err
 	}
 	for _, a := range []string{raceOursAddr, raceI2PDAddr} {
-		if err := ns.AddAddr(a); err != nil && !strings.Contains(err.Error(), "already assigned") {
+		if err := ns.AddAddr(a); err != nil && !alreadyAssigned(err) {
 			return nil, err
 		}
 	}

@@ -38,7 +38,7 @@ them again with their identities (liveness tests).
 The i2pd binary is --i2pd, else $I2PD, else i2pd on PATH; the Java I2P jars are
 in --java-i2p, else $JAVA_I2P.`,
 	}
-	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd())
+	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd(), a.testnetTunnelsCmd())
 	return cmd
 }
 
@@ -283,6 +283,49 @@ without the stopped routers. 'testnet start' brings them back.`,
 	f.String("dir", "testnet", "directory of the network")
 	f.Int("routers", 0, "how many to stop (default a third of those that are not floodfills)")
 	f.Duration("timeout", 15*time.Minute, "give up after this")
+	return cmd
+}
+
+func (a *app) testnetTunnelsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tunnels --dir DIR [--limit 5m]",
+		Short: "Reseed a fresh i2pd and Java router from our server and from a snapshot server without liveness, and time their first exploratory tunnels",
+		Long: `Run after 'testnet liveness' (while its routers are stopped): starts a second
+server on 198.18.0.3 that serves a copy of the server's netDb with no router and
+so no liveness, then reseeds a fresh i2pd and a fresh Java router from each
+server in turn and times their first exploratory tunnel each way.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			i2pd, err := a.testnetTools()
+			if err != nil {
+				return err
+			}
+			jars, err := a.javaI2P()
+			if err != nil {
+				return err
+			}
+			st, err := a.loadTestnet()
+			if err != nil {
+				return err
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			res, err := st.Tunnels(cmd.Context(), self, i2pd, jars, a.cfg.GetDuration("limit"))
+			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "SERVER\tROUTER\tRESEEDED\tTUNNELS EACH WAY")
+			for _, r := range res {
+				fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", r.Server, r.Impl, r.Added, raceTime(r.Tunnels))
+			}
+			w.Flush()
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.String("dir", "testnet", "directory of the network")
+	f.Duration("limit", 5*time.Minute, "longest wait for a router's tunnels")
+	addTestnetImplFlags(cmd)
 	return cmd
 }
 
