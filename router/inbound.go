@@ -56,6 +56,8 @@ func (r *Router) inbound(ctx context.Context, conn net.Conn) {
 	r.m.sessions.WithLabelValues("inbound").Inc()
 	defer r.m.sessions.WithLabelValues("inbound").Dec()
 	r.found(sess.PeerRouterInfo)
+	r.claim(sess.PeerRouterInfo.Hash(), false)
+	defer r.release(sess.PeerRouterInfo.Hash())
 	r.log.Info("inbound session", "peer", sess.PeerRouterInfo.Hash().String())
 	h := newHarvest(sess, HarvestConfig{Self: id.Hash(), Known: r.known, Found: r.found})
 	for err == nil {

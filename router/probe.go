@@ -139,6 +139,10 @@ func (r *Router) saveLiveness() {
 // normal, as a router does with a session it no longer needs.
 func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 	h := e.Hash
+	if !r.claim(h, true) { // a session is open with it: no second one
+		return
+	}
+	defer r.release(h)
 	b, err := r.cfg.Store.Load(e)
 	if err != nil {
 		return // expired or replaced since the queue was made

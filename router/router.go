@@ -96,7 +96,11 @@ type Router struct {
 	ri       *netdb.RouterInfo
 	wakeup   chan struct{}
 
-	refresh    refresher
+	refresh refresher
+	// connected counts the probe and inbound sessions open with each
+	// router (a harvest's is its peer's busy): a router keeps one session
+	// per peer, and a peer answers over the session it likes.
+	connected  map[netdb.Hash]int
 	ntcp2      *ntcp2.Transport      // also accepts on Listener
 	transports []transport.Transport // what harvests dial, in order of preference
 }
@@ -143,7 +147,7 @@ func New(cfg Config) (*Router, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{},
+	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{}, connected: map[netdb.Hash]int{},
 		received: netdb.Policy{NetID: cfg.NetID, MaxAge: cfg.MaxAge, MaxFuture: 2 * time.Minute, Now: cfg.Now},
 		wakeup:   make(chan struct{}, 1)}
 	r.ntcp2 = &ntcp2.Transport{Keys: cfg.Identity.NTCP2, NetID: cfg.NetID, DialTCP: cfg.Dial}
@@ -338,6 +342,27 @@ func (r *Router) addPeer(ri *netdb.RouterInfo) {
 
 func (r *Router) known(h netdb.Hash) bool { return r.cfg.Store.Has(h) }
 
+// claim notes a probe or inbound session with h; false (nothing noted)
+// when a harvest session with it is open and the probe should wait.
+func (r *Router) claim(h netdb.Hash, probe bool) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.peers[h]; probe && (p != nil && p.busy || r.connected[h] > 0) {
+		return false
+	}
+	r.connected[h]++
+	return true
+}
+
+// release ends what claim noted.
+func (r *Router) release(h netdb.Hash) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.connected[h]--; r.connected[h] <= 0 {
+		delete(r.connected, h)
+	}
+}
+
 // transportFor is the first of our transports that can dial ri, or nil.
 func (r *Router) transportFor(ri *netdb.RouterInfo) transport.Transport {
 	for _, t := range r.transports {
@@ -362,10 +387,11 @@ func (r *Router) pick() []*peer {
 	busy := 0
 	var due []*peer
 	now := r.cfg.Now()
-	for _, p := range r.peers {
+	for h, p := range r.peers {
 		switch {
 		case p.busy:
 			busy++
+		case r.connected[h] > 0: // a probe or its inbound session
 		case !now.Before(p.next) && !p.pace.Next(now).After(now.Add(pickAhead)):
 			due = append(due, p)
 		}

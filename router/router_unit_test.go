@@ -278,11 +278,13 @@ func TestPick(t *testing.T) {
 	waitedLong := mk(3, now.Add(-time.Hour), false)
 	mk(4, now.Add(-time.Minute), false)
 	resting := mk(5, now.Add(time.Minute), false)
+	probed := mk(8, time.Time{}, false) // a probe (or its inbound session) is open with it
+	r.connected[netdb.Hash{8}] = 1
 	got := r.pick()
 	if len(got) != 2 || got[0] != fresh || got[1] != waitedLong {
 		t.Fatalf("picked %d peers, want the never-tried one then the longest waiting (one slot is busy)", len(got))
 	}
-	if !fresh.busy || !waitedLong.busy || !busy.busy || resting.busy || cold.busy || spent.busy {
+	if !fresh.busy || !waitedLong.busy || !busy.busy || resting.busy || cold.busy || spent.busy || probed.busy {
 		t.Error("busy marks wrong")
 	}
 	if more := r.pick(); len(more) != 0 {
