@@ -100,6 +100,9 @@ func (s Settings) Config() (*ServeConfig, error) {
 	case s.Epoch != 0 && (s.Epoch < time.Minute || s.Epoch > 12*time.Hour):
 		return nil, settingErr("epoch", s.Epoch, "want 0 (off) or 1m to 12h")
 	}
+	if err := privateDir(s.DataDir); err != nil {
+		return nil, err
+	}
 	netID, err := netdb.NetIDFromInt(s.NetID)
 	if err != nil {
 		return nil, settingErr("netid", s.NetID, "want 1-255 (2 is the live network)")
@@ -185,4 +188,25 @@ func (s Settings) server(netID netdb.NetID) (ServerConfig, error) {
 		NetID: netID, UserAgents: agents, TrustedProxies: proxies, LogClients: s.LogClients,
 		PrivateMetrics: s.MetricsListen != "", SignerID: s.Signer, Limits: s.Limits,
 	}, nil
+}
+
+// privateDir makes the data dir (signer key, secret, TLS and router keys)
+// 0700, or tightens an existing one that lets its group or others in.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return settingErr("data-dir", dir, err.Error())
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return settingErr("data-dir", dir, err.Error())
+	}
+	if !fi.IsDir() {
+		return settingErr("data-dir", dir, "not a directory")
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return settingErr("data-dir", dir, fmt.Sprintf("mode %v lets others in and cannot be tightened to 0700: %v", fi.Mode().Perm(), err))
+		}
+	}
+	return nil
 }

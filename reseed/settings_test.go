@@ -17,6 +17,7 @@ func validSettings(t *testing.T) Settings {
 
 func TestSettingsConfig(t *testing.T) {
 	s := validSettings(t)
+	os.Chmod(s.DataDir, 0o755) // an existing data dir others may read is tightened
 	c, err := s.Config()
 	if err != nil {
 		t.Fatal(err)
@@ -24,8 +25,10 @@ func TestSettingsConfig(t *testing.T) {
 	if !c.BuiltinRouter || c.NetDbDir != filepath.Join(s.DataDir, "netDb") {
 		t.Errorf("no netDb given: BuiltinRouter %v, NetDbDir %s; want the router's in the data dir", c.BuiltinRouter, c.NetDbDir)
 	}
-	if fi, err := os.Stat(c.NetDbDir); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Errorf("router netDb: %v %v, want a 0700 directory", fi, err)
+	for _, d := range []string{s.DataDir, c.NetDbDir} {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: %v %v, want a 0700 directory", d, fi, err)
+		}
 	}
 	if c.NetID != netdb.LiveNetID || c.Pool.Policy.NetID != c.NetID || c.Server.NetID != c.NetID {
 		t.Errorf("netIds: %d, policy %d, server %d", c.NetID, c.Pool.Policy.NetID, c.Server.NetID)
@@ -62,6 +65,7 @@ func TestSettingsErrors(t *testing.T) {
 		{"min-version", func(s *Settings) { s.MinVersion = "new" }},
 		{"trusted-proxies", func(s *Settings) { s.TrustedProxies = []string{"10.0.0.1"} }},
 		{"blocklist", func(s *Settings) { s.Blocklist = "/nonexistent" }},
+		{"data-dir", func(s *Settings) { s.DataDir = "/dev/null" }},
 	} {
 		s := validSettings(t)
 		tc.edit(&s)

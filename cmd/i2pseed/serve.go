@@ -57,7 +57,7 @@ Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
 	f.String("listen", ":8443", "HTTPS listen address")
 	f.String("netdb", "", "netDb directory to take RouterInfos from (Java I2P or i2pd layout) instead of the built-in router")
 	f.String("from-mirror", "", "serve a mirror made by 'i2pseed mirror --out DIR' (its DIR/netDb)")
-	f.String("data-dir", defaultDataDir(), "directory for the signer key, TLS state and server secret (mode 0700)")
+	f.String("data-dir", defaultDataDir(), "directory for the signer key, TLS state and server secret (made 0700; an existing one is tightened to 0700)")
 	f.String("signer", "", "signer ID, e.g. you@mail.i2p; its key is made in --data-dir on first run")
 	f.String("tls", "selfsigned", "TLS mode: selfsigned, files or acme")
 	f.StringSlice("host", nil, "with --tls selfsigned: DNS names and IPs for the certificate (default: this host's name)")
