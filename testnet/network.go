@@ -288,24 +288,16 @@ func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router,
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	var entries []su3.Entry
-	for _, r := range routers {
-		entries = append(entries, su3.Entry{Name: r.RouterInfo.Hash().FileName(), Data: r.RouterInfo.Bytes()})
-	}
 	certsDir := filepath.Join(cfg.Dir, "certs")
 	if err := CertsDir(certsDir, cfg.SignerCert); err != nil {
 		return nil, err
 	}
-	var z bytes.Buffer
-	if err := su3.WriteBundle(&z, entries, time.Now()); err != nil {
-		return nil, err
-	}
-	bundle, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: strconv.FormatInt(time.Now().Unix(), 10)}, z.Bytes(), cfg.Signer)
-	if err != nil {
-		return nil, err
+	ris := make([]*netdb.RouterInfo, len(routers))
+	for i, r := range routers {
+		ris[i] = r.RouterInfo
 	}
 	bundlePath := filepath.Join(cfg.Dir, "initial.su3")
-	if err := atomicfile.WriteFile(bundlePath, bundle, 0o644); err != nil {
+	if err := writeBundle(bundlePath, ris, cfg.Signer); err != nil {
 		return nil, err
 	}
 	var started []*Router
@@ -600,6 +592,23 @@ func cmpOrServer(s, def *ServerState) *ServerState {
 		return s
 	}
 	return def
+}
+
+// writeBundle signs ris as a reseed bundle at path.
+func writeBundle(path string, ris []*netdb.RouterInfo, signer *su3.Signer) error {
+	var entries []su3.Entry
+	for _, ri := range ris {
+		entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
+	}
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, entries, time.Now()); err != nil {
+		return err
+	}
+	b, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: strconv.FormatInt(time.Now().Unix(), 10)}, z.Bytes(), signer)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b, 0o644)
 }
 
 // NonFloodfills counts the running routers that are not floodfills.

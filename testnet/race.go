@@ -7,13 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
-	"github.com/i2pseed/i2pseed/su3"
 )
 
 // RaceConfig configures Race.
@@ -190,19 +188,7 @@ func (st *State) seedBundle(seeds []*netdb.RouterInfo, path string) (string, err
 	if err != nil {
 		return "", err
 	}
-	var entries []su3.Entry
-	for _, ri := range seeds {
-		entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
-	}
-	var z bytes.Buffer
-	if err := su3.WriteBundle(&z, entries, time.Now()); err != nil {
-		return "", err
-	}
-	b, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: strconv.FormatInt(time.Now().Unix(), 10)}, z.Bytes(), signer)
-	if err != nil {
-		return "", err
-	}
-	return path, os.WriteFile(path, b, 0o644)
+	return path, writeBundle(path, seeds, signer)
 }
 
 // held counts the routers of want with a RouterInfo file in dir.

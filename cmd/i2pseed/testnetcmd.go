@@ -208,19 +208,7 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 		Short: "Start a fresh i2pseed router, i2pd and Java router at once from the same floodfills, and time how soon each knows the network",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			i2pd, err := a.testnetTools()
-			if err != nil {
-				return err
-			}
-			jars, err := a.javaI2P()
-			if err != nil {
-				return err
-			}
-			st, err := a.loadTestnet()
-			if err != nil {
-				return err
-			}
-			self, err := os.Executable()
+			st, i2pd, jars, self, err := a.testnetWithPeers()
 			if err != nil {
 				return err
 			}
@@ -296,19 +284,7 @@ so no liveness, then reseeds a fresh i2pd and a fresh Java router from each
 server in turn and times their first exploratory tunnel each way.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			i2pd, err := a.testnetTools()
-			if err != nil {
-				return err
-			}
-			jars, err := a.javaI2P()
-			if err != nil {
-				return err
-			}
-			st, err := a.loadTestnet()
-			if err != nil {
-				return err
-			}
-			self, err := os.Executable()
+			st, i2pd, jars, self, err := a.testnetWithPeers()
 			if err != nil {
 				return err
 			}
@@ -416,4 +392,20 @@ func (a *app) loadTestnet() (*testnet.State, error) {
 		return nil, usagef("--dir: %v (testnet up first)", err)
 	}
 	return st, nil
+}
+
+// testnetWithPeers is what the commands that start fresh routers of both
+// kinds need: the network in --dir, i2pd, the Java jars and ourselves.
+func (a *app) testnetWithPeers() (st *testnet.State, i2pd, jars, self string, err error) {
+	if i2pd, err = a.testnetTools(); err != nil {
+		return
+	}
+	if jars, err = a.javaI2P(); err != nil {
+		return
+	}
+	if st, err = a.loadTestnet(); err != nil {
+		return
+	}
+	self, err = os.Executable()
+	return
 }
