@@ -240,41 +240,6 @@ func TestBundleURL(t *testing.T) {
 	}
 }
 
-// TestCheckServer passes our server and fails a broken one for the right
-// reason.
-func TestCheckServer(t *testing.T) {
-	srv, ts, _ := testServer(t, Limits{}, true)
-	_ = srv
-	_, kr := testSigner(t)
-	cfg := ClientConfig{Keyring: kr, HTTP: ts.Client(), Now: func() time.Time { return testNow.Add(time.Hour) }}
-	for _, c := range CheckServer(context.Background(), cfg, ts.URL+"/") {
-		if !c.OK {
-			t.Errorf("our server fails %s: %s", c.Name, c.Detail)
-		}
-	}
-	// A week later the same pool is stale.
-	cfg.Now = func() time.Time { return testNow.Add(8 * 24 * time.Hour) }
-	failed := map[string]bool{}
-	for _, c := range CheckServer(context.Background(), cfg, ts.URL+"/") {
-		if !c.OK {
-			failed[c.Name] = true
-		}
-	}
-	if !failed["su3-age"] || !failed["routerinfo-age"] || failed["signature"] {
-		t.Errorf("stale server: failed %v, want su3-age and routerinfo-age, not signature", failed)
-	}
-	// A server that answers every netid and hands out random bundles.
-	broken := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "gone", http.StatusGone)
-	}))
-	defer broken.Close()
-	cfg.HTTP = broken.Client()
-	checks := CheckServer(context.Background(), cfg, broken.URL+"/")
-	if checks[0].Name != "http-200" || checks[0].OK {
-		t.Errorf("410 server: %+v", checks)
-	}
-}
-
 // TestVerifyBundleStaticKey: a RouterInfo whose only address has a static
 // key with bit 255 set (no X25519 public key) is refused as static-key:
 // i2pd 2.58 would drop it and Java cannot connect to it.

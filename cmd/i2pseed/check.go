@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/netip"
+	"strings"
 
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/spf13/cobra"
@@ -11,52 +13,55 @@ import (
 func (a *app) checkCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check URL",
-		Short: "Judge a reseed server by the I2P project's tester rules and ours",
-		Long: `Fetch a bundle from URL as a router would and judge the server: HTTP 200, a valid
-signature by a known signer, su3 version at most 7.5 days old, every RouterInfo
-published within 7.5 days, at least 50 RouterInfos, under 30 s (Java I2P's
-tester), plus the same bundle on a repeat request, 403 for another netid, and
-TLS 1.2 or newer. Exit status 0 if every check passes, 1 if not: fit for cron
-and monitoring, --json for machines.`,
+		Short: "Judge a reseed server as Java I2P and i2pd would, and by our recommendations",
+		Long: `Fetch a bundle from URL as a router would and judge the server. Each check
+names whose rule it is:
+
+  java     FAIL if broken: Java I2P refuses the server (its reseed tester: HTTP 200,
+           a valid signature by a known signer, content type reseed, su3 version and
+           every RouterInfo at most 7.5 days old, at least 50 RouterInfos, under 30 s;
+           TLS 1.2 or newer; a zip its central-directory reader takes)
+  i2pd     FAIL if broken: i2pd refuses it (signature type 6, RouterInfos at most
+           3072 bytes, a zip its streaming reader reads intact)
+  i2pseed  WARN if broken: our recommendations (403 for another netid, the same
+           bundle on a repeat request, at least 5 floodfills, a version not in the
+           future, TLS and signer certificates not expiring within 30 days, and with
+           --source, different bundles for different address blocks)
+
+A 429 is reported as LIMIT (rate-limited, with the server's Retry-After), not as
+a broken rule; no request follows it. check makes 2 or 3 requests, plus one per
+--source. Exit status 0 if nothing FAILs, 1 if something does or the server
+rate-limited the first request: fit for cron and monitoring, --json for machines.`,
 		Example: `  i2pseed check https://reseed.example.org/
-  i2pseed check --json --ca server.crt --certs keys/ https://127.0.0.1:8443/`,
+  i2pseed check --json --ca server.crt --certs keys/ https://127.0.0.1:8443/
+  i2pseed check --source 127.0.0.2 --source 127.0.0.3 https://127.0.0.1:8443/`,
 		Args: exactArgs(1, "one URL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.clientConfig(args)
+			cfg, err := a.checkConfig(args)
 			if err != nil {
 				return err
 			}
-			if _, err := reseed.BundleURL(args[0], cfg.NetID); err != nil {
-				return usagef("check: %v", err)
-			}
-			cfg.MinRouters = a.cfg.GetInt("min-routers")
-			if cfg.MinRouters < 1 {
-				return usagef("check: --min-routers %d: want at least 1", cfg.MinRouters)
-			}
-			checks := reseed.CheckServer(cmd.Context(), cfg, args[0])
-			failed := 0
-			for _, c := range checks {
-				if !c.OK {
-					failed++
-				}
-			}
+			rep := reseed.CheckServer(cmd.Context(), cfg, args[0])
+			failed := rep.Count(reseed.Fail)
 			if err := a.output(struct {
 				URL    string         `json:"url"`
 				OK     bool           `json:"ok"`
 				Checks []reseed.Check `json:"checks"`
-			}{args[0], failed == 0, checks}, func(w io.Writer) {
-				for _, c := range checks {
-					mark := "OK  "
-					if !c.OK {
-						mark = "FAIL"
-					}
-					fmt.Fprintf(w, "%s  %-15s %s\n", mark, c.Name, c.Detail)
+				Report *reseed.Report `json:"report"`
+			}{args[0], failed == 0 && rep.Judged(), rep.Checks, rep}, func(w io.Writer) {
+				for _, c := range rep.Checks {
+					fmt.Fprintf(w, "%-5s %-15s %-8s %s\n", c.Verdict, c.Name, c.Rule, c.Detail)
 				}
+				fmt.Fprintf(w, "%d checks, %d requests: %d FAIL, %d WARN, %d LIMIT\n", len(rep.Checks), rep.Requests,
+					failed, rep.Count(reseed.Warn), rep.Count(reseed.Limited))
 			}); err != nil {
 				return err
 			}
-			if failed > 0 {
-				return fmt.Errorf("check %s: %d of %d checks failed", args[0], failed, len(checks))
+			switch {
+			case !rep.Judged():
+				return fmt.Errorf("check %s: rate-limited before anything could be judged; try again later", args[0])
+			case failed > 0:
+				return fmt.Errorf("check %s: %d of %d checks failed: real clients would refuse this server", args[0], failed, len(rep.Checks))
 			}
 			return nil
 		},
@@ -64,6 +69,41 @@ and monitoring, --json for machines.`,
 	addTrustFlags(cmd)
 	addFetchFlags(cmd)
 	cmd.Flags().Bool("json", false, "print JSON")
-	cmd.Flags().Int("min-routers", 50, "fewest RouterInfos a bundle must hold (50 is the I2P project's rule; lower for test networks)")
+	addCheckFlags(cmd)
+	cmd.Flags().StringSlice("source", nil, "local address to fetch from once more (repeat, in different address blocks): warns if all get one bundle")
 	return cmd
+}
+
+// addCheckFlags adds the limits check and monitor share.
+func addCheckFlags(cmd *cobra.Command) {
+	cmd.Flags().Int("min-routers", 50, "fewest RouterInfos a bundle must hold (50 is Java's rule; lower for test networks)")
+	cmd.Flags().Int("min-floodfills", 5, "fewest floodfills a bundle should hold (a warning below)")
+}
+
+// checkConfig maps the flags of check (and monitor) to a CheckConfig.
+func (a *app) checkConfig(urls []string) (reseed.CheckConfig, error) {
+	client, err := a.clientConfig(urls)
+	if err != nil {
+		return reseed.CheckConfig{}, err
+	}
+	for _, u := range urls {
+		if _, err := reseed.BundleURL(u, client.NetID); err != nil {
+			return reseed.CheckConfig{}, usagef("%v", err)
+		}
+	}
+	cfg := reseed.CheckConfig{Client: client, MinRouters: a.cfg.GetInt("min-routers"), MinFloodfills: a.cfg.GetInt("min-floodfills")}
+	if cfg.MinRouters < 1 {
+		return cfg, usagef("--min-routers %d: want at least 1", cfg.MinRouters)
+	}
+	if cfg.MinFloodfills < 1 {
+		return cfg, usagef("--min-floodfills %d: want at least 1", cfg.MinFloodfills)
+	}
+	for _, s := range a.cfg.GetStringSlice("source") {
+		ip, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return cfg, usagef("--source %q: want an IP address of this machine", s)
+		}
+		cfg.Sources = append(cfg.Sources, ip)
+	}
+	return cfg, nil
 }

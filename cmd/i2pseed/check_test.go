@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestCheckCommand: our server passes with exit 0; --json keeps its shape
+// (url, ok, checks with name, ok and detail) and adds each check's verdict
+// and rule; bad flags are usage errors naming the flag.
+func TestCheckCommand(t *testing.T) {
+	url, ca, certDir := reseedFixture(t)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", "--ca", ca, "--certs", certDir, "--json", url}, &stdout, &stderr); code != 0 {
+		t.Fatalf("check exit %d: %s %s", code, stdout.String(), stderr.String())
+	}
+	var out struct {
+		URL    string `json:"url"`
+		OK     bool   `json:"ok"`
+		Checks []struct {
+			Name, Detail, Verdict, Rule string
+			OK                          bool
+		} `json:"checks"`
+		Report struct {
+			RouterInfos int `json:"routerinfos"`
+			Requests    int `json:"requests"`
+		} `json:"report"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("%v: %s", err, stdout.String())
+	}
+	rules := map[string]string{}
+	for _, c := range out.Checks {
+		rules[c.Name] = c.Rule
+		if c.Verdict != "ok" || !c.OK {
+			t.Errorf("%s: %s %s", c.Name, c.Verdict, c.Detail)
+		}
+	}
+	if out.URL != url || !out.OK || out.Report.RouterInfos != 75 || out.Report.Requests != 3 ||
+		rules["count"] != "java" || rules["sig-type"] != "i2pd" || rules["netid-403"] != "i2pseed" {
+		t.Errorf("json: %+v", out)
+	}
+	stdout.Reset()
+	if code := run([]string{"check", "--ca", ca, "--certs", certDir, url}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stdout.String(), "OK    count           java     75 valid RouterInfos (need 50)") ||
+		!strings.Contains(stdout.String(), ": 0 FAIL, 0 WARN, 0 LIMIT") {
+		t.Errorf("text: exit %d\n%s", code, stdout.String())
+	}
+	for _, bad := range [][]string{{"--source", "nope"}, {"--min-floodfills", "0"}, {"--min-routers", "0"}} {
+		stderr.Reset()
+		code := run(append([]string{"check", "--ca", ca, "--certs", certDir}, append(bad, url)...), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), bad[0]) {
+			t.Errorf("%v: exit %d, %s", bad, code, stderr.String())
+		}
+	}
+}
