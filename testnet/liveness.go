@@ -34,10 +34,6 @@ type LivenessResult struct {
 // the same netDb gives without liveness. The routers stay stopped
 // (StartStopped brings them back).
 func (st *State) Liveness(ctx context.Context, k int, timeout time.Duration) (*LivenessResult, error) {
-	kr := certs.NewKeyring()
-	if _, err := kr.LoadDir(filepath.Join(st.Server.CertsDir, "reseed")); err != nil {
-		return nil, err
-	}
 	stopped, err := st.StopRouters(k)
 	if err != nil {
 		return nil, err
@@ -54,11 +50,11 @@ func (st *State) Liveness(ctx context.Context, k int, timeout time.Duration) (*L
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
-		hashes, err := st.fetchBundle(ctx, kr)
+		ris, err := st.fetchBundle(ctx, &st.Server)
 		if err == nil {
-			res.Bundle, res.BundleLive = len(hashes), 0
-			for _, h := range hashes {
-				if live[h] {
+			res.Bundle, res.BundleLive = len(ris), 0
+			for _, ri := range ris {
+				if live[ri.Hash()] {
 					res.BundleLive++
 				}
 			}
@@ -93,10 +89,15 @@ func (st *State) Liveness(ctx context.Context, k int, timeout time.Duration) (*L
 	return res, nil
 }
 
-// fetchBundle downloads a bundle from the server as a router would (its
-// User-Agent, its netId), verifies it and returns its routers' hashes.
-func (st *State) fetchBundle(ctx context.Context, kr *certs.Keyring) ([]netdb.Hash, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, st.Server.URL+"i2pseeds.su3?netid="+st.netID().String(), nil)
+// fetchBundle downloads a bundle from srv as a router would (its
+// User-Agent, its netId), verifies it against the network's signer and
+// returns its RouterInfos.
+func (st *State) fetchBundle(ctx context.Context, srv *ServerState) ([]*netdb.RouterInfo, error) {
+	kr := certs.NewKeyring()
+	if _, err := kr.LoadDir(filepath.Join(st.Server.CertsDir, "reseed")); err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"i2pseeds.su3?netid="+st.netID().String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +122,13 @@ func (st *State) fetchBundle(ctx context.Context, kr *certs.Keyring) ([]netdb.Ha
 	if err != nil {
 		return nil, err
 	}
-	var hashes []netdb.Hash
+	ris := make([]*netdb.RouterInfo, 0, len(entries))
 	for _, e := range entries {
-		h, err := su3.ParseEntryName(e.Name)
+		ri, err := netdb.ParseRouterInfo(e.Data)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("testnet: bundle entry %s: %w", e.Name, err)
 		}
-		hashes = append(hashes, netdb.Hash(h))
+		ris = append(ris, ri)
 	}
-	return hashes, nil
+	return ris, nil
 }

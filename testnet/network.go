@@ -703,6 +703,13 @@ type BootstrapOptions struct {
 	// Tunnels, if set, keeps the router running until it has built its
 	// first exploratory tunnel each way, or this long.
 	Tunnels time.Duration
+	// Preload (Java only) fetches one bundle from the server as a router
+	// would, verifies it, writes its RouterInfos into the fresh router's
+	// netDb and starts it with reseed off. Java's own reseed would do the
+	// same, but after a reseed that leaves it knowing fewer than 50
+	// routers (its minimum) it never declares its netDb ready and builds
+	// no tunnel: a test network smaller than that needs this.
+	Preload bool
 }
 
 // i2pd logs each tunnel of its own it built; Java its router state.
@@ -839,20 +846,33 @@ func (st *State) BootstrapJavaFrom(ctx context.Context, jars string, opts Bootst
 	}
 	defer host.Delete()
 	start := time.Now()
+	config := map[string]string{"router.reseedDisable": "false", "i2p.reseedURL": srv.URL, "router.reseedSSLRequired": "true"}
+	res := &BootstrapResult{}
+	if opts.Preload {
+		ris, err := st.fetchBundle(ctx, srv)
+		if err != nil {
+			return nil, err
+		}
+		for _, ri := range ris {
+			if _, err := netdb.Write(filepath.Join(dir, "netDb"), ri); err != nil {
+				return nil, err
+			}
+		}
+		res.Added, res.Took = len(ris), time.Since(start)
+		config = nil // reseed stays off, as StartJava sets it
+	}
 	p, err := StartJava(JavaOptions{Jars: jars, Dir: dir, NetNS: host, Host: javaClientAddr, Port: 18998, I2CPPort: 17998,
-		NetID: st.netID(), Config: map[string]string{"router.reseedDisable": "false", "i2p.reseedURL": srv.URL,
-			"router.reseedSSLRequired": "true"}})
+		NetID: st.netID(), Config: config})
 	if err != nil {
 		return nil, err
 	}
 	defer p.Stop()
-	res := &BootstrapResult{}
 	wrapperLog := filepath.Join(dir, "wrapper.log") // Java's System.out: its reseed reports
 	output := func() string {
 		b, _ := os.ReadFile(wrapperLog)
 		return string(b) + p.Output()
 	}
-	for {
+	for !opts.Preload {
 		out := output()
 		if n, ok := javaReseeded(out); ok {
 			res.Added, res.Took = n, time.Since(start)

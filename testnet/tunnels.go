@@ -89,7 +89,7 @@ func (st *State) Tunnels(ctx context.Context, self, i2pd, jars string, limit tim
 		srv  *ServerState
 	}{{"liveness", &st.Server}, {"snapshot", snap}} {
 		for _, impl := range []string{ImplI2PD, ImplJava} {
-			opts := BootstrapOptions{Server: s.srv, Tunnels: limit}
+			opts := BootstrapOptions{Server: s.srv, Tunnels: limit, Preload: impl == ImplJava}
 			var res *BootstrapResult
 			if impl == ImplJava {
 				res, err = st.BootstrapJavaFrom(ctx, jars, opts)

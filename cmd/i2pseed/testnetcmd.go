@@ -104,6 +104,7 @@ func (a *app) javaI2P() (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "router.jar")); err != nil {
 		return "", usagef("--java-i2p: %v", err)
 	}
+	dir, _ = filepath.Abs(dir) // the routers run in directories of their own
 	if _, err := exec.LookPath("java"); err != nil {
 		return "", usagef("testnet: Java I2P routers need java on PATH (apt-get install default-jre-headless)")
 	}
@@ -382,7 +383,11 @@ func (a *app) testnetTools() (string, error) {
 	if err != nil {
 		return "", usagef("testnet: needs i2pd: --i2pd %q: %v (make deps-i2pd, or apt-get install i2pd and keep its service stopped)", bin, err)
 	}
-	return strings.TrimSpace(i2pd), nil
+	abs, err := filepath.Abs(strings.TrimSpace(i2pd)) // the routers run in directories of their own
+	if err != nil {
+		return "", usagef("--i2pd %q: %v", bin, err)
+	}
+	return abs, nil
 }
 
 // loadTestnet reads the state of the network in --dir.
@@ -396,14 +401,23 @@ func (a *app) loadTestnet() (*testnet.State, error) {
 
 // testnetWithPeers is what the commands that start fresh routers of both
 // kinds need: the network in --dir, i2pd, the Java jars and ourselves.
+// testnetWithPeers loads the network in --dir and finds the i2pd and Java
+// I2P it runs fresh routers of: --i2pd and --java-i2p, else the ones the
+// network was started with.
 func (a *app) testnetWithPeers() (st *testnet.State, i2pd, jars, self string, err error) {
+	if st, err = a.loadTestnet(); err != nil {
+		return
+	}
+	if !a.cfg.IsSet("i2pd") && st.Config.I2PD != "" {
+		a.cfg.Set("i2pd", st.Config.I2PD)
+	}
+	if !a.cfg.IsSet("java-i2p") && st.Config.JavaI2P != "" {
+		a.cfg.Set("java-i2p", st.Config.JavaI2P)
+	}
 	if i2pd, err = a.testnetTools(); err != nil {
 		return
 	}
 	if jars, err = a.javaI2P(); err != nil {
-		return
-	}
-	if st, err = a.loadTestnet(); err != nil {
 		return
 	}
 	self, err = os.Executable()
