@@ -43,6 +43,17 @@ func (v Verdict) String() string {
 // MarshalText gives the lower-case name ("ok", "warn", "fail", "limit").
 func (v Verdict) MarshalText() ([]byte, error) { return []byte(strings.ToLower(v.String())), nil }
 
+// UnmarshalText reads what MarshalText writes.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for i, name := range verdictNames {
+		if strings.EqualFold(string(b), name) {
+			*v = Verdict(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("reseed: unknown verdict %q", b)
+}
+
 // Whose rule a check applies.
 const (
 	RuleJava = "java"    // Java I2P: its reseed tester and its reseed client

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -52,6 +53,37 @@ func TestCheckCommand(t *testing.T) {
 		stderr.Reset()
 		code := run(append([]string{"check", "--ca", ca, "--certs", certDir}, append(bad, url)...), &stdout, &stderr)
 		if code != 2 || !strings.Contains(stderr.String(), bad[0]) {
+			t.Errorf("%v: exit %d, %s", bad, code, stderr.String())
+		}
+	}
+}
+
+// TestMonitorOnce: --once judges each server, prints a table, keeps the
+// history, and exits 1 when one is down.
+func TestMonitorOnce(t *testing.T) {
+	url, ca, certDir := reseedFixture(t)
+	hist := t.TempDir() + "/monitor.json"
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"monitor", "--once", "--history", hist, "--ca", ca, "--certs", certDir, url}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stdout.String(), url) || !strings.Contains(stdout.String(), "UP") || !strings.Contains(stdout.String(), "75") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	// A server nobody listens on is down; the history now has both.
+	code := run([]string{"monitor", "--once", "--history", hist, "--ca", ca, "--certs", certDir, url, "https://127.0.0.1:1/"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stdout.String(), "DOWN") {
+		t.Errorf("with a dead server: exit %d\n%s", code, stdout.String())
+	}
+	var h struct {
+		Servers map[string][]json.RawMessage `json:"servers"`
+	}
+	b, _ := os.ReadFile(hist)
+	if err := json.Unmarshal(b, &h); err != nil || len(h.Servers[url]) != 2 || len(h.Servers["https://127.0.0.1:1/"]) != 1 {
+		t.Errorf("history: %v %s", err, b)
+	}
+	for _, bad := range [][]string{{"--every", "1s"}, {"--jitter", "1.5"}} {
+		stderr.Reset()
+		if code := run(append([]string{"monitor", "--once"}, append(bad, url)...), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), bad[0]) {
 			t.Errorf("%v: exit %d, %s", bad, code, stderr.String())
 		}
 	}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) monitorCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "monitor [URL...]",
+		Short: "Judge reseed servers on a schedule, keep their history, serve a status page and metrics",
+		Long: `Judge each reseed server (default: the public servers Java I2P and i2pd ship) as
+i2pseed check does, about every --every (with --jitter either way, one server at a
+time), keep every result in --history, and serve a status page (/), the history
+(/status.json) and Prometheus metrics (/metrics: i2pseed_monitor_up, _routerinfos,
+_floodfills, _su3_age_seconds, _tls_expiry_timestamp_seconds,
+_check_duration_seconds, _last_error_info, per server) on --listen.
+
+A check makes 2 or 3 requests; the default --every 2h stays inside the 4 requests
+an hour per address that go-i2p/reseed-tools allows. --once judges every server
+now, prints a table and exits (1 if any is down): fit for cron.`,
+		Example: `  i2pseed monitor --listen 127.0.0.1:9190 --history /var/lib/i2pseed/monitor.json
+  i2pseed monitor --once https://reseed.example.org/ https://reseed2.example.org/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.checkConfig(args)
+			if err != nil {
+				return err
+			}
+			every, jitter := a.cfg.GetDuration("every"), a.cfg.GetFloat64("jitter")
+			if every < time.Minute {
+				return usagef("monitor: --every %v: want at least 1m (each check costs the server 2-3 requests)", every)
+			}
+			if jitter < 0 || jitter >= 1 {
+				return usagef("monitor: --jitter %v: want 0 up to (not including) 1", jitter)
+			}
+			log := slog.New(slog.NewTextHandler(a.stderr, nil))
+			m, err := reseed.NewMonitor(reseed.MonitorConfig{Check: cfg, Servers: cfg.Client.URLs, Every: every, Jitter: jitter,
+				History: a.cfg.GetString("history"), Logger: log})
+			if err != nil {
+				return fmt.Errorf("monitor: %w (fix or move --history)", err)
+			}
+			if a.cfg.GetBool("once") {
+				return a.monitorOnce(cmd.Context(), m)
+			}
+			return a.monitorServe(cmd.Context(), m, log)
+		},
+	}
+	addTrustFlags(cmd)
+	addFetchFlags(cmd)
+	addCheckFlags(cmd)
+	f := cmd.Flags()
+	f.Duration("every", 2*time.Hour, "how often each server is judged")
+	f.Float64("jitter", 0.2, "spread of each wait, as a fraction of --every either way")
+	f.String("history", "i2pseed-monitor.json", "file that keeps every result (written atomically, 0600); empty: memory only")
+	f.String("listen", "127.0.0.1:9190", "address of the status page and /metrics")
+	f.Bool("once", false, "judge every server once, print a table and exit")
+	return cmd
+}
+
+func (a *app) monitorOnce(ctx context.Context, m *reseed.Monitor) error {
+	down := 0
+	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "SERVER\tSTATE\tROUTERINFOS\tFLOODFILLS\tTOOK\tFAIL\tWARN\tERROR")
+	for _, s := range m.Servers() {
+		res, err := m.CheckNow(ctx, s)
+		if err != nil {
+			return fmt.Errorf("monitor: %w", err)
+		}
+		state := "UP"
+		switch {
+		case !res.Judged:
+			state = "RATE-LIMITED"
+		case !res.Up:
+			state = "DOWN"
+			down++
+		}
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%v\t%s\t%s\t%s\n", s, state, res.RouterInfos, res.Floodfills, res.Took.Round(time.Millisecond),
+			list(res.Fail), list(res.Warn), res.Error)
+	}
+	w.Flush()
+	if down > 0 {
+		return fmt.Errorf("monitor: %d of %d servers down", down, len(m.Servers()))
+	}
+	return nil
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	out := s[0]
+	for _, x := range s[1:] {
+		out += "," + x
+	}
+	return out
+}
+
+func (a *app) monitorServe(ctx context.Context, m *reseed.Monitor, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	addr := a.cfg.GetString("listen")
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return usagef("monitor: --listen %s: %v", addr, err)
+	}
+	hs := reseed.HTTPServer(m.Handler(), nil, reseed.DefaultTimeouts)
+	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("monitor", "listen", ln.Addr().String(), "servers", len(m.Servers()))
+	fmt.Fprintf(a.stdout, "monitoring %d servers; status page http://%s/\n", len(m.Servers()), ln.Addr())
+	runErr := m.Run(ctx)
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hs.Shutdown(sctx)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("monitor: %w", err)
+	}
+	return runErr
+}
+

@@ -1,0 +1,180 @@
+package reseed
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
+)
+
+func scrape(t *testing.T, h http.Handler, path string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, rec.Code)
+	}
+	b, _ := io.ReadAll(rec.Body)
+	return string(b)
+}
+
+// TestMonitor: a server that fails and recovers, and one that rate-limits,
+// judged in turn; the metrics, the status page and the history on disk
+// follow, and the history survives a restart.
+func TestMonitor(t *testing.T) {
+	signer, kr := testSigner(t)
+	ok := bundleSpec{entries: synthEntries(t, 75, netdb.SynthConfig{Now: testNow, Seed: 31, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
+	var broken atomic.Bool
+	flap := tlsServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case broken.Load():
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		case r.URL.Query().Get("netid") != "2":
+			http.Error(w, "wrong netid", http.StatusForbidden)
+		default:
+			w.Write(ok)
+		}
+	})
+	limited := tlsServer(t, limitedServer(ok, 0))
+	dir := t.TempDir()
+	cfg := MonitorConfig{
+		Check:   CheckConfig{Client: ClientConfig{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return testNow.Add(time.Hour) }}},
+		Servers: []string{flap.URL + "/", limited.URL + "/"},
+		History: filepath.Join(dir, "history.json"),
+	}
+	m, err := NewMonitor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler()
+	ctx := context.Background()
+	up := func(server string) string {
+		re := regexp.MustCompile(`i2pseed_monitor_up\{server="` + regexp.QuoteMeta(server) + `"\} (\d)`)
+		if g := re.FindStringSubmatch(scrape(t, h, "/metrics")); g != nil {
+			return g[1]
+		}
+		return "absent"
+	}
+	if got := up(cfg.Servers[0]); got != "absent" {
+		t.Errorf("before any check: up %s, want absent", got)
+	}
+	for i, state := range []bool{false, true, false} {
+		broken.Store(state)
+		res, err := m.CheckNow(ctx, cfg.Servers[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{false: "1", true: "0"}[state]
+		if got := up(cfg.Servers[0]); got != want || res.Up == state {
+			t.Errorf("round %d (broken %v): up %s, result %+v", i, state, got, res)
+		}
+		metrics := scrape(t, h, "/metrics")
+		hasErr := strings.Contains(metrics, `i2pseed_monitor_last_error_info{error="http-200: status 503`)
+		if hasErr != state {
+			t.Errorf("round %d: last_error_info present %v, want %v", i, hasErr, state)
+		}
+		if !state && !strings.Contains(metrics, `i2pseed_monitor_routerinfos{server="`+cfg.Servers[0]+`"} 75`) {
+			t.Errorf("round %d: no routerinfos 75 in\n%s", i, metrics)
+		}
+		if state && strings.Contains(metrics, `i2pseed_monitor_routerinfos{server="`+cfg.Servers[0]+`"}`) {
+			t.Errorf("round %d: a server with no bundle reports a RouterInfo count", i)
+		}
+	}
+	if _, err := m.CheckNow(ctx, cfg.Servers[1]); err != nil {
+		t.Fatal(err)
+	}
+	metrics := scrape(t, h, "/metrics")
+	for _, want := range []string{
+		`i2pseed_monitor_rate_limited{server="` + cfg.Servers[1] + `"} 1`,
+		`i2pseed_monitor_up{server="` + cfg.Servers[1] + `"} 0`,
+		`i2pseed_monitor_floodfills{server="` + cfg.Servers[0] + `"}`,
+		`i2pseed_monitor_tls_expiry_timestamp_seconds{server="` + cfg.Servers[0] + `"}`,
+		`i2pseed_monitor_su3_age_seconds{server="` + cfg.Servers[0] + `"} 3600`,
+		`i2pseed_monitor_check_duration_seconds{server="` + cfg.Servers[0] + `"}`,
+		`i2pseed_monitor_checks{server="` + cfg.Servers[0] + `",verdict="FAIL"} 0`,
+		`i2pseed_monitor_checks_recorded{server="` + cfg.Servers[0] + `"} 3`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	page := scrape(t, h, "/")
+	for _, want := range []string{cfg.Servers[0], cfg.Servers[1], `class="up">UP`, `class="limit">RATE-LIMITED`, "2 of 3"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("status page lacks %q", want)
+		}
+	}
+	for _, external := range []string{"<script", "<link", "src=", "@import", "url("} {
+		if strings.Contains(page, external) {
+			t.Errorf("status page has %q", external)
+		}
+	}
+
+	// The history is on disk, 0600, and a new monitor starts from it.
+	if fi, err := os.Stat(cfg.History); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("history file: %v %v", fi, err)
+	}
+	again, err := NewMonitor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist := again.History(cfg.Servers[0])
+	if len(hist) != 3 || !hist[0].Up || hist[1].Up || !hist[2].Up || hist[0].Checks != nil || hist[2].Checks == nil {
+		t.Errorf("reloaded history: %+v", hist)
+	}
+	if got := up(cfg.Servers[0]); got != "1" {
+		t.Errorf("old monitor's metrics changed: %s", got)
+	}
+	// A history file that does not parse is refused, not overwritten.
+	os.WriteFile(cfg.History, []byte("{not json"), 0o600)
+	if _, err := NewMonitor(cfg); err == nil {
+		t.Error("corrupt history accepted")
+	}
+	if b, _ := os.ReadFile(cfg.History); string(b) != "{not json" {
+		t.Error("corrupt history overwritten")
+	}
+}
+
+// TestMonitorRun: Run judges every server again and again on its
+// schedule, keeps at most Keep results each, and returns when ctx ends.
+func TestMonitorRun(t *testing.T) {
+	signer, kr := testSigner(t)
+	ok := bundleSpec{entries: synthEntries(t, 60, netdb.SynthConfig{Now: testNow, Seed: 32, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
+	var hits atomic.Int64
+	a := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1); w.Write(ok) })
+	b := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1); http.Error(w, "gone", http.StatusGone) })
+	m, err := NewMonitor(MonitorConfig{
+		Check:   CheckConfig{Client: ClientConfig{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return testNow }}},
+		Servers: []string{a.URL + "/", b.URL + "/"}, Every: 50 * time.Millisecond, Keep: 3,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- m.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && (len(m.History(a.URL+"/")) < 3 || len(m.History(b.URL+"/")) < 3) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ha, hb := m.History(a.URL+"/"), m.History(b.URL+"/")
+	if len(ha) != 3 || len(hb) != 3 || !ha[2].Up || hb[2].Up {
+		t.Errorf("after Run: %d and %d results (want Keep = 3 each), up %v / %v", len(ha), len(hb), ha, hb)
+	}
+	if hits.Load() < 6 {
+		t.Errorf("servers saw %d requests", hits.Load())
+	}
+}
