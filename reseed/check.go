@@ -107,15 +107,15 @@ type Report struct {
 	URL    string  `json:"url"`
 	Checks []Check `json:"checks"`
 
-	Status       int           `json:"status"`       // first request's HTTP status, 0 if none
-	Took         time.Duration `json:"took"`         // first request, to the last byte
-	RouterInfos  int           `json:"routerinfos"`  // accepted by Java's rules
-	Floodfills   int           `json:"floodfills"`   // of those
-	Signer       string        `json:"signer"`       // su3 signer ID
-	SignedAt     time.Time     `json:"signed_at"`    // su3 version; zero if unknown
-	TLSExpiry    time.Time     `json:"tls_expiry"`   // leaf certificate's NotAfter; zero without TLS
+	Status       int           `json:"status"`        // first request's HTTP status, 0 if none
+	Took         time.Duration `json:"took"`          // first request, to the last byte
+	RouterInfos  int           `json:"routerinfos"`   // accepted by Java's rules
+	Floodfills   int           `json:"floodfills"`    // of those
+	Signer       string        `json:"signer"`        // su3 signer ID
+	SignedAt     time.Time     `json:"signed_at"`     // su3 version; zero if unknown
+	TLSExpiry    time.Time     `json:"tls_expiry"`    // leaf certificate's NotAfter; zero without TLS
 	SignerExpiry time.Time     `json:"signer_expiry"` // trusted signer certificate's NotAfter
-	Requests     int           `json:"requests"`     // requests made
+	Requests     int           `json:"requests"`      // requests made
 	// RetryAfter is what a server that rate-limited us asked for.
 	RetryAfter time.Duration `json:"retry_after,omitempty"`
 	// Err is the first failure (nil if none failed), for logs and monitors.

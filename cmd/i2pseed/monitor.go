@@ -129,4 +129,3 @@ func (a *app) monitorServe(ctx context.Context, m *reseed.Monitor, log *slog.Log
 	}
 	return runErr
 }
-
