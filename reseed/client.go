@@ -9,7 +9,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,12 @@ type ClientConfig struct {
 	// MinRouters and MinServers end a bootstrap early once reached
 	// (defaults 100 and 2, as Java I2P).
 	MinRouters, MinServers int
+	// MinFloodfills keeps a bootstrap going to further servers while the
+	// RouterInfos in hand hold fewer floodfills (caps f) than this, even
+	// once MinRouters and MinServers are reached: a new i2pd reseeds again
+	// whenever it knows fewer than 5 floodfills, and with none it cannot
+	// look anything up. Default 5; negative means none are needed.
+	MinFloodfills          int
 	Parallel               int           // servers fetched at once; default 3
 	ServerTimeout, Timeout time.Duration // per server (60 s) and overall (5 min)
 	MaxBody                int64         // bytes per response; default 4 MiB
@@ -47,6 +55,9 @@ func (c *ClientConfig) defaults() {
 		c.MaxFuture = 2 * time.Minute
 	}
 	c.MinRouters, c.MinServers, c.Parallel = cmpOr(c.MinRouters, 100), cmpOr(c.MinServers, 2), cmpOr(c.Parallel, 3)
+	if c.MinFloodfills == 0 {
+		c.MinFloodfills = 5 // negative stays: none needed
+	}
 	if c.ServerTimeout == 0 {
 		c.ServerTimeout = 60 * time.Second
 	}
@@ -64,17 +75,19 @@ func (c *ClientConfig) defaults() {
 	}
 }
 
-// ServerResult is what one reseed server gave.
+// ServerResult is what one reseed server (or bundle file) gave.
 type ServerResult struct {
-	URL      string
-	Status   int                  // HTTP status, 0 if none
-	Err      error                // why the server's bundle was refused, nil if used
-	Signer   string               // su3 signer ID
-	Version  string               // su3 version
-	Accepted int                  // RouterInfos taken
-	Rejected map[netdb.Reason]int // RouterInfos refused, by reason
-	Duration time.Duration
-	Bundle   []byte // the su3 as received (for mirrors)
+	URL        string               // the server, or the file's path
+	Status     int                  // HTTP status, 0 if none
+	Err        error                // why the server's bundle was refused, nil if used
+	Signer     string               // su3 signer ID; empty for a plain zip
+	Version    string               // su3 version
+	Unsigned   bool                 // a plain zip: no su3 signature was checked
+	Accepted   int                  // RouterInfos taken
+	Floodfills int                  // of those, floodfills (caps f)
+	Rejected   map[netdb.Reason]int // RouterInfos refused, by reason
+	Duration   time.Duration        // time taken, also on error or timeout
+	Bundle     []byte               // the su3 as received (for mirrors); nil for a file
 
 	routers map[netdb.Hash]*netdb.RouterInfo
 }
@@ -82,7 +95,7 @@ type ServerResult struct {
 // Errors Fetch reports, testable with errors.Is.
 var (
 	ErrHTTPStatus = errors.New("reseed: server did not answer 200")
-	ErrTooLarge   = errors.New("reseed: response too large")
+	ErrTooLarge   = errors.New("reseed: bundle too large")
 	ErrNoRouters  = errors.New("reseed: bundle has no acceptable RouterInfos")
 )
 
@@ -101,11 +114,12 @@ func BundleURL(server string, netID netdb.NetID) (string, error) {
 	return u.String(), nil
 }
 
-// Fetch downloads and verifies one server's bundle.
-func Fetch(ctx context.Context, cfg ClientConfig, server string) ServerResult {
+// Fetch downloads and verifies one server's bundle. Duration is set on
+// every path, a timeout included.
+func Fetch(ctx context.Context, cfg ClientConfig, server string) (res ServerResult) {
 	cfg.defaults()
 	start := time.Now()
-	res := ServerResult{URL: server}
+	res = ServerResult{URL: server}
 	defer func() { res.Duration = time.Since(start) }()
 	body, status, err := download(ctx, cfg, server)
 	res.Status = status
@@ -116,10 +130,78 @@ func Fetch(ctx context.Context, cfg ClientConfig, server string) ServerResult {
 	res.Bundle = body
 	b, err := VerifyBundle(body, cfg)
 	res.Err = err
-	res.routers, res.Rejected, res.Signer, res.Version = b.Routers, b.Rejected, b.Signer, b.Version
-	res.Accepted = len(res.routers)
-	res.Duration = time.Since(start)
+	res.use(b)
 	return res
+}
+
+// use takes what VerifyBundle learned.
+func (res *ServerResult) use(b *Bundle) {
+	res.routers, res.Rejected, res.Signer, res.Version, res.Unsigned = b.Routers, b.Rejected, b.Signer, b.Version, b.Unsigned
+	res.Accepted, res.Floodfills = len(b.Routers), b.Floodfills
+}
+
+// BootstrapFile is Bootstrap from a bundle file (su3 or plain zip) carried
+// in: it verifies the file as Fetch verifies a server's bundle, reading it
+// in place rather than into memory. A file larger than cfg.MaxBody is
+// refused (ErrTooLarge) before any of it is read, and so is anything but
+// a regular file (ErrNotFile); errors opening the file wrap its
+// *fs.PathError. MinRouters, MinServers and MinFloodfills do not apply
+// (the caller can compare Result.Floodfills). The Result, with the file's
+// path as its one server's URL, is returned also on error; its error is
+// the ServerResult's.
+func BootstrapFile(cfg ClientConfig, path string) (*Result, error) {
+	r := verifyFile(cfg, path)
+	routers := r.routers
+	if routers == nil {
+		routers = map[netdb.Hash]*netdb.RouterInfo{}
+	}
+	return &Result{Routers: routers, Servers: []ServerResult{r}}, r.Err
+}
+
+func verifyFile(cfg ClientConfig, path string) (res ServerResult) {
+	cfg.defaults()
+	start := time.Now()
+	res = ServerResult{URL: path}
+	defer func() { res.Duration = time.Since(start) }()
+	f, err := os.Open(path)
+	if err != nil {
+		res.Err = fmt.Errorf("reseed: %w", err)
+		return res
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		res.Err = fmt.Errorf("reseed: %w", err)
+		return res
+	}
+	switch {
+	case !fi.Mode().IsRegular():
+		res.Err = ErrNotFile
+		return res
+	case fi.Size() > cfg.MaxBody:
+		res.Err = fmt.Errorf("%w: %d bytes, over the %s limit", ErrTooLarge, fi.Size(), byteSize(cfg.MaxBody))
+		return res
+	}
+	b, err := VerifyBundleAt(f, fi.Size(), cfg)
+	res.Err = err
+	res.use(b)
+	return res
+}
+
+// ErrNotFile means BootstrapFile was given a directory, device or pipe.
+var ErrNotFile = errors.New("reseed: not a regular file")
+
+// byteSize shows n in the largest binary unit that divides it.
+func byteSize(n int64) string {
+	for _, u := range []struct {
+		shift int
+		name  string
+	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		if n >= 1<<u.shift && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+		}
+	}
+	return fmt.Sprintf("%d-byte", n)
 }
 
 func download(ctx context.Context, cfg ClientConfig, server string) ([]byte, int, error) {
@@ -155,7 +237,9 @@ func download(ctx context.Context, cfg ClientConfig, server string) ([]byte, int
 // A Bundle is what VerifyBundle made of a reseed bundle.
 type Bundle struct {
 	Signer, Version string                           // the su3's; empty for a plain zip
+	Unsigned        bool                             // a plain zip: no signature checked
 	Routers         map[netdb.Hash]*netdb.RouterInfo // accepted: parsed and verified
+	Floodfills      int                              // how many of Routers are floodfills
 	Rejected        map[netdb.Reason]int             // RouterInfos refused, by reason
 }
 
@@ -165,19 +249,33 @@ type Bundle struct {
 // address peers can use. On error the Bundle still says what was learned
 // (signer, version, rejections).
 func VerifyBundle(data []byte, cfg ClientConfig) (*Bundle, error) {
+	return VerifyBundleAt(bytes.NewReader(data), int64(len(data)), cfg)
+}
+
+// VerifyBundleAt is VerifyBundle for the size bytes of r, which it reads
+// in place: the signature is checked streaming and the zip's entries are
+// read within su3.DefaultBundleLimits. r must not change meanwhile.
+func VerifyBundleAt(r io.ReaderAt, size int64, cfg ClientConfig) (*Bundle, error) {
 	cfg.defaults()
 	b := &Bundle{Routers: map[netdb.Hash]*netdb.RouterInfo{}, Rejected: map[netdb.Reason]int{}}
 	var entries []su3.Entry
 	var err error
-	if bytes.HasPrefix(data, []byte("PK")) {
-		entries, err = su3.ReadBundle(bytes.NewReader(data), int64(len(data)), nil)
+	var magic [2]byte
+	if size >= 2 {
+		if n, err := r.ReadAt(magic[:], 0); n < len(magic) && err != nil {
+			return b, fmt.Errorf("reseed: read bundle: %w", err)
+		}
+	}
+	if string(magic[:]) == "PK" {
+		b.Unsigned = true
+		entries, err = su3.ReadBundle(r, size, nil)
 	} else {
-		var r *su3.Reader
-		if r, err = su3.NewReader(bytes.NewReader(data), int64(len(data))); err != nil {
+		var s *su3.Reader
+		if s, err = su3.NewReader(r, size); err != nil {
 			return b, err
 		}
-		b.Signer, b.Version = r.SignerID, r.Version
-		entries, err = r.VerifyBundle(cfg.Keyring, nil)
+		b.Signer, b.Version = s.SignerID, s.Version
+		entries, err = s.VerifyBundle(cfg.Keyring, nil)
 	}
 	if err != nil {
 		return b, err
@@ -191,10 +289,24 @@ func VerifyBundle(data []byte, cfg ClientConfig) (*Bundle, error) {
 		}
 		b.Routers[ri.Hash()] = ri
 	}
+	b.Floodfills = countFloodfills(b.Routers)
 	if len(b.Routers) == 0 {
 		return b, fmt.Errorf("%w (%d rejected: %v)", ErrNoRouters, len(entries), b.Rejected)
 	}
 	return b, nil
+}
+
+// isFloodfill reports whether ri says it is a floodfill (caps f).
+func isFloodfill(ri *netdb.RouterInfo) bool { return strings.Contains(ri.Option("caps"), "f") }
+
+func countFloodfills(routers map[netdb.Hash]*netdb.RouterInfo) int {
+	n := 0
+	for _, ri := range routers {
+		if isFloodfill(ri) {
+			n++
+		}
+	}
+	return n
 }
 
 func checkRouterInfo(e su3.Entry, p *netdb.Policy) (*netdb.RouterInfo, netdb.Reason) {
@@ -225,13 +337,17 @@ func (r *Result) Succeeded() int {
 	return n
 }
 
-// ErrNotEnough means the bootstrap ended below MinRouters or MinServers.
+// Floodfills counts the floodfills among the merged RouterInfos.
+func (r *Result) Floodfills() int { return countFloodfills(r.Routers) }
+
+// ErrNotEnough means the bootstrap ended below MinRouters, MinServers or
+// MinFloodfills.
 var ErrNotEnough = errors.New("reseed: not enough RouterInfos from enough servers")
 
 // Bootstrap fetches from cfg.URLs in random order, Parallel at a time, one
-// URL per host, until MinRouters RouterInfos from MinServers servers are
-// in, every server was tried, or Timeout passes. progress, if not nil, is
-// called as each server finishes.
+// URL per host, until MinRouters RouterInfos, MinFloodfills of them
+// floodfills, from MinServers servers are in, every server was tried, or
+// Timeout passes. progress, if not nil, is called as each server finishes.
 func Bootstrap(ctx context.Context, cfg ClientConfig, progress func(ServerResult)) (*Result, error) {
 	cfg.defaults()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -245,7 +361,10 @@ func Bootstrap(ctx context.Context, cfg ClientConfig, progress func(ServerResult
 
 	res := &Result{Routers: map[netdb.Hash]*netdb.RouterInfo{}}
 	var mu sync.Mutex
-	enough := func() bool { return len(res.Routers) >= cfg.MinRouters && res.Succeeded() >= cfg.MinServers }
+	floodfills := 0 // among res.Routers, kept as they merge
+	enough := func() bool {
+		return len(res.Routers) >= cfg.MinRouters && res.Succeeded() >= cfg.MinServers && floodfills >= cfg.MinFloodfills
+	}
 	sem := make(chan struct{}, cfg.Parallel)
 	var wg sync.WaitGroup
 	for _, u := range urls {
@@ -264,8 +383,14 @@ func Bootstrap(ctx context.Context, cfg ClientConfig, progress func(ServerResult
 			r := Fetch(ctx, cfg, u)
 			mu.Lock()
 			defer mu.Unlock()
-			for h, b := range r.routers {
-				res.Routers[h] = b
+			for h, ri := range r.routers {
+				if old, ok := res.Routers[h]; ok && isFloodfill(old) {
+					floodfills--
+				}
+				if isFloodfill(ri) {
+					floodfills++
+				}
+				res.Routers[h] = ri
 			}
 			res.Servers = append(res.Servers, r)
 			if enough() {
@@ -278,8 +403,8 @@ func Bootstrap(ctx context.Context, cfg ClientConfig, progress func(ServerResult
 	}
 	wg.Wait()
 	if !enough() {
-		return res, fmt.Errorf("%w: %d RouterInfos from %d servers, want %d from %d", ErrNotEnough,
-			len(res.Routers), res.Succeeded(), cfg.MinRouters, cfg.MinServers)
+		return res, fmt.Errorf("%w: %d RouterInfos (%d floodfills) from %d servers, want %d (%d floodfills) from %d",
+			ErrNotEnough, len(res.Routers), floodfills, res.Succeeded(), cfg.MinRouters, max(cfg.MinFloodfills, 0), cfg.MinServers)
 	}
 	return res, nil
 }

@@ -10,11 +10,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,7 +52,7 @@ func tlsServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	serverIP++
+	serverIP = serverIP%40 + 1 // the certificate's; earlier tests' servers are closed
 	ts.Listener.Close()
 	ts.Listener = ln
 	ts.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert.Certificate()}}
@@ -181,8 +184,10 @@ func TestBootstrap(t *testing.T) {
 		"dotdot": func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
 		"10000":  func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
 		"50MB":   func(r ServerResult) bool { return errors.Is(r.Err, ErrTooLarge) },
-		"hangs":  func(r ServerResult) bool { return errors.Is(r.Err, context.DeadlineExceeded) },
-		"404":    func(r ServerResult) bool { return errors.Is(r.Err, ErrHTTPStatus) && r.Status == 404 },
+		"hangs": func(r ServerResult) bool {
+			return errors.Is(r.Err, context.DeadlineExceeded) && r.Duration >= cfg.ServerTimeout*9/10
+		},
+		"404": func(r ServerResult) bool { return errors.Is(r.Err, ErrHTTPStatus) && r.Status == 404 },
 	}
 	if len(res.Servers) != len(servers) {
 		for _, r := range res.Servers {
@@ -192,8 +197,8 @@ func TestBootstrap(t *testing.T) {
 	}
 	for _, r := range res.Servers {
 		name := byURL[r.URL]
-		if !want[name](r) {
-			t.Errorf("%s: err %v, accepted %d, rejected %v", name, r.Err, r.Accepted, r.Rejected)
+		if !want[name](r) || r.Duration <= 0 {
+			t.Errorf("%s: err %v, accepted %d, rejected %v, in %v", name, r.Err, r.Accepted, r.Rejected, r.Duration)
 		}
 	}
 	if len(res.Routers) != 150 {
@@ -284,4 +289,212 @@ func mustStore(t testing.TB, dir string) *netdb.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestFetchDuration: a server that hangs, before its headers or in the
+// middle of its body, is given up after ServerTimeout, and the result says
+// how long that took rather than 0s; so does a quick failure.
+func TestFetchDuration(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	wait := func(r *http.Request) {
+		select {
+		case <-done:
+		case <-r.Context().Done():
+		}
+	}
+	hangs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait(r)
+		panic(http.ErrAbortHandler)
+	}))
+	t.Cleanup(hangs.Close)
+	midBody := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		w.Write([]byte("I2Psu3"))
+		w.(http.Flusher).Flush()
+		wait(r)
+		panic(http.ErrAbortHandler)
+	}))
+	t.Cleanup(midBody.Close)
+	cfg := ClientConfig{ServerTimeout: timeout, HTTP: &http.Client{}}
+	for name, url := range map[string]string{"headers": hangs.URL + "/", "body": midBody.URL + "/"} {
+		r := Fetch(context.Background(), cfg, url)
+		if !errors.Is(r.Err, context.DeadlineExceeded) {
+			t.Errorf("hanging in %s: %v, want context.DeadlineExceeded", name, r.Err)
+		}
+		if r.Duration < timeout*9/10 {
+			t.Errorf("hanging in %s: Duration %v, want about the %v timeout", name, r.Duration, timeout)
+		}
+	}
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notFound.Close)
+	if r := Fetch(context.Background(), cfg, notFound.URL+"/"); !errors.Is(r.Err, ErrHTTPStatus) || r.Duration <= 0 {
+		t.Errorf("404: %v in %v, want ErrHTTPStatus in more than 0s", r.Err, r.Duration)
+	}
+
+	// Through Bootstrap over TLS, with the overall Timeout the shorter.
+	ts := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { wait(r); panic(http.ErrAbortHandler) })
+	pool := x509.NewCertPool()
+	pool.AddCert(serverCert.Cert)
+	cfg = ClientConfig{URLs: []string{ts.URL + "/"}, ServerTimeout: time.Minute, Timeout: timeout,
+		HTTP: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	res, err := Bootstrap(context.Background(), cfg, nil)
+	if !errors.Is(err, ErrNotEnough) || len(res.Servers) != 1 {
+		t.Fatalf("Bootstrap of a hanging server: %v, %d results", err, len(res.Servers))
+	}
+	if r := res.Servers[0]; !errors.Is(r.Err, context.DeadlineExceeded) || r.Duration < timeout*9/10 {
+		t.Errorf("Bootstrap of a hanging server: %v in %v, want context.DeadlineExceeded after about %v", r.Err, r.Duration, timeout)
+	}
+}
+
+// splitFloodfills returns n entries without floodfills and ff entries of
+// floodfills, all verifiable at testNow.
+func splitFloodfills(t testing.TB, seed uint64, n, ff int) []su3.Entry {
+	t.Helper()
+	var plain, flood []su3.Entry
+	for _, e := range synthEntries(t, 4*(n+ff)+40, netdb.SynthConfig{Now: testNow, Seed: seed, MaxAge: 10 * time.Hour}) {
+		ri, err := netdb.ParseRouterInfo(e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, r := checkRouterInfo(e, &netdb.Policy{NetID: netdb.LiveNetID, MaxAge: 48 * time.Hour, MaxFuture: time.Minute,
+			Now: func() time.Time { return testNow }}); r != netdb.OK {
+			continue
+		}
+		if netdb.Summarize(ri).Floodfill() {
+			flood = append(flood, e)
+		} else {
+			plain = append(plain, e)
+		}
+	}
+	if len(plain) < n || len(flood) < ff {
+		t.Fatalf("seed %d: %d plain and %d floodfill RouterInfos, want %d and %d", seed, len(plain), len(flood), n, ff)
+	}
+	return append(plain[:n:n], flood[:ff]...)
+}
+
+// TestBootstrapFloodfills: 120 RouterInfos from 2 servers meet MinRouters
+// and MinServers, but with 2 floodfills Bootstrap goes on to a third
+// server, as i2pd would reseed again; with none left it is ErrNotEnough.
+func TestBootstrapFloodfills(t *testing.T) {
+	signer, kr := testSigner(t)
+	bundles := map[string][]byte{
+		"none":  signBundle(t, signer, splitFloodfills(t, 11, 100, 0)),
+		"two":   signBundle(t, signer, splitFloodfills(t, 12, 18, 2)),
+		"three": signBundle(t, signer, splitFloodfills(t, 13, 17, 3)),
+	}
+	url := map[string]string{}
+	byURL := map[string]string{}
+	for name, b := range bundles {
+		u := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write(b) }).URL + "/"
+		url[name], byURL[u] = u, name
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(serverCert.Cert)
+	cfg := ClientConfig{Keyring: kr, Parallel: 1, ServerTimeout: 10 * time.Second, Now: func() time.Time { return testNow },
+		HTTP: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+
+	cfg.URLs = []string{url["none"], url["two"]}
+	res, err := Bootstrap(context.Background(), cfg, nil)
+	if !errors.Is(err, ErrNotEnough) || len(res.Routers) != 120 || res.Floodfills() != 2 {
+		t.Fatalf("120 RouterInfos, 2 floodfills: %v, %d RouterInfos, %d floodfills; want ErrNotEnough", err, len(res.Routers), res.Floodfills())
+	}
+	// Floodfills not wanted: the same two servers are enough.
+	noFF := cfg
+	noFF.MinFloodfills = -1
+	if _, err := Bootstrap(context.Background(), noFF, nil); err != nil {
+		t.Fatalf("MinFloodfills -1: %v", err)
+	}
+
+	for seed := range uint64(4) { // each order: Parallel 1 fetches one by one
+		cfg.URLs = []string{url["none"], url["two"], url["three"]}
+		cfg.Rand = rand.New(rand.NewPCG(seed, 7))
+		res, err = Bootstrap(context.Background(), cfg, nil)
+		if err != nil || len(res.Servers) != 3 || len(res.Routers) != 140 || res.Floodfills() != 5 {
+			t.Fatalf("order %d: %v, %d servers, %d RouterInfos, %d floodfills; want all 3 servers, 140 and 5",
+				seed, err, len(res.Servers), len(res.Routers), res.Floodfills())
+		}
+		want := map[string]int{"none": 0, "two": 2, "three": 3}
+		for _, r := range res.Servers {
+			if r.Floodfills != want[byURL[r.URL]] || r.Unsigned {
+				t.Errorf("%s: %d floodfills (unsigned %v), want %d", byURL[r.URL], r.Floodfills, r.Unsigned, want[byURL[r.URL]])
+			}
+		}
+	}
+}
+
+// TestBootstrapFile: a carried-in su3 is verified in place; a plain zip is
+// used but marked unsigned; a file over MaxBody is refused before it is
+// read (a 200 MB sparse file of zeros would otherwise fail as bad su3
+// magic); a directory and a missing file fail for what they are.
+func TestBootstrapFile(t *testing.T) {
+	kr, err := certs.Embedded(certs.PurposeReseed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := time.Unix(1772363593, 0) // the live bundle's version
+	kr.Now = func() time.Time { return signed }
+	cfg := ClientConfig{Keyring: kr, MaxAge: 30 * 24 * time.Hour, Now: func() time.Time { return signed }}
+	live := filepath.Join("..", "su3", "testdata", "live-diva.su3")
+	res, err := BootstrapFile(cfg, live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Servers[0]
+	ff := 0
+	for _, ri := range res.Routers {
+		if netdb.Summarize(ri).Floodfill() {
+			ff++
+		}
+	}
+	if r.URL != live || r.Signer != "reseed@diva.exchange" || r.Unsigned || r.Accepted != 77 || len(res.Routers) != 77 ||
+		r.Floodfills != ff || res.Floodfills() != ff || ff == 0 || r.Duration <= 0 {
+		t.Errorf("live su3: %+v, %d routers, %d floodfills (counted %d)", r, len(res.Routers), res.Floodfills(), ff)
+	}
+
+	dir := t.TempDir()
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, splitFloodfills(t, 21, 8, 2), testNow); err != nil {
+		t.Fatal(err)
+	}
+	zipPath := filepath.Join(dir, "seeds.zip")
+	if err := os.WriteFile(zipPath, z.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Now, cfg.MaxAge = func() time.Time { return testNow }, 0
+	res, err = BootstrapFile(cfg, zipPath)
+	if r := res.Servers[0]; err != nil || !r.Unsigned || r.Signer != "" || r.Accepted != 10 || r.Floodfills != 2 || len(res.Routers) != 10 {
+		t.Errorf("plain zip: %v, %+v", err, r)
+	}
+
+	big := filepath.Join(dir, "big.su3")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Truncate(big, 200<<20); err != nil {
+		t.Fatal(err)
+	}
+	res, err = BootstrapFile(cfg, big)
+	if !errors.Is(err, ErrTooLarge) || errors.Is(err, su3.ErrFormat) || !strings.Contains(err.Error(), "209715200 bytes, over the 4 MiB limit") {
+		t.Errorf("200 MB file: %v, want ErrTooLarge naming the 4 MiB limit", err)
+	}
+	if r := res.Servers[0]; r.Err != err || r.Accepted != 0 || len(res.Routers) != 0 || r.Duration <= 0 || r.URL != big {
+		t.Errorf("200 MB file: %+v, %d routers", r, len(res.Routers))
+	}
+	// The limit is MaxBody: the live file (68503 bytes) is over 64 KiB.
+	small := cfg
+	small.MaxBody = 64 << 10
+	if _, err := BootstrapFile(small, live); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "64 KiB") {
+		t.Errorf("MaxBody 64 KiB: %v, want ErrTooLarge", err)
+	}
+
+	if _, err := BootstrapFile(cfg, dir); !errors.Is(err, ErrNotFile) {
+		t.Errorf("directory: %v, want ErrNotFile", err)
+	}
+	if _, err := BootstrapFile(cfg, filepath.Join(dir, "missing.su3")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -25,13 +27,17 @@ func (a *app) bootstrapCmd() *cobra.Command {
 		Short: "Fetch, verify and install RouterInfos from reseed servers (or a file) into a netDb",
 		Long: `Bootstrap a router's netDb: fetch i2pseeds.su3 from the reseed servers (the
 built-in list, or --urls) in random order, up to 3 at once and one URL per host,
-until --min-routers RouterInfos from --min-servers servers are in. Every bundle
+until --min-routers RouterInfos from --min-servers servers are in, at least
+--min-floodfills of them floodfills (a new i2pd reseeds again whenever it knows
+fewer than 5 floodfills, and cannot look anything up with none). Every bundle
 is verified (TLS, su3 signature and signer certificate, zip safety) and so is
 every RouterInfo (signature, netId, hash = file name, not in the future, not
 older than --max-age). Nothing is written unless the bootstrap succeeds; each
 file is written atomically into DIR/r?/, the layout Java I2P and i2pd read.
 
---file takes a bundle you carried in (su3 or zip) instead of the network.
+--file takes a bundle you carried in (su3 or zip, at most 4 MiB) instead of the
+network. A plain zip carries no signature: it shows as "unsigned zip" and only
+its RouterInfos' own signatures are checked.
 --proxy reaches the servers through http://[user:pass@]host:port (CONNECT) or
 socks5://host:port (e.g. Tor at socks5://127.0.0.1:9050).
 
@@ -51,6 +57,7 @@ Exit status: 0 enough RouterInfos, 1 not enough, 2 usage error.`,
 	f.Duration("max-age", 48*time.Hour, "oldest RouterInfo accepted")
 	f.Int("min-routers", 100, "RouterInfos wanted")
 	f.Int("min-servers", 2, "servers they must come from")
+	f.Int("min-floodfills", 5, "floodfills wanted among the RouterInfos (0: none)")
 	f.Duration("timeout", 5*time.Minute, "overall time limit")
 	f.Duration("server-timeout", 60*time.Second, "time limit per server")
 	return cmd
@@ -121,9 +128,20 @@ func (a *app) bootstrap(ctx context.Context) error {
 	}
 	cfg.MaxAge, cfg.MinRouters, cfg.MinServers = a.cfg.GetDuration("max-age"), a.cfg.GetInt("min-routers"), a.cfg.GetInt("min-servers")
 	cfg.Timeout, cfg.ServerTimeout = a.cfg.GetDuration("timeout"), a.cfg.GetDuration("server-timeout")
+	switch ff := a.cfg.GetInt("min-floodfills"); {
+	case ff < 0:
+		return usagef("--min-floodfills %d: want 0 or more", ff)
+	case ff == 0:
+		cfg.MinFloodfills = -1 // the library's zero means its default
+	default:
+		cfg.MinFloodfills = ff
+	}
 	var res *reseed.Result
 	if file := a.cfg.GetString("file"); file != "" {
-		res, err = a.bootstrapFile(file, cfg)
+		if res, err = a.bootstrapFile(file, cfg); err == nil && res.Floodfills() < cfg.MinFloodfills {
+			fmt.Fprintf(a.stderr, "warning: --file %s has %d floodfills, fewer than --min-floodfills %d: i2pd reseeds again below 5\n",
+				file, res.Floodfills(), cfg.MinFloodfills)
+		}
 	} else {
 		report, done := a.progress(cfg.MinRouters)
 		res, err = reseed.Bootstrap(ctx, cfg, report)
@@ -165,42 +183,66 @@ func (a *app) progress(want int) (func(reseed.ServerResult), func()) {
 	}
 	return func(r reseed.ServerResult) {
 		status := "ok"
-		if r.Err != nil {
+		switch {
+		case r.Err != nil:
 			status = r.Err.Error()
+		case r.Unsigned:
+			status = "unsigned zip"
 		}
-		fmt.Fprintf(a.stderr, "%s: %d RouterInfos in %v: %s\n", r.URL, r.Accepted, r.Duration.Round(time.Millisecond), status)
+		fmt.Fprintf(a.stderr, "%s: %d RouterInfos in %v: %s\n", r.URL, r.Accepted, roundDuration(r.Duration), status)
 	}, func() {}
 }
 
+// bootstrapFile verifies --file in place (at most cfg.MaxBody bytes, never
+// read whole into memory). A file it cannot open is a usage error.
 func (a *app) bootstrapFile(file string, cfg reseed.ClientConfig) (*reseed.Result, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, usagef("--file: %v", err)
-	}
-	start := time.Now()
-	bundle, err := reseed.VerifyBundle(b, cfg)
-	r := reseed.ServerResult{URL: file, Err: err, Signer: bundle.Signer, Version: bundle.Version, Accepted: len(bundle.Routers),
-		Rejected: bundle.Rejected, Duration: time.Since(start)}
-	res := &reseed.Result{Routers: bundle.Routers, Servers: []reseed.ServerResult{r}}
-	if err != nil {
+	res, err := reseed.BootstrapFile(cfg, file)
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe):
+		return nil, usagef("--file %s: %v", file, pe.Err)
+	case errors.Is(err, reseed.ErrNotFile):
+		return nil, usagef("--file %s: %v", file, err)
+	case err != nil:
 		return res, fmt.Errorf("--file %s: %w", file, err)
 	}
 	return res, nil
 }
 
+// printServers shows each server's result and the total.
 func printServers(w io.Writer, res *reseed.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVER\tRESULT\tACCEPTED\tREJECTED\tTIME")
+	fmt.Fprintln(tw, "SERVER\tRESULT\tACCEPTED\tFLOODFILLS\tREJECTED\tTIME")
+	unsigned := 0
 	for _, s := range res.Servers {
 		result := "ok (" + s.Signer + ")"
-		if s.Err != nil {
+		switch {
+		case s.Err != nil:
 			result = s.Err.Error()
+		case s.Unsigned:
+			result = "unsigned zip"
+			unsigned++
 		}
 		var rej []string
 		for reason, n := range s.Rejected {
 			rej = append(rej, fmt.Sprintf("%s %d", reason, n))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%v\n", s.URL, result, s.Accepted, strings.Join(rej, ", "), s.Duration.Round(time.Millisecond))
+		slices.Sort(rej)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%v\n", s.URL, result, s.Accepted, s.Floodfills, strings.Join(rej, ", "), roundDuration(s.Duration))
 	}
 	tw.Flush()
+	fmt.Fprintf(w, "total: %d RouterInfos (%d floodfills) from %d of %d bundles", len(res.Routers), res.Floodfills(), res.Succeeded(), len(res.Servers))
+	if unsigned > 0 {
+		fmt.Fprintf(w, "; %d unsigned zip (no su3 signature checked)", unsigned)
+	}
+	fmt.Fprintln(w)
+}
+
+// roundDuration shows d to the millisecond, or to the microsecond below
+// one, so that a quick local file does not read as 0s.
+func roundDuration(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
 }
