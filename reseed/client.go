@@ -97,6 +97,11 @@ var (
 	ErrHTTPStatus = errors.New("reseed: server did not answer 200")
 	ErrTooLarge   = errors.New("reseed: bundle too large")
 	ErrNoRouters  = errors.New("reseed: bundle has no acceptable RouterInfos")
+	// ErrUnsigned: a server answered with a plain zip. Only a carried-in
+	// file (BootstrapFile) may be unsigned; over the network nothing
+	// vouches for its RouterInfos, so an on-path attacker could choose a
+	// newcomer's whole view of the network.
+	ErrUnsigned = errors.New("reseed: server sent an unsigned zip, not an su3")
 )
 
 // BundleURL turns a server URL into its bundle URL with the netid query.
@@ -127,8 +132,12 @@ func Fetch(ctx context.Context, cfg ClientConfig, server string) (res ServerResu
 		res.Err = err
 		return res
 	}
-	res.Bundle = body
 	b, err := VerifyBundle(body, cfg)
+	if err == nil && b.Unsigned {
+		res.Unsigned, res.Err = true, ErrUnsigned
+		return res // neither used nor mirrored
+	}
+	res.Bundle = body
 	res.Err = err
 	res.use(b)
 	return res

@@ -498,3 +498,25 @@ func TestBootstrapFile(t *testing.T) {
 		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
 	}
 }
+
+// TestFetchRefusesUnsignedZip: a server that answers with a plain zip of
+// valid RouterInfos is refused (ErrUnsigned) and its routers are not
+// used; only a carried-in file may be unsigned.
+func TestFetchRefusesUnsignedZip(t *testing.T) {
+	var z bytes.Buffer
+	if err := su3.WriteBundle(&z, synthEntries(t, 60, netdb.SynthConfig{Now: testNow, Seed: 41, MaxAge: 10 * time.Hour}), testNow); err != nil {
+		t.Fatal(err)
+	}
+	ts := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write(z.Bytes()) })
+	_, kr := testSigner(t)
+	cfg := ClientConfig{Keyring: kr, HTTP: ts.Client(), Now: func() time.Time { return testNow }, MinServers: 1, MinRouters: 1, MinFloodfills: -1}
+	cfg.HTTP.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+	res := Fetch(context.Background(), cfg, ts.URL+"/")
+	if !errors.Is(res.Err, ErrUnsigned) || !res.Unsigned || res.Accepted != 0 || res.Bundle != nil {
+		t.Errorf("unsigned zip from a server: err %v, unsigned %v, accepted %d, bundle kept %v", res.Err, res.Unsigned, res.Accepted, res.Bundle != nil)
+	}
+	cfg.URLs = []string{ts.URL + "/"}
+	if out, err := Bootstrap(context.Background(), cfg, nil); err == nil || len(out.Routers) != 0 {
+		t.Errorf("bootstrap from an unsigned server: %v, %d routers", err, len(out.Routers))
+	}
+}
