@@ -21,6 +21,12 @@ type Entry struct {
 	Version     string
 	Caps        string
 	Addrs       []Addr
+	// Family is the router's family (RouterInfo.Family: lower-cased), ""
+	// for none; BundleQuota caps routers of one family per bundle.
+	Family string
+	// BadFamily is set when the family signature fails VerifyFamily
+	// (RejectFamily).
+	BadFamily bool
 }
 
 // Addr is the part of a RouterAddress selection looks at.
@@ -40,7 +46,8 @@ func (e *Entry) Published() time.Time { return time.UnixMilli(int64(e.PublishedM
 // Floodfill reports whether the router says it is a floodfill.
 func (e *Entry) Floodfill() bool { return strings.Contains(e.Caps, "f") }
 
-// Summarize verifies ri's signature and returns its Entry.
+// Summarize verifies ri's signature and family signature and returns its
+// Entry.
 func Summarize(ri *RouterInfo) *Entry {
 	e := &Entry{
 		Hash:        ri.Hash(),
@@ -52,6 +59,8 @@ func Summarize(ri *RouterInfo) *Entry {
 		NetID:       ri.Option("netId"),
 		Version:     ri.Option("router.version"),
 		Caps:        ri.Option("caps"),
+		Family:      ri.Family(),
+		BadFamily:   ri.VerifyFamily() != nil,
 	}
 	for _, a := range ri.Addresses {
 		if a.Transport != "NTCP2" && a.Transport != "SSU2" {

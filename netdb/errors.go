@@ -11,6 +11,9 @@ var (
 	ErrFormat = errors.New("netdb: malformed data")
 	// ErrSignature means a RouterInfo's signature does not verify.
 	ErrSignature = errors.New("netdb: bad RouterInfo signature")
+	// ErrFamily means a RouterInfo's family signature (options family,
+	// family.key, family.sig) is malformed or does not verify.
+	ErrFamily = errors.New("netdb: bad family signature")
 	// ErrUnsupported means a key or signature type cannot be verified.
 	ErrUnsupported = errors.New("netdb: unsupported key type")
 )

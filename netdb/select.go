@@ -32,10 +32,11 @@ const (
 	RejectMalformed          // does not parse as a RouterInfo (a bundle's entry)
 	RejectUnreachable        // the latest handshake to its published address failed (Policy.Liveness)
 	RejectUnprobed           // no handshake to it completed within LiveWithin (Policy.Liveness)
+	RejectFamily             // its family signature is malformed or does not verify (VerifyFamily)
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip", "static-key", "malformed", "unreachable", "unprobed"}
+var reasonNames = [numReasons]string{"ok", "signature", "name", "netid", "version", "identity", "size", "caps", "address", "introducers", "too-old", "future", "duplicate-ip", "static-key", "malformed", "unreachable", "unprobed", "family"}
 
 func (r Reason) String() string {
 	if r < numReasons {
@@ -109,6 +110,8 @@ func (p *Policy) check(e *Entry, now time.Time) Reason {
 		return RejectSignature
 	case !p.NetID.Matches(e.NetID):
 		return RejectNetID
+	case e.BadFamily:
+		return RejectFamily
 	case CompareVersions(e.Version, p.MinVersion) < 0:
 		return RejectVersion
 	case e.SigType != SigEdDSA_SHA512 || e.CryptoType != CryptoX25519:
@@ -161,7 +164,8 @@ func (p *Policy) reachableHost(a Addr) bool {
 // CheckReceived applies the rules a router applies before it stores a
 // RouterInfo it received (over NTCP2, or in a reseed bundle under the
 // file name name, if not empty): a valid signature, the name of its hash,
-// the policy's netId, published neither after MaxFuture from now nor more
+// the policy's netId, a family signature that is not refuted
+// (VerifyFamily: Java and i2pd drop such routers), published neither after MaxFuture from now nor more
 // than MaxAge ago, and an address peers can use (i2pd 2.58 drops others).
 // The rules that pick what a server hands out (caps, version, public
 // addresses, size) are Check's.
@@ -174,6 +178,8 @@ func (p *Policy) CheckReceived(ri *RouterInfo, name string) Reason {
 		return RejectName
 	case !p.NetID.Matches(ri.Option("netId")):
 		return RejectNetID
+	case ri.VerifyFamily() != nil:
+		return RejectFamily
 	case ri.PublishedTime().After(now.Add(p.MaxFuture)):
 		return RejectFuture
 	case now.Sub(ri.PublishedTime()) > p.MaxAge:
@@ -305,7 +311,8 @@ func parseVersion(v string) ([]int, bool) {
 	return out, true
 }
 
-// BundleQuota shapes one bundle's mix of floodfills.
+// BundleQuota shapes one bundle: its mix of floodfills, and how many
+// routers of one family or one IPv4 /16 it carries.
 type BundleQuota struct {
 	// MinFloodfills is how many floodfills a bundle carries when the
 	// eligible set has them (a new router needs some to look up others).
@@ -313,15 +320,28 @@ type BundleQuota struct {
 	// MaxFloodfillShare caps floodfills at this fraction of the bundle, so
 	// newcomers do not all pile onto the floodfills.
 	MaxFloodfillShare float64
+	// MaxPerFamily and MaxPerSubnet cap the routers of one family
+	// (Entry.Family) and of one IPv4 /16 (any of the NTCP2 and SSU2 hosts
+	// a router publishes) in a bundle, so that no operator or hosting
+	// network makes up much of a newcomer's first view of the network.
+	// Zero means no cap. The caps never shrink a bundle or its floodfill
+	// quota: only when the eligible set has too few other routers (or
+	// floodfills) to fill it, as on a small test network all on one /16,
+	// does Pick exceed them, first the /16 cap, then the family cap.
+	MaxPerFamily, MaxPerSubnet int
 }
 
-// DefaultBundleQuota: at least 5 floodfills, at most half the bundle.
-var DefaultBundleQuota = BundleQuota{MinFloodfills: 5, MaxFloodfillShare: 0.5}
+// DefaultBundleQuota: at least 5 floodfills, at most half the bundle, at
+// most 3 routers of one family and 3 of one IPv4 /16 (in a bundle of 75,
+// 4% each).
+var DefaultBundleQuota = BundleQuota{MinFloodfills: 5, MaxFloodfillShare: 0.5, MaxPerFamily: 3, MaxPerSubnet: 3}
 
 // Pick chooses up to n of the eligible entries for one bundle: floodfills
 // in proportion to the eligible set, but at least q.MinFloodfills and at
-// most q.MaxFloodfillShare of n, the rest non-floodfills. The same eligible
-// set and seed give the same pick; the result is sorted by hash.
+// most q.MaxFloodfillShare of n, the rest non-floodfills, within the family
+// and /16 caps where the eligible set allows (see BundleQuota). The number
+// picked does not depend on the caps. The same eligible set and seed give
+// the same pick; the result is sorted by hash.
 func (q BundleQuota) Pick(eligible []*Entry, n int, seed uint64) []*Entry {
 	var ff, other []*Entry
 	for _, e := range eligible {
@@ -340,7 +360,79 @@ func (q BundleQuota) Pick(eligible []*Entry, n int, seed uint64) []*Entry {
 	}
 	wantFF = min(max(wantFF, q.MinFloodfills), int(float64(n)*q.MaxFloodfillShare), len(ff))
 	wantFF = max(wantFF, min(n-len(other), int(float64(n)*q.MaxFloodfillShare), len(ff)))
-	pick := append(ff[:wantFF:wantFF], other[:min(n-wantFF, len(other))]...)
+	wantOther := min(n-wantFF, len(other))
+
+	d := diversity{q: q, families: map[string]int{}, subnets: map[netip.Prefix]int{}}
+	ffPick := make([]*Entry, 0, wantFF)
+	otherPick := make([]*Entry, 0, wantOther)
+	// Pass 0 keeps both caps, pass 1 only the family cap, pass 2 none; each
+	// pass walks what earlier passes left, in shuffled order.
+	for pass := range 3 {
+		ff, ffPick = d.fill(ff, ffPick, wantFF, pass)
+		other, otherPick = d.fill(other, otherPick, wantOther, pass)
+	}
+	pick := append(ffPick, otherPick...)
 	slices.SortFunc(pick, byHash)
 	return pick
+}
+
+// diversity counts a bundle's routers by family and IPv4 /16.
+type diversity struct {
+	q        BundleQuota
+	families map[string]int
+	subnets  map[netip.Prefix]int
+}
+
+// fill moves candidates into pick, in order, until pick holds want, taking
+// only those within the caps pass keeps; it returns the candidates left
+// (in cands' array, in order).
+func (d *diversity) fill(cands, pick []*Entry, want, pass int) (left, picked []*Entry) {
+	left = cands[:0]
+	for i, e := range cands {
+		if len(pick) >= want {
+			return append(left, cands[i:]...), pick
+		}
+		if !d.fits(e, pass) {
+			left = append(left, e)
+			continue
+		}
+		pick = append(pick, e)
+		if e.Family != "" {
+			d.families[e.Family]++
+		}
+		for _, k := range subnets(e) {
+			d.subnets[k]++
+		}
+	}
+	return left, pick
+}
+
+func (d *diversity) fits(e *Entry, pass int) bool {
+	if pass < 2 && d.q.MaxPerFamily > 0 && e.Family != "" && d.families[e.Family] >= d.q.MaxPerFamily {
+		return false
+	}
+	if pass < 1 && d.q.MaxPerSubnet > 0 {
+		for _, k := range subnets(e) {
+			if d.subnets[k] >= d.q.MaxPerSubnet {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// subnets are the distinct IPv4 /16s of the hosts e publishes.
+func subnets(e *Entry) []netip.Prefix {
+	var ks []netip.Prefix
+	for _, a := range e.Addrs {
+		h := a.Host.Unmap()
+		if !h.Is4() {
+			continue
+		}
+		k, _ := h.Prefix(16)
+		if !slices.Contains(ks, k) {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }

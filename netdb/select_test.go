@@ -226,3 +226,129 @@ func TestBundleQuota(t *testing.T) {
 		t.Error("different seeds gave the same pick")
 	}
 }
+
+// diverseEntry is an eligible-looking entry with one IPv4 host.
+func diverseEntry(i int, ff bool, host netip.Addr, family string) *Entry {
+	e := &Entry{Caps: "XR", Family: family, Addrs: []Addr{{Transport: "NTCP2", Host: host, Port: 1}, {Transport: "SSU2", Host: host, Port: 1}}}
+	e.Hash[0], e.Hash[1], e.Hash[2] = byte(i), byte(i>>8), byte(i>>16)
+	if ff {
+		e.Caps = "XfR"
+	}
+	return e
+}
+
+// spread returns a host in /16 number i (1.0/16, 1.1/16, ...).
+func spread(i int) netip.Addr { return netip.AddrFrom4([4]byte{byte(1 + i>>8), byte(i), 0, 1}) }
+
+// crowded returns host i of the one /16 93.184.0.0/16.
+func crowded(i int) netip.Addr { return netip.AddrFrom4([4]byte{93, 184, byte(i >> 8), byte(i)}) }
+
+// bundleMix counts a pick's floodfills and its largest family and /16.
+func bundleMix(pick []*Entry) (ff, maxFamily, maxSubnet int) {
+	fams, nets := map[string]int{}, map[netip.Prefix]int{}
+	for _, e := range pick {
+		if e.Floodfill() {
+			ff++
+		}
+		if e.Family != "" {
+			fams[e.Family]++
+			maxFamily = max(maxFamily, fams[e.Family])
+		}
+		k, _ := e.Addrs[0].Host.Prefix(16)
+		nets[k]++
+		maxSubnet = max(maxSubnet, nets[k])
+	}
+	return ff, maxFamily, maxSubnet
+}
+
+func TestBundleQuotaDiversity(t *testing.T) {
+	q := DefaultBundleQuota
+	if q.MaxPerFamily != 3 || q.MaxPerSubnet != 3 {
+		t.Fatalf("default caps %d per family, %d per /16; the docs say 3 and 3", q.MaxPerFamily, q.MaxPerSubnet)
+	}
+	// A netDb where 400 routers (100 of the 150 floodfills) share one /16
+	// and two families hold 150 routers.
+	var netDb []*Entry
+	for i := range 1000 {
+		host, fam := spread(i), ""
+		if i < 400 {
+			host = crowded(i)
+		}
+		switch {
+		case i%10 == 1:
+			fam = "fam-a"
+		case i%20 == 2:
+			fam = "fam-b"
+		}
+		netDb = append(netDb, diverseEntry(i, i%4 == 0 && i < 400 || i%12 == 3 && i >= 400, host, fam))
+	}
+	nff := 0
+	for _, e := range netDb {
+		if e.Floodfill() {
+			nff++
+		}
+	}
+	uncapped := BundleQuota{MinFloodfills: 5, MaxFloodfillShare: 0.5}
+	for seed := range uint64(20) {
+		got := q.Pick(netDb, 75, seed)
+		ff, fam, sub := bundleMix(got)
+		wantFF, _, _ := bundleMix(uncapped.Pick(netDb, 75, seed))
+		if len(got) != 75 || ff != wantFF || fam > 3 || sub > 3 {
+			t.Errorf("seed %d: %d routers, %d floodfills (uncapped %d of %d), %d of one family, %d of one /16; want 75, the same floodfills, <= 3, <= 3",
+				seed, len(got), ff, wantFF, nff, fam, sub)
+		}
+		if again := q.Pick(netDb, 75, seed); !slices.Equal(got, again) {
+			t.Fatalf("seed %d: same seed, different pick", seed)
+		}
+	}
+	if _, fam, sub := bundleMix(uncapped.Pick(netDb, 75, 1)); fam <= 3 || sub <= 3 {
+		t.Errorf("without caps: %d of one family, %d of one /16; the test netDb should need the caps", fam, sub)
+	}
+
+	// A test network: 120 routers on one /16 (20 floodfills, 30 in one
+	// family). The /16 cap gives way, the family cap still holds, the
+	// bundle is as large and has as many floodfills as without caps.
+	var testnet []*Entry
+	for i := range 120 {
+		fam := ""
+		if i%4 == 1 {
+			fam = "tf"
+		}
+		testnet = append(testnet, diverseEntry(i, i%6 == 0, netip.AddrFrom4([4]byte{198, 18, 0, byte(i + 1)}), fam))
+	}
+	for seed := range uint64(5) {
+		got := q.Pick(testnet, 75, seed)
+		ff, fam, sub := bundleMix(got)
+		wantFF, _, _ := bundleMix(uncapped.Pick(testnet, 75, seed))
+		if len(got) != 75 || ff != wantFF || ff < 5 || fam != 3 || sub != 75 {
+			t.Errorf("testnet, seed %d: %d routers, %d floodfills (uncapped %d), %d of one family, %d of one /16; want 75, the same >= 5, 3, 75",
+				seed, len(got), ff, wantFF, fam, sub)
+		}
+	}
+
+	// Every router in one family: the family cap gives way too.
+	var family []*Entry
+	for i := range 60 {
+		family = append(family, diverseEntry(i, i < 10, spread(i), "one"))
+	}
+	if got := q.Pick(family, 50, 7); len(got) != 50 {
+		t.Errorf("one family of 60: picked %d, want 50", len(got))
+	}
+
+	// The floodfill minimum beats the caps: the only 8 floodfills are of
+	// one family on one /16, 500 others are diverse.
+	var fewFF []*Entry
+	for i := range 508 {
+		if i < 8 {
+			fewFF = append(fewFF, diverseEntry(i, true, crowded(i), "ffam"))
+		} else {
+			fewFF = append(fewFF, diverseEntry(i, false, spread(i), ""))
+		}
+	}
+	for seed := range uint64(5) {
+		got := q.Pick(fewFF, 75, seed)
+		if ff, fam, _ := bundleMix(got); len(got) != 75 || ff != 5 || fam != 5 {
+			t.Errorf("8 floodfills in one family, seed %d: %d routers, %d floodfills, %d of the family; want 75, 5, 5", seed, len(got), ff, fam)
+		}
+	}
+}

@@ -2,11 +2,14 @@ package netdb
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
@@ -26,6 +29,60 @@ type SynthConfig struct {
 	// otherwise addresses are random public IPv4 (data only: nothing ever
 	// connects to them).
 	Private bool
+	// Families makes routers members of families, in order: the first
+	// Families[0].Members routers join the first, the next ones the
+	// second, and so on. Everything else about the routers is as without.
+	Families []SynthFamily
+}
+
+// A SynthFamily is a router family Synth puts routers in.
+type SynthFamily struct {
+	Name    string
+	Members int
+	// NoKey publishes no family.key, as i2pd routers do: without a known
+	// key for Name, nobody can check the signature.
+	NoKey bool
+	// BadSig signs the name with another router's hash, so that
+	// VerifyFamily fails (RejectFamily).
+	BadSig bool
+}
+
+// familyKey is the Ed25519 key that signs a synthetic family: derived from
+// the seed and name, so Synth stays deterministic.
+func (cfg *SynthConfig) familyKey(name string) ed25519.PrivateKey {
+	m := sha256.New()
+	m.Write([]byte("i2pseed synth family"))
+	m.Write(binary.BigEndian.AppendUint64(nil, cfg.Seed))
+	m.Write([]byte(name))
+	return ed25519.NewKeyFromSeed(m.Sum(nil))
+}
+
+// family returns the family of router i, if any.
+func (cfg *SynthConfig) family(i int) (SynthFamily, bool) {
+	for _, f := range cfg.Families {
+		if i < f.Members {
+			return f, true
+		}
+		i -= f.Members
+	}
+	return SynthFamily{}, false
+}
+
+// addFamily adds the family options to ri, signed with the family's key
+// (whose type is published in family.key: 7, EdDSA).
+func (cfg *SynthConfig) addFamily(ri *RouterInfo, f SynthFamily) {
+	key := cfg.familyKey(f.Name)
+	h := ri.Hash()
+	if f.BadSig {
+		h[0] ^= 1
+	}
+	sig := ed25519.Sign(key, append([]byte(f.Name), h[:]...))
+	ri.Options = append(ri.Options, KV{OptFamily, f.Name}, KV{OptFamilySig, i2pbase64.EncodeToString(sig)})
+	if !f.NoKey {
+		pub := key.Public().(ed25519.PublicKey)
+		ri.Options = append(ri.Options, KV{OptFamilyKey, strconv.Itoa(int(SigEdDSA_SHA512)) + ":" + i2pbase64.EncodeToString(pub)})
+	}
+	slices.SortFunc(ri.Options, func(a, b KV) int { return strings.Compare(a.Key, b.Key) })
 }
 
 // Synth makes n realistic, validly signed RouterInfos: Ed25519 + X25519
@@ -121,6 +178,9 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 			ri.Addresses = append(ri.Addresses, RouterAddress{Cost: 5, Transport: "NTCP2", Options: Mapping{
 				{"host", v6}, {"i", b64(16)}, {"port", port}, {"s", i2pbase64.EncodeToString(ntcpStatic[:])}, {"v", "2"}}})
 		}
+	}
+	if f, ok := cfg.family(i); ok {
+		cfg.addFamily(ri, f)
 	}
 	if err := ri.SignEd25519(sigPriv); err != nil {
 		return nil, err
