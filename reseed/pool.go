@@ -106,7 +106,9 @@ func buildBundle(src Source, pick []*netdb.Entry, signer *su3.Signer, at time.Ti
 		if err != nil {
 			continue // gone or changed since the scan: leave it out
 		}
-		entries = append(entries, su3.Entry{Name: e.Hash.FileName(), Data: b})
+		// Dated when the router published it, as Java I2P's bundler does:
+		// tools that judge a bundle by its zip times see real ages.
+		entries = append(entries, su3.Entry{Name: e.Hash.FileName(), Data: b, Modified: e.Published()})
 	}
 	var zip bytes.Buffer
 	if err := su3.WriteBundle(&zip, entries, at); err != nil {

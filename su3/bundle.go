@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -23,6 +25,10 @@ var ErrBundle = errors.New("su3: bad reseed bundle")
 type Entry struct {
 	Name string // routerInfo-<44-char I2P base64 router hash>.dat
 	Data []byte
+	// Modified is the zip entry's time: WriteBundle writes it (zero: its
+	// modified argument), ReadBundle returns the header's. Java I2P's
+	// bundler dates each entry with the RouterInfo's published time.
+	Modified time.Time
 }
 
 // BundleLimits bound what ReadBundle accepts.
@@ -99,7 +105,7 @@ func ReadBundle(r io.ReaderAt, size int64, lim *BundleLimits) ([]Entry, error) {
 			return nil, err
 		}
 		total += int64(len(data))
-		entries = append(entries, Entry{Name: f.Name, Data: data})
+		entries = append(entries, Entry{Name: f.Name, Data: data, Modified: f.Modified})
 	}
 	return entries, nil
 }
@@ -143,8 +149,10 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 // WriteBundle writes entries as a reseed bundle zip, sorted by name, every
 // entry deflated with its CRC and sizes in the local header and no data
 // descriptor: i2pd reads bundles by streaming local headers and mis-reads
-// data descriptors. modified is every entry's timestamp; with the same
-// entries and time the output is byte-identical.
+// data descriptors. Each entry is dated its Modified time, or modified if
+// that is zero, in the MS-DOS fields (UTC, to 2 seconds) and an extended
+// timestamp (to the second); with the same entries and time the output is
+// byte-identical.
 func WriteBundle(w io.Writer, entries []Entry, modified time.Time) error {
 	if len(entries) == 0 || len(entries) > DefaultBundleLimits.MaxEntries {
 		return fmt.Errorf("%w: %d entries, want 1-%d", ErrBundle, len(entries), DefaultBundleLimits.MaxEntries)
@@ -171,11 +179,15 @@ func WriteBundle(w io.Writer, entries []Entry, modified time.Time) error {
 		fh := &zip.FileHeader{
 			Name:               e.Name,
 			Method:             zip.Deflate,
-			Modified:           modified.UTC(),
 			CRC32:              crc32.ChecksumIEEE(e.Data),
 			CompressedSize64:   uint64(buf.Len()),
 			UncompressedSize64: uint64(len(e.Data)),
 		}
+		t := e.Modified
+		if t.IsZero() {
+			t = modified
+		}
+		setModified(fh, t)
 		raw, err := zw.CreateRaw(fh)
 		if err != nil {
 			return fmt.Errorf("su3: zip %q: %w", e.Name, err)
@@ -188,4 +200,38 @@ func WriteBundle(w io.Writer, entries []Entry, modified time.Time) error {
 		return fmt.Errorf("su3: zip: %w", err)
 	}
 	return nil
+}
+
+// Zip time limits: MS-DOS dates run from 1980 to 2107, the extended
+// timestamp is unsigned Unix seconds.
+var (
+	minDOSTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDOSTime = time.Date(2107, 12, 31, 23, 59, 58, 0, time.UTC)
+)
+
+const extTimeID = 0x5455 // Info-ZIP extended timestamp
+
+// setModified dates fh with t, as zip.Writer.CreateHeader would (CreateRaw
+// writes only the header fields it is given): MS-DOS date and time in UTC,
+// clamped to their range, and an extended timestamp with the modification
+// time when t fits it.
+func setModified(fh *zip.FileHeader, t time.Time) {
+	t = t.UTC()
+	fh.Modified = t
+	d := t
+	if d.Before(minDOSTime) {
+		d = minDOSTime
+	} else if d.After(maxDOSTime) {
+		d = maxDOSTime
+	}
+	fh.ModifiedDate = uint16(d.Day() + int(d.Month())<<5 + (d.Year()-1980)<<9)
+	fh.ModifiedTime = uint16(d.Second()/2 + d.Minute()<<5 + d.Hour()<<11)
+	if u := t.Unix(); u >= 0 && u <= math.MaxUint32 {
+		var ext [9]byte
+		binary.LittleEndian.PutUint16(ext[0:], extTimeID)
+		binary.LittleEndian.PutUint16(ext[2:], 5) // flags and one time
+		ext[4] = 1                                // modification time only
+		binary.LittleEndian.PutUint32(ext[5:], uint32(u))
+		fh.Extra = append(fh.Extra, ext[:]...)
+	}
 }

@@ -248,3 +248,96 @@ func TestEntryName(t *testing.T) {
 		t.Errorf("ParseEntryName(%q) = %v, want ErrBundle", bad, err)
 	}
 }
+
+// TestWriteBundleEntryTimes: each entry is dated its Modified time (else
+// WriteBundle's), in the MS-DOS fields (UTC, 2-second steps, clamped to
+// 1980) and an extended timestamp (seconds) of the local and central
+// headers, and reading the bundle back gives those times.
+func TestWriteBundleEntryTimes(t *testing.T) {
+	fallback := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	times := []time.Time{
+		time.Date(2026, 3, 1, 11, 11, 17, 900e6, time.UTC),                 // odd second, milliseconds
+		time.Date(2026, 2, 28, 23, 59, 58, 0, time.FixedZone("CET", 3600)), // not UTC
+		{}, // zero: the fallback
+		time.Date(1975, 6, 1, 0, 0, 0, 0, time.UTC), // before MS-DOS time
+	}
+	var entries []su3.Entry
+	for i, mt := range times {
+		entries = append(entries, su3.Entry{Name: name(i), Data: []byte{byte(i), 1, 2, 3}, Modified: mt})
+	}
+	var buf bytes.Buffer
+	if err := su3.WriteBundle(&buf, entries, fallback); err != nil {
+		t.Fatal(err)
+	}
+	z := buf.Bytes()
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(i int) time.Time {
+		if times[i].IsZero() {
+			return fallback
+		}
+		return times[i].UTC()
+	}
+	for i, f := range zr.File { // sorted by name: name(i) sorts as i
+		w := want(i)
+		dos := w.Truncate(2 * time.Second)
+		if w.Year() < 1980 {
+			dos = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		gotDOS := time.Date(int(f.ModifiedDate>>9)+1980, time.Month(f.ModifiedDate>>5&15), int(f.ModifiedDate&31),
+			int(f.ModifiedTime>>11), int(f.ModifiedTime>>5&63), int(f.ModifiedTime&31)*2, 0, time.UTC)
+		if !gotDOS.Equal(dos) {
+			t.Errorf("entry %d: MS-DOS time %v, want %v", i, gotDOS, dos)
+		}
+		ext := extendedTime(t, f.Extra)
+		if ext != uint32(w.Unix()) {
+			t.Errorf("entry %d: extended timestamp %d, want %d (%v)", i, ext, w.Unix(), w)
+		}
+		if !f.Modified.Equal(w.Truncate(time.Second)) {
+			t.Errorf("entry %d: zip reads Modified %v, want %v", i, f.Modified, w.Truncate(time.Second))
+		}
+		// The local header carries the same extra field.
+		off, _ := f.DataOffset()
+		extra := z[off-int64(len(f.Extra)) : off]
+		if !bytes.Equal(extra, f.Extra) || binary.LittleEndian.Uint16(z[off-int64(len(f.Extra))-int64(len(f.Name))-2:]) != uint16(len(f.Extra)) {
+			t.Errorf("entry %d: local header's extra field %x, central %x", i, extra, f.Extra)
+		}
+	}
+	got, err := su3.ReadBundle(bytes.NewReader(z), int64(len(z)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range got {
+		if !e.Modified.Equal(want(i).Truncate(time.Second)) {
+			t.Errorf("ReadBundle entry %d: Modified %v, want %v", i, e.Modified, want(i).Truncate(time.Second))
+		}
+	}
+	// Dates are part of the bytes: another fallback, other bytes; the
+	// same, the same bytes.
+	var again, other bytes.Buffer
+	su3.WriteBundle(&again, entries, fallback)
+	su3.WriteBundle(&other, entries, fallback.Add(time.Hour))
+	if !bytes.Equal(z, again.Bytes()) || bytes.Equal(z, other.Bytes()) {
+		t.Error("entry dates do not determine the bytes")
+	}
+}
+
+// extendedTime returns the modification time of the Info-ZIP extended
+// timestamp in a zip extra field.
+func extendedTime(t *testing.T, extra []byte) uint32 {
+	t.Helper()
+	for len(extra) >= 4 {
+		id, size := binary.LittleEndian.Uint16(extra), int(binary.LittleEndian.Uint16(extra[2:]))
+		if len(extra) < 4+size {
+			break
+		}
+		if id == 0x5455 && size >= 5 && extra[4]&1 != 0 {
+			return binary.LittleEndian.Uint32(extra[5:])
+		}
+		extra = extra[4+size:]
+	}
+	t.Errorf("no extended timestamp in extra field %x", extra)
+	return 0
+}
