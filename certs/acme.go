@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
@@ -103,9 +104,26 @@ func (a *ACME) HTTPHandler(fallback http.Handler) http.Handler {
 
 // Fingerprint is the SHA-256 of the first domain's current certificate.
 func (a *ACME) Fingerprint() string {
-	c, err := a.cfg.GetCertificate(&tls.ClientHelloInfo{ServerName: a.names[0]})
-	if err != nil || c == nil || c.Leaf == nil {
-		return ""
+	if leaf := a.leaf(); leaf != nil {
+		return Fingerprint(leaf)
 	}
-	return Fingerprint(c.Leaf)
+	return ""
+}
+
+// NotAfter is when the first domain's current certificate expires; it
+// moves on by itself when certmagic renews it.
+func (a *ACME) NotAfter() time.Time {
+	if leaf := a.leaf(); leaf != nil {
+		return leaf.NotAfter
+	}
+	return time.Time{}
+}
+
+// leaf is the first domain's current certificate, nil if none yet.
+func (a *ACME) leaf() *x509.Certificate {
+	c, err := a.cfg.GetCertificate(&tls.ClientHelloInfo{ServerName: a.names[0]})
+	if err != nil || c == nil {
+		return nil
+	}
+	return c.Leaf
 }

@@ -52,6 +52,9 @@ func TestACMEWithPebble(t *testing.T) {
 	if len(a.Fingerprint()) != 64 {
 		t.Errorf("fingerprint %q", a.Fingerprint())
 	}
+	if !a.NotAfter().Equal(c.Leaf.NotAfter) {
+		t.Errorf("NotAfter %v; the certificate expires %v", a.NotAfter(), c.Leaf.NotAfter)
+	}
 	checkPolicy(t, "ACME", a.TLSConfig())
 	if tc := a.TLSConfig(); !slices.Contains(tc.NextProtos, "acme-tls/1") {
 		t.Errorf("ACME TLSConfig offers %v: TLS-ALPN-01 needs acme-tls/1", tc.NextProtos)

@@ -237,8 +237,12 @@ func TestFileCertProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if got := certs.Fingerprint(c.ConnectionState().PeerCertificates[0]); got != prov.Fingerprint() {
+	served := c.ConnectionState().PeerCertificates[0]
+	if got := certs.Fingerprint(served); got != prov.Fingerprint() {
 		t.Errorf("served certificate %s, Fingerprint says %s", got, prov.Fingerprint())
+	}
+	if !prov.NotAfter().Equal(served.NotAfter) {
+		t.Errorf("served certificate expires %v, NotAfter says %v", served.NotAfter, prov.NotAfter())
 	}
 	if err := prov.Reload(); err != nil {
 		t.Error(err)

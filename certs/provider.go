@@ -23,6 +23,9 @@ type Provider interface {
 	HTTPHandler(fallback http.Handler) http.Handler
 	// Fingerprint is the SHA-256 of the current certificate, for pins.
 	Fingerprint() string
+	// NotAfter is when the current certificate expires; zero while there
+	// is none.
+	NotAfter() time.Time
 	// Reload reads the certificate again (SIGHUP); on error the old one
 	// stays. A provider that renews by itself does nothing.
 	Reload() error
@@ -85,6 +88,9 @@ func (fc *FileCert) HTTPHandler(fallback http.Handler) http.Handler { return fal
 
 // Fingerprint is the SHA-256 of the current certificate, for pinning.
 func (fc *FileCert) Fingerprint() string { return Fingerprint(fc.cur.Load().Leaf) }
+
+// NotAfter is when the current certificate expires.
+func (fc *FileCert) NotAfter() time.Time { return fc.cur.Load().Leaf.NotAfter }
 
 // SelfSignedCert loads the self-signed certificate kept in dir as tls.crt
 // and tls.key, generating it for hosts on first use. An existing

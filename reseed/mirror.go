@@ -124,7 +124,7 @@ func Export(ctx context.Context, mirrorDir string, signer *su3.Signer, now time.
 		if err != nil {
 			continue
 		}
-		entries = append(entries, su3.Entry{Name: e.Hash.FileName(), Data: b})
+		entries = append(entries, su3.Entry{Name: e.Hash.FileName(), Data: b, Modified: e.Published()}) // dated as Java's bundler does
 	}
 	var zip bytes.Buffer
 	if err := su3.WriteBundle(&zip, entries, now); err != nil {

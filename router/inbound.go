@@ -53,8 +53,7 @@ func (r *Router) inbound(ctx context.Context, conn net.Conn) {
 		r.log.Debug("inbound handshake failed", "remote", conn.RemoteAddr().String(), "outcome", o.String(), "err", err)
 		return
 	}
-	r.m.sessions.WithLabelValues("inbound").Inc()
-	defer r.m.sessions.WithLabelValues("inbound").Dec()
+	defer r.opened("inbound")()
 	r.found(sess.PeerRouterInfo)
 	r.claim(sess.PeerRouterInfo.Hash(), false)
 	defer r.release(sess.PeerRouterInfo.Hash())

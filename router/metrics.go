@@ -20,7 +20,7 @@ type metrics struct {
 }
 
 func newMetrics() *metrics {
-	return &metrics{
+	m := &metrics{
 		sessions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "i2pseed_router_sessions", Help: "Open NTCP2 sessions, by direction (outbound, inbound)."}, []string{"direction"}),
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -48,6 +48,12 @@ func newMetrics() *metrics {
 		unreachable: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "i2pseed_router_routers_unreachable", Help: "Routers whose latest handshake failed."}),
 	}
+	// Both directions are there from the start, at 0: an alert on no
+	// sessions must see a router that never had one.
+	for _, dir := range []string{"outbound", "inbound"} {
+		m.sessions.WithLabelValues(dir)
+	}
+	return m
 }
 
 func (m *metrics) collectors() []prometheus.Collector {

@@ -93,6 +93,7 @@ type Router struct {
 	peers    map[netdb.Hash]*peer
 	received netdb.Policy // what found takes
 	stats    Stats
+	open     map[string]int // sessions open, by direction
 	ri       *netdb.RouterInfo
 	wakeup   chan struct{}
 
@@ -147,7 +148,7 @@ func New(cfg Config) (*Router, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{}, connected: map[netdb.Hash]int{},
+	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{}, connected: map[netdb.Hash]int{}, open: map[string]int{},
 		received: netdb.Policy{NetID: cfg.NetID, MaxAge: cfg.MaxAge, MaxFuture: 2 * time.Minute, Now: cfg.Now},
 		wakeup:   make(chan struct{}, 1)}
 	r.ntcp2 = &ntcp2.Transport{Keys: cfg.Identity.NTCP2, NetID: cfg.NetID, DialTCP: cfg.Dial}
@@ -179,6 +180,42 @@ func (r *Router) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.stats
+}
+
+// Status is what a Router is doing now, for status pages.
+type Status struct {
+	Outbound, Inbound int // NTCP2 sessions open
+	Floodfills        int // floodfills with an NTCP2 address it can ask
+	Stored            int // RouterInfos in the store
+	Live              int // routers reached within the hour (with Liveness)
+	Stats                 // counts so far
+}
+
+// Status reports what the router is doing now.
+func (r *Router) Status() Status {
+	r.mu.Lock()
+	st := Status{Outbound: r.open["outbound"], Inbound: r.open["inbound"], Floodfills: len(r.peers), Stats: r.stats}
+	r.mu.Unlock()
+	st.Stored = r.cfg.Store.Len()
+	if r.cfg.Liveness != nil {
+		st.Live, _ = r.cfg.Liveness.Counts(r.cfg.Now(), time.Hour)
+	}
+	return st
+}
+
+// opened counts a session open in direction dir (outbound, inbound) until
+// the returned function is called.
+func (r *Router) opened(dir string) (closed func()) {
+	r.mu.Lock()
+	r.open[dir]++
+	r.mu.Unlock()
+	r.m.sessions.WithLabelValues(dir).Inc()
+	return func() {
+		r.mu.Lock()
+		r.open[dir]--
+		r.mu.Unlock()
+		r.m.sessions.WithLabelValues(dir).Dec()
+	}
 }
 
 // Describe and Collect make the Router a prometheus.Collector.
@@ -461,8 +498,7 @@ func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo, pace *Pa
 	if err != nil {
 		return o, err
 	}
-	r.m.sessions.WithLabelValues("outbound").Inc()
-	defer r.m.sessions.WithLabelValues("outbound").Dec()
+	defer r.opened("outbound")()
 	hc := r.cfg.Harvest
 	hc.Self, hc.Known, hc.Found, hc.Publish, hc.Pace = r.Hash(), r.known, r.found, ours, pace
 	hc.Published = func() {

@@ -132,6 +132,9 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	if st.PublishAcks < 2 {
 		t.Errorf("%d floodfills acknowledged our RouterInfo, want both", st.PublishAcks)
 	}
+	if status := r.Status(); status.Stored != len(idx.Entries) || status.Live < len(routers) || status.Floodfills < 2 || status.Stats != r.Stats() {
+		t.Errorf("status %+v; want %d stored, %d live, both floodfills, and the stats", status, len(idx.Entries), len(routers))
+	}
 	if n := testutil.ToFloat64(counter(t, r, "i2pseed_router_handshakes_total", "outbound", "ok")); n < 2 {
 		t.Errorf("metrics count %v good outbound handshakes, want >= 2", n)
 	}

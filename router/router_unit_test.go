@@ -136,6 +136,14 @@ func TestRouterBacksOff(t *testing.T) {
 	if st := r.Stats(); st.Harvested != 1 || st.Sessions != 0 {
 		t.Errorf("stats %+v", st)
 	}
+	// Status: the floodfill known and stored, no session open; the
+	// sessions gauge exists at 0 though no session ever opened.
+	if st := r.Status(); st.Floodfills != 1 || st.Stored != 1 || st.Outbound != 0 || st.Inbound != 0 || st.HandshakeFailures != 1 {
+		t.Errorf("status %+v, want 1 floodfill, 1 stored, no sessions, 1 failed handshake", st)
+	}
+	if n := testutil.CollectAndCount(r.m.sessions, "i2pseed_router_sessions"); n != 2 {
+		t.Errorf("%d i2pseed_router_sessions series, want outbound and inbound at 0", n)
+	}
 }
 
 // TestRouterExpires: RouterInfos published longer than MaxAge ago leave

@@ -598,7 +598,7 @@ func cmpOrServer(s, def *ServerState) *ServerState {
 func writeBundle(path string, ris []*netdb.RouterInfo, signer *su3.Signer) error {
 	var entries []su3.Entry
 	for _, ri := range ris {
-		entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
+		entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes(), Modified: ri.PublishedTime()})
 	}
 	var z bytes.Buffer
 	if err := su3.WriteBundle(&z, entries, time.Now()); err != nil {

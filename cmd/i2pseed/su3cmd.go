@@ -13,6 +13,7 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/atomicfile"
+	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
@@ -456,7 +457,11 @@ func readRouterInfoDir(dir string) ([]su3.Entry, error) {
 			if err != nil {
 				return nil, err
 			}
-			entries = append(entries, su3.Entry{Name: name, Data: b})
+			e := su3.Entry{Name: name, Data: b}
+			if ri, err := netdb.ParseRouterInfo(b); err == nil {
+				e.Modified = ri.PublishedTime() // dated as Java's bundler does
+			}
+			entries = append(entries, e)
 		}
 	}
 	if len(entries) == 0 {
