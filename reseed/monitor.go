@@ -57,6 +57,21 @@ type Judgement struct {
 	Checks      []Check       `json:"checks,omitempty"` // the latest result's only
 }
 
+// State is UP (a real client would use the server), DOWN (it would
+// refuse it) or RATE-LIMITED (not judged).
+func (j Judgement) State() string {
+	switch {
+	case !j.Judged:
+		return "RATE-LIMITED"
+	case !j.Up:
+		return "DOWN"
+	}
+	return "UP"
+}
+
+// stateClass is a State's CSS class on the status page.
+var stateClass = map[string]string{"UP": "up", "DOWN": "down", "RATE-LIMITED": "limit"}
+
 // JudgementOf condenses a Report.
 func JudgementOf(rep *Report, at time.Time) Judgement {
 	r := Judgement{At: at, Judged: rep.Judged(), Status: rep.Status, RouterInfos: rep.RouterInfos, Floodfills: rep.Floodfills,
@@ -338,13 +353,8 @@ func (m *Monitor) serveStatus(w http.ResponseWriter, r *http.Request) {
 		h := m.history[s]
 		if len(h) > 0 {
 			last := h[len(h)-1]
-			row.State, row.Class = "UP", "up"
-			switch {
-			case !last.Judged:
-				row.State, row.Class = "RATE-LIMITED", "limit"
-			case !last.Up:
-				row.State, row.Class = "DOWN", "down"
-			}
+			row.State = last.State()
+			row.Class = stateClass[row.State]
 			row.Last = fmt.Sprintf("%s (%s ago)", last.At.UTC().Format(time.DateTime), now.Sub(last.At).Round(time.Second))
 			row.Took = last.Took.Round(time.Millisecond).String()
 			row.RouterInfos, row.Floodfills, row.Err, row.Checks = last.RouterInfos, last.Floodfills, last.Error, last.Checks
@@ -356,17 +366,10 @@ func (m *Monitor) serveStatus(w http.ResponseWriter, r *http.Request) {
 			}
 			up := 0
 			for _, res := range h[max(0, len(h)-48):] {
-				c := "up"
-				switch {
-				case !res.Judged:
-					c = "limit"
-				case !res.Up:
-					c = "down"
-				}
 				if res.Up {
 					up++
 				}
-				row.Recent = append(row.Recent, c)
+				row.Recent = append(row.Recent, stateClass[res.State()])
 			}
 			row.UpShare = fmt.Sprintf("%d of %d", up, len(row.Recent))
 		}

@@ -77,15 +77,10 @@ func (a *app) monitorOnce(ctx context.Context, m *reseed.Monitor) error {
 		if err != nil {
 			return fmt.Errorf("monitor: %w", err)
 		}
-		state := "UP"
-		switch {
-		case !res.Judged:
-			state = "RATE-LIMITED"
-		case !res.Up:
-			state = "DOWN"
+		if res.Judged && !res.Up {
 			down++
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%v\t%s\t%s\t%s\n", s, state, res.RouterInfos, res.Floodfills, res.Took.Round(time.Millisecond),
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%v\t%s\t%s\t%s\n", s, res.State(), res.RouterInfos, res.Floodfills, res.Took.Round(time.Millisecond),
 			list(res.Fail), list(res.Warn), res.Error)
 	}
 	w.Flush()
