@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -45,8 +46,14 @@ files (--tls-cert and --tls-key, reloaded on SIGHUP), or acme (certificates for
 --host from Let's Encrypt or --acme-ca, HTTP-01 on --acme-http-listen and
 TLS-ALPN-01 on --listen, renewed in the background, state in --data-dir/acme).
 
+With --tls acme the server starts at once and gets its certificates in the
+background: a failed attempt is retried with certmagic's back-off (1m, 2m, 2m,
+5m, 10m, ... up to 6h), at most 4 failed validations per name and hour (Let's
+Encrypt allows 5), and each failure is logged; TLS handshakes fail until then.
+
 Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
---config file; SIGINT/SIGTERM drain and exit.`,
+--config file; SIGINT/SIGTERM stop accepting connections, let the open ones
+finish for up to --drain, close any left and exit 0.`,
 		Example: `  i2pseed serve --signer you@mail.i2p --tls acme --host reseed.example.org --acme-email you@example.org
   i2pseed serve --netdb /var/lib/i2pd/netDb --signer you@mail.i2p --host reseed.example.org
   i2pseed serve --netdb ~/.i2p/netDb --signer you@mail.i2p --tls files --tls-cert cert.pem --tls-key key.pem`,
@@ -86,6 +93,7 @@ Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
 	f.String("blocklist", "", "file of CIDR prefixes whose connections are dropped (reloaded on SIGHUP)")
 	f.Int("max-conns", 1024, "simultaneous connections")
 	f.Bool("log-clients", false, "log client addresses (off by default, for privacy)")
+	f.Duration("drain", 30*time.Second, "on SIGTERM, how long open connections may finish before they are closed (keep it below systemd's TimeoutStopSec, 45s in the shipped unit)")
 	addRouterFlags(cmd)
 	return cmd
 }
@@ -153,15 +161,16 @@ func (a *app) loadSecrets(c *reseed.ServeConfig) (*su3.Signer, []byte, error) {
 
 // tlsProvider maps --tls to the certs provider; for ACME it also starts
 // the plain HTTP listener for HTTP-01 (closed by the returned function).
-func (a *app) tlsProvider(ctx context.Context, c *reseed.ServeConfig) (certs.Provider, func(), error) {
+// ACME certificates arrive later: ready gets a value whenever one is ready.
+func (a *app) tlsProvider(ctx context.Context, c *reseed.ServeConfig, log *slog.Logger, ready chan<- struct{}) (certs.Provider, func(), error) {
 	if a.cfg.GetString("tls") == "acme" {
-		return a.acmeProvider(ctx, c)
+		return a.acmeProvider(ctx, c, log, ready)
 	}
 	fc, err := a.tlsCert(c)
 	return fc, func() {}, err
 }
 
-func (a *app) acmeProvider(ctx context.Context, c *reseed.ServeConfig) (certs.Provider, func(), error) {
+func (a *app) acmeProvider(ctx context.Context, c *reseed.ServeConfig, log *slog.Logger, ready chan<- struct{}) (certs.Provider, func(), error) {
 	hosts := a.cfg.GetStringSlice("host")
 	if len(hosts) == 0 {
 		return nil, nil, usagef("serve: --tls acme needs --host with the server's public DNS name(s)")
@@ -181,6 +190,7 @@ func (a *app) acmeProvider(ctx context.Context, c *reseed.ServeConfig) (certs.Pr
 		Domains: hosts, Email: a.cfg.GetString("acme-email"), CA: a.cfg.GetString("acme-ca"),
 		Staging: a.cfg.GetBool("acme-staging"), StorageDir: cmp.Or(a.cfg.GetString("acme-storage"), filepath.Join(c.DataDir, "acme")),
 		TrustedRoots: roots, HTTPPort: portOf(a.cfg.GetString("acme-http-listen")), TLSALPNPort: portOf(c.Listen),
+		Events: func(e certs.ACMEEvent) { logACME(log, e, ready) },
 	})
 	if err != nil {
 		return nil, nil, usagef("serve: --tls acme: %v", err)
@@ -195,13 +205,32 @@ func (a *app) acmeProvider(ctx context.Context, c *reseed.ServeConfig) (certs.Pr
 	})
 	hs := reseed.HTTPServer(acme.HTTPHandler(plain), nil, reseed.DefaultTimeouts)
 	go hs.Serve(ln)
-	mctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	if err := acme.Manage(mctx); err != nil {
+	// In the background, so that a CA or a host that cannot be validated
+	// does not end the process (and systemd restart it, retrying far
+	// faster than the CA's limits allow).
+	if err := acme.Start(ctx); err != nil {
 		hs.Close()
-		return nil, nil, fmt.Errorf("serve: --tls acme: %w (do --host names resolve here, and are ports 80/443 reachable?)", err)
+		return nil, nil, fmt.Errorf("serve: --tls acme: %w", err)
 	}
 	return acme, func() { hs.Close() }, nil
+}
+
+// logACME logs what happens to the ACME certificates.
+func logACME(log *slog.Logger, e certs.ACMEEvent, ready chan<- struct{}) {
+	log = log.With("part", "acme", "host", e.Name)
+	switch {
+	case e.Ready:
+		log.Info("ACME certificate ready")
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	case e.Err != nil:
+		log.Error("ACME certificate attempt failed, retrying with back-off (do --host names resolve to this server, and are ports 80 and --listen reachable from the Internet?)",
+			"renewal", e.Renewal, "validation_failed", e.Validation, "err", e.Err)
+	case !e.PutOff.IsZero():
+		log.Warn("ACME certificate attempt put off: the CA allows few failed validations an hour", "renewal", e.Renewal, "next_from", e.PutOff.Format(time.RFC3339))
+	}
 }
 
 // portOf is the port of a listen address, 0 if none.
@@ -243,18 +272,23 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	drain := a.cfg.GetDuration("drain")
+	if drain < 0 {
+		return usagef("serve: --drain %v: want 0 or more (e.g. 30s)", drain)
+	}
 	signer, secret, err := a.loadSecrets(c)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	tp, closeHTTP, err := a.tlsProvider(ctx, c)
+	log := slog.New(slog.NewTextHandler(a.stderr, nil))
+	certReady := make(chan struct{}, 1)
+	tp, closeHTTP, err := a.tlsProvider(ctx, c, log, certReady)
 	if err != nil {
 		return err
 	}
 	defer closeHTTP()
-	log := slog.New(slog.NewTextHandler(a.stderr, nil))
 	c.Pool.Signer, c.Pool.Secret = signer, secret
 	c.Server.Secret, c.Server.Logger, c.Server.TLSFingerprint = secret, log, tp.Fingerprint()
 	srv := reseed.NewServer(c.Server)
@@ -265,6 +299,8 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	hs := reseed.HTTPServer(srv.Handler(), tp.TLSConfig(), reseed.DefaultTimeouts)
 	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	conns := &connCounter{}
+	hs.ConnState = conns.track
 	var ms *http.Server
 	if c.MetricsListen != "" {
 		mln, err := net.Listen("tcp", c.MetricsListen)
@@ -300,6 +336,16 @@ func (a *app) serve(ctx context.Context) error {
 	builder := &reseed.Builder{Source: store, Config: c.Pool, Server: srv, Interval: c.Rebuild, Epoch: c.Epoch, Logger: log}
 	go builder.Run(ctx)
 	go a.reloadOnHUP(ctx, log, c, tp, srv)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-certReady:
+				srv.SetTLSFingerprint(tp.Fingerprint())
+			}
+		}
+	}()
 
 	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.NetDbDir, "tls_sha256", tp.Fingerprint())
 	errc := make(chan error, 1)
@@ -312,13 +358,58 @@ func (a *app) serve(ctx context.Context) error {
 		return fmt.Errorf("serve: built-in router: %w (give it --seed or --seed-urls, or serve a --netdb)", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	log.Info("shutting down: draining connections", "open", conns.open(), "drain", drain)
+	start := time.Now()
+	var wg sync.WaitGroup
 	if ms != nil {
-		ms.Shutdown(sctx)
+		wg.Go(func() { shutdown(ms, nil, drain) })
 	}
-	return hs.Shutdown(sctx)
+	if cut, late := shutdown(hs, conns, drain); late {
+		log.Warn("drain limit passed: closed the connections still open (raise --drain to let them finish)", "closed", cut, "drain", drain)
+	} else {
+		log.Info("drained", "took", time.Since(start).Round(time.Millisecond))
+	}
+	wg.Wait()
+	return nil
+}
+
+// shutdown stops hs gracefully, waiting up to limit for its open
+// connections to finish, then closes those left (late), returning how many
+// of them it closed as counted by conns, which may be nil.
+func shutdown(hs *http.Server, conns *connCounter, limit time.Duration) (cut int, late bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	if hs.Shutdown(ctx) == nil {
+		return 0, false
+	}
+	if conns != nil {
+		cut = conns.open()
+	}
+	hs.Close()
+	return cut, true
+}
+
+// A connCounter counts an http.Server's open connections (its ConnState).
+type connCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (cc *connCounter) track(_ net.Conn, s http.ConnState) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	switch s {
+	case http.StateNew:
+		cc.n++
+	case http.StateClosed, http.StateHijacked:
+		cc.n--
+	}
+}
+
+func (cc *connCounter) open() int {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.n
 }
 
 func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *reseed.ServeConfig, tp certs.Provider, srv *reseed.Server) {

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -85,6 +86,62 @@ func TestServeACME(t *testing.T) {
 	case code := <-done:
 		if code != 0 {
 			t.Errorf("serve exited with %d after cancel: %s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// TestServeACMEUnvalidatable: with a host the CA cannot validate, serve
+// --tls acme does not exit (systemd would restart it, retrying far faster
+// than the CA allows): it logs the failure, keeps running while certmagic
+// retries, and exits 0 when stopped.
+func TestServeACMEUnvalidatable(t *testing.T) {
+	ca := pebbletest.Start(t)
+	// The CA validates HTTP-01 on its HTTPPort: a foreign server answers
+	// 404 there; nobody answers TLS-ALPN-01 on its TLSPort.
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", ca.HTTPPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := &http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 5 * time.Second}
+	go foreign.Serve(ln)
+	defer foreign.Close()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncWriter{w: &bytes.Buffer{}}
+	done := make(chan int, 1)
+	go func() {
+		done <- runContext(ctx, []string{"serve", "--netdb", t.TempDir(), "--signer", "acme@mail.i2p",
+			"--data-dir", filepath.Join(dir, "data"), "--listen", fmt.Sprintf("127.0.0.1:%d", pebbletest.FreePort(t)),
+			"--tls", "acme", "--host", "unreachable.test", "--acme-ca", ca.Dir, "--acme-ca-roots", ca.RootsFile,
+			"--acme-http-listen", fmt.Sprintf("127.0.0.1:%d", pebbletest.FreePort(t))}, io.Discard, stderr)
+	}()
+	for start := time.Now(); !strings.Contains(stderr.String(), "ACME certificate attempt failed"); {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d for a host the CA cannot validate: %s", code, stderr.String())
+		default:
+		}
+		if time.Since(start) > 90*time.Second {
+			t.Fatalf("no ACME failure logged after 90s:\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if log := stderr.String(); !strings.Contains(log, "validation_failed=true") || !strings.Contains(log, "host=unreachable.test") {
+		t.Errorf("the failure log does not name the host and say validation failed:\n%s", log)
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("serve exited with %d after the ACME failure: %s", code, stderr.String())
+	case <-time.After(2 * time.Second):
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited with %d when stopped: %s", code, stderr.String())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop")
