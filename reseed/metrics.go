@@ -2,6 +2,8 @@ package reseed
 
 import (
 	"strconv"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -19,6 +21,7 @@ type metrics struct {
 	rejected  *prometheus.GaugeVec
 	builds    *prometheus.CounterVec
 	poolBuilt prometheus.Gauge
+	tlsExpiry *expiryCollector
 }
 
 func newMetrics() *metrics {
@@ -42,10 +45,44 @@ func newMetrics() *metrics {
 			Name: "i2pseed_pool_builds_total", Help: "Pool builds by result (ok, error)."}, []string{"result"}),
 		poolBuilt: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "i2pseed_pool_built_timestamp_seconds", Help: "Unix time the current pool was built; alert on its age."}),
+		tlsExpiry: &expiryCollector{desc: prometheus.NewDesc("i2pseed_tls_cert_expiry_timestamp_seconds",
+			"Unix time the served TLS certificate expires (0: no certificate yet); alert on the time left.", nil, nil)},
 	}
-	m.reg.MustRegister(m.requests, m.served, m.limited, m.poolSize, m.eligible, m.routers, m.rejected, m.builds, m.poolBuilt,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The series alerts watch are there from the start, at 0: a counter
+	// that appears at 1 has no increase to alert on.
+	m.builds.WithLabelValues("ok")
+	m.builds.WithLabelValues("error")
+	m.requests.WithLabelValues("200")
+	m.reg.MustRegister(m.collectors()...)
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
+// collectors are the server's own metrics.
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.requests, m.served, m.limited, m.poolSize, m.eligible, m.routers, m.rejected, m.builds, m.poolBuilt, m.tlsExpiry}
+}
+
 func (m *metrics) request(code int) { m.requests.WithLabelValues(strconv.Itoa(code)).Inc() }
+
+// An expiryCollector asks the certificate's owner (a certs.Provider) for
+// the expiry at every scrape, so reloads and renewals show at once; it
+// reports nothing until given a source.
+type expiryCollector struct {
+	desc     *prometheus.Desc
+	notAfter atomic.Pointer[func() time.Time]
+}
+
+func (c *expiryCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *expiryCollector) Collect(ch chan<- prometheus.Metric) {
+	f := c.notAfter.Load()
+	if f == nil {
+		return
+	}
+	v := 0.0
+	if t := (*f)(); !t.IsZero() {
+		v = float64(t.Unix())
+	}
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v)
+}

@@ -55,9 +55,33 @@ type Server struct {
 	limit   atomic.Pointer[limiter]
 	metrics *metrics
 
+	router atomic.Pointer[func() RouterStatus]
+
 	mu       sync.Mutex
 	buildErr error
 	buildAt  time.Time
+}
+
+// RouterStatus is what the status page shows of the built-in router.
+type RouterStatus struct {
+	Hash              string // its router hash
+	Outbound, Inbound int    // NTCP2 sessions open
+	Floodfills        int    // floodfills it can ask
+	Stored            int    // RouterInfos in its store
+	Live              int    // routers reached within the hour
+	Harvested         int    // RouterInfos harvested so far
+}
+
+// State sums the router up in a few words.
+func (r RouterStatus) State() string {
+	switch n := r.Outbound + r.Inbound; {
+	case r.Floodfills == 0:
+		return "looking for a floodfill to start from"
+	case n == 0:
+		return "no session open"
+	default:
+		return fmt.Sprintf("harvesting: %d sessions open (%d outbound, %d inbound)", n, r.Outbound, r.Inbound)
+	}
 }
 
 // NewServer returns a Server with no pool yet: it answers 503 until SetPool.
@@ -140,6 +164,16 @@ func (s *Server) RegisterMetrics(c prometheus.Collector) error {
 	return s.metrics.reg.Register(c)
 }
 
+// SetRouterStatus makes the status page show the built-in router, asking
+// f at every request.
+func (s *Server) SetRouterStatus(f func() RouterStatus) { s.router.Store(&f) }
+
+// SetTLSExpiry makes the metric i2pseed_tls_cert_expiry_timestamp_seconds
+// report notAfter (a certs.Provider's NotAfter), asked at every scrape.
+func (s *Server) SetTLSExpiry(notAfter func() time.Time) {
+	s.metrics.tlsExpiry.notAfter.Store(&notAfter)
+}
+
 // SetTLSFingerprint updates the certificate fingerprint on the status page
 // (after a certificate reload).
 func (s *Server) SetTLSFingerprint(fp string) {
@@ -212,7 +246,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><title>I2P reseed server</title>
+<html><head><meta charset="utf-8"><title>I2P reseed server</title><link rel="icon" href="data:,">
 <style>body{font-family:sans-serif;max-width:40em;margin:2em auto}td{padding:.2em 1em .2em 0}</style></head>
 <body><h1>I2P reseed server</h1>
 <p>This server helps new <a href="https://geti2p.net/">I2P</a> routers join the network.
@@ -224,7 +258,9 @@ Routers fetch <code>/i2pseeds.su3</code> by themselves; there is nothing to down
 <tr><td>eligible RouterInfos</td><td>{{.Eligible}} of {{.Routers}}</td></tr>
 <tr><td>netid</td><td>{{.NetID}}</td></tr>
 <tr><td>su3 signer</td><td>{{.Signer}}</td></tr>
-<tr><td>TLS certificate SHA-256</td><td><code>{{.Fingerprint}}</code></td></tr>
+<tr><td>TLS certificate SHA-256</td><td><code id="tls-sha256">{{.Fingerprint}}</code></td></tr>
+{{with .Router}}<tr><td>built-in router</td><td id="router">{{.State}}; {{.Floodfills}} floodfills known, {{.Stored}} RouterInfos stored, {{.Live}} routers live, {{.Harvested}} harvested</td></tr>
+<tr><td>router hash</td><td><code>{{.Hash}}</code></td></tr>{{end}}
 {{if .Err}}<tr><td>last build error</td><td>{{.Err}}</td></tr>{{end}}
 </table></body></html>
 `))
@@ -234,11 +270,16 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		Status, Built, Signer, Fingerprint, Err string
 		Bundles, BundleSize, Eligible, Routers  int
 		NetID                                   netdb.NetID
+		Router                                  *RouterStatus
 	}{Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, NetID: s.cfg.NetID, BundleSize: 75}
 	if p := s.pool.Load(); p != nil {
 		data.Status = "serving"
 		data.Built = fmt.Sprintf("%s (%s ago)", p.Built.Format(time.RFC3339), p.Age(s.cfg.Now()).Round(time.Second))
 		data.Bundles, data.Eligible, data.Routers = len(p.Bundles), p.Eligible, p.Routers
+	}
+	if f := s.router.Load(); f != nil {
+		rs := (*f)()
+		data.Router = &rs
 	}
 	s.mu.Lock()
 	if s.buildErr != nil {

@@ -327,12 +327,14 @@ func (a *app) serve(ctx context.Context) error {
 			return err
 		}
 		log.Info("built-in router", "hash", r.Hash().String(), "netdb", c.NetDbDir)
+		srv.SetRouterStatus(routerStatus(r))
 		go func() {
 			if err := r.Run(ctx); err != nil {
 				routerErr <- err
 			}
 		}()
 	}
+	srv.SetTLSExpiry(tp.NotAfter) // i2pseed_tls_cert_expiry_timestamp_seconds
 	builder := &reseed.Builder{Source: store, Config: c.Pool, Server: srv, Interval: c.Rebuild, Epoch: c.Epoch, Logger: log}
 	go builder.Run(ctx)
 	go a.reloadOnHUP(ctx, log, c, tp, srv)
