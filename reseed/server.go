@@ -247,7 +247,7 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 
 var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>I2P reseed server</title><link rel="icon" href="data:,">
-<style>body{font-family:sans-serif;max-width:40em;margin:2em auto}td{padding:.2em 1em .2em 0}</style></head>
+<style>body{font-family:sans-serif;max-width:40em;margin:2em auto}td{padding:.2em 1em .2em 0}td:first-child{white-space:nowrap}</style></head>
 <body><h1>I2P reseed server</h1>
 <p>This server helps new <a href="https://geti2p.net/">I2P</a> routers join the network.
 Routers fetch <code>/i2pseeds.su3</code> by themselves; there is nothing to download here by hand.</p>
