@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/i2pseed
 DEMO  := demo
 
-.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd deb deb-test
+.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd deb deb-test nspawn-test
 
 all: build
 
@@ -68,6 +68,13 @@ deb:
 # Installs, checks (systemd-analyze verify/security) and removes the package.
 deb-test: deb
 	bash deploy/test-deb.sh $$(ls -t build/i2pseed_*.deb | head -1)
+
+# The package under a real systemd: Debian bookworm booted with systemd-nspawn
+# (root cached in /var/cache/i2pseed-nspawn), start, bundle, reload, stop with
+# a slow client, restart after kill -9, the router in the sandbox, no restart
+# on a usage error, remove and purge (deploy/test-nspawn.sh; needs root).
+nspawn-test: deb
+	bash deploy/test-nspawn.sh $$(ls -t build/i2pseed_*.deb | head -1)
 
 # Fuzz each parser; FUZZTIME per target (the issue asks >= 2m).
 # Minimizing a 68 KB live-bundle input takes minutes per new input; cap it.
