@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/i2pseed
 DEMO  := demo
 
-.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd deb deb-test nspawn-test
+.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd deps-observability deb deb-test nspawn-test
 
 all: build
 
@@ -24,6 +24,13 @@ deps-i2pd:
 	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-i2pd.sh; \
 	else echo "note: i2pd not installed and not root: i2pd interop tests will skip"; fi
 
+# Prometheus (promtool) and chromium for the monitoring tests: the alert
+# rules, a real Prometheus scraping serve, the status page in a real browser.
+deps-observability:
+	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-observability.sh; \
+	else echo "note: prometheus/chromium not installed and not root: monitoring tests will skip"; fi
+
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -42,8 +49,10 @@ export JAVA_I2P
 # chain on a mixed i2pd and Java network; the full every-byte-flipped sweep
 # over the live bundle (sampled under -race, which makes it slow); as root,
 # the demo (on that mixed network) and the package test.
-test: deps-i2pd vet
+test: deps-i2pd deps-observability vet
 	$(GO) test -race -count=1 -skip 'TestWholeChain' ./...
+	@if command -v promtool >/dev/null; then promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml; \
+	elif [ -n "$$CI" ]; then echo "CI: promtool is missing"; exit 1; fi
 	@if [ -x "$(I2PD_CURRENT)" ]; then \
 		echo "== interop tests again with $$($(I2PD_CURRENT) --version | head -1)"; \
 		I2PD=$(I2PD_CURRENT) $(GO) test -count=1 -run 'I2PD|Inbound|Testnet|WholeChain|Harvest|Router' ./...; \
