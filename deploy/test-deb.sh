@@ -15,7 +15,8 @@ trap 'dpkg -P i2pseed >/dev/null 2>&1 || true' EXIT
 /usr/bin/i2pseed --version
 getent passwd i2pseed >/dev/null || fail "no i2pseed user"
 for f in /lib/systemd/system/i2pseed.service /etc/i2pseed/config.yaml /usr/share/man/man1/i2pseed-serve.1 \
-	/usr/share/bash-completion/completions/i2pseed /usr/share/doc/i2pseed/examples/acme.yaml; do
+	/usr/share/bash-completion/completions/i2pseed /usr/share/doc/i2pseed/examples/acme.yaml \
+	/usr/share/doc/i2pseed/examples/prometheus/alerts.yml /usr/share/doc/i2pseed/examples/grafana/i2pseed.json; do
 	[ -e "$f" ] || fail "$f not installed"
 done
 man -w i2pseed-serve >/dev/null 2>&1 || [ -e /usr/share/man/man1/i2pseed-serve.1 ] || fail "man page"
