@@ -176,23 +176,24 @@ t=$(date +%s.%N)
 netsysctl() { nsenter -t "$LEADER" -n -- sysctl "$@"; }
 rmem=$(netsysctl -n net.ipv4.tcp_rmem) wmem=$(netsysctl -n net.ipv4.tcp_wmem)
 netsysctl -q -w net.ipv4.tcp_rmem="4096 4096 4096" net.ipv4.tcp_wmem="4096 4096 4096"
-ct sh -c 'curl -sk --limit-rate 1k -A Wget/1.11.4 -o /dev/null -w "HTTP %{http_code}, %{size_download} bytes" \
-	https://127.0.0.1:8443/i2pseeds.su3 >/root/slow.out 2>&1' &
+ct sh -c 'curl -sk --http1.1 --limit-rate 1k -A Wget/1.11.4 -o /root/slow.su3 https://127.0.0.1:8443/i2pseeds.su3 &
+	echo $! >/root/slow.pid; wait' &
 slow=$!
-downloading() { [ -n "$(ct ss -Htn state established '( sport = :8443 )')" ]; }
+downloading() { ct ss -Htn state established | grep -q '127.0.0.1:8443 '; }
 wait_for 10 downloading || true
 sleep 1
 since=$(ct date '+%Y-%m-%d %H:%M:%S')
 ct systemctl stop i2pseed || true
 log=$(journal_since "$since")
+# The client still reads what the kernel buffered, at 1 KB/s: stop it.
+ct kill "$(ct cat /root/slow.pid)" 2>/dev/null || true
+wait "$slow" 2>/dev/null || true
 res="$(prop ActiveState)/$(prop Result) status=$(prop ExecMainStatus)"
 if [ "$res" = "inactive/success status=0" ] && grep -q 'drain limit passed.*closed=1' <<<"$log" &&
 	! grep -q 'Failed with result' <<<"$log"; then
-	wait "$slow" 2>/dev/null || true
-	report stop-slow-client 0 "$res, client cut after $(ct cat /root/slow.out), journal: $(grep -o 'drain limit passed.*closed=1' <<<"$log" | cut -c1-30)...closed=1"
+	report stop-slow-client 0 "$res, slow client cut at $(ct stat -c %s /root/slow.su3) bytes, journal: $(grep -o 'drain limit passed.*closed=1' <<<"$log" | cut -c1-30)...closed=1"
 else
-	wait "$slow" 2>/dev/null || true
-	report stop-slow-client 1 "$res; client: $(ct cat /root/slow.out); $(tail -4 <<<"$log" | tr '\n' ' ')"
+	report stop-slow-client 1 "$res; client got $(ct stat -c %s /root/slow.su3) bytes; $(tail -4 <<<"$log" | tr '\n' ' ')"
 fi
 netsysctl -q -w net.ipv4.tcp_rmem="$rmem" net.ipv4.tcp_wmem="$wmem"
 
