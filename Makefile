@@ -47,8 +47,9 @@ export JAVA_I2P
 # Everything, as CI runs it: vet; the race-enabled suite with Debian's
 # i2pd; the interop tests again with the current i2pd, with the whole
 # chain on a mixed i2pd and Java network; the full every-byte-flipped sweep
-# over the live bundle (sampled under -race, which makes it slow); as root,
-# the demo (on that mixed network) and the package test.
+# over the live bundle (sampled under -race, which makes it slow); the alert
+# rules with promtool; as root, the demo (on that mixed network), the package
+# test and the package under a real systemd in a container.
 test: deps-i2pd deps-observability vet
 	$(GO) test -race -count=1 -skip 'TestWholeChain' ./...
 	@if command -v promtool >/dev/null; then promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml; \
@@ -59,7 +60,7 @@ test: deps-i2pd deps-observability vet
 	elif [ -n "$$CI" ]; then echo "CI: $(I2PD_CURRENT) is missing (set I2PD_CURRENT)"; exit 1; \
 	else echo "note: $(I2PD_CURRENT) missing: interop tests ran with Debian's i2pd only"; fi
 	$(GO) test -count=1 -run 'TestLiveEveryByteFlipped' ./su3/
-	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory demo deb-test; else echo "note: not root: make demo and deb-test skipped"; fi
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory demo deb-test nspawn-test; else echo "note: not root: make demo, deb-test and nspawn-test skipped"; fi
 
 # The Debian package (nfpm from the Go module proxy): binary, hardened unit,
 # default config, examples, man pages and completions.
