@@ -85,10 +85,17 @@ echo "the pool refuses it: i2pseed_routerinfos_rejected{reason=\"unreachable\"} 
 row "stopped router left the pool" "refused as unreachable" "$t"
 $bin testnet start --dir "$demo"
 
-step "7. what the server and its router report (/metrics)"
+step "7. i2pseed monitor --once: our server and an address where nothing answers, judged as check does, history kept"
+t=$(now)
+ip netns exec "$ns" $bin monitor --once --netid 7 --min-routers "$total" --min-floodfills "$floodfills" --ca "$demo/server/tls/tls.crt" \
+	--certs "$demo/certs/reseed" --history "$demo/monitor.json" "$url" https://127.0.0.1:1/ | tee "$demo/monitor.txt" || true
+grep -q "^$url .*UP" "$demo/monitor.txt" && grep -q "DOWN" "$demo/monitor.txt" || { echo "monitor: want our server UP and the dead address DOWN"; exit 1; }
+row "i2pseed monitor --once" "ours UP, the dead address DOWN" "$t"
+
+step "8. what the server and its router report (/metrics)"
 ip netns exec "$ns" curl -sk "${url}metrics" | grep -E '^i2pseed_(router_(handshakes|routerinfos_stored|publish|lookups|probes|routers_live)|bundles_served|pool_bundles)'
 
-step "8. i2pseed testnet down"
+step "9. i2pseed testnet down"
 t=$(now)
 trap - EXIT
 $bin testnet down --dir "$demo"
