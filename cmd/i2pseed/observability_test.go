@@ -26,7 +26,6 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/pebbletest"
-	"github.com/i2pseed/i2pseed/netdb"
 )
 
 // needTool finds a program the test needs; without it the test skips,
@@ -58,25 +57,15 @@ func startObservedServe(t *testing.T) *liveServe {
 	t.Helper()
 	dir := t.TempDir()
 	data, seed := filepath.Join(dir, "data"), filepath.Join(dir, "seed")
-	ris, err := netdb.Synth(300, netdb.SynthConfig{Now: time.Now(), MaxAge: 12 * time.Hour, Private: true, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{seed, filepath.Join(data, "netDb")} {
-		for _, ri := range ris {
-			if _, err := netdb.Write(d, ri); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	synthNetDb(t, 300, true, seed, filepath.Join(data, "netDb"))
 	s := &liveServe{Listen: fmt.Sprintf("127.0.0.1:%d", pebbletest.FreePort(t)), Metrics: fmt.Sprintf("127.0.0.1:%d", pebbletest.FreePort(t))}
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr bytes.Buffer
+	log := &syncWriter{w: &bytes.Buffer{}}
 	done := make(chan int, 1)
 	go func() {
 		done <- runContext(ctx, []string{"serve", "--signer", "watch@mail.i2p", "--data-dir", data, "--listen", s.Listen,
 			"--host", "127.0.0.1", "--metrics-listen", s.Metrics, "--testnet", "--seed", seed, "--probe-every", "0",
-			"--sessions", "1"}, io.Discard, &syncWriter{w: &stderr})
+			"--sessions", "1"}, io.Discard, log)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -87,26 +76,7 @@ func startObservedServe(t *testing.T) *liveServe {
 		}
 	})
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	for i := 0; ; i++ {
-		resp, err := client.Get("https://" + s.Listen + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				s.Cert = resp.TLS.PeerCertificates[0]
-				break
-			}
-		}
-		select {
-		case code := <-done:
-			done <- code
-			t.Fatalf("serve exited with %d: %s", code, stderr.String())
-		default:
-		}
-		if i > 600 {
-			t.Fatalf("serve not healthy after 60s: %v\n%s", err, stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	s.Cert = waitHealthy(t, client, s.Listen, done, log, time.Minute)
 	return s
 }
 

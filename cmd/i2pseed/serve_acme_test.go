@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/pebbletest"
-	"github.com/i2pseed/i2pseed/netdb"
 )
 
 // TestServeACME runs `i2pseed serve --tls acme` against a local pebble CA:
@@ -24,48 +23,21 @@ func TestServeACME(t *testing.T) {
 	ca := pebbletest.Start(t)
 	dir := t.TempDir()
 	nd := filepath.Join(dir, "netDb")
-	ris, err := netdb.Synth(300, netdb.SynthConfig{Now: time.Now(), MaxAge: 12 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ri := range ris {
-		if _, err := netdb.Write(nd, ri); err != nil {
-			t.Fatal(err)
-		}
-	}
+	synthNetDb(t, 300, false, nd)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr bytes.Buffer
+	log := &syncWriter{w: &bytes.Buffer{}}
 	done := make(chan int, 1)
 	listen := fmt.Sprintf("127.0.0.1:%d", ca.TLSPort)
 	go func() {
 		done <- runContext(ctx, []string{"serve", "--netdb", nd, "--signer", "acme@mail.i2p",
 			"--data-dir", filepath.Join(dir, "data"), "--listen", listen, "--tls", "acme", "--host", "reseed.test",
 			"--acme-ca", ca.Dir, "--acme-ca-roots", ca.RootsFile, "--acme-email", "ops@reseed.test",
-			"--acme-http-listen", fmt.Sprintf("127.0.0.1:%d", ca.HTTPPort)}, io.Discard, &syncWriter{w: &stderr})
+			"--acme-http-listen", fmt.Sprintf("127.0.0.1:%d", ca.HTTPPort)}, io.Discard, log)
 	}()
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{ServerName: "reseed.test", InsecureSkipVerify: true}}}
-	// Wait for /healthz (bundle requests are rate limited per client, so
-	// polling them would soon get 429s), then fetch one bundle.
-	for i := 0; ; i++ {
-		resp, err := client.Get("https://" + listen + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited with %d: %s", code, stderr.String())
-		default:
-		}
-		if i > 1200 {
-			t.Fatalf("server not healthy over ACME TLS after 120s: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitHealthy(t, client, listen, done, log, 2*time.Minute) // ACME first
 	req, _ := http.NewRequest(http.MethodGet, "https://"+listen+"/i2pseeds.su3", nil)
 	req.Header.Set("User-Agent", "Wget/1.11.4")
 	resp, err := client.Do(req)
@@ -85,7 +57,7 @@ func TestServeACME(t *testing.T) {
 	select {
 	case code := <-done:
 		if code != 0 {
-			t.Errorf("serve exited with %d after cancel: %s", code, stderr.String())
+			t.Errorf("serve exited with %d after cancel: %s", code, log.String())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop")

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/pebbletest"
-	"github.com/i2pseed/i2pseed/netdb"
 )
 
 // startServe runs `i2pseed serve` on a synthetic netDb until ctx is done;
@@ -22,15 +21,7 @@ import (
 func startServe(t *testing.T, ctx context.Context, data string, extra ...string) (string, <-chan int, *syncWriter) {
 	t.Helper()
 	nd := filepath.Join(t.TempDir(), "netDb")
-	ris, err := netdb.Synth(120, netdb.SynthConfig{Now: time.Now(), MaxAge: 12 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ri := range ris {
-		if _, err := netdb.Write(nd, ri); err != nil {
-			t.Fatal(err)
-		}
-	}
+	synthNetDb(t, 120, false, nd)
 	listen := fmt.Sprintf("127.0.0.1:%d", pebbletest.FreePort(t))
 	stderr := &syncWriter{w: &bytes.Buffer{}}
 	done := make(chan int, 1)
@@ -38,24 +29,7 @@ func startServe(t *testing.T, ctx context.Context, data string, extra ...string)
 		"--listen", listen, "--host", "127.0.0.1"}, extra...)
 	go func() { done <- runContext(ctx, args, io.Discard, stderr) }()
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	for i := 0; ; i++ {
-		resp, err := client.Get("https://" + listen + "/healthz") // 200 once bundles are ready
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited with %d: %s", code, stderr.String())
-		default:
-		}
-		if i > 600 {
-			t.Fatalf("serve not up after 60s: %v\n%s", err, stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitHealthy(t, client, listen, done, stderr, time.Minute)
 	return listen, done, stderr
 }
 
