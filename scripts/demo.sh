@@ -72,7 +72,7 @@ row "i2pseed check" "$(tail -1 "$demo/check.txt" | sed 's/.*: //')" "$t"
 step "5. i2pseed bootstrap: fetch, verify and write a netDb as a router would"
 t=$(now)
 ip netns exec "$ns" $bin bootstrap --netid 7 --urls "$url" --ca "$demo/server/tls/tls.crt" --certs "$demo/certs/reseed" \
-	--min-servers 1 --min-routers "$total" --netdb "$demo/client-netDb"
+	--min-servers 1 --min-routers "$total" --min-floodfills "$floodfills" --netdb "$demo/client-netDb"
 row "i2pseed bootstrap" "$(ls "$demo"/client-netDb/r*/ | grep -c routerInfo) RouterInfos written" "$t"
 
 step "6. liveness: a router stops; the built-in router's probes find it gone and the next pool refuses it"

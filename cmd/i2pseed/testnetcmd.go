@@ -111,6 +111,17 @@ func (a *app) javaI2P() (string, error) {
 	return dir, nil
 }
 
+// floodfillCount is how many of the network's routers are floodfills.
+func floodfillCount(st *testnet.State) int {
+	n := 0
+	for _, r := range st.Routers {
+		if r.Floodfill {
+			n++
+		}
+	}
+	return n
+}
+
 func (a *app) printTestnet(st *testnet.State, took time.Duration) {
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "test network up in %v, network namespace %s\n\n", took.Round(100*time.Millisecond), st.NetNS)
@@ -126,13 +137,13 @@ reseed server  %s (pid %d, log %s)
 
 point a client at it (from inside the namespace):
   ip netns exec %s i2pd --netid=%d --reseed.urls=%s --reseed.verify=true --certsdir=%s --host=198.18.0.201 ...
-  ip netns exec %s i2pseed bootstrap --netid %d --urls %s --ca %s --certs %s --min-servers 1 --min-routers %d --netdb NETDB
+  ip netns exec %s i2pseed bootstrap --netid %d --urls %s --ca %s --certs %s --min-servers 1 --min-routers %d --min-floodfills %d --netdb NETDB
   i2pseed testnet bootstrap --dir %s     (a fresh i2pd reseeds from it and reports)
 stop it:
   i2pseed testnet down --dir %s
 `, st.Server.URL, st.Server.PID, st.Server.Log, st.Server.SignerCert, st.Server.TLSCert,
 		st.NetNS, st.NetID, st.Server.URL, st.Server.CertsDir,
-		st.NetNS, st.NetID, st.Server.URL, st.Server.TLSCert, st.Server.CertsDir+"/reseed", len(st.Routers),
+		st.NetNS, st.NetID, st.Server.URL, st.Server.TLSCert, st.Server.CertsDir+"/reseed", len(st.Routers), floodfillCount(st),
 		st.Dir, st.Dir)
 }
 
