@@ -51,6 +51,8 @@ export JAVA_I2P
 # rules with promtool; as root, the demo (on that mixed network), the package
 # test and the package under a real systemd in a container.
 test: deps-i2pd deps-observability vet
+	@if [ "$$(id -u)" = 0 ]; then echo "(making the nspawn test's container root in the background: /tmp/i2pseed-nspawn-prepare.log)"; \
+		bash deploy/test-nspawn.sh --prepare >/tmp/i2pseed-nspawn-prepare.log 2>&1 & fi
 	$(GO) test -race -count=1 -skip 'TestWholeChain' ./...
 	@if command -v promtool >/dev/null; then promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml; \
 	elif [ -n "$$CI" ]; then echo "CI: promtool is missing"; exit 1; fi

@@ -11,8 +11,15 @@
 # directory, reused by later runs) and each run boots an overlay of it, so
 # runs start clean. Installs debootstrap and systemd-container if missing
 # (systemd-container adds libnss-mymachines to the host's /etc/nsswitch.conf).
+#
+# `test-nspawn.sh --prepare` only makes the cached root (make test starts it
+# in the background at the beginning, so a cold machine's debootstrap runs
+# beside the Go tests); a run that needs the root while it is being made
+# waits for it (flock).
 set -euo pipefail
 
+prepare=""
+if [ "${1:-}" = --prepare ]; then prepare=1; shift; fi
 deb=${1:-$(ls -t build/i2pseed_*.deb 2>/dev/null | head -1)}
 CACHE=${NSPAWN_CACHE:-/var/cache/i2pseed-nspawn/bookworm}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -20,8 +27,8 @@ PACKAGES=systemd,systemd-sysv,dbus,curl,ca-certificates,openssl,adduser,procps,i
 
 die() { echo "nspawn test: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, systemd-nspawn)"
-[ -n "$deb" ] && [ -f "$deb" ] || die "no package: run make deb, or give build/i2pseed_VERSION_ARCH.deb"
-deb=$(realpath "$deb")
+[ -n "$prepare" ] || { [ -n "$deb" ] && [ -f "$deb" ]; } || die "no package: run make deb, or give build/i2pseed_VERSION_ARCH.deb"
+[ -n "$prepare" ] || deb=$(realpath "$deb")
 
 T0=$(date +%s.%N)
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -38,11 +45,14 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "nspawn test: installing ${need[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${need[@]}" >/dev/null
 fi
 
 # The cached root: made once, then only read (runs write to an overlay).
 t=$(date +%s.%N)
+mkdir -p "$(dirname "$CACHE")"
+exec 9>"$CACHE.lock"
+flock 9
 if [ ! -e "$CACHE/.complete" ]; then
 	rm -rf "$CACHE.tmp" && mkdir -p "$(dirname "$CACHE")"
 	debootstrap --variant=minbase --include="$PACKAGES" bookworm "$CACHE.tmp" "$MIRROR" >"$CACHE.log" 2>&1 ||
@@ -53,6 +63,8 @@ if [ ! -e "$CACHE/.complete" ]; then
 else
 	report root 0 "cached $CACHE (warm)"
 fi
+flock -u 9
+[ -z "$prepare" ] || exit 0
 
 RUN=$(mktemp -d /var/tmp/i2pseed-nspawn.XXXXXX)
 ROOT=$RUN/root
