@@ -54,14 +54,7 @@ func TestServeACME(t *testing.T) {
 		t.Errorf("body is not an su3 (%d bytes)", len(body))
 	}
 	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited with %d after cancel: %s", code, log.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	waitExit0(t, done, log, 20*time.Second, "after cancel")
 }
 
 // TestServeACMEUnvalidatable: with a host the CA cannot validate, serve
@@ -110,12 +103,5 @@ func TestServeACMEUnvalidatable(t *testing.T) {
 	case <-time.After(2 * time.Second):
 	}
 	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited with %d when stopped: %s", code, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	waitExit0(t, done, stderr, 20*time.Second, "when stopped")
 }

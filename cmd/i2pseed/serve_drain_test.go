@@ -116,14 +116,7 @@ func TestServeDrain(t *testing.T) {
 		if d.err != nil || d.proto != "HTTP/2.0" {
 			t.Fatalf("slow download over %s while serve drained: %d bytes, %v\n%s", d.proto, d.n, d.err, stderr.String())
 		}
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d after draining, want 0:\n%s", code, stderr.String())
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("serve did not exit once the slow client was done")
-		}
+		waitExit0(t, done, stderr, 10*time.Second, "after draining")
 		if log := stderr.String(); !strings.Contains(log, "msg=drained") || strings.Contains(log, "drain limit passed") {
 			t.Errorf("log does not say it drained:\n%s", log)
 		}
@@ -139,14 +132,7 @@ func TestServeDrain(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		start := time.Now()
 		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d after cutting a slow client, want 0:\n%s", code, stderr.String())
-			}
-		case <-time.After(15 * time.Second):
-			t.Fatal("serve did not exit after --drain 1s")
-		}
+		waitExit0(t, done, stderr, 15*time.Second, "after cutting a slow client (--drain 1s)")
 		if took := time.Since(start); took < time.Second || took > 8*time.Second {
 			t.Errorf("serve took %v to stop with --drain 1s", took)
 		}

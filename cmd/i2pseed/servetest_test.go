@@ -54,3 +54,17 @@ func waitHealthy(t *testing.T, client *http.Client, listen string, done chan int
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// waitExit0 waits up to limit for serve's exit status on done and fails
+// the test unless it is 0; what says when (e.g. "after draining").
+func waitExit0(t *testing.T, done <-chan int, log fmt.Stringer, limit time.Duration, what string) {
+	t.Helper()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d %s, want 0:\n%s", code, what, log.String())
+		}
+	case <-time.After(limit):
+		t.Fatalf("serve did not exit %s within %v", what, limit)
+	}
+}
