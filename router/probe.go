@@ -2,11 +2,14 @@ package router
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"slices"
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/i2np"
 	"github.com/i2pseed/i2pseed/router/transport"
 )
 
@@ -134,9 +137,12 @@ func (r *Router) saveLiveness() {
 	}
 }
 
-// probe completes a handshake with h's published address, reads what the
-// peer sends first (its RouterInfo or DateTime), and closes with reason
-// normal, as a router does with a session it no longer needs.
+// probe completes a handshake with h's published address, sends our
+// RouterInfo in a DatabaseStore (no reply asked), as routers do when they
+// open a session to a router, reads what the peer sends in the next
+// seconds, and closes with reason normal, as a router does with a session
+// it no longer needs. No probe ends a connection that has carried no I2NP
+// message: Java I2P blocks the IP of such connections for minutes.
 func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 	h := e.Hash
 	if !r.claim(h, true) { // a session is open with it: no second one
@@ -159,9 +165,16 @@ func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.Probe.Timeout)
 	defer cancel()
-	sess, err := t.Dial(pctx, ri, r.RouterInfo())
+	ours := r.RouterInfo()
+	sess, err := t.Dial(pctx, ri, ours)
 	if err == nil {
-		sess.Receive(time.Now().Add(2 * time.Second))
+		m, serr := storeOwn(ours, r.cfg.Now())
+		if serr == nil {
+			serr = sess.SendI2NP(m)
+		}
+		if serr == nil {
+			linger(sess, probeRead)
+		}
 		sess.Close(transport.ReasonNormal)
 	}
 	o := classifyHandshake(err)
@@ -184,4 +197,32 @@ func (r *Router) recordProbe(ctx context.Context, h netdb.Hash, o Outcome, err e
 	if err != nil {
 		r.log.Debug("probe failed", "peer", h.String(), "outcome", o.String(), "err", err)
 	}
+}
+
+// probeRead is how long a probe's session stays open after our
+// DatabaseStore: the peer's first frames (its RouterInfo, DateTime) come
+// within it.
+const probeRead = 2 * time.Second
+
+// linger receives and drops what the peer sends for d, or until it ends
+// the session.
+func linger(c transport.Conn, d time.Duration) {
+	until := time.Now().Add(d)
+	for time.Now().Before(until) {
+		if _, err := c.Receive(until); err != nil {
+			return
+		}
+	}
+}
+
+// storeOwn is a DatabaseStore of our RouterInfo with no reply token: what
+// a router sends a peer it opens a session to, so that the peer has it.
+// Java I2P and i2pd take a store of the sender's own RouterInfo from
+// anyone, floodfill or not.
+func storeOwn(ours *netdb.RouterInfo, now time.Time) (i2np.Message, error) {
+	ds := i2np.DatabaseStore{Key: ours.Hash(), RouterInfo: ours.Bytes()}
+	body, err := ds.AppendBinary(nil)
+	var id [4]byte
+	rand.Read(id[:])
+	return i2np.Message{Type: i2np.TypeDatabaseStore, ID: binary.BigEndian.Uint32(id[:]) | 1, Expiration: now.Add(time.Minute), Body: body}, err
 }

@@ -2,6 +2,8 @@ package ntcp2
 
 import (
 	"encoding/binary"
+	"errors"
+	"io"
 	"fmt"
 	"net"
 	"sync"
@@ -31,6 +33,9 @@ type Session struct {
 	PeerRouterInfo *netdb.RouterInfo
 
 	stop func() bool // ends the context.AfterFunc that closes conn (Transport)
+	// ended is set when the peer sent a Termination: Close then only
+	// closes, as the peer expects.
+	ended bool
 }
 
 // Client runs Alice's handshake on conn to peer, presenting routerInfo
@@ -168,6 +173,7 @@ func (s *Session) Receive(deadline time.Time) (transport.Received, error) {
 				if len(b.Data) >= 9 {
 					reason = transport.Reason(b.Data[8])
 				}
+				s.ended = true
 				return transport.Received{}, &transport.Terminated{Reason: reason}
 			case BlockRouterInfo:
 				if len(b.Data) > 1 {
@@ -185,15 +191,55 @@ func (s *Session) Receive(deadline time.Time) (transport.Received, error) {
 	return r, nil
 }
 
-// Close sends a Termination block with reason and closes the connection.
+// Close sends a Termination block with reason, waits for the peer to
+// close the connection (both Java I2P and i2pd close it when they read a
+// Termination), reading and dropping what it still sends, and closes it.
+// Waiting matters: Java I2P blocks the IP of an inbound connection that
+// ends by EOF or error before Java has read an I2NP message on it, and it
+// reads frames on other threads than it sees EOF on, so a close right
+// behind the Termination can reach it first (docs/router.md, "Staying
+// welcome"). The wait is bounded by CloseLinger (ShutdownLinger when the
+// reason is shutdown).
+//
+// After the peer's own Termination, Close closes at once: the peer waits
+// for that.
 func (s *Session) Close(reason transport.Reason) error {
-	data := binary.BigEndian.AppendUint64(nil, s.r.Frames)
-	s.SendBlocks(AppendBlock(nil, BlockTermination, append(data, byte(reason))))
+	var err error
+	if !s.ended {
+		data := binary.BigEndian.AppendUint64(nil, s.r.Frames)
+		err = s.SendBlocks(AppendBlock(nil, BlockTermination, append(data, byte(reason))))
+	}
 	s.keys.zero()
-	if s.stop != nil {
-		s.stop()
+	stillOpen := s.stop == nil || s.stop() // false: ctx ended and closed conn
+	if err == nil && stillOpen && !s.ended {
+		linger := CloseLinger
+		if reason == transport.ReasonShutdown {
+			linger = ShutdownLinger
+		}
+		awaitPeerClose(s.conn, linger)
 	}
 	return s.conn.Close()
+}
+
+// How long a closing side waits for the peer to close first: after our
+// Termination (CloseLinger, ShutdownLinger), and after a handshake of ours
+// that failed once the connection was open (EstablishLinger, above the 10 s
+// in which Java I2P and i2pd give up an unfinished inbound handshake and
+// close it themselves).
+var (
+	CloseLinger     = 10 * time.Second
+	ShutdownLinger  = 2 * time.Second
+	EstablishLinger = 12 * time.Second
+)
+
+// awaitPeerClose reads and drops what the peer sends until it closes the
+// connection (EOF or reset) or d passes; it reports whether the peer closed.
+// Reading what is left also keeps our close from becoming a reset.
+func awaitPeerClose(c net.Conn, d time.Duration) bool {
+	c.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	return err == nil || !(errors.As(err, &ne) && ne.Timeout())
 }
 
 // SetDeadline sets the connection deadline.

@@ -3,7 +3,9 @@ package ntcp2
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,5 +184,47 @@ func TestReceive(t *testing.T) {
 	}
 	if want := "[I2NP 1 RouterInfo I2NP 2]"; fmt.Sprint(got) != want {
 		t.Errorf("received %v, want %s", got, want)
+	}
+}
+
+// TestCloseWaitsForPeer: Close sends its Termination and returns only once
+// the peer has closed (or CloseLinger passed); a Close after the peer's own
+// Termination closes at once, sending nothing, so that two of ours never
+// wait on each other.
+func TestCloseWaitsForPeer(t *testing.T) {
+	f := newFixture(0)
+	alice, bob, err := sessionPair(t, ourRouterInfo(t, f.alice.Static))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	var bobClosed atomic.Bool
+	go func() {
+		alice.Close(transport.ReasonNormal)
+		if !bobClosed.Load() {
+			t.Error("Alice's Close returned before Bob closed")
+		}
+		close(closed)
+	}()
+	_, err = bob.Receive(time.Now().Add(5 * time.Second))
+	var te *transport.Terminated
+	if !errors.As(err, &te) {
+		t.Fatalf("Bob received %v, want Alice's Termination", err)
+	}
+	time.Sleep(100 * time.Millisecond) // a slow reader thread
+	bobClosed.Store(true)
+	bob.Close(transport.ReasonNormal) // after her Termination: no reply, no wait
+	<-closed
+
+	// A peer that never closes holds Close for CloseLinger only.
+	defer func(d time.Duration) { CloseLinger = d }(CloseLinger)
+	CloseLinger = 50 * time.Millisecond
+	alice, bob, err = sessionPair(t, ourRouterInfo(t, f.alice.Static))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, bob.conn) // reads all, never closes
+	if err := alice.Close(transport.ReasonIdle); err != nil {
+		t.Errorf("Close: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package ntcp2
 import (
 	"context"
 	"net"
+	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/transport"
@@ -49,22 +50,27 @@ func (t *Transport) Dial(ctx context.Context, ri, ours *netdb.RouterInfo) (trans
 	if err != nil {
 		return nil, err
 	}
-	return establish(ctx, conn, func() (*Session, error) { return Client(conn, t.config(), bob, ours.Bytes()) })
+	return establish(ctx, conn, EstablishLinger, func() (*Session, error) { return Client(conn, t.config(), bob, ours.Bytes()) })
 }
 
 // Accept runs Bob's handshake on a connection our listener accepted;
 // the Session's PeerRouterInfo is Alice's. Ending ctx closes it.
 func (t *Transport) Accept(ctx context.Context, conn net.Conn, self netdb.Hash) (*Session, error) {
-	return establish(ctx, conn, func() (*Session, error) { return Server(conn, t.config(), self, t.Keys.IV) })
+	return establish(ctx, conn, 0, func() (*Session, error) { return Server(conn, t.config(), self, t.Keys.IV) })
 }
 
 // establish runs hs on conn, which ctx ending closes from then on (until
-// the Session's Close); a failed handshake closes conn.
-func establish(ctx context.Context, conn net.Conn, hs func() (*Session, error)) (*Session, error) {
+// the Session's Close). A failed handshake closes conn, after waiting up
+// to linger for the peer to close it first: as Alice we never end a
+// connection that has carried no I2NP message while the peer still holds
+// it (Java I2P blocks the IP of such connections; see Session.Close).
+func establish(ctx context.Context, conn net.Conn, linger time.Duration, hs func() (*Session, error)) (*Session, error) {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	sess, err := hs()
 	if err != nil {
-		stop()
+		if stop() && linger > 0 {
+			awaitPeerClose(conn, linger)
+		}
 		conn.Close()
 		return nil, err
 	}
