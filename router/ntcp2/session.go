@@ -3,8 +3,8 @@ package ntcp2
 import (
 	"encoding/binary"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"time"
