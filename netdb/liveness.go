@@ -28,9 +28,10 @@ func (p Probe) Reachable() bool { return p.Failures == 0 && !p.OK.IsZero() }
 // safe for concurrent use; Save writes it to its file atomically, as
 // JSON (the built-in router's data dir: liveness.json).
 type Liveness struct {
-	path string
-	mu   sync.Mutex
-	m    map[Hash]Probe
+	path      string
+	mu        sync.Mutex
+	m         map[Hash]Probe
+	onFailure []func(h Hash, at time.Time) // appended to only
 }
 
 // OpenLiveness reads path, or starts empty if it does not exist.
@@ -50,9 +51,9 @@ func OpenLiveness(path string) (*Liveness, error) {
 }
 
 // Record notes one attempt at time at: completed, or failed with outcome.
+// A failure is then passed to the OnFailure functions.
 func (l *Liveness) Record(h Hash, at time.Time, ok bool, outcome string) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	p := l.m[h]
 	p.Last = at
 	if ok {
@@ -62,6 +63,24 @@ func (l *Liveness) Record(h Hash, at time.Time, ok bool, outcome string) {
 		p.Outcome = outcome
 	}
 	l.m[h] = p
+	listeners := l.onFailure
+	l.mu.Unlock()
+	if ok {
+		return
+	}
+	for _, f := range listeners {
+		f(h, at)
+	}
+}
+
+// OnFailure makes every later failed attempt Record notes call f with the
+// router and the attempt's time, once the failure is recorded (Get sees
+// it). f runs in Record's caller, without l's lock held, so it may call
+// l's methods; it should return quickly.
+func (l *Liveness) OnFailure(f func(h Hash, at time.Time)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.onFailure = append(l.onFailure, f)
 }
 
 // Get returns what is known of h.

@@ -3,6 +3,8 @@ package netdb
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -52,5 +54,53 @@ func TestLivenessVerdicts(t *testing.T) {
 	os.WriteFile(path, []byte("{not json"), 0o600)
 	if _, err := OpenLiveness(path); err == nil {
 		t.Error("a corrupt liveness file opened")
+	}
+}
+
+// TestLivenessOnFailure: every failed attempt, and only those, reaches
+// every listener once, after it is recorded, with the lock free (the
+// listener calls Get); listeners are safe to add while others record.
+func TestLivenessOnFailure(t *testing.T) {
+	l, err := OpenLiveness(filepath.Join(t.TempDir(), "liveness.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	type call struct {
+		h        Hash
+		at       time.Time
+		failures int
+	}
+	var (
+		mu    sync.Mutex
+		got   []call
+		calls int
+	)
+	l.OnFailure(func(h Hash, at time.Time) {
+		p, _ := l.Get(h) // would deadlock if called with the lock held
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, call{h, at, p.Failures})
+	})
+	l.Record(Hash{1}, now, true, "ok")
+	l.Record(Hash{1}, now.Add(time.Minute), false, "dial")
+	l.Record(Hash{2}, now.Add(2*time.Minute), false, "timeout")
+	l.Record(Hash{1}, now.Add(3*time.Minute), false, "dial")
+	want := []call{{Hash{1}, now.Add(time.Minute), 1}, {Hash{2}, now.Add(2 * time.Minute), 1}, {Hash{1}, now.Add(3 * time.Minute), 2}}
+	if !slices.Equal(got, want) {
+		t.Errorf("listener got %v, want %v", got, want)
+	}
+
+	// Concurrently: 8 goroutines each add a listener and record a failure.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			l.OnFailure(func(Hash, time.Time) { mu.Lock(); calls++; mu.Unlock() })
+			l.Record(Hash{byte(10 + i)}, now, false, "dial")
+		})
+	}
+	wg.Wait()
+	if calls < 8 || calls > 8*8 {
+		t.Errorf("%d calls of the 8 concurrent listeners for 8 failures, want between 8 and 64", calls)
 	}
 }

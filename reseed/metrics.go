@@ -16,6 +16,8 @@ type metrics struct {
 	served    prometheus.Counter
 	limited   *prometheus.CounterVec
 	poolSize  prometheus.Gauge
+	poolStale prometheus.Gauge
+	withdrawn prometheus.Gauge
 	eligible  prometheus.Gauge
 	routers   prometheus.Gauge
 	rejected  *prometheus.GaugeVec
@@ -34,7 +36,11 @@ func newMetrics() *metrics {
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "i2pseed_ratelimit_rejections_total", Help: "Requests refused by a rate limit, by scope (client, global)."}, []string{"scope"}),
 		poolSize: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "i2pseed_pool_bundles", Help: "Bundles in the current pool."}),
+			Name: "i2pseed_pool_bundles", Help: "Bundles in the current pool (0 while it is withdrawn)."}),
+		poolStale: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_pool_bundles_stale", Help: "Bundles of the current pool held back: they carry a router found unreachable since the pool was built."}),
+		withdrawn: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_pool_withdrawn", Help: "1 while the pool is withdrawn, bundle requests getting 503: routers of it were found unreachable since it was built, and every bundle is held back or the rebuild failed for want of eligible RouterInfos (see --min-eligible)."}),
 		eligible: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "i2pseed_pool_eligible_routerinfos", Help: "RouterInfos that passed the selection policy at the last build."}),
 		routers: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -60,7 +66,7 @@ func newMetrics() *metrics {
 
 // collectors are the server's own metrics.
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.requests, m.served, m.limited, m.poolSize, m.eligible, m.routers, m.rejected, m.builds, m.poolBuilt, m.tlsExpiry}
+	return []prometheus.Collector{m.requests, m.served, m.limited, m.poolSize, m.poolStale, m.withdrawn, m.eligible, m.routers, m.rejected, m.builds, m.poolBuilt, m.tlsExpiry}
 }
 
 func (m *metrics) request(code int) { m.requests.WithLabelValues(strconv.Itoa(code)).Inc() }

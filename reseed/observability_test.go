@@ -142,7 +142,7 @@ func TestDashboardAndAlertsUseDefinedMetrics(t *testing.T) {
 	used := checkQueries(t, "i2pseed.json", queries, defined)
 	for _, want := range []string{"i2pseed_requests_total", "i2pseed_bundles_served_total", "i2pseed_pool_built_timestamp_seconds",
 		"i2pseed_pool_eligible_routerinfos", "i2pseed_routerinfos_rejected", "i2pseed_router_sessions", "i2pseed_router_handshakes_total",
-		"i2pseed_router_probes_total", "i2pseed_tls_cert_expiry_timestamp_seconds"} {
+		"i2pseed_router_probes_total", "i2pseed_tls_cert_expiry_timestamp_seconds", "i2pseed_pool_bundles_stale"} {
 		if !used[want] {
 			t.Errorf("dashboard has no panel for %s", want)
 		}
@@ -155,7 +155,7 @@ func TestDashboardAndAlertsUseDefinedMetrics(t *testing.T) {
 	}
 	used = checkQueries(t, "alerts.yml", []string{string(b)}, defined)
 	for _, want := range []string{"i2pseed_pool_built_timestamp_seconds", "i2pseed_pool_builds_total", "i2pseed_bundles_served_total",
-		"i2pseed_requests_total", "i2pseed_tls_cert_expiry_timestamp_seconds", "i2pseed_router_sessions"} {
+		"i2pseed_requests_total", "i2pseed_tls_cert_expiry_timestamp_seconds", "i2pseed_router_sessions", "i2pseed_pool_withdrawn"} {
 		if !used[want] {
 			t.Errorf("no alert uses %s", want)
 		}

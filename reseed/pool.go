@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -53,15 +54,40 @@ func cmpOr(v, def int) int {
 
 // A Pool is a set of signed bundles built at one time.
 type Pool struct {
-	Built    time.Time // the build time: su3 version and selection clock
-	Bundles  [][]byte  // signed i2pseeds.su3 files
-	Routers  int       // RouterInfos the source had
-	Eligible int       // of which passed the policy
+	Built   time.Time // the build time: su3 version and selection clock
+	Bundles [][]byte  // signed i2pseeds.su3 files
+	// Carried lists, per bundle, the routers it carries, sorted.
+	Carried  [][]netdb.Hash
+	Routers  int // RouterInfos the source had
+	Eligible int // of which passed the policy
 	Rejected map[netdb.Reason]int
+
+	members map[netdb.Hash][]int // router -> the bundles carrying it
 }
 
 // Age is how long ago the pool was built.
 func (p *Pool) Age(now time.Time) time.Duration { return now.Sub(p.Built) }
+
+// Members is how many routers the pool's bundles carry, each counted once.
+func (p *Pool) Members() int { return len(p.members) }
+
+// Carrying returns the indexes of the bundles that carry router h, in
+// order; none if h is not a member.
+func (p *Pool) Carrying(h netdb.Hash) []int { return p.members[h] }
+
+// add appends a bundle carrying the routers in carried.
+func (p *Pool) add(bundle []byte, carried []netdb.Hash) {
+	i := len(p.Bundles)
+	slices.SortFunc(carried, func(a, b netdb.Hash) int { return bytes.Compare(a[:], b[:]) })
+	p.Bundles = append(p.Bundles, bundle)
+	p.Carried = append(p.Carried, carried)
+	if p.members == nil {
+		p.members = map[netdb.Hash][]int{}
+	}
+	for _, h := range carried {
+		p.members[h] = append(p.members[h], i)
+	}
+}
 
 // BuildPool selects RouterInfos from src as of the time at (truncated to the
 // second), composes and signs the bundles. Given the same RouterInfos,
@@ -90,17 +116,20 @@ func BuildPool(ctx context.Context, src Source, cfg PoolConfig, at time.Time) (*
 			return pool, err
 		}
 		pick := cfg.Quota.Pick(sel.Eligible, n, bundleSeed(cfg.Secret, at, i))
-		b, err := buildBundle(src, pick, cfg.Signer, at, version)
+		b, carried, err := buildBundle(src, pick, cfg.Signer, at, version)
 		if err != nil {
 			return pool, fmt.Errorf("reseed: bundle %d: %w", i, err)
 		}
-		pool.Bundles = append(pool.Bundles, b)
+		pool.add(b, carried)
 	}
 	return pool, nil
 }
 
-func buildBundle(src Source, pick []*netdb.Entry, signer *su3.Signer, at time.Time, version string) ([]byte, error) {
+// buildBundle signs a bundle of the RouterInfos in pick that can still be
+// loaded, and returns it with the routers it carries.
+func buildBundle(src Source, pick []*netdb.Entry, signer *su3.Signer, at time.Time, version string) ([]byte, []netdb.Hash, error) {
 	entries := make([]su3.Entry, 0, len(pick))
+	carried := make([]netdb.Hash, 0, len(pick))
 	for _, e := range pick {
 		b, err := src.Load(e)
 		if err != nil {
@@ -109,13 +138,15 @@ func buildBundle(src Source, pick []*netdb.Entry, signer *su3.Signer, at time.Ti
 		// Dated when the router published it, as Java I2P's bundler does:
 		// tools that judge a bundle by its zip times see real ages.
 		entries = append(entries, su3.Entry{Name: e.Hash.FileName(), Data: b, Modified: e.Published()})
+		carried = append(carried, e.Hash)
 	}
 	var zip bytes.Buffer
 	if err := su3.WriteBundle(&zip, entries, at); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h := su3.Header{FileType: su3.FileZip, ContentType: su3.ContentReseed, Version: version}
-	return su3.Sign(h, zip.Bytes(), signer)
+	b, err := su3.Sign(h, zip.Bytes(), signer)
+	return b, carried, err
 }
 
 // bundleSeed derives bundle i's composition seed from the secret and time.

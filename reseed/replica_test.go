@@ -41,7 +41,7 @@ func replica(t *testing.T, snapshot string, now time.Time) *Server {
 	b := &Builder{Source: mustStore(t, filepath.Clean(dir)), Config: cfg, Server: srv, Epoch: time.Hour, Now: clock}
 	done := make(chan struct{})
 	go func() { b.Run(ctx); close(done) }()
-	for srv.pool.Load() == nil {
+	for srv.state.Load() == nil {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()

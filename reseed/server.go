@@ -1,7 +1,9 @@
 package reseed
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -48,18 +50,26 @@ type ServerConfig struct {
 
 // A Server serves bundles from its current Pool. It is safe for concurrent
 // use; SetPool swaps pools atomically.
+//
+// A bundle never carries a router the server has found unreachable since
+// the pool was built (RouterUnreachable, WatchLiveness): such a bundle is
+// held back, its clients get the next one, and the Builder rebuilds at
+// once. When that rebuild fails for want of eligible routers the pool is
+// withdrawn: every request gets 503 until a build succeeds.
 type Server struct {
 	cfg     ServerConfig
 	log     *slog.Logger
-	pool    atomic.Pointer[Pool]
+	state   atomic.Pointer[poolState] // nil until the first pool; stored under mu
 	limit   atomic.Pointer[limiter]
 	metrics *metrics
+	wake    chan struct{} // a member of the pool was found unreachable
 
 	router atomic.Pointer[func() RouterStatus]
 
 	mu       sync.Mutex
 	buildErr error
 	buildAt  time.Time
+	live     *netdb.Liveness
 }
 
 // RouterStatus is what the status page shows of the built-in router.
@@ -96,7 +106,7 @@ func NewServer(cfg ServerConfig) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: log, metrics: newMetrics(), wake: make(chan struct{}, 1)}
 	s.limit.Store(newLimiter(cfg.Limits))
 	return s
 }
@@ -105,16 +115,109 @@ func NewServer(cfg ServerConfig) *Server {
 // afresh.
 func (s *Server) SetLimits(l Limits) { s.limit.Store(newLimiter(l)) }
 
-// SetPool makes p the pool served from now on.
+// SetPool makes p the pool served from now on. With WatchLiveness, the
+// bundles of p that carry a router whose latest probe failed at or after
+// p.Built are held back at once.
 func (s *Server) SetPool(p *Pool) {
-	s.pool.Store(p)
-	s.metrics.poolSize.Set(float64(len(p.Bundles)))
-	s.metrics.poolBuilt.Set(float64(p.Built.Unix()))
 	s.recordBuild(p, nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, dead := newPoolState(p), false
+	if s.live != nil {
+		st, dead = st.probed(s.live)
+	}
+	s.store(st)
+	if dead {
+		s.wakeBuilder()
+	}
 }
 
-// BuildFailed records a failed build; the current pool, if any, stays.
-func (s *Server) BuildFailed(p *Pool, err error) { s.recordBuild(p, err) }
+// BuildFailed records a failed build. The current pool, if any, stays,
+// unless err is ErrNotEnoughRouters while the pool carries routers found
+// unreachable since it was built: then it is withdrawn, and requests get
+// 503 until SetPool.
+func (s *Server) BuildFailed(p *Pool, err error) {
+	s.recordBuild(p, err)
+	if !errors.Is(err, ErrNotEnoughRouters) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.state.Load(); st != nil && len(st.dead) > 0 {
+		s.store(st.withdraw(err))
+	}
+}
+
+// WatchLiveness makes the server hold back every bundle that carries a
+// router l records unreachable after the pool was built (see
+// RouterUnreachable), and check each new pool against l.
+func (s *Server) WatchLiveness(l *netdb.Liveness) {
+	s.mu.Lock()
+	s.live = l
+	s.mu.Unlock()
+	l.OnFailure(s.RouterUnreachable)
+}
+
+// RouterUnreachable notes that router h was found unreachable at time at.
+// If the current pool carries h and at is not before the pool was built,
+// the bundles carrying h are no longer served (their clients get the next
+// bundle) and the Builder is woken to rebuild at once.
+func (s *Server) RouterUnreachable(h netdb.Hash, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.state.Load()
+	if st == nil {
+		return
+	}
+	if next, changed := st.unreachable(h, at); changed {
+		s.store(next)
+		if next.withdrawn == nil {
+			s.wakeBuilder()
+		}
+	}
+}
+
+// store makes st the state served and reports it in the metrics; s.mu is
+// held.
+func (s *Server) store(st *poolState) {
+	s.state.Store(st)
+	m := s.metrics
+	m.poolBuilt.Set(float64(st.pool.Built.Unix()))
+	m.poolStale.Set(float64(st.nstale))
+	if st.serving() {
+		m.poolSize.Set(float64(len(st.pool.Bundles)))
+		m.withdrawn.Set(0)
+	} else {
+		m.poolSize.Set(0)
+		m.withdrawn.Set(1)
+	}
+}
+
+// wakeBuilder asks the Builder for a rebuild now; wake-ups before it
+// looks count once.
+func (s *Server) wakeBuilder() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// wantsPool reports whether the server lacks a pool that serves every
+// bundle: none yet, withdrawn, or holding bundles back. The Builder then
+// retries failed builds soon.
+func (s *Server) wantsPool() bool {
+	st := s.state.Load()
+	return st == nil || !st.serving() || st.nstale > 0
+}
+
+// built is when the current pool, served or withdrawn, was built; zero
+// without one.
+func (s *Server) built() time.Time {
+	if st := s.state.Load(); st != nil {
+		return st.pool.Built
+	}
+	return time.Time{}
+}
 
 func (s *Server) recordBuild(p *Pool, err error) {
 	result := "ok"
@@ -206,13 +309,19 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, http.StatusForbidden, "reseed bundles are for I2P routers only")
 		return
 	}
-	p := s.pool.Load()
-	if p == nil || len(p.Bundles) == 0 {
+	st := s.state.Load()
+	if st == nil || len(st.pool.Bundles) == 0 {
 		w.Header().Set("Retry-After", "300")
 		s.refuse(w, http.StatusServiceUnavailable, "not enough RouterInfos yet, try again later")
 		return
 	}
-	i := BundleFor(s.cfg.Secret, p.Built, []byte(key), len(p.Bundles))
+	p := st.pool
+	i, ok := st.pick(BundleFor(s.cfg.Secret, p.Built, []byte(key), len(p.Bundles)))
+	if !ok {
+		w.Header().Set("Retry-After", "300")
+		s.refuse(w, http.StatusServiceUnavailable, "bundles withdrawn: their routers were found unreachable; try another reseed server")
+		return
+	}
 	b := p.Bundles[i]
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
@@ -232,17 +341,28 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// serveHealth answers 200 while bundles are served, saying how many are
+// held back, and 503 without a pool or with the pool withdrawn.
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if p := s.pool.Load(); p != nil {
-		fmt.Fprintf(w, "ok: %d bundles, built %s ago\n", len(p.Bundles), p.Age(s.cfg.Now()).Round(time.Second))
-		return
+	st := s.state.Load()
+	switch {
+	case st == nil:
+		s.mu.Lock()
+		err := s.buildErr
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "no pool yet: %v\n", err)
+	case !st.serving():
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, st.withdrawnLine())
+	default:
+		fmt.Fprintf(w, "ok: %d bundles, built %s ago", len(st.pool.Bundles), st.pool.Age(s.cfg.Now()).Round(time.Second))
+		if st.nstale > 0 {
+			fmt.Fprintf(w, " (%s)", st.heldBack())
+		}
+		fmt.Fprintln(w)
 	}
-	s.mu.Lock()
-	err := s.buildErr
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusServiceUnavailable)
-	fmt.Fprintf(w, "no pool yet: %v\n", err)
 }
 
 var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
@@ -265,6 +385,17 @@ Routers fetch <code>/i2pseeds.su3</code> by themselves; there is nothing to down
 </table></body></html>
 `))
 
+// statusLine is the status page's status of a pool.
+func statusLine(st *poolState) string {
+	switch {
+	case !st.serving():
+		return st.withdrawnLine()
+	case st.nstale > 0:
+		return "serving (" + st.heldBack() + ")"
+	}
+	return "serving"
+}
+
 func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Status, Built, Signer, Fingerprint, Err string
@@ -272,8 +403,9 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		NetID                                   netdb.NetID
 		Router                                  *RouterStatus
 	}{Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, NetID: s.cfg.NetID, BundleSize: 75}
-	if p := s.pool.Load(); p != nil {
-		data.Status = "serving"
+	if st := s.state.Load(); st != nil {
+		p := st.pool
+		data.Status = statusLine(st)
 		data.Built = fmt.Sprintf("%s (%s ago)", p.Built.Format(time.RFC3339), p.Age(s.cfg.Now()).Round(time.Second))
 		data.Bundles, data.Eligible, data.Routers = len(p.Bundles), p.Eligible, p.Routers
 	}
@@ -292,7 +424,8 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	statusPage.Execute(w, data)
 }
 
-// Builder rebuilds a Server's pool from a Source on a schedule.
+// Builder rebuilds a Server's pool from a Source on a schedule, and at
+// once when a router of the pool is found unreachable.
 type Builder struct {
 	Source   Source
 	Config   PoolConfig
@@ -302,17 +435,32 @@ type Builder struct {
 	// happen at multiples of Epoch since the Unix epoch and every build is
 	// stamped with the last such instant, so servers with the same input
 	// (netDb snapshot, signer key, secret, config) build byte-identical
-	// pools. Interval is then ignored. See docs/scaling.md.
-	Epoch  time.Duration
-	Logger *slog.Logger
-	Now    func() time.Time
+	// pools. Interval is then ignored. See docs/scaling.md. A further
+	// build within the same epoch (after a router of the pool was found
+	// unreachable) is stamped with its own time.
+	Epoch time.Duration
+	// Debounce is how long a rebuild waits once a router of the pool is
+	// found unreachable, so that routers found gone together cause one
+	// rebuild; default 2 s.
+	Debounce time.Duration
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
+
+// Retry backoff while the server has no pool that serves every bundle.
+const (
+	firstBackoff = 2 * time.Second
+	maxBackoff   = 30 * time.Second
+)
 
 // Run builds the first pool, retrying with backoff (2 s doubling to 30 s:
 // a build reads only what changed, and a fresh router fills its netDb
-// within minutes)
-// until it succeeds, then rebuilds every Interval until ctx ends. A failed
-// rebuild keeps the last good pool.
+// within minutes) until it succeeds, then rebuilds every Interval until
+// ctx ends. When the Server finds a router of its pool unreachable, Run
+// rebuilds after Debounce. A failed rebuild keeps the last good pool,
+// unless the Server withdrew it (see Server.BuildFailed); while the pool
+// is withdrawn or holds bundles back, failed builds are retried with the
+// same backoff.
 func (b *Builder) Run(ctx context.Context) error {
 	log := b.Logger
 	if log == nil {
@@ -322,43 +470,85 @@ func (b *Builder) Run(ctx context.Context) error {
 	if now == nil {
 		now = time.Now
 	}
-	interval := b.Interval
-	if interval <= 0 {
-		interval = time.Hour
-	}
-	backoff := 2 * time.Second
+	backoff := firstBackoff
 	for {
-		wait := interval
 		start := now()
-		at := start
-		if b.Epoch > 0 {
-			at = start.Truncate(b.Epoch)
-			wait = at.Add(b.Epoch).Sub(start)
-		}
+		at, wait := b.schedule(start)
 		pool, err := BuildPool(ctx, b.Source, b.Config, at)
 		switch {
 		case err == nil:
 			b.Server.SetPool(pool)
 			log.Info("pool built", "bundles", len(pool.Bundles), "eligible", pool.Eligible, "routerinfos", pool.Routers,
 				"took", time.Since(start).Round(time.Millisecond))
-			backoff = 2 * time.Second
+			backoff = firstBackoff
 		case ctx.Err() != nil:
 			return ctx.Err()
 		default:
 			b.Server.BuildFailed(pool, err)
-			if b.Server.pool.Load() == nil {
-				wait, backoff = backoff, min(2*backoff, 30*time.Second)
-				log.Warn("no pool yet, serving 503", "err", err, "retry_in", wait)
-			} else {
-				log.Error("pool rebuild failed, keeping the last pool", "err", err)
+			if b.Server.wantsPool() {
+				wait, backoff = backoff, min(2*backoff, maxBackoff)
 			}
+			b.logFailure(log, err, wait)
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		if err := b.sleep(ctx, wait, log); err != nil {
+			return err
 		}
 	}
+}
+
+// schedule returns the stamp of a build starting at start and the wait
+// after it until the next scheduled one.
+func (b *Builder) schedule(start time.Time) (at time.Time, wait time.Duration) {
+	if b.Epoch <= 0 {
+		return start, cmp.Or(max(b.Interval, 0), time.Hour)
+	}
+	at = start.Truncate(b.Epoch)
+	wait = at.Add(b.Epoch).Sub(start)
+	if !b.Server.built().Before(at) { // built in this epoch already
+		at = start
+	}
+	return at, wait
+}
+
+// logFailure logs a failed build by what the server does meanwhile.
+func (b *Builder) logFailure(log *slog.Logger, err error, retry time.Duration) {
+	st := b.Server.state.Load()
+	switch {
+	case st == nil:
+		log.Warn("no pool yet, serving 503", "err", err, "retry_in", retry)
+	case st.withdrawn != nil:
+		log.Error("pool withdrawn, serving 503: its routers were found unreachable and too few others are eligible (lower --min-eligible or check the built-in router)",
+			"unreachable", len(st.dead), "err", err, "retry_in", retry)
+	case st.nstale > 0:
+		log.Error("pool rebuild failed, holding back the bundles with unreachable routers", "held_back", st.nstale, "bundles", len(st.pool.Bundles),
+			"err", err, "retry_in", retry)
+	default:
+		log.Error("pool rebuild failed, keeping the last pool", "err", err)
+	}
+}
+
+// sleep waits for d, or for the Server to find a router of its pool
+// unreachable and then Debounce more.
+func (b *Builder) sleep(ctx context.Context, d time.Duration, log *slog.Logger) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	case <-b.Server.wake:
+	}
+	debounce := cmp.Or(max(b.Debounce, 0), 2*time.Second)
+	log.Info("a router of the pool was found unreachable, rebuilding", "rebuild_in", debounce)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(debounce):
+	}
+	select { // wake-ups while waiting are answered by this build
+	case <-b.Server.wake:
+	default:
+	}
+	return nil
 }
 
 // RouterInfoMaxAge is the selection age limit that keeps every served

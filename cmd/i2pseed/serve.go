@@ -41,6 +41,12 @@ on first run for --signer). Each client address (IPv4 /32, IPv6 /64) always gets
 the same bundle until the next rebuild. Until enough RouterInfos are eligible,
 bundle requests get 503.
 
+A bundle never carries a router the built-in router's probes found
+unreachable since the pool was built: its bundles are held back (their
+clients get another) and the pool is rebuilt at once. If that rebuild finds
+fewer than --min-eligible routers, the pool is withdrawn: bundle requests
+and /healthz get 503 until a build succeeds (i2pseed_pool_withdrawn 1).
+
 TLS (--tls): selfsigned (a P-256 certificate made once in --data-dir for --host),
 files (--tls-cert and --tls-key, reloaded on SIGHUP), or acme (certificates for
 --host from Let's Encrypt or --acme-ca, HTTP-01 on --acme-http-listen and
@@ -325,6 +331,9 @@ func (a *app) serve(ctx context.Context) error {
 		}
 		if err := srv.RegisterMetrics(r); err != nil {
 			return err
+		}
+		if l := c.Pool.Policy.Liveness; l != nil { // nil with --probe-every 0
+			srv.WatchLiveness(l)
 		}
 		log.Info("built-in router", "hash", r.Hash().String(), "netdb", c.NetDbDir)
 		srv.SetRouterStatus(routerStatus(r))
