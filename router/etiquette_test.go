@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/i2np"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 // bobSaw is what a real NTCP2 Bob read from one probe.
@@ -133,5 +135,55 @@ func TestProbeEtiquette(t *testing.T) {
 	}
 	if p, ok := live.Get(bobRI.Hash()); !ok || !p.Reachable() {
 		t.Errorf("liveness %+v, want reachable", p)
+	}
+}
+
+// TestDemotedFloodfillIsNoPeer: a newer RouterInfo without f takes the
+// router off the floodfills we ask (a plain Java router throttles lookups
+// at 3 per 2 minutes and drops explorations; i2pd 2.58 ignores them).
+func TestDemotedFloodfillIsNoPeer(t *testing.T) {
+	ff := fakeFloodfill(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1})
+	id, _ := LoadOrCreateIdentity(t.TempDir())
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.addPeer(ff)
+	if r.peers[ff.Hash()] == nil {
+		t.Fatal("the floodfill is no peer")
+	}
+	plain, err := netdb.ParseRouterInfo(ff.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Published += 1000
+	plain.Options = netdb.Mapping{{Key: "caps", Value: "XR"}, {Key: "netId", Value: "2"}}
+	r.addPeer(plain)
+	if r.peers[ff.Hash()] != nil {
+		t.Error("a router that publishes without f is still asked as a floodfill")
+	}
+}
+
+// noConn is a session on which nothing is ever received.
+type noConn struct{ sent int }
+
+func (c *noConn) SendI2NP(i2np.Message) error { c.sent++; return nil }
+func (c *noConn) Receive(deadline time.Time) (transport.Received, error) {
+	return transport.Received{}, os.ErrDeadlineExceeded
+}
+func (c *noConn) Close(transport.Reason) error { return nil }
+
+// TestHarvestNeverIdlesOut: a harvest whose next lookup is over maxQuiet
+// away ends its session instead of leaving it silent until the peer's idle
+// timeout (i2pd: 115-124 s) closes it.
+func TestHarvestNeverIdlesOut(t *testing.T) {
+	now := time.Now()
+	c := &noConn{}
+	pace := &Pace{NotBefore: now.Add(2 * time.Minute)}
+	err := Harvest(context.Background(), c, HarvestConfig{Pace: pace, Now: func() time.Time { return now }})
+	if err != nil || c.sent != 0 {
+		t.Errorf("Harvest: %v after %d messages, want nil at once, nothing sent", err, c.sent)
 	}
 }

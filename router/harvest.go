@@ -70,6 +70,11 @@ func (c *HarvestConfig) defaults() {
 	}
 }
 
+// maxQuiet is the longest a harvest session waits for its next lookup:
+// well under i2pd's idle timeout (115-124 s without a frame) and Java's
+// (120 s and up without an I2NP message).
+const maxQuiet = 90 * time.Second
+
 // ErrUnanswered ends a harvest whose floodfill stopped answering lookups
 // (Java drops those over its per-peer limit, and all of them while it
 // starts).
@@ -104,9 +109,16 @@ func Harvest(ctx context.Context, conn transport.Conn, cfg HarvestConfig) error 
 		}
 		now := h.cfg.Now()
 		if h.expire(now) >= h.cfg.Unanswered {
-			return ErrUnanswered
+			// Replies may still come: a floodfill that answers a closed
+			// session may banlist us (Java: "No transports").
+			return errors.Join(ErrUnanswered, h.drain(ctx))
 		}
 		next := pace.Next(now)
+		if next.Sub(now) > maxQuiet {
+			// i2pd closes a session after 115-124 s without a frame:
+			// end it ourselves, politely, and come back later.
+			return h.drain(ctx)
+		}
 		if !now.Before(next) {
 			if err := h.lookupNext(now); err != nil {
 				return err

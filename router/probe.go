@@ -173,9 +173,18 @@ func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 			serr = sess.SendI2NP(m)
 		}
 		if serr == nil {
-			linger(sess, probeRead)
+			serr = linger(sess, probeRead)
 		}
 		sess.Close(transport.ReasonNormal)
+		var te *transport.Terminated
+		if errors.As(serr, &te) && !te.Reason.Benign() {
+			// Reachable, but it refused us (17: banned; 7: clock skew;
+			// 15: our RouterInfo): the one sign that a rule hit us.
+			r.m.probes.WithLabelValues(OutcomeTerminated.String()).Inc()
+			r.log.Warn("probe: the peer ended the session", "peer", h.String(), "reason", te.Reason.String())
+			r.recordProbe(ctx, h, OutcomeOK, nil)
+			return
+		}
 	}
 	o := classifyHandshake(err)
 	if ctx.Err() == nil {
@@ -204,15 +213,20 @@ func (r *Router) recordProbe(ctx context.Context, h netdb.Hash, o Outcome, err e
 // within it.
 const probeRead = 2 * time.Second
 
-// linger receives and drops what the peer sends for d, or until it ends
-// the session.
-func linger(c transport.Conn, d time.Duration) {
+// linger receives and drops what the peer sends for d; it returns early
+// with the error that ends the session (a *transport.Terminated when the
+// peer ends it), and nil when d passed.
+func linger(c transport.Conn, d time.Duration) error {
 	until := time.Now().Add(d)
 	for time.Now().Before(until) {
 		if _, err := c.Receive(until); err != nil {
-			return
+			if isTimeout(err) {
+				return nil
+			}
+			return err
 		}
 	}
+	return nil
 }
 
 // storeOwn is a DatabaseStore of our RouterInfo with no reply token: what

@@ -359,6 +359,13 @@ func (r *Router) found(ri *netdb.RouterInfo) bool {
 // our transports dials, or updates the peer's RouterInfo; r.mu is held.
 func (r *Router) addPeer(ri *netdb.RouterInfo) {
 	if r.transportFor(ri) == nil || !strings.Contains(ri.Option("caps"), "f") {
+		// No floodfill any more (Java turns it off by itself): a plain Java
+		// router drops exploration lookups and throttles the rest at 3
+		// per 2 minutes, and i2pd 2.58 ignores them.
+		if p := r.peers[ri.Hash()]; p != nil && ri.Published > p.ri.Published && !p.busy {
+			delete(r.peers, ri.Hash())
+			r.m.floodfills.Set(float64(len(r.peers)))
+		}
 		return
 	}
 	warm := ri.PublishedTime().Add(r.cfg.Warmup) // a new RouterInfo may mean a restart
@@ -429,6 +436,7 @@ func (r *Router) pick() []*peer {
 		case p.busy:
 			busy++
 		case r.connected[h] > 0: // a probe or its inbound session
+		case r.probeFailedWithin(h, now, pendingHold):
 		case !now.Before(p.next) && !p.pace.Next(now).After(now.Add(pickAhead)):
 			due = append(due, p)
 		}
@@ -445,6 +453,21 @@ func (r *Router) pick() []*peer {
 		p.busy = true
 	}
 	return due[:n]
+}
+
+// pendingHold is how long after a failed handshake with a router we dial
+// it no more: i2pd keeps a failed handshake's source IP pending for up to
+// about 32 s and refuses it meanwhile.
+const pendingHold = 35 * time.Second
+
+// probeFailedWithin reports whether the latest handshake with h failed
+// within d before now; r.mu is held.
+func (r *Router) probeFailedWithin(h netdb.Hash, now time.Time, d time.Duration) bool {
+	if r.cfg.Liveness == nil {
+		return false
+	}
+	p, ok := r.cfg.Liveness.Get(h)
+	return ok && p.Failures > 0 && now.Sub(p.Last) < d
 }
 
 // session dials p, harvests over the session and schedules p's next turn

@@ -1,12 +1,14 @@
 package ntcp2
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
@@ -32,7 +34,10 @@ type Session struct {
 	// side), validated; nil on Alice's side.
 	PeerRouterInfo *netdb.RouterInfo
 
-	stop func() bool // ends the context.AfterFunc that closes conn (Transport)
+	stop func() bool // ends the context.AfterFunc that interrupts (Transport)
+	// interrupted is set when the context of the Transport's Dial or
+	// Accept ended: Receive returns ErrInterrupted from then on.
+	interrupted atomic.Bool
 	// ended is set when the peer sent a Termination: Close then only
 	// closes, as the peer expects.
 	ended bool
@@ -161,8 +166,17 @@ var _ transport.Conn = (*Session)(nil)
 // Termination block returns *transport.Terminated.
 func (s *Session) Receive(deadline time.Time) (transport.Received, error) {
 	for len(s.pending) == 0 {
+		if s.interrupted.Load() {
+			return transport.Received{}, ErrInterrupted
+		}
 		s.conn.SetReadDeadline(deadline)
+		if s.interrupted.Load() { // interrupt may have come before our deadline
+			return transport.Received{}, ErrInterrupted
+		}
 		blocks, err := s.ReadBlocks()
+		if err != nil && s.interrupted.Load() {
+			return transport.Received{}, ErrInterrupted
+		}
 		if err != nil {
 			return transport.Received{}, err
 		}
@@ -210,15 +224,27 @@ func (s *Session) Close(reason transport.Reason) error {
 		err = s.SendBlocks(AppendBlock(nil, BlockTermination, append(data, byte(reason))))
 	}
 	s.keys.zero()
-	stillOpen := s.stop == nil || s.stop() // false: ctx ended and closed conn
-	if err == nil && stillOpen && !s.ended {
+	if s.stop != nil {
+		s.stop()
+	}
+	if err == nil && !s.ended {
 		linger := CloseLinger
-		if reason == transport.ReasonShutdown {
+		if reason == transport.ReasonShutdown || s.interrupted.Load() {
 			linger = ShutdownLinger
 		}
 		awaitPeerClose(s.conn, linger)
 	}
 	return s.conn.Close()
+}
+
+// ErrInterrupted is returned by Receive once the context the session was
+// established under has ended; the session is still open for Close.
+var ErrInterrupted = fmt.Errorf("ntcp2: session interrupted: %w", context.Canceled)
+
+// interrupt makes Receive return ErrInterrupted, waking a read in progress.
+func (s *Session) interrupt() {
+	s.interrupted.Store(true)
+	s.conn.SetReadDeadline(time.Unix(1, 0))
 }
 
 // How long a closing side waits for the peer to close first: after our

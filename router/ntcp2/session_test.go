@@ -1,6 +1,7 @@
 package ntcp2
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -216,15 +217,56 @@ func TestCloseWaitsForPeer(t *testing.T) {
 	bob.Close(transport.ReasonNormal) // after her Termination: no reply, no wait
 	<-closed
 
-	// A peer that never closes holds Close for CloseLinger only.
-	defer func(d time.Duration) { CloseLinger = d }(CloseLinger)
-	CloseLinger = 50 * time.Millisecond
+	// A peer that never closes holds the wait for its bound only.
 	alice, bob, err = sessionPair(t, ourRouterInfo(t, f.alice.Static))
 	if err != nil {
 		t.Fatal(err)
 	}
 	go io.Copy(io.Discard, bob.conn) // reads all, never closes
-	if err := alice.Close(transport.ReasonIdle); err != nil {
-		t.Errorf("Close: %v", err)
+	if awaitPeerClose(alice.conn, 50*time.Millisecond) {
+		t.Error("awaitPeerClose: the peer closed, want the wait timed out")
 	}
+	bob.conn.Close()
+	if !awaitPeerClose(alice.conn, time.Minute) {
+		t.Error("awaitPeerClose: timed out, want the peer closed")
+	}
+}
+
+// TestInterruptKeepsGoodbye: the context of an established session ending
+// wakes its Receive (ErrInterrupted) but leaves the connection open, so the
+// Close that follows still sends a Termination (reason shutdown).
+func TestInterruptKeepsGoodbye(t *testing.T) {
+	f := newFixture(3)
+	f.alice.Now, f.bob.Now = nil, nil
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	bobDone := make(chan *Session, 1)
+	go func() {
+		s, _ := Server(b, &f.bob, f.bobHash, f.bobIV)
+		bobDone <- s
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	alice, err := establish(ctx, a, 0, func() (*Session, error) {
+		return Client(a, &f.alice, f.peer, ourRouterInfo(t, f.alice.Static))
+	})
+	bob := <-bobDone
+	if err != nil || bob == nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, err := alice.Receive(time.Now().Add(time.Minute))
+		got <- err
+	}()
+	cancel()
+	if err := <-got; !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Receive after cancel: %v, want ErrInterrupted", err)
+	}
+	go alice.Close(transport.ReasonShutdown)
+	_, err = bob.Receive(time.Now().Add(5 * time.Second))
+	var te *transport.Terminated
+	if !errors.As(err, &te) || te.Reason != transport.ReasonShutdown {
+		t.Errorf("Bob received %v, want Termination (shutdown)", err)
+	}
+	bob.Close(transport.ReasonNormal)
 }

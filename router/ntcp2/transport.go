@@ -34,8 +34,8 @@ func (t *Transport) CanDial(ri *netdb.RouterInfo) bool {
 }
 
 // Dial connects to ri's NTCP2 address and runs Alice's handshake,
-// presenting ours. Ending ctx closes the connection, during the handshake
-// or after it.
+// presenting ours. Ending ctx closes the connection during the handshake
+// and interrupts the Session's Receive after it.
 func (t *Transport) Dial(ctx context.Context, ri, ours *netdb.RouterInfo) (transport.Conn, error) {
 	bob, addr, ok := PeerFromRouterInfo(ri)
 	if !ok {
@@ -54,13 +54,16 @@ func (t *Transport) Dial(ctx context.Context, ri, ours *netdb.RouterInfo) (trans
 }
 
 // Accept runs Bob's handshake on a connection our listener accepted;
-// the Session's PeerRouterInfo is Alice's. Ending ctx closes it.
+// the Session's PeerRouterInfo is Alice's. Ending ctx closes it during
+// the handshake and interrupts the Session's Receive after it.
 func (t *Transport) Accept(ctx context.Context, conn net.Conn, self netdb.Hash) (*Session, error) {
 	return establish(ctx, conn, 0, func() (*Session, error) { return Server(conn, t.config(), self, t.Keys.IV) })
 }
 
-// establish runs hs on conn, which ctx ending closes from then on (until
-// the Session's Close). A failed handshake closes conn, after waiting up
+// establish runs hs on conn, which ctx ending closes during the
+// handshake; once the Session is established, ctx ending interrupts its
+// Receive instead, so that Close still says goodbye (reason shutdown, or
+// whatever the caller gives). A failed handshake closes conn, after waiting up
 // to linger for the peer to close it first: as Alice we never end a
 // connection that has carried no I2NP message while the peer still holds
 // it (Java I2P blocks the IP of such connections; see Session.Close).
@@ -74,7 +77,11 @@ func establish(ctx context.Context, conn net.Conn, linger time.Duration, hs func
 		conn.Close()
 		return nil, err
 	}
-	sess.stop = stop
+	if !stop() { // ctx ended as the handshake completed
+		conn.Close()
+		return nil, ctx.Err()
+	}
+	sess.stop = context.AfterFunc(ctx, sess.interrupt)
 	return sess, nil
 }
 
