@@ -4,8 +4,9 @@
 # when $JAVA_I2P (or ../shared/java-i2p) holds its jars, in a network namespace;
 # i2pseed serve with its built-in router harvesting it over NTCP2 and serving
 # signed bundles over HTTPS; a fresh i2pd bootstrapping from it; i2pseed check
-# and i2pseed bootstrap judging it. Prints a table, then tears everything down
-# (the logs stay in ./demo).
+# and i2pseed bootstrap judging it; no router's log holding a block, ban or
+# throttle of ours (it fails otherwise). Prints a table, then tears everything
+# down (the logs stay in ./demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$PWD/bin/i2pseed
@@ -100,7 +101,12 @@ row "i2pseed monitor --once" "ours UP, the dead address DOWN" "$t"
 step "8. what the server and its router report (/metrics)"
 ip netns exec "$ns" curl -sk "${url}metrics" | grep -E '^i2pseed_(router_(handshakes|routerinfos_stored|publish|lookups|probes|routers_live)|bundles_served|pool_bundles)'
 
-step "9. i2pseed testnet down"
+step "9. i2pseed testnet audit: no router's log blocks, bans or throttles ours (Java's banlist, blocked IPs, throttled lookups; i2pd's bans)"
+t=$(now)
+$bin testnet audit --dir "$demo"
+row "peers' logs audited" "0 blocks, bans or throttles of ours" "$t"
+
+step "10. i2pseed testnet down"
 t=$(now)
 trap - EXIT
 $bin testnet down --dir "$demo"

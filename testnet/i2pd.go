@@ -3,7 +3,6 @@ package testnet
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -44,6 +43,8 @@ type Options struct {
 
 // A Process is a running router, i2pd or Java I2P.
 type Process struct {
+	// Dir holds its logs, those of earlier runs in Dir too (AuditLogs).
+	Dir     string
 	DataDir string
 	LogFile string
 	cmd     *exec.Cmd
@@ -71,9 +72,10 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 		dataDir = filepath.Join(opts.Dir, "data")
 	}
 	logFile := filepath.Join(opts.Dir, "i2pd.log")
-	// A fresh log: WaitFor must not find what an earlier run in Dir logged.
-	if err := os.Remove(logFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("testnet: %w", err)
+	// A fresh log: WaitFor must not find what an earlier run in Dir
+	// logged, which stays in i2pd.log.N for the audit.
+	if err := keepLog(logFile); err != nil {
+		return nil, err
 	}
 	level := opts.LogLevel
 	if level == "" {
@@ -106,13 +108,13 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 		cmd.Env = append(os.Environ(), "LD_PRELOAD="+LibFaketime(), "FAKETIME="+opts.FakeTime,
 			"FAKETIME_DONT_FAKE_MONOTONIC=1") // or i2pd's netDb thread stalls
 	}
-	return startProcess(cmd, dataDir, logFile, opts.Detach)
+	return startProcess(cmd, opts.Dir, dataDir, logFile, opts.Detach)
 }
 
-// startProcess starts cmd, a router whose log is logFile: detached in a
-// session of its own, or with its output kept for Output.
-func startProcess(cmd *exec.Cmd, dataDir, logFile string, detach bool) (*Process, error) {
-	p := &Process{DataDir: dataDir, LogFile: logFile, exited: make(chan struct{}), out: &lockedBuffer{}, cmd: cmd}
+// startProcess starts cmd, a router whose log is logFile below dir:
+// detached in a session of its own, or with its output kept for Output.
+func startProcess(cmd *exec.Cmd, dir, dataDir, logFile string, detach bool) (*Process, error) {
+	p := &Process{Dir: dir, DataDir: dataDir, LogFile: logFile, exited: make(chan struct{}), out: &lockedBuffer{}, cmd: cmd}
 	if detach {
 		p.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	} else {

@@ -1,7 +1,6 @@
 package testnet
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,7 +32,8 @@ type JavaOptions struct {
 	Detach bool
 }
 
-// JavaLog is the router log below a Java router's Dir.
+// JavaLog is the router log below a Java router's Dir; StartJava keeps
+// an earlier run's as log-0.txt.1, .2, ...
 const JavaLog = "logs/log-0.txt"
 
 // StartJava runs a headless Java I2P router: no console, no apps, no UDP,
@@ -96,10 +96,16 @@ func StartJava(opts JavaOptions) (*Process, error) {
 	}); err != nil {
 		return nil, err
 	}
-	logFile := filepath.Join(opts.Dir, JavaLog)
-	if err := os.Remove(logFile); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("testnet: %w", err)
+	// Java writes to the first of logs/log-0.txt, log-1.txt, ... that does
+	// not exist: a fresh JavaLog, for WaitFor. An earlier run's logs stay
+	// in log-N.txt.M for the audit.
+	olds, _ := filepath.Glob(filepath.Join(opts.Dir, "logs", "log-*.txt"))
+	for _, old := range olds {
+		if err := keepLog(old); err != nil {
+			return nil, err
+		}
 	}
+	logFile := filepath.Join(opts.Dir, JavaLog)
 	d := opts.Dir
 	args := []string{"-Xmx192m", "-Djava.net.preferIPv4Stack=true", "-Duser.home=" + d,
 		"-Di2p.dir.base=" + d, "-Di2p.dir.config=" + d, "-Di2p.dir.router=" + d, "-Di2p.dir.pid=" + d,
@@ -113,7 +119,7 @@ func StartJava(opts JavaOptions) (*Process, error) {
 		cmd = exec.Command("unshare", append([]string{"--net", "--", "java"}, args...)...)
 	}
 	cmd.Dir = d
-	return startProcess(cmd, d, logFile, opts.Detach)
+	return startProcess(cmd, d, d, logFile, opts.Detach)
 }
 
 // writeProperties writes a Java properties file, keys sorted.

@@ -33,12 +33,14 @@ It returns once the server serves bundles. Each router's log stays under
 reseeds from that server over HTTPS.
 'stop --routers K' stops K routers that are not floodfills, and 'start' starts
 them again with their identities (liveness tests).
+'audit' reads every router's log for lines that block, ban or throttle our
+router (before or after 'down').
 'down' stops everything and deletes the namespace; --dir keeps the logs.
 
 The i2pd binary is --i2pd, else $I2PD, else i2pd on PATH; the Java I2P jars are
 in --java-i2p, else $JAVA_I2P.`,
 	}
-	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd(), a.testnetTunnelsCmd())
+	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd(), a.testnetTunnelsCmd(), a.testnetAuditCmd())
 	return cmd
 }
 
@@ -314,6 +316,50 @@ server in turn and times their first exploratory tunnel each way.`,
 	f.String("dir", "testnet", "directory of the network")
 	f.Duration("limit", 5*time.Minute, "longest wait for a router's tunnels")
 	addTestnetImplFlags(cmd)
+	return cmd
+}
+
+func (a *app) testnetAuditCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit --dir DIR",
+		Short: "Read every router's log for lines that block, ban or throttle our router; exit 1 if any",
+		Long: `Reads the log of every router that ran in the network in --dir (its i2pd and
+Java I2P routers and the fresh clients, earlier runs of each too) and prints
+each line that blocks, bans, banlists, throttles or drops our server's router,
+named by its address (198.18.0.2) or its hash (from the server's log). The
+rules are Java I2P 2.7's and i2pd 2.45-2.58's (testnet.Rules). Lines of such
+rules that name no peer (i2pd's clock skew, Java's inbound rate drop) may be
+ours: they go to stderr and are not counted. Works before and after 'down'.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := a.cfg.GetString("dir")
+			res, err := testnet.AuditNetwork(dir)
+			if err != nil {
+				return usagef("--dir: %v", err)
+			}
+			rel := func(o testnet.Offence) testnet.Offence {
+				if r, err := filepath.Rel(dir, o.File); err == nil {
+					o.File = r
+				}
+				return o
+			}
+			for _, o := range res.Offences {
+				fmt.Fprintln(a.stdout, rel(o))
+			}
+			if len(res.Unnamed) > 0 {
+				fmt.Fprintf(a.stderr, "%d lines name no peer (not counted; ours or another's):\n", len(res.Unnamed))
+				for _, o := range res.Unnamed {
+					fmt.Fprintln(a.stderr, "  "+rel(o).String())
+				}
+			}
+			if err := res.Err(); err != nil {
+				return fmt.Errorf("%d lines in the peers' logs block, ban or throttle our router", len(res.Offences))
+			}
+			fmt.Fprintf(a.stdout, "no peer blocked, banned or throttled our router (%d logs read)\n", len(res.Logs))
+			return nil
+		},
+	}
+	cmd.Flags().String("dir", "testnet", "directory of the network")
 	return cmd
 }
 
