@@ -89,6 +89,11 @@ func TestHarvestTestnet(t *testing.T) {
 		t.Fatalf("%v\nseed log:\n%s", err, log[max(0, len(log)-3000):])
 	}
 	defer sess.Close(transport.ReasonNormal)
+	// Last, after our session closed and before the routers stop: no
+	// i2pd blocked, banned or throttled us (testnet.Rules).
+	t.Cleanup(func() {
+		auditPeers(t, procs, testnet.Ours{Addrs: []string{"198.18.0.99"}, Hashes: []netdb.Hash{id.Hash()}})
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	got := map[netdb.Hash]bool{}

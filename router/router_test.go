@@ -17,6 +17,7 @@ import (
 	"github.com/i2pseed/i2pseed/router/i2np"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/router/transport"
+	"github.com/i2pseed/i2pseed/testnet"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -32,7 +33,7 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 		t.Skip("starts 5 i2pd routers")
 	}
 	ns := i2pdtest.NewNetNS(t)
-	routers, _ := startTestnet(t, i2pd, ns, 5, 2)
+	routers, procs := startTestnet(t, i2pd, ns, 5, 2)
 	seed := aFloodfill(t, routers)
 	id, err := LoadOrCreateIdentity(t.TempDir())
 	if err != nil {
@@ -51,6 +52,11 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Last, pass or fail, before the routers stop: no i2pd blocked,
+	// banned or throttled either of ours (testnet.Rules).
+	t.Cleanup(func() {
+		auditPeers(t, procs, testnet.Ours{Addrs: []string{"198.18.0.98", "198.18.0.97"}, Hashes: []netdb.Hash{id.Hash(), other.Hash()}})
+	})
 	old, err := other.RouterInfo(time.Now().Add(-20*time.Hour), 2, Address{})
 	if err != nil {
 		t.Fatal(err)
@@ -278,4 +284,21 @@ func counter(t *testing.T, r *Router, name string, labels ...string) prometheus.
 	}
 	t.Fatalf("no metric %s", name)
 	return nil
+}
+
+// auditPeers fails t with every line of the test network's logs that
+// blocks, bans, throttles or drops ours (testnet.AuditLogs).
+func auditPeers(t *testing.T, procs map[netdb.Hash]*testnet.Process, ours testnet.Ours) {
+	t.Helper()
+	for _, p := range procs {
+		if p == nil {
+			continue
+		}
+		a, err := testnet.AuditLogs(p.Dir, ours)
+		if err != nil {
+			t.Error(err)
+		} else if err := a.Err(); err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -192,6 +192,16 @@ func TestInboundFromJava(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Stop)
+	// Last, pass or fail, after our session closed and before Java stops:
+	// Java held nothing against us (testnet.Rules).
+	t.Cleanup(func() {
+		a, err := testnet.AuditLogs(p.Dir, testnet.Ours{Addrs: []string{ourAddr}, Hashes: []netdb.Hash{ri.Hash()}})
+		if err != nil {
+			t.Error(err)
+		} else if err := a.Err(); err != nil {
+			t.Error(err)
+		}
+	})
 	var conn net.Conn
 	started := time.Now()
 	select {
