@@ -114,6 +114,16 @@ func TestWholeChain(t *testing.T) {
 		time.Sleep(2 * time.Second)
 	}
 	t.Logf("two stopped routers left the pool as unreachable after %v", time.Since(stoppedAt).Round(time.Second))
+	// The server needs every router (testnet's --min-eligible): it does not
+	// go on serving the dead, it withdraws the pool and says so.
+	if w := metric(t, st, "i2pseed_pool_withdrawn"); w != "1" {
+		t.Errorf("i2pseed_pool_withdrawn %q with 2 of %d routers dead and every router needed, want 1", w, len(st.Routers))
+	}
+	if resp, err := st.HTTPClient().Get(st.Server.URL + "healthz"); err != nil || resp.StatusCode != 503 {
+		t.Errorf("/healthz with the pool withdrawn: %v %v, want 503", resp.Status, err)
+	} else {
+		resp.Body.Close()
+	}
 	started, err := st.StartStopped(ctx)
 	if err != nil || len(started) != 2 {
 		t.Fatalf("start the stopped routers: %v, %d started", err, len(started))
