@@ -3,6 +3,7 @@ package testnet_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,10 +120,13 @@ func TestWholeChain(t *testing.T) {
 	if w := metric(t, st, "i2pseed_pool_withdrawn"); w != "1" {
 		t.Errorf("i2pseed_pool_withdrawn %q with 2 of %d routers dead and every router needed, want 1", w, len(st.Routers))
 	}
-	if resp, err := st.HTTPClient().Get(st.Server.URL + "healthz"); err != nil || resp.StatusCode != 503 {
-		t.Errorf("/healthz with the pool withdrawn: %v %v, want 503", resp.Status, err)
-	} else {
-		resp.Body.Close()
+	resp, err := st.HTTPClient().Get(st.Server.URL + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz with the pool withdrawn: %s, want 503", resp.Status)
 	}
 	started, err := st.StartStopped(ctx)
 	if err != nil || len(started) != 2 {
