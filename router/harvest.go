@@ -75,6 +75,11 @@ func (c *HarvestConfig) defaults() {
 // (120 s and up without an I2NP message).
 const maxQuiet = 90 * time.Second
 
+// maxSession bounds a harvest session: the RouterInfo our message 3 gave
+// the peer is re-signed every 30 minutes, and Java refuses to store an
+// unreachable (U) router's RouterInfo older than 54 minutes.
+const maxSession = 30 * time.Minute
+
 // ErrUnanswered ends a harvest whose floodfill stopped answering lookups
 // (Java drops those over its per-peer limit, and all of them while it
 // starts).
@@ -103,11 +108,15 @@ func Harvest(ctx context.Context, conn transport.Conn, cfg HarvestConfig) error 
 		}
 	}
 	pace := h.cfg.Pace
+	start := h.cfg.Now()
 	for h.lookups < h.cfg.Lookups && h.idle < h.cfg.Idle {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		now := h.cfg.Now()
+		if now.Sub(start) > maxSession {
+			break // the peer's copy of our RouterInfo (message 3) grows old
+		}
 		if h.expire(now) >= h.cfg.Unanswered {
 			// Replies may still come: a floodfill that answers a closed
 			// session may banlist us (Java: "No transports").

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -141,8 +142,12 @@ func (a *app) newRouter(store *netdb.Store, log *slog.Logger, candidates *netdb.
 		if h := a.cfg.GetString("ntcp2-host"); h != "" {
 			host = h
 		}
-		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		ip, perr2 := netip.ParseAddr(host)
+		if perr2 != nil || ip.IsUnspecified() {
 			return nil, usagef("--ntcp2-host: the IP address to publish is needed when --ntcp2-listen has none")
+		}
+		if netID == netdb.LiveNetID && !netdb.IsPublic(ip) {
+			return nil, usagef("--ntcp2-host %s: the I2P network's routers refuse a RouterInfo whose only address is not public (private, loopback, reserved); publish the server's public IP", host)
 		}
 		if cfg.Listener, err = net.Listen("tcp", l); err != nil {
 			return nil, usagef("--ntcp2-listen: %v", err)
