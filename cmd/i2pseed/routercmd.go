@@ -146,8 +146,8 @@ func (a *app) newRouter(store *netdb.Store, log *slog.Logger, candidates *netdb.
 		if perr2 != nil || ip.IsUnspecified() {
 			return nil, usagef("--ntcp2-host: the IP address to publish is needed when --ntcp2-listen has none")
 		}
-		if netID == netdb.LiveNetID && !netdb.IsPublic(ip) {
-			return nil, usagef("--ntcp2-host %s: the I2P network's routers refuse a RouterInfo whose only address is not public (private, loopback, reserved); publish the server's public IP", host)
+		if netID == netdb.LiveNetID && !netdb.IsPublic(ip) && !a.cfg.GetBool("testnet") {
+			return nil, usagef("--ntcp2-host %s: the I2P network's routers refuse a RouterInfo whose only address is not public (private, loopback, reserved); publish the server's public IP (--testnet: a private test network)", host)
 		}
 		if cfg.Listener, err = net.Listen("tcp", l); err != nil {
 			return nil, usagef("--ntcp2-listen: %v", err)
