@@ -187,11 +187,36 @@ func TestInboundFromJava(t *testing.T) {
 			accepted <- c
 		}
 	}()
-	p, err := testnet.StartJava(opts)
-	if err != nil {
-		t.Fatal(err)
+	// Java publishes to our floodfill within seconds of its start, but in
+	// about one start in three under load (CI) it never does: 2 minutes in
+	// it logs "No peers remaining", with our RouterInfo file still in its
+	// netDb. What it does to us is the test, not that start-up: a start
+	// that never dials us is stopped and Java started once more.
+	var p *testnet.Process
+	var conn net.Conn
+	var started time.Time
+	for attempt := 1; conn == nil; attempt++ {
+		if p, err = testnet.StartJava(opts); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Stop)
+		started = time.Now()
+		select {
+		case conn = <-accepted:
+		case <-time.After(150 * time.Second): // usually a second or two
+			// Java schedules its jobs by the wall clock: a clock stepped
+			// back (a VM restored from a snapshot) delays its start-up.
+			wall := time.Now().Round(0).Sub(started.Round(0))
+			_, kept := os.Stat(filepath.Join(dir, "netDb", "r"+ri.Hash().String()[:1], ri.Hash().FileName()))
+			msg := fmt.Sprintf("Java never connected to us (start %d; wall clock moved %v in %v; our RouterInfo file in its netDb: %v); log:\n%s\n...\n%s",
+				attempt, wall.Round(time.Second), time.Since(started).Round(time.Second), errText(kept), head(p.Log()), tail(p.Log()))
+			if attempt == 2 {
+				t.Fatal(msg)
+			}
+			t.Log(msg)
+			p.Stop()
+		}
 	}
-	t.Cleanup(p.Stop)
 	// Last, pass or fail, after our session closed and before Java stops:
 	// Java held nothing against us (testnet.Rules).
 	t.Cleanup(func() {
@@ -202,20 +227,6 @@ func TestInboundFromJava(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	var conn net.Conn
-	started := time.Now()
-	select {
-	case conn = <-accepted:
-	case <-time.After(300 * time.Second): // usually a second or two
-		// Java schedules its jobs by the wall clock: a clock stepped
-		// back (a VM restored from a snapshot) delays its start-up.
-		wall := time.Now().Round(0).Sub(started.Round(0))
-		// Did Java keep our RouterInfo? (Once it said "No peers remaining"
-		// two minutes in, with nothing in its log about dropping it.)
-		_, kept := os.Stat(filepath.Join(dir, "netDb", "r"+ri.Hash().String()[:1], ri.Hash().FileName()))
-		t.Fatalf("Java never connected to us (wall clock moved %v in %v; our RouterInfo file in its netDb: %v); log:\n%s\n...\n%s",
-			wall.Round(time.Second), time.Since(started).Round(time.Second), errText(kept), head(p.Log()), tail(p.Log()))
-	}
 	t.Logf("Java connected %v after it started", time.Since(started).Round(time.Millisecond))
 	defer conn.Close()
 	if got := conn.RemoteAddr().(*net.TCPAddr).IP.String(); got != javaAddr {
