@@ -20,4 +20,18 @@
 // it gets the same bundle until the next rebuild and cannot enumerate the
 // netDb. The same RouterInfos, secret and build time give byte-identical
 // bundles (RSA PKCS#1 v1.5 signatures are deterministic), so replicas agree.
+//
+// The reseed packages, and who calls whom:
+//
+//	reseed          the server: Server (handler, limits, metrics), Pool and
+//	                Builder (bundles from a Source), Listen, Settings
+//	reseed/client   the bootstrap client and mirror (fetch, verify, merge)
+//	reseed/judge    the judge and the fleet monitor, built on the client
+//	reseed/wire     the protocol's fixed facts all three share
+//
+//	cmd/i2pseed serve ──> reseed ──> netdb, su3, certs, router (built-in)
+//	reseed/judge ──> reseed/client ──> reseed/wire <── reseed
+//
+// The server never imports the client or the judge; they judge it over
+// HTTP as any client would.
 package reseed

@@ -10,7 +10,9 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 )
 
 // TestI2PDBootstrapsOverHTTPS: a fresh i2pd whose only reseed URL is our
@@ -33,11 +35,11 @@ func TestI2PDBootstrapsOverHTTPS(t *testing.T) {
 		}
 	}
 	cfg := poolConfig(t)
-	pool, err := BuildPool(context.Background(), mustStore(t, dir), cfg, now)
+	pool, err := BuildPool(context.Background(), reseedtest.Store(t, dir), cfg, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(ServerConfig{UserAgents: []string{RealClientAgent}, Secret: cfg.Secret})
+	srv := NewServer(ServerConfig{UserAgents: []string{wire.UserAgent}, Secret: cfg.Secret})
 	srv.SetPool(pool)
 
 	tc, err := certs.GenerateTLS([]string{ns.Addr}, now, nil)

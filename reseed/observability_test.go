@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router"
 	"github.com/prometheus/client_golang/prometheus"
@@ -167,7 +168,7 @@ func TestDashboardAndAlertsUseDefinedMetrics(t *testing.T) {
 // request; the TLS expiry metric follows its source, 0 without a
 // certificate; the page links no favicon to fetch.
 func TestStatusPageRouterAndTLSExpiry(t *testing.T) {
-	srv := NewServer(ServerConfig{SignerID: "test@mail.i2p", TLSFingerprint: "ab12", Now: func() time.Time { return testNow }})
+	srv := NewServer(ServerConfig{SignerID: "test@mail.i2p", TLSFingerprint: "ab12", Now: func() time.Time { return reseedtest.Now }})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	page := func() string {
@@ -197,7 +198,7 @@ func TestStatusPageRouterAndTLSExpiry(t *testing.T) {
 	if v := testutil.ToFloat64(srv.metrics.tlsExpiry); v != 0 {
 		t.Errorf("no certificate yet: expiry %v, want 0", v)
 	}
-	notAfter = testNow.Add(90 * 24 * time.Hour)
+	notAfter = reseedtest.Now.Add(90 * 24 * time.Hour)
 	_, m := do(t, ts, req{path: "/metrics"})
 	if want := "i2pseed_tls_cert_expiry_timestamp_seconds " + strconv.FormatFloat(float64(notAfter.Unix()), 'g', -1, 64); !strings.Contains(string(m), want) {
 		t.Errorf("metrics lack %q (expiry %d):\n%s", want, notAfter.Unix(), m)

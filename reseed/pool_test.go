@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 )
@@ -56,7 +57,7 @@ type bundleStats struct {
 
 func readBundleStats(t *testing.T, bundle []byte) bundleStats {
 	t.Helper()
-	_, kr := testSigner(t)
+	_, kr := reseedtest.Signer(t)
 	r, err := su3.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
 	if err != nil {
 		t.Fatal(err)
@@ -112,14 +113,14 @@ func readBundleStats(t *testing.T, bundle []byte) bundleStats {
 // with at least 5 floodfills, at most 3 of one family and 3 of one /16,
 // none of the bad family, each dated its published time.
 func TestBuildPoolDiversity(t *testing.T) {
-	public := synthOrFatal(t, 500, netdb.SynthConfig{Now: testNow, Seed: 31, MaxAge: 20 * time.Hour,
+	public := synthOrFatal(t, 500, netdb.SynthConfig{Now: reseedtest.Now, Seed: 31, MaxAge: 20 * time.Hour,
 		Families: []netdb.SynthFamily{{Name: "crowd", Members: 80}, {Name: "forged", Members: 20, BadSig: true}}})
-	local := synthOrFatal(t, 150, netdb.SynthConfig{Now: testNow, Seed: 32, MaxAge: 20 * time.Hour, Private: true,
+	local := synthOrFatal(t, 150, netdb.SynthConfig{Now: reseedtest.Now, Seed: 32, MaxAge: 20 * time.Hour, Private: true,
 		Families: []netdb.SynthFamily{{Name: "Local", Members: 40, NoKey: true}}})
 	cfg := poolConfig(t)
 	cfg.Policy = netdb.TestnetPolicy(netdb.LiveNetID) // takes 127.0.0.x
 	cfg.Bundles = 10
-	pool, err := BuildPool(context.Background(), newMemSource(public, local), cfg, testNow)
+	pool, err := BuildPool(context.Background(), newMemSource(public, local), cfg, reseedtest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestBuildPoolDiversity(t *testing.T) {
 	}
 	// The caps must matter: the eligible set is crowded.
 	policy := cfg.Policy
-	policy.Now = func() time.Time { return testNow }
+	policy.Now = func() time.Time { return reseedtest.Now }
 	sel := policy.Select(newMemSource(public, local).entries)
 	crowd, loopback := map[string]int{}, 0
 	for _, e := range sel.Eligible {
@@ -155,19 +156,19 @@ func TestBuildPoolDiversity(t *testing.T) {
 // bundles (the /16 cap gives way) with at least 5 floodfills, within the
 // family cap, dated right.
 func TestBuildPoolTestnet(t *testing.T) {
-	ris := synthOrFatal(t, 250, netdb.SynthConfig{Now: testNow, Seed: 33, MaxAge: 20 * time.Hour, Private: true, NetID: 7,
+	ris := synthOrFatal(t, 250, netdb.SynthConfig{Now: reseedtest.Now, Seed: 33, MaxAge: 20 * time.Hour, Private: true, NetID: 7,
 		Families: []netdb.SynthFamily{{Name: "tf", Members: 30}}})
 	cfg := poolConfig(t)
 	cfg.Policy = netdb.TestnetPolicy(7)
 	cfg.Bundles = 4
 	src := newMemSource(ris)
-	pool, err := BuildPool(context.Background(), src, cfg, testNow)
+	pool, err := BuildPool(context.Background(), src, cfg, reseedtest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ff := 0
 	policy := cfg.Policy
-	policy.Now = func() time.Time { return testNow }
+	policy.Now = func() time.Time { return reseedtest.Now }
 	for _, e := range policy.Select(src.entries).Eligible {
 		if e.Floodfill() {
 			ff++

@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 )
 
 // replica runs one server instance the way `serve --epoch 1h` does, on its
@@ -36,9 +38,9 @@ func replica(t *testing.T, snapshot string, now time.Time) *Server {
 	}
 	cfg := poolConfig(t)
 	clock := func() time.Time { return now }
-	srv := NewServer(ServerConfig{UserAgents: []string{RealClientAgent}, Secret: cfg.Secret, Now: clock})
+	srv := NewServer(ServerConfig{UserAgents: []string{wire.UserAgent}, Secret: cfg.Secret, Now: clock})
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &Builder{Source: mustStore(t, filepath.Clean(dir)), Config: cfg, Server: srv, Epoch: time.Hour, Now: clock}
+	b := &Builder{Source: reseedtest.Store(t, filepath.Clean(dir)), Config: cfg, Server: srv, Epoch: time.Hour, Now: clock}
 	done := make(chan struct{})
 	go func() { b.Run(ctx); close(done) }()
 	for srv.state.Load() == nil {
@@ -51,9 +53,9 @@ func replica(t *testing.T, snapshot string, now time.Time) *Server {
 
 func fetch(t *testing.T, srv *Server, client string) []byte {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, BundlePath, nil)
+	req := httptest.NewRequest(http.MethodGet, wire.BundlePath, nil)
 	req.RemoteAddr = client + ":40000"
-	req.Header.Set("User-Agent", RealClientAgent)
+	req.Header.Set("User-Agent", wire.UserAgent)
 	w := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(w, req)
 	if w.Code != http.StatusOK {
@@ -68,9 +70,9 @@ func fetch(t *testing.T, srv *Server, client string) []byte {
 // differ by 40 minutes, serve byte-identical bundles to the same client;
 // the next epoch's build differs.
 func TestReplicasServeIdenticalBundles(t *testing.T) {
-	snapshot := synthDir(t, 600)
-	a := replica(t, snapshot, testNow.Add(5*time.Second))
-	b := replica(t, snapshot, testNow.Add(40*time.Minute))
+	snapshot := reseedtest.SynthDir(t, 600)
+	a := replica(t, snapshot, reseedtest.Now.Add(5*time.Second))
+	b := replica(t, snapshot, reseedtest.Now.Add(40*time.Minute))
 	distinct := map[string]bool{}
 	for _, client := range []string{"203.0.113.7", "198.51.100.20", "2001:db8::1", "192.0.2.99"} {
 		ba, bb := fetch(t, a, client), fetch(t, b, client)
@@ -82,7 +84,7 @@ func TestReplicasServeIdenticalBundles(t *testing.T) {
 	if len(distinct) < 2 {
 		t.Error("every client got the same bundle: the test would not notice a mapping bug")
 	}
-	next := replica(t, snapshot, testNow.Add(time.Hour+time.Second))
+	next := replica(t, snapshot, reseedtest.Now.Add(time.Hour+time.Second))
 	if bytes.Equal(fetch(t, a, "203.0.113.7"), fetch(t, next, "203.0.113.7")) {
 		t.Error("the next epoch's bundle is identical: builds are not stamped with their epoch")
 	}

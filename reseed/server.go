@@ -17,21 +17,16 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
-
-// BundlePath is the one path clients fetch.
-const BundlePath = "/i2pseeds.su3"
-
-// RealClientAgent is the User-Agent every real reseed client sends.
-const RealClientAgent = "Wget/1.11.4"
 
 // ServerConfig configures a Server.
 type ServerConfig struct {
 	NetID netdb.NetID // default netdb.LiveNetID
 	// UserAgents allowed to fetch bundles; empty allows any. Default in
-	// the CLI: only RealClientAgent.
+	// the CLI: only wire.UserAgent.
 	UserAgents []string
 	// Secret keys the client-to-bundle mapping (same as PoolConfig.Secret).
 	Secret         []byte
@@ -244,7 +239,7 @@ func (s *Server) recordBuild(p *Pool, err error) {
 func (s *Server) Handler() http.Handler {
 	r := mux.NewRouter()
 	r.SkipClean(true)
-	r.HandleFunc(BundlePath, s.serveBundle).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(wire.BundlePath, s.serveBundle).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/healthz", s.serveHealth).Methods(http.MethodGet, http.MethodHead)
 	if !s.cfg.PrivateMetrics {
 		r.Handle("/metrics", s.MetricsHandler()).Methods(http.MethodGet)

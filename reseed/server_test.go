@@ -16,59 +16,26 @@ import (
 	"testing"
 	"time"
 
-	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/i2pseed/i2pseed/su3"
 	"golang.org/x/time/rate"
 )
 
-var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-
-func testSigner(t testing.TB) (*su3.Signer, *certs.Keyring) {
-	t.Helper()
-	key, err := certs.LoadPrivateKey("../su3/testdata/test-signer.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := certs.LoadCertificate("../su3/testdata/test-signer.crt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr := certs.NewKeyring()
-	kr.Add(c)
-	kr.Now = func() time.Time { return testNow }
-	return &su3.Signer{ID: "test@mail.i2p", Key: key}, kr
-}
-
-// synthDir writes n synthetic RouterInfos published before testNow.
-func synthDir(t testing.TB, n int) string {
-	t.Helper()
-	dir := t.TempDir()
-	ris, err := netdb.Synth(n, netdb.SynthConfig{Now: testNow, Seed: 11, MaxAge: 20 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ri := range ris {
-		if _, err := netdb.Write(dir, ri); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func poolConfig(t testing.TB) PoolConfig {
-	signer, _ := testSigner(t)
+	signer, _ := reseedtest.Signer(t)
 	return PoolConfig{Policy: netdb.DefaultPolicy(), Quota: netdb.DefaultBundleQuota, Signer: signer, Secret: []byte("test secret")}
 }
 
 func TestBuildPoolDeterministic(t *testing.T) {
-	dir := synthDir(t, 600)
+	dir := reseedtest.SynthDir(t, 600)
 	cfg := poolConfig(t)
-	a, err := BuildPool(context.Background(), mustStore(t, dir), cfg, testNow)
+	a, err := BuildPool(context.Background(), reseedtest.Store(t, dir), cfg, reseedtest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := BuildPool(context.Background(), mustStore(t, dir), cfg, testNow.Add(400*time.Millisecond))
+	b, err := BuildPool(context.Background(), reseedtest.Store(t, dir), cfg, reseedtest.Now.Add(400*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,15 +47,15 @@ func TestBuildPoolDeterministic(t *testing.T) {
 			t.Fatalf("bundle %d differs between two builds of the same input and second", i)
 		}
 	}
-	_, kr := testSigner(t)
+	_, kr := reseedtest.Signer(t)
 	p := cfg.Policy
-	p.Now = func() time.Time { return testNow }
+	p.Now = func() time.Time { return reseedtest.Now }
 	for i, bundle := range a.Bundles {
 		r, err := su3.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Version != fmt.Sprint(testNow.Unix()) {
+		if r.Version != fmt.Sprint(reseedtest.Now.Unix()) {
 			t.Errorf("version %q, want the build time", r.Version)
 		}
 		c, err := r.Verify(kr)
@@ -122,15 +89,15 @@ func TestBuildPoolDeterministic(t *testing.T) {
 	}
 	// A different secret composes different bundles.
 	cfg.Secret = []byte("another secret")
-	c, _ := BuildPool(context.Background(), mustStore(t, dir), cfg, testNow)
+	c, _ := BuildPool(context.Background(), reseedtest.Store(t, dir), cfg, reseedtest.Now)
 	if bytes.Equal(c.Bundles[0], a.Bundles[0]) {
 		t.Error("a different secret gave the same first bundle")
 	}
 }
 
 func TestBuildPoolNotEnough(t *testing.T) {
-	dir := synthDir(t, 30)
-	_, err := BuildPool(context.Background(), mustStore(t, dir), poolConfig(t), testNow)
+	dir := reseedtest.SynthDir(t, 30)
+	_, err := BuildPool(context.Background(), reseedtest.Store(t, dir), poolConfig(t), reseedtest.Now)
 	if !errors.Is(err, ErrNotEnoughRouters) {
 		t.Fatalf("got %v, want ErrNotEnoughRouters", err)
 	}
@@ -141,17 +108,17 @@ func TestBuildPoolNotEnough(t *testing.T) {
 func testServer(t *testing.T, lim Limits, withPool bool) (*Server, *httptest.Server, *Pool) {
 	t.Helper()
 	srv := NewServer(ServerConfig{
-		UserAgents:     []string{RealClientAgent},
+		UserAgents:     []string{wire.UserAgent},
 		Secret:         []byte("test secret"),
 		Limits:         lim,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
 		SignerID:       "test@mail.i2p",
-		Now:            func() time.Time { return testNow },
+		Now:            func() time.Time { return reseedtest.Now },
 	})
 	var pool *Pool
 	if withPool {
 		var err error
-		pool, err = BuildPool(context.Background(), mustStore(t, synthDir(t, 600)), poolConfig(t), testNow)
+		pool, err = BuildPool(context.Background(), reseedtest.Store(t, reseedtest.SynthDir(t, 600)), poolConfig(t), reseedtest.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +145,7 @@ func do(t *testing.T, ts *httptest.Server, r req) (*http.Response, []byte) {
 		r.method = http.MethodGet
 	}
 	if r.agent == "" {
-		r.agent = RealClientAgent
+		r.agent = wire.UserAgent
 	}
 	hr, err := http.NewRequest(r.method, ts.URL+r.path, nil)
 	if err != nil {
@@ -214,7 +181,7 @@ func TestRequestShapes(t *testing.T) {
 	}
 	t.Run("java", func(t *testing.T) {
 		resp, body := do(t, ts, req{path: "/i2pseeds.su3?netid=2", client: "8.8.8.8", headers: map[string]string{
-			"If-Modified-Since": testNow.Add(-30 * 24 * time.Hour).Format(http.TimeFormat),
+			"If-Modified-Since": reseedtest.Now.Add(-30 * 24 * time.Hour).Format(http.TimeFormat),
 			"Accept-Encoding":   "gzip", "Connection": "close"}})
 		if resp.StatusCode != 200 || !isBundle(body) {
 			t.Fatalf("status %d, %d bytes; want 200 and a pool bundle", resp.StatusCode, len(body))
@@ -325,7 +292,7 @@ func TestNoPool503AndFailedRebuildKeepsPool(t *testing.T) {
 	if resp, _ := do(t, ts, req{path: "/healthz"}); resp.StatusCode != 503 {
 		t.Errorf("healthz without a pool: %d, want 503", resp.StatusCode)
 	}
-	pool, err := BuildPool(context.Background(), mustStore(t, synthDir(t, 600)), poolConfig(t), testNow)
+	pool, err := BuildPool(context.Background(), reseedtest.Store(t, reseedtest.SynthDir(t, 600)), poolConfig(t), reseedtest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,34 +13,36 @@ import (
 	"testing"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // liveNet is a synthetic netDb whose routers a Liveness has all reached a
-// minute before testNow, and a pool config that selects by it.
+// minute before reseedtest.Now, and a pool config that selects by it.
 type liveNet struct {
 	src      *memSource
 	live     *netdb.Liveness
 	cfg      PoolConfig
-	eligible int // under cfg.Policy at testNow
+	eligible int // under cfg.Policy at reseedtest.Now
 }
 
 func newLiveNet(t *testing.T, n, bundles int) *liveNet {
 	t.Helper()
-	ln := &liveNet{src: newMemSource(synthOrFatal(t, n, netdb.SynthConfig{Now: testNow, Seed: 41, MaxAge: 20 * time.Hour}))}
+	ln := &liveNet{src: newMemSource(synthOrFatal(t, n, netdb.SynthConfig{Now: reseedtest.Now, Seed: 41, MaxAge: 20 * time.Hour}))}
 	var err error
 	if ln.live, err = netdb.OpenLiveness(filepath.Join(t.TempDir(), "liveness.json")); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range ln.src.entries {
-		ln.live.Record(e.Hash, testNow.Add(-time.Minute), true, "ok")
+		ln.live.Record(e.Hash, reseedtest.Now.Add(-time.Minute), true, "ok")
 	}
 	ln.cfg = poolConfig(t)
 	ln.cfg.Policy.Liveness = ln.live
 	ln.cfg.Bundles = bundles
 	p := ln.cfg.Policy
-	p.Now = func() time.Time { return testNow }
+	p.Now = func() time.Time { return reseedtest.Now }
 	ln.eligible = len(p.Select(ln.src.entries).Eligible)
 	if ln.eligible < 2*ln.cfg.bundleSize() {
 		t.Fatalf("%d of %d synthetic routers eligible; the test needs %d", ln.eligible, n, 2*ln.cfg.bundleSize())
@@ -50,17 +52,17 @@ func newLiveNet(t *testing.T, n, bundles int) *liveNet {
 
 func (ln *liveNet) build(t *testing.T) *Pool {
 	t.Helper()
-	pool, err := BuildPool(context.Background(), ln.src, ln.cfg, testNow)
+	pool, err := BuildPool(context.Background(), ln.src, ln.cfg, reseedtest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pool
 }
 
-// liveServer is a Server watching ln's Liveness, on testNow's clock.
+// liveServer is a Server watching ln's Liveness, on reseedtest.Now's clock.
 func liveServer(ln *liveNet) *Server {
-	srv := NewServer(ServerConfig{UserAgents: []string{RealClientAgent}, Secret: ln.cfg.Secret,
-		Now: func() time.Time { return testNow }})
+	srv := NewServer(ServerConfig{UserAgents: []string{wire.UserAgent}, Secret: ln.cfg.Secret,
+		Now: func() time.Time { return reseedtest.Now }})
 	srv.WatchLiveness(ln.live)
 	return srv
 }
@@ -69,7 +71,7 @@ func liveServer(ln *liveNet) *Server {
 func get(srv *Server, path, client string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.RemoteAddr = client + ":40000"
-	req.Header.Set("User-Agent", RealClientAgent)
+	req.Header.Set("User-Agent", wire.UserAgent)
 	w := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(w, req)
 	return w
@@ -79,7 +81,7 @@ func get(srv *Server, path, client string) *httptest.ResponseRecorder {
 // none.
 func served(t *testing.T, srv *Server, pool *Pool, client string) int {
 	t.Helper()
-	w := get(srv, BundlePath, client)
+	w := get(srv, wire.BundlePath, client)
 	if w.Code != http.StatusOK {
 		return -1
 	}
@@ -147,7 +149,7 @@ func TestUnreachableMemberHeldBack(t *testing.T) {
 	if other == h {
 		other = pool.Carried[0][1]
 	}
-	ln.live.Record(other, testNow.Add(-time.Second), false, "dial") // before the build
+	ln.live.Record(other, reseedtest.Now.Add(-time.Second), false, "dial") // before the build
 	if w := get(srv, "/healthz", "127.0.0.1"); strings.Contains(w.Body.String(), "held back") {
 		t.Errorf("a failure before the build held bundles back: %s", w.Body)
 	}
@@ -157,7 +159,7 @@ func TestUnreachableMemberHeldBack(t *testing.T) {
 	default:
 	}
 
-	ln.live.Record(h, testNow.Add(time.Minute), false, "dial")
+	ln.live.Record(h, reseedtest.Now.Add(time.Minute), false, "dial")
 	sawMoved := false
 	for c, own := range clients {
 		got := served(t, srv, pool, c)
@@ -198,9 +200,9 @@ func TestAllBundlesStale(t *testing.T) {
 	srv := liveServer(ln)
 	srv.SetPool(pool)
 	for _, carried := range pool.Carried {
-		srv.RouterUnreachable(carried[0], testNow)
+		srv.RouterUnreachable(carried[0], reseedtest.Now)
 	}
-	w := get(srv, BundlePath, "100.1.1.1")
+	w := get(srv, wire.BundlePath, "100.1.1.1")
 	if w.Code != 503 || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "unreachable") {
 		t.Errorf("bundle: %d (Retry-After %q) %q, want 503 with Retry-After, saying why", w.Code, w.Header().Get("Retry-After"), w.Body)
 	}
@@ -238,10 +240,10 @@ func TestFailedRebuildKeepsOrWithdraws(t *testing.T) {
 			srv := liveServer(ln)
 			srv.SetPool(pool)
 			if tt.dead {
-				srv.RouterUnreachable(partlyCarried(t, pool), testNow)
+				srv.RouterUnreachable(partlyCarried(t, pool), reseedtest.Now)
 			}
 			srv.BuildFailed(nil, tt.err)
-			w := get(srv, BundlePath, "100.2.2.2")
+			w := get(srv, wire.BundlePath, "100.2.2.2")
 			health := get(srv, "/healthz", "127.0.0.1")
 			if !tt.withdrawn {
 				if w.Code != 200 || health.Code != 200 || testutil.ToFloat64(srv.metrics.withdrawn) != 0 {
@@ -290,7 +292,7 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 	ln.cfg.MinEligible = ln.eligible - 1
 	srv := liveServer(ln)
 	b := &Builder{Source: ln.src, Config: ln.cfg, Server: srv, Debounce: 100 * time.Millisecond,
-		Now: func() time.Time { return testNow }}
+		Now: func() time.Time { return reseedtest.Now }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- b.Run(ctx) }()
@@ -301,7 +303,7 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 
 	// One member dead: a rebuild at once, without it.
 	h1 := partlyCarried(t, first)
-	ln.live.Record(h1, testNow.Add(time.Second), false, "dial")
+	ln.live.Record(h1, reseedtest.Now.Add(time.Second), false, "dial")
 	waitFor(t, "no rebuild after a member was found unreachable", func() bool { return srv.state.Load().pool != first })
 	second := srv.state.Load().pool
 	if got := builds("ok"); got != 2 {
@@ -319,13 +321,13 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 	if h2 == h3 {
 		h3 = second.Carried[1][1]
 	}
-	ln.live.Record(h2, testNow.Add(2*time.Second), false, "timeout")
-	ln.live.Record(h3, testNow.Add(2*time.Second), false, "dial")
+	ln.live.Record(h2, reseedtest.Now.Add(2*time.Second), false, "timeout")
+	ln.live.Record(h3, reseedtest.Now.Add(2*time.Second), false, "dial")
 	waitFor(t, "the pool was not withdrawn", func() bool { return testutil.ToFloat64(srv.metrics.withdrawn) == 1 })
 	if got := builds("error"); got != 1 {
 		t.Errorf("%v failed builds after two routers were found unreachable together, want 1 (the retry comes 2 s later)", got)
 	}
-	w := get(srv, BundlePath, "100.3.3.3")
+	w := get(srv, wire.BundlePath, "100.3.3.3")
 	if w.Code != 503 || w.Header().Get("Retry-After") != "300" {
 		t.Errorf("bundle while withdrawn: %d, Retry-After %q; want 503, 300", w.Code, w.Header().Get("Retry-After"))
 	}
@@ -340,13 +342,13 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 	}
 
 	// Reachable again: the next retry serves.
-	ln.live.Record(h2, testNow.Add(3*time.Second), true, "ok")
-	ln.live.Record(h3, testNow.Add(3*time.Second), true, "ok")
+	ln.live.Record(h2, reseedtest.Now.Add(3*time.Second), true, "ok")
+	ln.live.Record(h3, reseedtest.Now.Add(3*time.Second), true, "ok")
 	waitFor(t, "still withdrawn after the routers came back", func() bool { return testutil.ToFloat64(srv.metrics.withdrawn) == 0 })
 	if w := get(srv, "/healthz", "127.0.0.1"); w.Code != 200 || !strings.HasPrefix(w.Body.String(), "ok: 4 bundles") {
 		t.Errorf("healthz after recovery: %d %q", w.Code, w.Body)
 	}
-	if w := get(srv, BundlePath, "100.3.3.3"); w.Code != 200 {
+	if w := get(srv, wire.BundlePath, "100.3.3.3"); w.Code != 200 {
 		t.Errorf("bundle after recovery: %d", w.Code)
 	}
 	if got := testutil.ToFloat64(srv.metrics.poolSize); got != 4 {
@@ -358,15 +360,15 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 // the current pool is stamped with its own time, later than the pool's.
 func TestBuilderEpochRebuildStamp(t *testing.T) {
 	b := &Builder{Epoch: time.Hour, Server: NewServer(ServerConfig{})}
-	start := testNow.Add(20 * time.Minute)
-	if at, wait := b.schedule(start); !at.Equal(testNow) || wait != 40*time.Minute {
-		t.Errorf("first build: stamped %v, next in %v; want %v, 40m", at, wait, testNow)
+	start := reseedtest.Now.Add(20 * time.Minute)
+	if at, wait := b.schedule(start); !at.Equal(reseedtest.Now) || wait != 40*time.Minute {
+		t.Errorf("first build: stamped %v, next in %v; want %v, 40m", at, wait, reseedtest.Now)
 	}
-	b.Server.SetPool(&Pool{Built: testNow, Bundles: [][]byte{{1}}})
+	b.Server.SetPool(&Pool{Built: reseedtest.Now, Bundles: [][]byte{{1}}})
 	if at, wait := b.schedule(start); !at.Equal(start) || wait != 40*time.Minute {
 		t.Errorf("rebuild in the same epoch: stamped %v, next in %v; want %v, 40m", at, wait, start)
 	}
-	if at, _ := b.schedule(testNow.Add(time.Hour)); !at.Equal(testNow.Add(time.Hour)) {
-		t.Errorf("next epoch: stamped %v, want %v", at, testNow.Add(time.Hour))
+	if at, _ := b.schedule(reseedtest.Now.Add(time.Hour)); !at.Equal(reseedtest.Now.Add(time.Hour)) {
+		t.Errorf("next epoch: stamped %v, want %v", at, reseedtest.Now.Add(time.Hour))
 	}
 }

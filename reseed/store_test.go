@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 )
 
@@ -13,7 +14,7 @@ import (
 // store and then served, in two pool builds, is parsed and checked once
 // in all: the store, its rescans and the bundles reuse what it knows.
 func TestParsedOncePerRouterInfo(t *testing.T) {
-	ris, err := netdb.Synth(300, netdb.SynthConfig{Now: testNow, MaxAge: 12 * time.Hour, Seed: 77})
+	ris, err := netdb.Synth(300, netdb.SynthConfig{Now: reseedtest.Now, MaxAge: 12 * time.Hour, Seed: 77})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +22,7 @@ func TestParsedOncePerRouterInfo(t *testing.T) {
 	for _, ri := range ris {
 		received = append(received, append([]byte(nil), ri.Bytes()...))
 	}
-	store := mustStore(t, t.TempDir())
+	store := reseedtest.Store(t, t.TempDir())
 	before := netdb.ReadCounts()
 	for _, b := range received {
 		ri, err := netdb.ParseRouterInfo(b)
@@ -35,7 +36,7 @@ func TestParsedOncePerRouterInfo(t *testing.T) {
 	cfg := poolConfig(t)
 	var served int
 	for i := range 2 {
-		pool, err := BuildPool(context.Background(), store, cfg, testNow.Add(time.Duration(i)*time.Hour))
+		pool, err := BuildPool(context.Background(), store, cfg, reseedtest.Now.Add(time.Duration(i)*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}

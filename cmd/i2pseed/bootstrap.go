@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
-	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -76,7 +76,7 @@ func addFetchFlags(cmd *cobra.Command) {
 
 // httpClient builds the TLS-verifying client, with --ca roots and --proxy.
 func (a *app) httpClient() (*http.Client, error) {
-	var c reseed.HTTPClientConfig
+	var c client.HTTPConfig
 	if p := a.cfg.GetString("ca"); p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -85,36 +85,36 @@ func (a *app) httpClient() (*http.Client, error) {
 		c.CA = b
 	}
 	c.Proxy = a.cfg.GetString("proxy")
-	client, err := reseed.NewHTTPClient(c)
+	hc, err := client.NewHTTPClient(c)
 	switch {
-	case errors.Is(err, reseed.ErrCA):
+	case errors.Is(err, client.ErrCA):
 		return nil, usagef("--ca %s: %v", a.cfg.GetString("ca"), err)
-	case errors.Is(err, reseed.ErrProxy):
+	case errors.Is(err, client.ErrProxy):
 		return nil, usagef("--proxy %q: %v", c.Proxy, err)
 	}
-	return client, err
+	return hc, err
 }
 
 // clientConfig is the reseed client setup shared by the fetching commands:
 // the trusted reseed signers (--certs, --no-embedded, --at), the HTTPS
 // client (--ca, --proxy), --netid, and urls or else the built-in servers.
-func (a *app) clientConfig(urls []string) (reseed.ClientConfig, error) {
+func (a *app) clientConfig(urls []string) (client.Config, error) {
 	kr, err := a.keyring(su3.ContentReseed)
 	if err != nil {
-		return reseed.ClientConfig{}, err
+		return client.Config{}, err
 	}
-	client, err := a.httpClient()
+	hc, err := a.httpClient()
 	if err != nil {
-		return reseed.ClientConfig{}, err
+		return client.Config{}, err
 	}
 	if len(urls) == 0 {
-		urls = reseed.DefaultServers
+		urls = client.DefaultServers
 	}
 	netID, err := a.netID()
 	if err != nil {
-		return reseed.ClientConfig{}, err
+		return client.Config{}, err
 	}
-	return reseed.ClientConfig{URLs: urls, Keyring: kr, NetID: netID, HTTP: client, Now: a.now}, nil
+	return client.Config{URLs: urls, Keyring: kr, NetID: netID, HTTP: hc, Now: a.now}, nil
 }
 
 func (a *app) bootstrap(ctx context.Context) error {
@@ -136,7 +136,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 	default:
 		cfg.MinFloodfills = ff
 	}
-	var res *reseed.Result
+	var res *client.Result
 	if file := a.cfg.GetString("file"); file != "" {
 		if res, err = a.bootstrapFile(file, cfg); err == nil && res.Floodfills() < cfg.MinFloodfills {
 			fmt.Fprintf(a.stderr, "warning: --file %s has %d floodfills, fewer than --min-floodfills %d: i2pd reseeds again below 5\n",
@@ -144,7 +144,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 		}
 	} else {
 		report, done := a.progress(cfg.MinRouters)
-		res, err = reseed.Bootstrap(ctx, cfg, report)
+		res, err = client.Bootstrap(ctx, cfg, report)
 		done()
 	}
 	if res != nil {
@@ -157,7 +157,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--netdb %s: %w", dir, err)
 	}
-	n, err := reseed.WriteNetDb(store, res.Routers)
+	n, err := client.WriteNetDb(store, res.Routers)
 	if err != nil {
 		return fmt.Errorf("--netdb %s: %w", dir, err)
 	}
@@ -168,12 +168,12 @@ func (a *app) bootstrap(ctx context.Context) error {
 // progress reports each finished server: a progress bar towards the
 // RouterInfos wanted when stderr is a terminal, plain lines otherwise.
 // The second function ends the display.
-func (a *app) progress(want int) (func(reseed.ServerResult), func()) {
+func (a *app) progress(want int) (func(client.ServerResult), func()) {
 	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(want, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("RouterInfos"),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 		total := 0
-		return func(r reseed.ServerResult) {
+		return func(r client.ServerResult) {
 				total += r.Accepted
 				bar.Set(min(total, want))
 			}, func() {
@@ -181,7 +181,7 @@ func (a *app) progress(want int) (func(reseed.ServerResult), func()) {
 				fmt.Fprintln(f)
 			}
 	}
-	return func(r reseed.ServerResult) {
+	return func(r client.ServerResult) {
 		status := "ok"
 		switch {
 		case r.Err != nil:
@@ -195,13 +195,13 @@ func (a *app) progress(want int) (func(reseed.ServerResult), func()) {
 
 // bootstrapFile verifies --file in place (at most cfg.MaxBody bytes, never
 // read whole into memory). A file it cannot open is a usage error.
-func (a *app) bootstrapFile(file string, cfg reseed.ClientConfig) (*reseed.Result, error) {
-	res, err := reseed.BootstrapFile(cfg, file)
+func (a *app) bootstrapFile(file string, cfg client.Config) (*client.Result, error) {
+	res, err := client.BootstrapFile(cfg, file)
 	var pe *fs.PathError
 	switch {
 	case errors.As(err, &pe):
 		return nil, usagef("--file %s: %v", file, pe.Err)
-	case errors.Is(err, reseed.ErrNotFile):
+	case errors.Is(err, client.ErrNotFile):
 		return nil, usagef("--file %s: %v", file, err)
 	case err != nil:
 		return res, fmt.Errorf("--file %s: %w", file, err)
@@ -210,7 +210,7 @@ func (a *app) bootstrapFile(file string, cfg reseed.ClientConfig) (*reseed.Resul
 }
 
 // printServers shows each server's result and the total.
-func printServers(w io.Writer, res *reseed.Result) {
+func printServers(w io.Writer, res *client.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVER\tRESULT\tACCEPTED\tFLOODFILLS\tREJECTED\tTIME")
 	unsigned := 0

@@ -6,7 +6,8 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/judge"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/spf13/cobra"
 )
 
@@ -41,19 +42,19 @@ rate-limited the first request: fit for cron and monitoring, --json for machines
 			if err != nil {
 				return err
 			}
-			rep := reseed.CheckServer(cmd.Context(), cfg, args[0])
-			failed := rep.Count(reseed.Fail)
+			rep := judge.Server(cmd.Context(), cfg, args[0])
+			failed := rep.Count(judge.Fail)
 			if err := a.output(struct {
-				URL    string         `json:"url"`
-				OK     bool           `json:"ok"`
-				Checks []reseed.Check `json:"checks"`
-				Report *reseed.Report `json:"report"`
+				URL    string        `json:"url"`
+				OK     bool          `json:"ok"`
+				Checks []judge.Check `json:"checks"`
+				Report *judge.Report `json:"report"`
 			}{args[0], failed == 0 && rep.Judged(), rep.Checks, rep}, func(w io.Writer) {
 				for _, c := range rep.Checks {
 					fmt.Fprintf(w, "%-5s %-15s %-8s %s\n", c.Verdict, c.Name, c.Rule, c.Detail)
 				}
 				fmt.Fprintf(w, "%d checks, %d requests: %d FAIL, %d WARN, %d LIMIT\n", len(rep.Checks), rep.Requests,
-					failed, rep.Count(reseed.Warn), rep.Count(reseed.Limited))
+					failed, rep.Count(judge.Warn), rep.Count(judge.Limited))
 			}); err != nil {
 				return err
 			}
@@ -80,18 +81,18 @@ func addCheckFlags(cmd *cobra.Command) {
 	cmd.Flags().Int("min-floodfills", 5, "fewest floodfills a bundle should hold (a warning below)")
 }
 
-// checkConfig maps the flags of check (and monitor) to a CheckConfig.
-func (a *app) checkConfig(urls []string) (reseed.CheckConfig, error) {
-	client, err := a.clientConfig(urls)
+// checkConfig maps the flags of check (and monitor) to a judge.Config.
+func (a *app) checkConfig(urls []string) (judge.Config, error) {
+	cc, err := a.clientConfig(urls)
 	if err != nil {
-		return reseed.CheckConfig{}, err
+		return judge.Config{}, err
 	}
 	for _, u := range urls {
-		if _, err := reseed.BundleURL(u, client.NetID); err != nil {
-			return reseed.CheckConfig{}, usagef("%v", err)
+		if _, err := wire.BundleURL(u, cc.NetID); err != nil {
+			return judge.Config{}, usagef("%v", err)
 		}
 	}
-	cfg := reseed.CheckConfig{Client: client, MinRouters: a.cfg.GetInt("min-routers"), MinFloodfills: a.cfg.GetInt("min-floodfills")}
+	cfg := judge.Config{Client: cc, MinRouters: a.cfg.GetInt("min-routers"), MinFloodfills: a.cfg.GetInt("min-floodfills")}
 	if cfg.MinRouters < 1 {
 		return cfg, usagef("--min-routers %d: want at least 1", cfg.MinRouters)
 	}

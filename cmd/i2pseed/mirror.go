@@ -8,7 +8,7 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/atomicfile"
-	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
@@ -55,10 +55,10 @@ where the servers cannot reach.
 				return err
 			}
 			cfg.MaxAge, cfg.Timeout = a.cfg.GetDuration("max-age"), a.cfg.GetDuration("timeout")
-			res, entries, err := reseed.Mirror(cmd.Context(), cfg, out, a.now())
+			res, entries, err := client.Mirror(cmd.Context(), cfg, out, a.now())
 			printServers(a.stdout, res)
 			switch {
-			case errors.Is(err, reseed.ErrNoBundle):
+			case errors.Is(err, client.ErrNoBundle):
 				return fmt.Errorf("mirror: %w", err)
 			case err != nil:
 				return fmt.Errorf("--out %s: %w", out, err)
@@ -67,7 +67,7 @@ where the servers cannot reach.
 			if export == "" {
 				return nil
 			}
-			b, n, err := reseed.Export(cmd.Context(), out, signer, a.now())
+			b, n, err := client.Export(cmd.Context(), out, signer, a.now())
 			if err != nil {
 				return err
 			}

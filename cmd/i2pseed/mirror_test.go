@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/client"
 )
 
 // TestMirrorAndExport: mirror our server, export a zip and a re-signed su3,
@@ -23,11 +23,11 @@ func TestMirrorAndExport(t *testing.T) {
 	if !strings.Contains(out, "mirrored 1 bundles, 75 RouterInfos") || !strings.Contains(out, "exported 75 RouterInfos") {
 		t.Fatalf("mirror: %s", out)
 	}
-	b, err := os.ReadFile(filepath.Join(mirror, reseed.ManifestName))
+	b, err := os.ReadFile(filepath.Join(mirror, client.ManifestName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var manifest []reseed.MirrorEntry
+	var manifest []client.MirrorEntry
 	if err := json.Unmarshal(b, &manifest); err != nil || len(manifest) != 1 {
 		t.Fatalf("manifest: %v, %s", err, b)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/judge"
 	"github.com/spf13/cobra"
 )
 
@@ -45,7 +46,7 @@ now, prints a table and exits (1 if any is down): fit for cron.`,
 				return usagef("monitor: --jitter %v: want 0 up to (not including) 1", jitter)
 			}
 			log := slog.New(slog.NewTextHandler(a.stderr, nil))
-			m, err := reseed.NewMonitor(reseed.MonitorConfig{Check: cfg, Servers: cfg.Client.URLs, Every: every, Jitter: jitter,
+			m, err := judge.NewMonitor(judge.MonitorConfig{Check: cfg, Servers: cfg.Client.URLs, Every: every, Jitter: jitter,
 				History: a.cfg.GetString("history"), Logger: log})
 			if err != nil {
 				return fmt.Errorf("monitor: %w (fix or move --history)", err)
@@ -68,7 +69,7 @@ now, prints a table and exits (1 if any is down): fit for cron.`,
 	return cmd
 }
 
-func (a *app) monitorOnce(ctx context.Context, m *reseed.Monitor) error {
+func (a *app) monitorOnce(ctx context.Context, m *judge.Monitor) error {
 	down := 0
 	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "SERVER\tSTATE\tROUTERINFOS\tFLOODFILLS\tTOOK\tFAIL\tWARN\tERROR")
@@ -101,7 +102,7 @@ func list(s []string) string {
 	return out
 }
 
-func (a *app) monitorServe(ctx context.Context, m *reseed.Monitor, log *slog.Logger) error {
+func (a *app) monitorServe(ctx context.Context, m *judge.Monitor, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	addr := a.cfg.GetString("listen")

@@ -22,6 +22,7 @@ import (
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/i2pseed/i2pseed/su3"
 )
 
@@ -49,7 +50,7 @@ func reseedFixture(t *testing.T) (url, caFile, certDir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := reseed.NewServer(reseed.ServerConfig{Secret: []byte("s"), UserAgents: []string{reseed.RealClientAgent}})
+	srv := reseed.NewServer(reseed.ServerConfig{Secret: []byte("s"), UserAgents: []string{wire.UserAgent}})
 	srv.SetPool(pool)
 	tc, err := certs.GenerateTLS([]string{"127.0.0.1"}, now, nil)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
-	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/router"
 	"github.com/spf13/cobra"
 )
@@ -175,7 +175,7 @@ func (a *app) routerSeeds() (func(context.Context) ([]*netdb.RouterInfo, error),
 	}
 	cfg.MinServers = min(2, len(cfg.URLs))
 	return func(ctx context.Context) ([]*netdb.RouterInfo, error) {
-		res, err := reseed.Bootstrap(ctx, cfg, nil)
+		res, err := client.Bootstrap(ctx, cfg, nil)
 		if err != nil {
 			return nil, fmt.Errorf("reseed from --seed-urls: %w", err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
@@ -91,7 +92,7 @@ finish for up to --drain, close any left and exit 0.`,
 	f.Duration("rebuild", time.Hour, "how often to rebuild the pool; RouterInfos served are kept under 24h old")
 	f.Duration("epoch", 0, "replicas: rebuild at multiples of this (e.g. 1h) stamped with it, so servers with the same netDb snapshot, signer key, secret and config serve identical bundles (docs/scaling.md)")
 	f.String("acme-storage", "", "with --tls acme: certmagic storage directory (default --data-dir/acme; a shared filesystem for replicas)")
-	f.StringSlice("user-agents", []string{reseed.RealClientAgent}, `User-Agents allowed to fetch bundles ("any" allows all)`)
+	f.StringSlice("user-agents", []string{wire.UserAgent}, `User-Agents allowed to fetch bundles ("any" allows all)`)
 	f.Float64("rate-per-client", 1.0/60, "bundle requests per second per client address after the burst")
 	f.Int("burst-per-client", 5, "bundle requests a client may make at once")
 	f.Float64("rate-global", 200, "bundle requests per second in all")

@@ -1,4 +1,4 @@
-package reseed
+package judge
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/client"
 )
 
 func scrape(t *testing.T, h http.Handler, path string) string {
@@ -31,10 +33,10 @@ func scrape(t *testing.T, h http.Handler, path string) string {
 // judged in turn; the metrics, the status page and the history on disk
 // follow, and the history survives a restart.
 func TestMonitor(t *testing.T) {
-	signer, kr := testSigner(t)
-	ok := bundleSpec{entries: synthEntries(t, 75, netdb.SynthConfig{Now: testNow, Seed: 31, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
+	signer, kr := reseedtest.Signer(t)
+	ok := bundleSpec{entries: reseedtest.SynthEntries(t, 75, netdb.SynthConfig{Now: reseedtest.Now, Seed: 31, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
 	var broken atomic.Bool
-	flap := tlsServer(t, func(w http.ResponseWriter, r *http.Request) {
+	flap := reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case broken.Load():
 			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
@@ -44,10 +46,10 @@ func TestMonitor(t *testing.T) {
 			w.Write(ok)
 		}
 	})
-	limited := tlsServer(t, limitedServer(ok, 0))
+	limited := reseedtest.TLSServer(t, limitedServer(ok, 0))
 	dir := t.TempDir()
 	cfg := MonitorConfig{
-		Check:   CheckConfig{Client: ClientConfig{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return testNow.Add(time.Hour) }}},
+		Check:   Config{Client: client.Config{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return reseedtest.Now.Add(time.Hour) }}},
 		Servers: []string{flap.URL + "/", limited.URL + "/"},
 		History: filepath.Join(dir, "history.json"),
 	}
@@ -147,13 +149,13 @@ func TestMonitor(t *testing.T) {
 // TestMonitorRun: Run judges every server again and again on its
 // schedule, keeps at most Keep results each, and returns when ctx ends.
 func TestMonitorRun(t *testing.T) {
-	signer, kr := testSigner(t)
-	ok := bundleSpec{entries: synthEntries(t, 60, netdb.SynthConfig{Now: testNow, Seed: 32, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
+	signer, kr := reseedtest.Signer(t)
+	ok := bundleSpec{entries: reseedtest.SynthEntries(t, 60, netdb.SynthConfig{Now: reseedtest.Now, Seed: 32, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
 	var hits atomic.Int64
-	a := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1); w.Write(ok) })
-	b := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1); http.Error(w, "gone", http.StatusGone) })
+	a := reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1); w.Write(ok) })
+	b := reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1); http.Error(w, "gone", http.StatusGone) })
 	m, err := NewMonitor(MonitorConfig{
-		Check:   CheckConfig{Client: ClientConfig{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return testNow }}},
+		Check:   Config{Client: client.Config{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return reseedtest.Now }}},
 		Servers: []string{a.URL + "/", b.URL + "/"}, Every: 50 * time.Millisecond, Keep: 3,
 	})
 	if err != nil {

@@ -1,7 +1,8 @@
-package reseed
+package judge
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/client"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/i2pseed/i2pseed/su3"
 )
 
@@ -71,9 +74,9 @@ type Check struct {
 	Detail  string  `json:"detail"`
 }
 
-// CheckConfig configures CheckServer.
-type CheckConfig struct {
-	Client ClientConfig // keyring, netId, HTTP client, clock
+// Config configures Check.
+type Config struct {
+	Client client.Config // keyring, netId, HTTP client, clock
 	// MinRouters is the fewest RouterInfos a bundle must hold (default 50,
 	// Java's tester; lower it for test networks). MinFloodfills is the
 	// fewest floodfills we recommend (default 5: a new i2pd reseeds again
@@ -90,9 +93,9 @@ type CheckConfig struct {
 	Sources []netip.Addr
 }
 
-func (c *CheckConfig) defaults() {
-	c.Client.defaults()
-	c.MinRouters, c.MinFloodfills = cmpOr(c.MinRouters, 50), cmpOr(c.MinFloodfills, 5)
+func (c *Config) defaults() {
+	c.Client.SetDefaults()
+	c.MinRouters, c.MinFloodfills = cmp.Or(max(c.MinRouters, 0), 50), cmp.Or(max(c.MinFloodfills, 0), 5)
 	if c.MaxTime == 0 {
 		c.MaxTime = 30 * time.Second
 	}
@@ -101,7 +104,7 @@ func (c *CheckConfig) defaults() {
 	}
 }
 
-// A Report is CheckServer's judgement of one server, with the figures a
+// A Report is Check's judgement of one server, with the figures a
 // monitor tracks.
 type Report struct {
 	URL    string  `json:"url"`
@@ -140,7 +143,7 @@ func (r *Report) Judged() bool { return r.Status != http.StatusTooManyRequests }
 // ErrRateLimited means the server answered 429 before a check could be made.
 var ErrRateLimited = errors.New("reseed: rate-limited by the server")
 
-// CheckServer judges a reseed server by the rules of the clients that use
+// Server judges a reseed server by the rules of the clients that use
 // it and by ours, with as few requests as the verdicts need (two or
 // three, plus one per cfg.Sources address). Each check's Rule says whose
 // rule it is:
@@ -159,7 +162,7 @@ var ErrRateLimited = errors.New("reseed: rate-limited by the server")
 //
 // A 429 is reported as a rate limit (Limited), never as a broken rule;
 // no request follows it.
-func CheckServer(ctx context.Context, cfg CheckConfig, server string) *Report {
+func Server(ctx context.Context, cfg Config, server string) *Report {
 	cfg.defaults()
 	j := &judge{cfg: cfg, rep: &Report{URL: server}}
 	j.run(ctx, server)
@@ -167,7 +170,7 @@ func CheckServer(ctx context.Context, cfg CheckConfig, server string) *Report {
 }
 
 type judge struct {
-	cfg     CheckConfig
+	cfg     Config
 	rep     *Report
 	limited bool
 }
@@ -198,10 +201,10 @@ type response struct {
 	err    error
 }
 
-func (j *judge) get(ctx context.Context, client *http.Client, server string, netID netdb.NetID) response {
+func (j *judge) get(ctx context.Context, hc *http.Client, server string, netID netdb.NetID) response {
 	j.rep.Requests++
 	start := time.Now()
-	u, err := BundleURL(server, netID)
+	u, err := wire.BundleURL(server, netID)
 	if err != nil {
 		return response{err: err}
 	}
@@ -211,8 +214,8 @@ func (j *judge) get(ctx context.Context, client *http.Client, server string, net
 	if err != nil {
 		return response{err: err}
 	}
-	req.Header.Set("User-Agent", RealClientAgent)
-	resp, err := client.Do(req)
+	req.Header.Set("User-Agent", wire.UserAgent)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return response{err: fmt.Errorf("reseed: %w", err), took: time.Since(start)}
 	}
@@ -221,7 +224,7 @@ func (j *judge) get(ctx context.Context, client *http.Client, server string, net
 	if resp.StatusCode == http.StatusOK {
 		r.body, r.err = io.ReadAll(io.LimitReader(resp.Body, j.cfg.Client.MaxBody+1))
 		if r.err == nil && int64(len(r.body)) > j.cfg.Client.MaxBody {
-			r.err = fmt.Errorf("%w: over %d bytes", ErrTooLarge, j.cfg.Client.MaxBody)
+			r.err = fmt.Errorf("%w: over %d bytes", client.ErrTooLarge, j.cfg.Client.MaxBody)
 		}
 	}
 	r.took = time.Since(start)

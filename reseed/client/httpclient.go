@@ -1,4 +1,4 @@
-package reseed
+package client
 
 import (
 	"context"
@@ -20,8 +20,8 @@ var (
 	ErrProxy = errors.New("reseed: bad proxy URL")
 )
 
-// HTTPClientConfig is how the bootstrap client reaches reseed servers.
-type HTTPClientConfig struct {
+// HTTPConfig is how the bootstrap client reaches reseed servers.
+type HTTPConfig struct {
 	// CA is PEM certificates trusted besides the system roots (servers
 	// with self-signed certificates).
 	CA []byte
@@ -33,7 +33,7 @@ type HTTPClientConfig struct {
 // NewHTTPClient makes the client reseed downloads use: TLS 1.2 or newer,
 // the extra roots, the proxy, and no redirects (a reseed server must not
 // send one; Java I2P refuses them too).
-func NewHTTPClient(c HTTPClientConfig) (*http.Client, error) {
+func NewHTTPClient(c HTTPConfig) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	if len(c.CA) > 0 {

@@ -1,4 +1,4 @@
-package reseed
+package client
 
 import (
 	"bytes"
@@ -43,8 +43,8 @@ var ErrNoBundle = errors.New("reseed: no server gave a valid bundle")
 // Mirror fetches a bundle from every server of cfg (not stopping at
 // enough RouterInfos), verifies each as Bootstrap does and keeps them in
 // dir (SaveMirror). The Result says how each server did, also on error.
-func Mirror(ctx context.Context, cfg ClientConfig, dir string, now time.Time) (*Result, []MirrorEntry, error) {
-	cfg.defaults()
+func Mirror(ctx context.Context, cfg Config, dir string, now time.Time) (*Result, []MirrorEntry, error) {
+	cfg.SetDefaults()
 	cfg.MinServers, cfg.MinRouters = len(cfg.URLs)+1, 1<<30 // try every server
 	res, _ := Bootstrap(ctx, cfg, nil)
 	if res.Succeeded() == 0 {

@@ -1,6 +1,7 @@
-package reseed
+package judge
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,14 +16,15 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/atomicfile"
+	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // MonitorConfig configures a Monitor.
 type MonitorConfig struct {
-	Check   CheckConfig // how each server is judged (CheckServer)
-	Servers []string    // default DefaultServers
+	Check   Config   // how each server is judged (Check)
+	Servers []string // default client.DefaultServers
 	// Every is how often each server is judged (default 2 h: with 2-3
 	// requests a check, inside the 4 an hour that reseed-tools allows one
 	// address). Jitter spreads each wait by up to this fraction either way
@@ -116,7 +118,7 @@ type historyFile struct {
 // file that does not parse is an error (it is never overwritten unread).
 func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	if len(cfg.Servers) == 0 {
-		cfg.Servers = DefaultServers
+		cfg.Servers = client.DefaultServers
 	}
 	if cfg.Every <= 0 {
 		cfg.Every = 2 * time.Hour
@@ -124,7 +126,7 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 	if cfg.Jitter <= 0 || cfg.Jitter >= 1 {
 		cfg.Jitter = 0.2
 	}
-	cfg.Keep = cmpOr(cfg.Keep, 500)
+	cfg.Keep = cmp.Or(max(cfg.Keep, 0), 500)
 	cfg.Check.defaults()
 	m := &Monitor{cfg: cfg, log: cfg.Logger, history: map[string][]Judgement{}, rng: cfg.Rand}
 	if m.log == nil {
@@ -157,7 +159,7 @@ func (m *Monitor) Servers() []string { return slices.Clone(m.cfg.Servers) }
 
 // CheckNow judges one server now, records the result and saves the history.
 func (m *Monitor) CheckNow(ctx context.Context, server string) (Judgement, error) {
-	rep := CheckServer(ctx, m.cfg.Check, server)
+	rep := Server(ctx, m.cfg.Check, server)
 	res := JudgementOf(rep, m.cfg.Check.Client.Now())
 	m.mu.Lock()
 	hist := m.history[server]

@@ -1,4 +1,4 @@
-package reseed
+package judge
 
 import (
 	"archive/zip"
@@ -23,7 +23,11 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed"
+	"github.com/i2pseed/i2pseed/reseed/client"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/i2pseed/i2pseed/su3"
 )
 
@@ -31,7 +35,7 @@ import (
 type bundleSpec struct {
 	entries []su3.Entry
 	signer  *su3.Signer
-	version time.Time       // default testNow
+	version time.Time       // default reseedtest.Now
 	content su3.ContentType // default reseed
 	zip     func(t testing.TB, es []su3.Entry) []byte
 }
@@ -43,13 +47,13 @@ func (b bundleSpec) build(t testing.TB) []byte {
 		z = b.zip(t, b.entries)
 	} else {
 		var buf bytes.Buffer
-		if err := su3.WriteBundle(&buf, b.entries, testNow); err != nil {
+		if err := su3.WriteBundle(&buf, b.entries, reseedtest.Now); err != nil {
 			t.Fatal(err)
 		}
 		z = buf.Bytes()
 	}
 	if b.version.IsZero() {
-		b.version = testNow
+		b.version = reseedtest.Now
 	}
 	if b.content == 0 {
 		b.content = su3.ContentReseed
@@ -89,7 +93,7 @@ func bigRouterInfo(t testing.TB) su3.Entry {
 		opts = append(opts, netdb.KV{Key: fmt.Sprintf("family.x%02d", i), Value: strings.Repeat("x", 240)})
 	}
 	opts = append(opts, netdb.KV{Key: "netId", Value: "2"}, netdb.KV{Key: "router.version", Value: "0.9.67"})
-	ri := &netdb.RouterInfo{Identity: id, Published: uint64(testNow.Add(-time.Hour).UnixMilli()), Options: opts}
+	ri := &netdb.RouterInfo{Identity: id, Published: uint64(reseedtest.Now.Add(-time.Hour).UnixMilli()), Options: opts}
 	if err := ri.SignEd25519(key); err != nil {
 		t.Fatal(err)
 	}
@@ -116,11 +120,11 @@ func floodfills(t testing.TB, es []su3.Entry) (ff, other []su3.Entry) {
 }
 
 // expiringTLS is a TLS certificate for 127.0.0.1-40 that expires soon
-// after testNow.
+// after reseedtest.Now.
 func expiringTLS(t testing.TB, left time.Duration) tls.Certificate {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: testNow.Add(-80 * 24 * time.Hour), NotAfter: testNow.Add(left)}
+		NotBefore: reseedtest.Now.Add(-80 * 24 * time.Hour), NotAfter: reseedtest.Now.Add(left)}
 	for i := 1; i <= 40; i++ {
 		tmpl.IPAddresses = append(tmpl.IPAddresses, net.IPv4(127, 0, 0, byte(i)))
 	}
@@ -163,21 +167,21 @@ func verdicts(rep *Report) map[string]Verdict {
 // TestCheckVerdicts runs the checker against servers of our own making that
 // each break one rule, and asserts the verdict of that rule and its owner.
 func TestCheckVerdicts(t *testing.T) {
-	signer, kr := testSigner(t)
-	good := synthEntries(t, 75, netdb.SynthConfig{Now: testNow, Seed: 21, MaxAge: 10 * time.Hour})
+	signer, kr := reseedtest.Signer(t)
+	good := reseedtest.SynthEntries(t, 75, netdb.SynthConfig{Now: reseedtest.Now, Seed: 21, MaxAge: 10 * time.Hour})
 	ffs, others := floodfills(t, good)
 	if len(ffs) < 5 || len(others) < 50 {
 		t.Fatalf("synthetic set has %d floodfills and %d others", len(ffs), len(others))
 	}
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ecCert := selfSigned(t, "ec@mail.i2p", &ecKey.PublicKey, ecKey, testNow.Add(5*365*24*time.Hour))
+	ecCert := selfSigned(t, "ec@mail.i2p", &ecKey.PublicKey, ecKey, reseedtest.Now.Add(5*365*24*time.Hour))
 	kr.Add(ecCert)
-	soon, err := certs.GenerateSigner("soon@mail.i2p", testNow.Add(-10*365*24*time.Hour+10*24*time.Hour), nil)
+	soon, err := certs.GenerateSigner("soon@mail.i2p", reseedtest.Now.Add(-10*365*24*time.Hour+10*24*time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kr.Add(soon.Cert)
-	stranger, _ := certs.GenerateSigner("stranger@mail.i2p", testNow, nil)
+	stranger, _ := certs.GenerateSigner("stranger@mail.i2p", reseedtest.Now, nil)
 	ok := bundleSpec{entries: good, signer: signer}.build(t)
 	serve := func(b []byte) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -207,7 +211,7 @@ func TestCheckVerdicts(t *testing.T) {
 				"floodfills": Pass, "netid-403": Pass, "same-bundle": Pass, "su3-age": Pass, "routerinfo-age": Pass, "tls": Pass, "time": Pass}},
 		{name: "gone", handler: func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusGone) }, judged: true,
 			want: map[string]Verdict{"http-200": Fail}},
-		{name: "stale", handler: serve(ok), now: testNow.Add(8 * 24 * time.Hour), judged: true,
+		{name: "stale", handler: serve(ok), now: reseedtest.Now.Add(8 * 24 * time.Hour), judged: true,
 			want: map[string]Verdict{"su3-age": Fail, "routerinfo-age": Fail, "signature": Pass, "count": Fail, "floodfills": Warn}},
 		{name: "version in 2100", handler: serve(with(func(s *bundleSpec) { s.version = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) })), judged: true,
 			want: map[string]Verdict{"su3-age": Warn, "signature": Pass}},
@@ -237,16 +241,16 @@ func TestCheckVerdicts(t *testing.T) {
 			want: map[string]Verdict{"http-200": Limited}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := tlsServer(t, tc.handler)
+			ts := reseedtest.TLSServer(t, tc.handler)
 			if tc.tls != nil {
 				ts.TLS.Certificates = []tls.Certificate{*tc.tls}
 			}
-			now := testNow.Add(time.Hour)
+			now := reseedtest.Now.Add(time.Hour)
 			if !tc.now.IsZero() {
 				now = tc.now
 			}
-			cfg := CheckConfig{Client: ClientConfig{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return now }}}
-			rep := CheckServer(context.Background(), cfg, ts.URL+"/")
+			cfg := Config{Client: client.Config{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return now }}}
+			rep := Server(context.Background(), cfg, ts.URL+"/")
 			got := verdicts(rep)
 			for name, v := range tc.want {
 				if got[name] != v {
@@ -277,8 +281,8 @@ func TestCheckVerdicts(t *testing.T) {
 // honours netid takes three; one that ignores it two (its answer to the
 // wrong netid doubles as the repeat request).
 func TestCheckRequests(t *testing.T) {
-	signer, kr := testSigner(t)
-	ok := bundleSpec{entries: synthEntries(t, 60, netdb.SynthConfig{Now: testNow, Seed: 22, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
+	signer, kr := reseedtest.Signer(t)
+	ok := bundleSpec{entries: reseedtest.SynthEntries(t, 60, netdb.SynthConfig{Now: reseedtest.Now, Seed: 22, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
 	var mu sync.Mutex
 	requests := 0
 	count := func(h http.HandlerFunc) http.HandlerFunc {
@@ -289,7 +293,7 @@ func TestCheckRequests(t *testing.T) {
 			h(w, r)
 		}
 	}
-	cfg := CheckConfig{Client: ClientConfig{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return testNow }}}
+	cfg := Config{Client: client.Config{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return reseedtest.Now }}}
 	for _, tc := range []struct {
 		name string
 		h    http.HandlerFunc
@@ -305,8 +309,8 @@ func TestCheckRequests(t *testing.T) {
 		{"ignores netid", func(w http.ResponseWriter, r *http.Request) { w.Write(ok) }, 2},
 	} {
 		requests = 0
-		ts := tlsServer(t, count(tc.h))
-		rep := CheckServer(context.Background(), cfg, ts.URL+"/")
+		ts := reseedtest.TLSServer(t, count(tc.h))
+		rep := Server(context.Background(), cfg, ts.URL+"/")
 		if requests != tc.want || rep.Requests != tc.want {
 			t.Errorf("%s: server saw %d requests, report says %d; want %d", tc.name, requests, rep.Requests, tc.want)
 		}
@@ -317,14 +321,14 @@ func TestCheckRequests(t *testing.T) {
 // bundles to clients at different addresses, and the figures a monitor
 // tracks are filled in.
 func TestCheckOurServer(t *testing.T) {
-	_, ts, _ := testServer(t, Limits{}, true)
-	_, kr := testSigner(t)
+	ts := ourServer(t)
+	_, kr := reseedtest.Signer(t)
 	var sources []netip.Addr
 	for i := 2; i <= 4; i++ {
 		sources = append(sources, netip.AddrFrom4([4]byte{127, 0, byte(i), 1}))
 	}
-	cfg := CheckConfig{Client: ClientConfig{Keyring: kr, HTTP: ts.Client(), Now: func() time.Time { return testNow.Add(time.Hour) }}, Sources: sources}
-	rep := CheckServer(context.Background(), cfg, ts.URL+"/")
+	cfg := Config{Client: client.Config{Keyring: kr, HTTP: ts.Client(), Now: func() time.Time { return reseedtest.Now.Add(time.Hour) }}, Sources: sources}
+	rep := Server(context.Background(), cfg, ts.URL+"/")
 	for _, c := range rep.Checks {
 		if c.Verdict != Pass {
 			t.Errorf("%s: %s (%s)", c.Name, c.Verdict, c.Detail)
@@ -334,21 +338,21 @@ func TestCheckOurServer(t *testing.T) {
 		t.Errorf("no per-client check: %+v", rep.Checks)
 	}
 	if rep.RouterInfos < 50 || rep.Floodfills < 5 || rep.Signer != "test@mail.i2p" || rep.TLSExpiry.IsZero() ||
-		rep.SignerExpiry.IsZero() || rep.Took <= 0 || !rep.SignedAt.Equal(testNow) || rep.Requests != 3+len(sources) {
+		rep.SignerExpiry.IsZero() || rep.Took <= 0 || !rep.SignedAt.Equal(reseedtest.Now) || rep.Requests != 3+len(sources) {
 		t.Errorf("report figures: %+v", rep)
 	}
 	// The same bundle for every address block is a warning.
-	one := bundleSpec{entries: synthEntries(t, 60, netdb.SynthConfig{Now: testNow, Seed: 23, MaxAge: 10 * time.Hour}), signer: testSignerOnly(t)}.build(t)
+	one := bundleSpec{entries: reseedtest.SynthEntries(t, 60, netdb.SynthConfig{Now: reseedtest.Now, Seed: 23, MaxAge: 10 * time.Hour}), signer: testSignerOnly(t)}.build(t)
 	same := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(one) }))
 	defer same.Close()
 	cfg.Client.HTTP = same.Client()
-	rep = CheckServer(context.Background(), cfg, same.URL+"/")
+	rep = Server(context.Background(), cfg, same.URL+"/")
 	if v := verdicts(rep)["per-client"]; v != Warn {
 		t.Errorf("one bundle for everyone: per-client %s (%s), want WARN", v, detail(rep, "per-client"))
 	}
 }
 
-func testSignerOnly(t testing.TB) *su3.Signer { s, _ := testSigner(t); return s }
+func testSignerOnly(t testing.TB) *su3.Signer { s, _ := reseedtest.Signer(t); return s }
 
 func detail(rep *Report, name string) string {
 	for _, c := range rep.Checks {
@@ -369,7 +373,7 @@ func insecureClient() *http.Client {
 
 func selfSigned(t testing.TB, id string, pub any, key any, notAfter time.Time) *x509.Certificate {
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: id}, EmailAddresses: []string{id},
-		NotBefore: testNow.Add(-24 * time.Hour), NotAfter: notAfter, BasicConstraintsValid: true, IsCA: true,
+		NotBefore: reseedtest.Now.Add(-24 * time.Hour), NotAfter: notAfter, BasicConstraintsValid: true, IsCA: true,
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, key)
 	if err != nil {
@@ -380,4 +384,26 @@ func selfSigned(t testing.TB, id string, pub any, key any, notAfter time.Time) *
 		t.Fatal(err)
 	}
 	return c
+}
+
+// ourServer is our reseed server over TLS with a pool of 600 synthetic
+// RouterInfos, clients told apart by X-Forwarded-For from loopback.
+func ourServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	signer, _ := reseedtest.Signer(t)
+	srv := reseed.NewServer(reseed.ServerConfig{
+		UserAgents: []string{wire.UserAgent}, Secret: []byte("test secret"),
+		SignerID: signer.ID, Now: func() time.Time { return reseedtest.Now },
+	})
+	pool, err := reseed.BuildPool(context.Background(), reseedtest.Store(t, reseedtest.SynthDir(t, 600)),
+		reseed.PoolConfig{Policy: netdb.DefaultPolicy(), Quota: netdb.DefaultBundleQuota, Signer: signer, Secret: []byte("test secret")}, reseedtest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetPool(pool)
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.EnableHTTP2 = true
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	return ts
 }

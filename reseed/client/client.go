@@ -1,7 +1,8 @@
-package reseed
+package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,11 +17,12 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/i2pseed/i2pseed/su3"
 )
 
-// ClientConfig configures Bootstrap and Fetch.
-type ClientConfig struct {
+// Config configures Bootstrap and Fetch.
+type Config struct {
 	URLs    []string    // reseed servers (bundle URL or base URL ending in /)
 	Keyring su3.Keyring // trusted signers
 	NetID   netdb.NetID // default netdb.LiveNetID
@@ -44,7 +46,7 @@ type ClientConfig struct {
 	Rand                   *rand.Rand // server order; nil means random
 }
 
-func (c *ClientConfig) defaults() {
+func (c *Config) SetDefaults() {
 	if c.NetID == 0 {
 		c.NetID = netdb.LiveNetID
 	}
@@ -54,7 +56,7 @@ func (c *ClientConfig) defaults() {
 	if c.MaxFuture == 0 {
 		c.MaxFuture = 2 * time.Minute
 	}
-	c.MinRouters, c.MinServers, c.Parallel = cmpOr(c.MinRouters, 100), cmpOr(c.MinServers, 2), cmpOr(c.Parallel, 3)
+	c.MinRouters, c.MinServers, c.Parallel = cmp.Or(max(c.MinRouters, 0), 100), cmp.Or(max(c.MinServers, 0), 2), cmp.Or(max(c.Parallel, 0), 3)
 	if c.MinFloodfills == 0 {
 		c.MinFloodfills = 5 // negative stays: none needed
 	}
@@ -104,25 +106,10 @@ var (
 	ErrUnsigned = errors.New("reseed: server sent an unsigned zip, not an su3")
 )
 
-// BundleURL turns a server URL into its bundle URL with the netid query.
-func BundleURL(server string, netID netdb.NetID) (string, error) {
-	u, err := url.Parse(server)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", fmt.Errorf("reseed: %q is not an http(s) URL", server)
-	}
-	if u.Path == "" || u.Path[len(u.Path)-1] == '/' {
-		u.Path += "i2pseeds.su3"
-	}
-	q := u.Query()
-	q.Set("netid", netID.String())
-	u.RawQuery = q.Encode()
-	return u.String(), nil
-}
-
 // Fetch downloads and verifies one server's bundle. Duration is set on
 // every path, a timeout included.
-func Fetch(ctx context.Context, cfg ClientConfig, server string) (res ServerResult) {
-	cfg.defaults()
+func Fetch(ctx context.Context, cfg Config, server string) (res ServerResult) {
+	cfg.SetDefaults()
 	start := time.Now()
 	res = ServerResult{URL: server}
 	defer func() { res.Duration = time.Since(start) }()
@@ -158,7 +145,7 @@ func (res *ServerResult) use(b *Bundle) {
 // (the caller can compare Result.Floodfills). The Result, with the file's
 // path as its one server's URL, is returned also on error; its error is
 // the ServerResult's.
-func BootstrapFile(cfg ClientConfig, path string) (*Result, error) {
+func BootstrapFile(cfg Config, path string) (*Result, error) {
 	r := verifyFile(cfg, path)
 	routers := r.routers
 	if routers == nil {
@@ -167,8 +154,8 @@ func BootstrapFile(cfg ClientConfig, path string) (*Result, error) {
 	return &Result{Routers: routers, Servers: []ServerResult{r}}, r.Err
 }
 
-func verifyFile(cfg ClientConfig, path string) (res ServerResult) {
-	cfg.defaults()
+func verifyFile(cfg Config, path string) (res ServerResult) {
+	cfg.SetDefaults()
 	start := time.Now()
 	res = ServerResult{URL: path}
 	defer func() { res.Duration = time.Since(start) }()
@@ -213,8 +200,8 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d-byte", n)
 }
 
-func download(ctx context.Context, cfg ClientConfig, server string) ([]byte, int, error) {
-	u, err := BundleURL(server, cfg.NetID)
+func download(ctx context.Context, cfg Config, server string) ([]byte, int, error) {
+	u, err := wire.BundleURL(server, cfg.NetID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -224,7 +211,7 @@ func download(ctx context.Context, cfg ClientConfig, server string) ([]byte, int
 	if err != nil {
 		return nil, 0, err
 	}
-	req.Header.Set("User-Agent", RealClientAgent)
+	req.Header.Set("User-Agent", wire.UserAgent)
 	resp, err := cfg.HTTP.Do(req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reseed: %w", err)
@@ -257,15 +244,15 @@ type Bundle struct {
 // name, netId, published not in the future and not older than MaxAge, an
 // address peers can use. On error the Bundle still says what was learned
 // (signer, version, rejections).
-func VerifyBundle(data []byte, cfg ClientConfig) (*Bundle, error) {
+func VerifyBundle(data []byte, cfg Config) (*Bundle, error) {
 	return VerifyBundleAt(bytes.NewReader(data), int64(len(data)), cfg)
 }
 
 // VerifyBundleAt is VerifyBundle for the size bytes of r, which it reads
 // in place: the signature is checked streaming and the zip's entries are
 // read within su3.DefaultBundleLimits. r must not change meanwhile.
-func VerifyBundleAt(r io.ReaderAt, size int64, cfg ClientConfig) (*Bundle, error) {
-	cfg.defaults()
+func VerifyBundleAt(r io.ReaderAt, size int64, cfg Config) (*Bundle, error) {
+	cfg.SetDefaults()
 	b := &Bundle{Routers: map[netdb.Hash]*netdb.RouterInfo{}, Rejected: map[netdb.Reason]int{}}
 	var entries []su3.Entry
 	var err error
@@ -357,8 +344,8 @@ var ErrNotEnough = errors.New("reseed: not enough RouterInfos from enough server
 // URL per host, until MinRouters RouterInfos, MinFloodfills of them
 // floodfills, from MinServers servers are in, every server was tried, or
 // Timeout passes. progress, if not nil, is called as each server finishes.
-func Bootstrap(ctx context.Context, cfg ClientConfig, progress func(ServerResult)) (*Result, error) {
-	cfg.defaults()
+func Bootstrap(ctx context.Context, cfg Config, progress func(ServerResult)) (*Result, error) {
+	cfg.SetDefaults()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	urls := onePerHost(cfg.URLs)

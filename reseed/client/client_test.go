@@ -1,4 +1,4 @@
-package reseed
+package client
 
 import (
 	"archive/zip"
@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,99 +22,42 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/i2pseed/i2pseed/su3"
 )
-
-var (
-	serverIP   = 1
-	serverCert *certs.TLSCert
-)
-
-// tlsServer runs h over real TLS on its own loopback address (127.0.0.N):
-// clients take one URL per host. All share one certificate for 127.0.0.1-40.
-func tlsServer(t testing.TB, h http.HandlerFunc) *httptest.Server {
-	t.Helper()
-	if serverCert == nil {
-		var ips []string
-		for i := 1; i <= 40; i++ {
-			ips = append(ips, fmt.Sprintf("127.0.0.%d", i))
-		}
-		c, err := certs.GenerateTLS(ips, time.Now(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		serverCert = c
-	}
-	ts := httptest.NewUnstartedServer(h)
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.%d:0", serverIP))
-	if err != nil {
-		t.Fatal(err)
-	}
-	serverIP = serverIP%40 + 1 // the certificate's; earlier tests' servers are closed
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.TLS = &tls.Config{Certificates: []tls.Certificate{serverCert.Certificate()}}
-	ts.StartTLS()
-	t.Cleanup(ts.Close)
-	return ts
-}
-
-func signBundle(t testing.TB, signer *su3.Signer, entries []su3.Entry) []byte {
-	t.Helper()
-	var z bytes.Buffer
-	if err := su3.WriteBundle(&z, entries, testNow); err != nil {
-		t.Fatal(err)
-	}
-	b, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: fmt.Sprint(testNow.Unix())}, z.Bytes(), signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func synthEntries(t testing.TB, n int, cfg netdb.SynthConfig) []su3.Entry {
-	ris, err := netdb.Synth(n, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var es []su3.Entry
-	for _, ri := range ris {
-		es = append(es, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
-	}
-	return es
-}
 
 // TestBootstrap: two good servers and one of each kind of bad one. The good
 // ones are enough; every bad one is refused for the right reason.
 func TestBootstrap(t *testing.T) {
-	signer, kr := testSigner(t)
+	signer, kr := reseedtest.Signer(t)
 	serve := func(b []byte) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			if r.UserAgent() != RealClientAgent || r.URL.Query().Get("netid") != "2" {
+			if r.UserAgent() != wire.UserAgent || r.URL.Query().Get("netid") != "2" {
 				http.Error(w, "bad request shape", 400)
 				return
 			}
 			w.Write(b)
 		}
 	}
-	good1 := signBundle(t, signer, synthEntries(t, 75, netdb.SynthConfig{Now: testNow, Seed: 1, MaxAge: 10 * time.Hour}))
-	good2 := signBundle(t, signer, synthEntries(t, 75, netdb.SynthConfig{Now: testNow, Seed: 2, MaxAge: 10 * time.Hour}))
+	good1 := reseedtest.SignBundle(t, signer, reseedtest.SynthEntries(t, 75, netdb.SynthConfig{Now: reseedtest.Now, Seed: 1, MaxAge: 10 * time.Hour}))
+	good2 := reseedtest.SignBundle(t, signer, reseedtest.SynthEntries(t, 75, netdb.SynthConfig{Now: reseedtest.Now, Seed: 2, MaxAge: 10 * time.Hour}))
 	tampered := bytes.Clone(good1)
 	tampered[len(tampered)/2] ^= 1
-	other, _ := certs.GenerateSigner("stranger@mail.i2p", testNow, nil)
-	unknown := signBundle(t, &su3.Signer{ID: "stranger@mail.i2p", Key: other.Key}, synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 3}))
+	other, _ := certs.GenerateSigner("stranger@mail.i2p", reseedtest.Now, nil)
+	unknown := reseedtest.SignBundle(t, &su3.Signer{ID: "stranger@mail.i2p", Key: other.Key}, reseedtest.SynthEntries(t, 10, netdb.SynthConfig{Now: reseedtest.Now, Seed: 3}))
 	// A signer whose certificate expired: trusted, but out of date.
-	old, _ := certs.GenerateSigner("old@mail.i2p", testNow.Add(-11*365*24*time.Hour), nil)
+	old, _ := certs.GenerateSigner("old@mail.i2p", reseedtest.Now.Add(-11*365*24*time.Hour), nil)
 	kr.Add(old.Cert)
-	expired := signBundle(t, &su3.Signer{ID: "old@mail.i2p", Key: old.Key}, synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 6}))
-	wrongNet := signBundle(t, signer, synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 4, NetID: 7}))
-	forged := synthEntries(t, 10, netdb.SynthConfig{Now: testNow, Seed: 5})
+	expired := reseedtest.SignBundle(t, &su3.Signer{ID: "old@mail.i2p", Key: old.Key}, reseedtest.SynthEntries(t, 10, netdb.SynthConfig{Now: reseedtest.Now, Seed: 6}))
+	wrongNet := reseedtest.SignBundle(t, signer, reseedtest.SynthEntries(t, 10, netdb.SynthConfig{Now: reseedtest.Now, Seed: 4, NetID: 7}))
+	forged := reseedtest.SynthEntries(t, 10, netdb.SynthConfig{Now: reseedtest.Now, Seed: 5})
 	for i := range forged {
 		forged[i].Data = bytes.Clone(forged[i].Data)
 		forged[i].Data[500] ^= 1 // inside the signed part
 	}
-	forgedBundle := signBundle(t, signer, forged)
+	forgedBundle := reseedtest.SignBundle(t, signer, forged)
 	var dotdot bytes.Buffer
 	zw := zip.NewWriter(&dotdot)
 	w, _ := zw.Create("../routerInfo-x.dat")
@@ -135,27 +77,27 @@ func TestBootstrap(t *testing.T) {
 	t.Cleanup(func() { close(hang) })
 
 	servers := map[string]*httptest.Server{
-		"good1":      tlsServer(t, serve(good1)),
-		"good2":      tlsServer(t, serve(good2)),
-		"tampered":   tlsServer(t, serve(tampered)),
-		"unknown":    tlsServer(t, serve(unknown)),
-		"wrongnetid": tlsServer(t, serve(wrongNet)),
-		"expired":    tlsServer(t, serve(expired)),
-		"forged":     tlsServer(t, serve(forgedBundle)),
-		"dotdot":     tlsServer(t, serve(dotdotBundle)),
-		"10000":      tlsServer(t, serve(manyBundle)),
-		"50MB":       tlsServer(t, serve(huge)),
-		"hangs": tlsServer(t, func(w http.ResponseWriter, r *http.Request) {
+		"good1":      reseedtest.TLSServer(t, serve(good1)),
+		"good2":      reseedtest.TLSServer(t, serve(good2)),
+		"tampered":   reseedtest.TLSServer(t, serve(tampered)),
+		"unknown":    reseedtest.TLSServer(t, serve(unknown)),
+		"wrongnetid": reseedtest.TLSServer(t, serve(wrongNet)),
+		"expired":    reseedtest.TLSServer(t, serve(expired)),
+		"forged":     reseedtest.TLSServer(t, serve(forgedBundle)),
+		"dotdot":     reseedtest.TLSServer(t, serve(dotdotBundle)),
+		"10000":      reseedtest.TLSServer(t, serve(manyBundle)),
+		"50MB":       reseedtest.TLSServer(t, serve(huge)),
+		"hangs": reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-hang:
 			case <-r.Context().Done():
 			}
 			panic(http.ErrAbortHandler) // never an empty 200, whenever the wait ends
 		}),
-		"404": tlsServer(t, http.NotFound),
+		"404": reseedtest.TLSServer(t, http.NotFound),
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(serverCert.Cert)
+	pool.AddCert(reseedtest.ServerCert(t).Cert)
 	var urls []string
 	byURL := map[string]string{}
 	for name, s := range servers {
@@ -163,8 +105,8 @@ func TestBootstrap(t *testing.T) {
 		byURL[s.URL+"/"] = name
 	}
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	cfg := ClientConfig{URLs: urls, Keyring: kr, MinRouters: 1000, MinServers: 12, Parallel: 4, // try them all
-		ServerTimeout: 2 * time.Second, HTTP: client, Now: func() time.Time { return testNow }, Rand: rand.New(rand.NewPCG(1, 2))}
+	cfg := Config{URLs: urls, Keyring: kr, MinRouters: 1000, MinServers: 12, Parallel: 4, // try them all
+		ServerTimeout: 2 * time.Second, HTTP: client, Now: func() time.Time { return reseedtest.Now }, Rand: rand.New(rand.NewPCG(1, 2))}
 	res, err := Bootstrap(context.Background(), cfg, nil)
 	if !errors.Is(err, ErrNotEnough) {
 		t.Fatalf("wanting 1000 from 12: got %v, want ErrNotEnough", err)
@@ -213,7 +155,7 @@ func TestBootstrap(t *testing.T) {
 		t.Fatalf("good servers: %d RouterInfos, %v", len(res.Routers), err)
 	}
 	dir := t.TempDir()
-	if n, err := WriteNetDb(mustStore(t, dir), res.Routers); err != nil || n != 150 {
+	if n, err := WriteNetDb(reseedtest.Store(t, dir), res.Routers); err != nil || n != 150 {
 		t.Fatalf("WriteNetDb: %d, %v", n, err)
 	}
 	idx, err := netdb.Scan(context.Background(), dir, nil)
@@ -226,20 +168,7 @@ func TestBootstrap(t *testing.T) {
 	}
 }
 
-func TestBundleURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://reseed.example/":             "https://reseed.example/i2pseeds.su3?netid=2",
-		"https://reseed.example":              "https://reseed.example/i2pseeds.su3?netid=2",
-		"https://r.example:8443/i2pseeds.su3": "https://r.example:8443/i2pseeds.su3?netid=2",
-		"https://r.example/sub/":              "https://r.example/sub/i2pseeds.su3?netid=2",
-	} {
-		if got, err := BundleURL(in, 2); err != nil || got != want {
-			t.Errorf("BundleURL(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	if _, err := BundleURL("ftp://x/", 2); err == nil {
-		t.Error("ftp URL accepted")
-	}
+func TestOnePerHost(t *testing.T) {
 	if got := onePerHost([]string{"https://a.example/", "https://a.example:8443/", "https://b.example/"}); len(got) != 2 {
 		t.Errorf("onePerHost kept %v", got)
 	}
@@ -249,7 +178,7 @@ func TestBundleURL(t *testing.T) {
 // key with bit 255 set (no X25519 public key) is refused as static-key:
 // i2pd 2.58 would drop it and Java cannot connect to it.
 func TestVerifyBundleStaticKey(t *testing.T) {
-	entries := synthEntries(t, 3, netdb.SynthConfig{Now: testNow, MaxAge: time.Hour, Seed: 5})
+	entries := reseedtest.SynthEntries(t, 3, netdb.SynthConfig{Now: reseedtest.Now, MaxAge: time.Hour, Seed: 5})
 	_, sk, _ := ed25519.GenerateKey(crand.Reader)
 	var enc, pad [32]byte
 	enc[0], pad[0] = 9, 1
@@ -259,7 +188,7 @@ func TestVerifyBundleStaticKey(t *testing.T) {
 	}
 	bad := make([]byte, 32)
 	bad[31] = 0x80
-	ri := &netdb.RouterInfo{Identity: id, Published: uint64(testNow.Add(-time.Minute).UnixMilli()),
+	ri := &netdb.RouterInfo{Identity: id, Published: uint64(reseedtest.Now.Add(-time.Minute).UnixMilli()),
 		Addresses: []netdb.RouterAddress{{Cost: 3, Transport: "NTCP2", Options: netdb.Mapping{{Key: "host", Value: "8.8.8.8"},
 			{Key: "i", Value: i2pbase64.EncodeToString(make([]byte, 16))}, {Key: "port", Value: "4567"},
 			{Key: "s", Value: i2pbase64.EncodeToString(bad)}, {Key: "v", Value: "2"}}}},
@@ -269,26 +198,16 @@ func TestVerifyBundleStaticKey(t *testing.T) {
 	}
 	entries = append(entries, su3.Entry{Name: ri.Hash().FileName(), Data: ri.Bytes()})
 	var z bytes.Buffer
-	if err := su3.WriteBundle(&z, entries, testNow); err != nil {
+	if err := su3.WriteBundle(&z, entries, reseedtest.Now); err != nil {
 		t.Fatal(err)
 	}
-	b, err := VerifyBundle(z.Bytes(), ClientConfig{Now: func() time.Time { return testNow }})
+	b, err := VerifyBundle(z.Bytes(), Config{Now: func() time.Time { return reseedtest.Now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(b.Routers) != 3 || b.Rejected[netdb.RejectStaticKey] != 1 || b.Routers[ri.Hash()] != nil {
 		t.Errorf("accepted %d, rejected %v; want 3 accepted and the bad key refused as static-key", len(b.Routers), b.Rejected)
 	}
-}
-
-// mustStore opens the netDb store in dir.
-func mustStore(t testing.TB, dir string) *netdb.Store {
-	t.Helper()
-	s, err := netdb.OpenStore(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 // TestFetchDuration: a server that hangs, before its headers or in the
@@ -317,7 +236,7 @@ func TestFetchDuration(t *testing.T) {
 		panic(http.ErrAbortHandler)
 	}))
 	t.Cleanup(midBody.Close)
-	cfg := ClientConfig{ServerTimeout: timeout, HTTP: &http.Client{}}
+	cfg := Config{ServerTimeout: timeout, HTTP: &http.Client{}}
 	for name, url := range map[string]string{"headers": hangs.URL + "/", "body": midBody.URL + "/"} {
 		r := Fetch(context.Background(), cfg, url)
 		if !errors.Is(r.Err, context.DeadlineExceeded) {
@@ -334,10 +253,10 @@ func TestFetchDuration(t *testing.T) {
 	}
 
 	// Through Bootstrap over TLS, with the overall Timeout the shorter.
-	ts := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { wait(r); panic(http.ErrAbortHandler) })
+	ts := reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) { wait(r); panic(http.ErrAbortHandler) })
 	pool := x509.NewCertPool()
-	pool.AddCert(serverCert.Cert)
-	cfg = ClientConfig{URLs: []string{ts.URL + "/"}, ServerTimeout: time.Minute, Timeout: timeout,
+	pool.AddCert(reseedtest.ServerCert(t).Cert)
+	cfg = Config{URLs: []string{ts.URL + "/"}, ServerTimeout: time.Minute, Timeout: timeout,
 		HTTP: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
 	res, err := Bootstrap(context.Background(), cfg, nil)
 	if !errors.Is(err, ErrNotEnough) || len(res.Servers) != 1 {
@@ -349,17 +268,17 @@ func TestFetchDuration(t *testing.T) {
 }
 
 // splitFloodfills returns n entries without floodfills and ff entries of
-// floodfills, all verifiable at testNow.
+// floodfills, all verifiable at reseedtest.Now.
 func splitFloodfills(t testing.TB, seed uint64, n, ff int) []su3.Entry {
 	t.Helper()
 	var plain, flood []su3.Entry
-	for _, e := range synthEntries(t, 4*(n+ff)+40, netdb.SynthConfig{Now: testNow, Seed: seed, MaxAge: 10 * time.Hour}) {
+	for _, e := range reseedtest.SynthEntries(t, 4*(n+ff)+40, netdb.SynthConfig{Now: reseedtest.Now, Seed: seed, MaxAge: 10 * time.Hour}) {
 		ri, err := netdb.ParseRouterInfo(e.Data)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, r := checkRouterInfo(e, &netdb.Policy{NetID: netdb.LiveNetID, MaxAge: 48 * time.Hour, MaxFuture: time.Minute,
-			Now: func() time.Time { return testNow }}); r != netdb.OK {
+			Now: func() time.Time { return reseedtest.Now }}); r != netdb.OK {
 			continue
 		}
 		if netdb.Summarize(ri).Floodfill() {
@@ -378,21 +297,21 @@ func splitFloodfills(t testing.TB, seed uint64, n, ff int) []su3.Entry {
 // and MinServers, but with 2 floodfills Bootstrap goes on to a third
 // server, as i2pd would reseed again; with none left it is ErrNotEnough.
 func TestBootstrapFloodfills(t *testing.T) {
-	signer, kr := testSigner(t)
+	signer, kr := reseedtest.Signer(t)
 	bundles := map[string][]byte{
-		"none":  signBundle(t, signer, splitFloodfills(t, 11, 100, 0)),
-		"two":   signBundle(t, signer, splitFloodfills(t, 12, 18, 2)),
-		"three": signBundle(t, signer, splitFloodfills(t, 13, 17, 3)),
+		"none":  reseedtest.SignBundle(t, signer, splitFloodfills(t, 11, 100, 0)),
+		"two":   reseedtest.SignBundle(t, signer, splitFloodfills(t, 12, 18, 2)),
+		"three": reseedtest.SignBundle(t, signer, splitFloodfills(t, 13, 17, 3)),
 	}
 	url := map[string]string{}
 	byURL := map[string]string{}
 	for name, b := range bundles {
-		u := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write(b) }).URL + "/"
+		u := reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write(b) }).URL + "/"
 		url[name], byURL[u] = u, name
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(serverCert.Cert)
-	cfg := ClientConfig{Keyring: kr, Parallel: 1, ServerTimeout: 10 * time.Second, Now: func() time.Time { return testNow },
+	pool.AddCert(reseedtest.ServerCert(t).Cert)
+	cfg := Config{Keyring: kr, Parallel: 1, ServerTimeout: 10 * time.Second, Now: func() time.Time { return reseedtest.Now },
 		HTTP: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
 
 	cfg.URLs = []string{url["none"], url["two"]}
@@ -435,8 +354,8 @@ func TestBootstrapFile(t *testing.T) {
 	}
 	signed := time.Unix(1772363593, 0) // the live bundle's version
 	kr.Now = func() time.Time { return signed }
-	cfg := ClientConfig{Keyring: kr, MaxAge: 30 * 24 * time.Hour, Now: func() time.Time { return signed }}
-	live := filepath.Join("..", "su3", "testdata", "live-diva.su3")
+	cfg := Config{Keyring: kr, MaxAge: 30 * 24 * time.Hour, Now: func() time.Time { return signed }}
+	live := filepath.Join("..", "..", "su3", "testdata", "live-diva.su3")
 	res, err := BootstrapFile(cfg, live)
 	if err != nil {
 		t.Fatal(err)
@@ -455,14 +374,14 @@ func TestBootstrapFile(t *testing.T) {
 
 	dir := t.TempDir()
 	var z bytes.Buffer
-	if err := su3.WriteBundle(&z, splitFloodfills(t, 21, 8, 2), testNow); err != nil {
+	if err := su3.WriteBundle(&z, splitFloodfills(t, 21, 8, 2), reseedtest.Now); err != nil {
 		t.Fatal(err)
 	}
 	zipPath := filepath.Join(dir, "seeds.zip")
 	if err := os.WriteFile(zipPath, z.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Now, cfg.MaxAge = func() time.Time { return testNow }, 0
+	cfg.Now, cfg.MaxAge = func() time.Time { return reseedtest.Now }, 0
 	res, err = BootstrapFile(cfg, zipPath)
 	if r := res.Servers[0]; err != nil || !r.Unsigned || r.Signer != "" || r.Accepted != 10 || r.Floodfills != 2 || len(res.Routers) != 10 {
 		t.Errorf("plain zip: %v, %+v", err, r)
@@ -504,12 +423,12 @@ func TestBootstrapFile(t *testing.T) {
 // used; only a carried-in file may be unsigned.
 func TestFetchRefusesUnsignedZip(t *testing.T) {
 	var z bytes.Buffer
-	if err := su3.WriteBundle(&z, synthEntries(t, 60, netdb.SynthConfig{Now: testNow, Seed: 41, MaxAge: 10 * time.Hour}), testNow); err != nil {
+	if err := su3.WriteBundle(&z, reseedtest.SynthEntries(t, 60, netdb.SynthConfig{Now: reseedtest.Now, Seed: 41, MaxAge: 10 * time.Hour}), reseedtest.Now); err != nil {
 		t.Fatal(err)
 	}
-	ts := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write(z.Bytes()) })
-	_, kr := testSigner(t)
-	cfg := ClientConfig{Keyring: kr, HTTP: ts.Client(), Now: func() time.Time { return testNow }, MinServers: 1, MinRouters: 1, MinFloodfills: -1}
+	ts := reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write(z.Bytes()) })
+	_, kr := reseedtest.Signer(t)
+	cfg := Config{Keyring: kr, HTTP: ts.Client(), Now: func() time.Time { return reseedtest.Now }, MinServers: 1, MinRouters: 1, MinFloodfills: -1}
 	cfg.HTTP.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
 	res := Fetch(context.Background(), cfg, ts.URL+"/")
 	if !errors.Is(res.Err, ErrUnsigned) || !res.Unsigned || res.Accepted != 0 || res.Bundle != nil {
