@@ -1,6 +1,7 @@
 package netdb
 
 import (
+	"errors"
 	"net/netip"
 	"slices"
 	"testing"
@@ -350,5 +351,18 @@ func TestBundleQuotaDiversity(t *testing.T) {
 		if ff, fam, _ := bundleMix(got); len(got) != 75 || ff != 5 || fam != 5 {
 			t.Errorf("8 floodfills in one family, seed %d: %d routers, %d floodfills, %d of the family; want 75, 5, 5", seed, len(got), ff, fam)
 		}
+	}
+}
+
+func TestPolicyFor(t *testing.T) {
+	p, err := PolicyFor(7, true, "0.9.60")
+	if err != nil || p.NetID != 7 || !p.AllowPrivate || p.MinVersion != "0.9.60" || p.MaxSize != DefaultPolicy().MaxSize {
+		t.Errorf("testnet policy: %+v, %v", p, err)
+	}
+	if p, err := PolicyFor(LiveNetID, false, "0.9.59"); err != nil || p.AllowPrivate || p.NetID != LiveNetID {
+		t.Errorf("live policy: %+v, %v", p, err)
+	}
+	if _, err := PolicyFor(LiveNetID, false, "new"); !errors.Is(err, ErrMinVersion) {
+		t.Errorf("version \"new\": %v, want ErrMinVersion", err)
 	}
 }

@@ -30,7 +30,7 @@ func newMetrics() *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "i2pseed_requests_total", Help: "Bundle requests by HTTP status."}, []string{"code"}),
+			Name: "i2pseed_requests_total", Help: "Bundle requests by HTTP status and by the channel they came in on (https, yggdrasil, onion, i2p)."}, []string{"code", "channel"}),
 		served: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "i2pseed_bundles_served_total", Help: "Bundles sent (GET with status 200)."}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -58,7 +58,7 @@ func newMetrics() *metrics {
 	// that appears at 1 has no increase to alert on.
 	m.builds.WithLabelValues("ok")
 	m.builds.WithLabelValues("error")
-	m.requests.WithLabelValues("200")
+	m.requests.WithLabelValues("200", "https")
 	m.reg.MustRegister(m.collectors()...)
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -69,7 +69,9 @@ func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.requests, m.served, m.limited, m.poolSize, m.poolStale, m.withdrawn, m.eligible, m.routers, m.rejected, m.builds, m.poolBuilt, m.tlsExpiry}
 }
 
-func (m *metrics) request(code int) { m.requests.WithLabelValues(strconv.Itoa(code)).Inc() }
+func (m *metrics) request(channel string, code int) {
+	m.requests.WithLabelValues(strconv.Itoa(code), channel).Inc()
+}
 
 // An expiryCollector asks the certificate's owner (a certs.Provider) for
 // the expiry at every scrape, so reloads and renewals show at once; it

@@ -203,7 +203,7 @@ func TestStatusPageRouterAndTLSExpiry(t *testing.T) {
 	if want := "i2pseed_tls_cert_expiry_timestamp_seconds " + strconv.FormatFloat(float64(notAfter.Unix()), 'g', -1, 64); !strings.Contains(string(m), want) {
 		t.Errorf("metrics lack %q (expiry %d):\n%s", want, notAfter.Unix(), m)
 	}
-	for _, want := range []string{`i2pseed_pool_builds_total{result="error"} 0`, `i2pseed_requests_total{code="200"} 0`} {
+	for _, want := range []string{`i2pseed_pool_builds_total{result="error"} 0`, `i2pseed_requests_total{channel="https",code="200"} 0`} {
 		if !strings.Contains(string(m), want) {
 			t.Errorf("metrics lack %s before any build or request", want)
 		}

@@ -38,8 +38,10 @@ type ServerConfig struct {
 	// PrivateMetrics leaves /metrics out of Handler: serve MetricsHandler on
 	// a separate, private listener instead.
 	PrivateMetrics bool
-	// For the status page: the signer ID and the TLS certificate's SHA-256.
+	// For the status page: the signer ID, the TLS certificate's SHA-256
+	// and the RouterInfos per bundle (PoolConfig.BundleSize; 0: 75).
 	SignerID, TLSFingerprint string
+	BundleSize               int
 	Now                      func() time.Time // nil means time.Now
 }
 
@@ -59,7 +61,8 @@ type Server struct {
 	metrics *metrics
 	wake    chan struct{} // a member of the pool was found unreachable
 
-	router atomic.Pointer[func() RouterStatus]
+	router   atomic.Pointer[func() RouterStatus]
+	channels atomic.Pointer[[]string] // "name address", for the status page
 
 	mu       sync.Mutex
 	buildErr error
@@ -266,6 +269,17 @@ func (s *Server) RegisterMetrics(c prometheus.Collector) error {
 // f at every request.
 func (s *Server) SetRouterStatus(f func() RouterStatus) { s.router.Store(&f) }
 
+// SetChannels lists the channels clients reach the server on ("https
+// [::]:8443"), for the status page.
+func (s *Server) SetChannels(names []string) { s.channels.Store(&names) }
+
+func (s *Server) channelList() []string {
+	if p := s.channels.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // SetTLSExpiry makes the metric i2pseed_tls_cert_expiry_timestamp_seconds
 // report notAfter (a certs.Provider's NotAfter), asked at every scrape.
 func (s *Server) SetTLSExpiry(notAfter func() time.Time) {
@@ -280,8 +294,8 @@ func (s *Server) SetTLSFingerprint(fp string) {
 	s.mu.Unlock()
 }
 
-func (s *Server) refuse(w http.ResponseWriter, code int, msg string) {
-	s.metrics.request(code)
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, code int, msg string) {
+	s.metrics.request(channelOf(r), code)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Error(w, msg, code)
 }
@@ -293,28 +307,28 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	if ok, scope := s.limit.Load().allow(key, now); !ok {
 		s.metrics.limited.WithLabelValues(scope).Inc()
 		w.Header().Set("Retry-After", "60")
-		s.refuse(w, http.StatusTooManyRequests, "too many requests, try again later")
+		s.refuse(w, r, http.StatusTooManyRequests, "too many requests, try again later")
 		return
 	}
 	if v := r.URL.Query().Get("netid"); v != "" && !s.cfg.NetID.Matches(v) {
-		s.refuse(w, http.StatusForbidden, "this server serves netid "+s.cfg.NetID.String())
+		s.refuse(w, r, http.StatusForbidden, "this server serves netid "+s.cfg.NetID.String())
 		return
 	}
 	if len(s.cfg.UserAgents) > 0 && !slices.Contains(s.cfg.UserAgents, r.UserAgent()) {
-		s.refuse(w, http.StatusForbidden, "reseed bundles are for I2P routers only")
+		s.refuse(w, r, http.StatusForbidden, "reseed bundles are for I2P routers only")
 		return
 	}
 	st := s.state.Load()
 	if st == nil || len(st.pool.Bundles) == 0 {
 		w.Header().Set("Retry-After", "300")
-		s.refuse(w, http.StatusServiceUnavailable, "not enough RouterInfos yet, try again later")
+		s.refuse(w, r, http.StatusServiceUnavailable, "not enough RouterInfos yet, try again later")
 		return
 	}
 	p := st.pool
 	i, ok := st.pick(BundleFor(s.cfg.Secret, p.Built, []byte(key), len(p.Bundles)))
 	if !ok {
 		w.Header().Set("Retry-After", "300")
-		s.refuse(w, http.StatusServiceUnavailable, "bundles withdrawn: their routers were found unreachable; try another reseed server")
+		s.refuse(w, r, http.StatusServiceUnavailable, "bundles withdrawn: their routers were found unreachable; try another reseed server")
 		return
 	}
 	b := p.Bundles[i]
@@ -325,7 +339,7 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Last-Modified", p.Built.UTC().Format(http.TimeFormat))
 	w.WriteHeader(http.StatusOK)
-	s.metrics.request(http.StatusOK)
+	s.metrics.request(channelOf(r), http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
 	}
@@ -372,6 +386,8 @@ Routers fetch <code>/i2pseeds.su3</code> by themselves; there is nothing to down
 <tr><td>bundles</td><td>{{.Bundles}} of up to {{.BundleSize}} RouterInfos</td></tr>
 <tr><td>eligible RouterInfos</td><td>{{.Eligible}} of {{.Routers}}</td></tr>
 <tr><td>netid</td><td>{{.NetID}}</td></tr>
+{{range .Channels}}<tr><td>channel</td><td>{{.}}</td></tr>
+{{end}}
 <tr><td>su3 signer</td><td>{{.Signer}}</td></tr>
 <tr><td>TLS certificate SHA-256</td><td><code id="tls-sha256">{{.Fingerprint}}</code></td></tr>
 {{with .Router}}<tr><td>built-in router</td><td id="router">{{.State}}; {{.Floodfills}} floodfills known, {{.Stored}} RouterInfos stored, {{.Live}} routers live, {{.Harvested}} harvested</td></tr>
@@ -397,7 +413,8 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		Bundles, BundleSize, Eligible, Routers  int
 		NetID                                   netdb.NetID
 		Router                                  *RouterStatus
-	}{Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, NetID: s.cfg.NetID, BundleSize: 75}
+		Channels                                []string
+	}{Channels: s.channelList(), Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, NetID: s.cfg.NetID, BundleSize: cmp.Or(max(s.cfg.BundleSize, 0), 75)}
 	if st := s.state.Load(); st != nil {
 		p := st.pool
 		data.Status = statusLine(st)

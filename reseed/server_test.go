@@ -310,7 +310,7 @@ func TestNoPool503AndFailedRebuildKeepsPool(t *testing.T) {
 		t.Error("status page shows a client address")
 	}
 	_, m := do(t, ts, req{path: "/metrics"})
-	for _, want := range []string{`i2pseed_requests_total{code="200"}`, `i2pseed_requests_total{code="503"}`, "i2pseed_bundles_served_total", `i2pseed_pool_builds_total{result="error"} 1`, "i2pseed_pool_built_timestamp_seconds", `i2pseed_routerinfos_rejected{reason=`} {
+	for _, want := range []string{`i2pseed_requests_total{channel="https",code="200"}`, `i2pseed_requests_total{channel="https",code="503"}`, "i2pseed_bundles_served_total", `i2pseed_pool_builds_total{result="error"} 1`, "i2pseed_pool_built_timestamp_seconds", `i2pseed_routerinfos_rejected{reason=`} {
 		if !bytes.Contains(m, []byte(want)) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -606,3 +606,7 @@ func (r *Router) expire(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Liveness is where the router keeps what its handshakes showed; nil
+// without probes.
+func (r *Router) Liveness() *netdb.Liveness { return r.cfg.Liveness }

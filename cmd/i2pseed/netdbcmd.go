@@ -36,20 +36,15 @@ func addPolicyFlags(cmd *cobra.Command) {
 }
 
 func (a *app) policy() (netdb.Policy, error) {
-	p := netdb.DefaultPolicy()
 	netID, err := a.netID()
 	if err != nil {
-		return p, err
+		return netdb.Policy{}, err
 	}
-	if a.cfg.GetBool("testnet") {
-		p = netdb.TestnetPolicy(netID)
-	}
-	p.NetID = netID
-	p.MinVersion = a.cfg.GetString("min-version")
-	p.MaxAge = a.cfg.GetDuration("max-age")
-	if netdb.CompareVersions(p.MinVersion, "0.0") < 0 {
+	p, err := netdb.PolicyFor(netID, a.cfg.GetBool("testnet"), a.cfg.GetString("min-version"))
+	if err != nil {
 		return p, usagef("--min-version %q: want a dotted version like 0.9.59", p.MinVersion)
 	}
+	p.MaxAge = a.cfg.GetDuration("max-age")
 	if p.MaxAge <= 0 {
 		return p, usagef("--max-age must be positive, e.g. 24h")
 	}

@@ -1,27 +1,22 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/reseed/wire"
-	"github.com/i2pseed/i2pseed/su3"
+	"github.com/i2pseed/i2pseed/router"
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
 )
@@ -115,23 +110,36 @@ func defaultDataDir() string {
 	return ".i2pseed"
 }
 
-// serveConfig maps the serve flags to reseed.Settings and validates them.
-func (a *app) serveConfig() (*reseed.ServeConfig, error) {
-	s := reseed.Settings{
+// serveSettings maps the serve flags to reseed.Settings.
+func (a *app) serveSettings() reseed.Settings {
+	return reseed.Settings{
 		Listen: a.cfg.GetString("listen"), NetDb: a.cfg.GetString("netdb"), FromMirror: a.cfg.GetString("from-mirror"),
 		DataDir: a.cfg.GetString("data-dir"), Signer: a.cfg.GetString("signer"),
-		Rebuild: a.cfg.GetDuration("rebuild"), Epoch: a.cfg.GetDuration("epoch"),
+		Rebuild: a.cfg.GetDuration("rebuild"), Epoch: a.cfg.GetDuration("epoch"), Drain: a.cfg.GetDuration("drain"),
 		BundleSize: a.cfg.GetInt("bundle-size"), Bundles: a.cfg.GetInt("bundles"), MinEligible: a.cfg.GetInt("min-eligible"),
 		NetID: a.cfg.GetInt("netid"), Testnet: a.cfg.GetBool("testnet"), MinVersion: a.cfg.GetString("min-version"),
 		TrustedProxies: a.cfg.GetStringSlice("trusted-proxies"), UserAgents: a.cfg.GetStringSlice("user-agents"),
 		LogClients: a.cfg.GetBool("log-clients"), MetricsListen: a.cfg.GetString("metrics-listen"),
 		Blocklist: a.cfg.GetString("blocklist"), MaxConns: a.cfg.GetInt("max-conns"), Limits: a.limits(),
+		TLS: reseed.TLSSettings{
+			Mode: a.cfg.GetString("tls"), Hosts: a.cfg.GetStringSlice("host"),
+			CertFile: a.cfg.GetString("tls-cert"), KeyFile: a.cfg.GetString("tls-key"),
+			ACME: reseed.ACMESettings{
+				Email: a.cfg.GetString("acme-email"), CA: a.cfg.GetString("acme-ca"), Staging: a.cfg.GetBool("acme-staging"),
+				HTTPListen: a.cfg.GetString("acme-http-listen"), CARoots: a.cfg.GetString("acme-ca-roots"),
+				Storage: a.cfg.GetString("acme-storage"),
+			},
+		},
 	}
-	c, err := s.Config()
-	if se := (*reseed.SettingError)(nil); errors.As(err, &se) {
-		return nil, usagef("serve: --%v", se)
+}
+
+// settingUsage turns a library's *setting.Error into a usage error naming
+// the flag (and config key) to fix.
+func settingUsage(cmd string, err error) error {
+	if se := (*setting.Error)(nil); errors.As(err, &se) {
+		return usagef("%s: --%v", cmd, se)
 	}
-	return c, err
+	return err
 }
 
 // limits reads the rate limit settings.
@@ -142,289 +150,43 @@ func (a *app) limits() reseed.Limits {
 	}
 }
 
-// loadSecrets prepares the data dir: the signer key (made on first run), the
-// server secret, and returns the signer.
-func (a *app) loadSecrets(c *reseed.ServeConfig) (*su3.Signer, []byte, error) {
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("--data-dir: %w", err)
-	}
-	keys := filepath.Join(c.DataDir, "keys")
-	sk, created, err := certs.LoadOrCreateSigner(keys, c.SignerID, a.now())
-	switch {
-	case errors.Is(err, certs.ErrSignerMismatch):
-		return nil, nil, usagef("--signer %s: %v", c.SignerID, err)
-	case err != nil:
-		return nil, nil, fmt.Errorf("--data-dir: %w", err)
-	case created:
-		fmt.Fprintf(a.stderr, "generated an RSA-4096 signer key for %s in %s\n", c.SignerID, keys)
-		fmt.Fprintf(a.stderr, "signer certificate for the I2P project and for clients: %s\n", filepath.Join(keys, certs.CertFileName(c.SignerID)))
-	}
-	secret, err := reseed.LoadOrCreateSecret(filepath.Join(c.DataDir, "secret"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("--data-dir: %w", err)
-	}
-	return &su3.Signer{ID: sk.ID, Key: sk.Key}, secret, nil
-}
-
-// tlsProvider maps --tls to the certs provider; for ACME it also starts
-// the plain HTTP listener for HTTP-01 (closed by the returned function).
-// ACME certificates arrive later: ready gets a value whenever one is ready.
-func (a *app) tlsProvider(ctx context.Context, c *reseed.ServeConfig, log *slog.Logger, ready chan<- struct{}) (certs.Provider, func(), error) {
-	if a.cfg.GetString("tls") == "acme" {
-		return a.acmeProvider(ctx, c, log, ready)
-	}
-	fc, err := a.tlsCert(c)
-	return fc, func() {}, err
-}
-
-func (a *app) acmeProvider(ctx context.Context, c *reseed.ServeConfig, log *slog.Logger, ready chan<- struct{}) (certs.Provider, func(), error) {
-	hosts := a.cfg.GetStringSlice("host")
-	if len(hosts) == 0 {
-		return nil, nil, usagef("serve: --tls acme needs --host with the server's public DNS name(s)")
-	}
-	var roots *x509.CertPool
-	if p := a.cfg.GetString("acme-ca-roots"); p != "" {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, nil, usagef("serve: --acme-ca-roots: %v", err)
-		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(b) {
-			return nil, nil, usagef("serve: --acme-ca-roots %s: no PEM certificates", p)
-		}
-	}
-	acme, err := certs.NewACME(certs.ACMEConfig{
-		Domains: hosts, Email: a.cfg.GetString("acme-email"), CA: a.cfg.GetString("acme-ca"),
-		Staging: a.cfg.GetBool("acme-staging"), StorageDir: cmp.Or(a.cfg.GetString("acme-storage"), filepath.Join(c.DataDir, "acme")),
-		TrustedRoots: roots, HTTPPort: portOf(a.cfg.GetString("acme-http-listen")), TLSALPNPort: portOf(c.Listen),
-		Events: func(e certs.ACMEEvent) { logACME(log, e, ready) },
-	})
-	if err != nil {
-		return nil, nil, usagef("serve: --tls acme: %v", err)
-	}
-	httpAddr := a.cfg.GetString("acme-http-listen")
-	ln, err := net.Listen("tcp", httpAddr)
-	if err != nil {
-		return nil, nil, usagef("serve: --acme-http-listen %s: %v", httpAddr, err)
-	}
-	plain := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "this reseed server speaks HTTPS only", http.StatusNotFound)
-	})
-	hs := reseed.HTTPServer(acme.HTTPHandler(plain), nil, reseed.DefaultTimeouts)
-	go hs.Serve(ln)
-	// In the background, so that a CA or a host that cannot be validated
-	// does not end the process (and systemd restart it, retrying far
-	// faster than the CA's limits allow).
-	if err := acme.Start(ctx); err != nil {
-		hs.Close()
-		return nil, nil, fmt.Errorf("serve: --tls acme: %w", err)
-	}
-	return acme, func() { hs.Close() }, nil
-}
-
-// logACME logs what happens to the ACME certificates.
-func logACME(log *slog.Logger, e certs.ACMEEvent, ready chan<- struct{}) {
-	log = log.With("part", "acme", "host", e.Name)
-	switch {
-	case e.Ready:
-		log.Info("ACME certificate ready")
-		select {
-		case ready <- struct{}{}:
-		default:
-		}
-	case e.Err != nil:
-		log.Error("ACME certificate attempt failed, retrying with back-off (do --host names resolve to this server, and are ports 80 and --listen reachable from the Internet?)",
-			"renewal", e.Renewal, "validation_failed", e.Validation, "err", e.Err)
-	case !e.PutOff.IsZero():
-		log.Warn("ACME certificate attempt put off: the CA allows few failed validations an hour", "renewal", e.Renewal, "next_from", e.PutOff.Format(time.RFC3339))
-	}
-}
-
-// portOf is the port of a listen address, 0 if none.
-func portOf(addr string) int {
-	_, p, err := net.SplitHostPort(addr)
-	if err != nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(p)
-	return n
-}
-
-func (a *app) tlsCert(c *reseed.ServeConfig) (*certs.FileCert, error) {
-	switch mode := a.cfg.GetString("tls"); mode {
-	case "selfsigned":
-		hosts := a.cfg.GetStringSlice("host")
-		if len(hosts) == 0 {
-			h, _ := os.Hostname()
-			hosts = []string{h, "localhost", "127.0.0.1"}
-		}
-		return certs.SelfSignedCert(filepath.Join(c.DataDir, "tls"), hosts, a.now())
-	case "files":
-		cp, kp := a.cfg.GetString("tls-cert"), a.cfg.GetString("tls-key")
-		if cp == "" || kp == "" {
-			return nil, usagef("serve: --tls files needs --tls-cert and --tls-key")
-		}
-		fc, err := certs.LoadFileCert(cp, kp)
-		if err != nil {
-			return nil, usagef("serve: --tls-cert/--tls-key: %v", err)
-		}
-		return fc, nil
-	default:
-		return nil, usagef("serve: --tls %q: want selfsigned, files or acme", mode)
-	}
-}
-
 func (a *app) serve(ctx context.Context) error {
-	c, err := a.serveConfig()
+	c, err := a.serveSettings().Check()
 	if err != nil {
-		return err
-	}
-	drain := a.cfg.GetDuration("drain")
-	if drain < 0 {
-		return usagef("serve: --drain %v: want 0 or more (e.g. 30s)", drain)
-	}
-	signer, secret, err := a.loadSecrets(c)
-	if err != nil {
-		return err
+		return settingUsage("serve", err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	certReady := make(chan struct{}, 1)
-	tp, closeHTTP, err := a.tlsProvider(ctx, c, log, certReady)
-	if err != nil {
+	svc, err := reseed.Open(ctx, c, reseed.Options{Logger: log, Now: a.now,
+		Router: func(store *netdb.Store, candidates *netdb.Policy, log *slog.Logger) (*router.Router, error) {
+			return a.newRouter(store, log, candidates)
+		}})
+	if ue := (*usageError)(nil); errors.As(err, &ue) {
 		return err
-	}
-	defer closeHTTP()
-	c.Pool.Signer, c.Pool.Secret = signer, secret
-	c.Server.Secret, c.Server.Logger, c.Server.TLSFingerprint = secret, log, tp.Fingerprint()
-	srv := reseed.NewServer(c.Server)
-
-	ln, err := reseed.Listen(c.Listen, reseed.ListenConfig{MaxConns: c.MaxConns, Blocklist: c.Blocklist})
-	if err != nil {
-		return usagef("serve: --listen %s: %v", c.Listen, err)
-	}
-	hs := reseed.HTTPServer(srv.Handler(), tp.TLSConfig(), reseed.DefaultTimeouts)
-	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
-	conns := &connCounter{}
-	hs.ConnState = conns.track
-	var ms *http.Server
-	if c.MetricsListen != "" {
-		mln, err := net.Listen("tcp", c.MetricsListen)
-		if err != nil {
-			return usagef("serve: --metrics-listen %s: %v", c.MetricsListen, err)
-		}
-		ms = reseed.HTTPServer(srv.MetricsHandler(), nil, reseed.DefaultTimeouts)
-		go ms.Serve(mln)
-	}
-	// One store: the built-in router puts into it, the pool builder reads it.
-	store, err := netdb.OpenStore(ctx, c.NetDbDir)
-	if err != nil {
-		return fmt.Errorf("serve: netDb %s: %w", c.NetDbDir, err)
-	}
-	routerErr := make(chan error, 1)
-	if c.BuiltinRouter {
-		// It probes what the pool would bundle; the pool then takes only
-		// routers it reached within the hour.
-		r, err := a.newRouter(store, log.With("part", "router"), &c.Pool.Policy)
-		if err != nil {
-			return err
-		}
-		if err := srv.RegisterMetrics(r); err != nil {
-			return err
-		}
-		if l := c.Pool.Policy.Liveness; l != nil { // nil with --probe-every 0
-			srv.WatchLiveness(l)
-		}
-		log.Info("built-in router", "hash", r.Hash().String(), "netdb", c.NetDbDir)
-		srv.SetRouterStatus(routerStatus(r))
-		go func() {
-			if err := r.Run(ctx); err != nil {
-				routerErr <- err
-			}
-		}()
-	}
-	srv.SetTLSExpiry(tp.NotAfter) // i2pseed_tls_cert_expiry_timestamp_seconds
-	builder := &reseed.Builder{Source: store, Config: c.Pool, Server: srv, Interval: c.Rebuild, Epoch: c.Epoch, Logger: log}
-	go builder.Run(ctx)
-	go a.reloadOnHUP(ctx, log, c, tp, srv)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-certReady:
-				srv.SetTLSFingerprint(tp.Fingerprint())
-			}
-		}
-	}()
-
-	log.Info("serving", "listen", ln.Addr().String(), "signer", signer.ID, "netdb", c.NetDbDir, "tls_sha256", tp.Fingerprint())
-	errc := make(chan error, 1)
-	go func() { errc <- hs.ServeTLS(ln, "", "") }()
-	select {
-	case err := <-errc:
+	} else if errors.Is(err, reseed.ErrRouter) {
 		return fmt.Errorf("serve: %w", err)
-	case err := <-routerErr:
-		hs.Close()
-		return fmt.Errorf("serve: built-in router: %w (give it --seed or --seed-urls, or serve a --netdb)", err)
-	case <-ctx.Done():
+	} else if err != nil {
+		return settingUsage("serve", err)
 	}
-	log.Info("shutting down: draining connections", "open", conns.open(), "drain", drain)
-	start := time.Now()
-	var wg sync.WaitGroup
-	if ms != nil {
-		wg.Go(func() { shutdown(ms, nil, drain) })
+	if svc.SignerCreated() {
+		fmt.Fprintf(a.stderr, "generated an RSA-4096 signer key for %s in %s\n", c.SignerID, svc.SignerDir())
+		fmt.Fprintf(a.stderr, "signer certificate for the I2P project and for clients: %s\n", filepath.Join(svc.SignerDir(), certs.CertFileName(c.SignerID)))
 	}
-	if cut, late := shutdown(hs, conns, drain); late {
-		log.Warn("drain limit passed: closed the connections still open (raise --drain to let them finish)", "closed", cut, "drain", drain)
-	} else {
-		log.Info("drained", "took", time.Since(start).Round(time.Millisecond))
+	if r := svc.Router(); r != nil {
+		log.Info("built-in router", "hash", r.Hash().String(), "netdb", c.NetDbDir)
 	}
-	wg.Wait()
-	return nil
+	go a.reloadOnHUP(ctx, log, svc)
+	err = svc.Run(ctx)
+	if errors.Is(err, reseed.ErrRouter) {
+		return fmt.Errorf("serve: %w (give it --seed or --seed-urls, or serve a --netdb)", err)
+	}
+	return err
 }
 
-// shutdown stops hs gracefully, waiting up to limit for its open
-// connections to finish, then closes those left (late), returning how many
-// of them it closed as counted by conns, which may be nil.
-func shutdown(hs *http.Server, conns *connCounter, limit time.Duration) (cut int, late bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	if hs.Shutdown(ctx) == nil {
-		return 0, false
-	}
-	if conns != nil {
-		cut = conns.open()
-	}
-	hs.Close()
-	return cut, true
-}
-
-// A connCounter counts an http.Server's open connections (its ConnState).
-type connCounter struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (cc *connCounter) track(_ net.Conn, s http.ConnState) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	switch s {
-	case http.StateNew:
-		cc.n++
-	case http.StateClosed, http.StateHijacked:
-		cc.n--
-	}
-}
-
-func (cc *connCounter) open() int {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	return cc.n
-}
-
-func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *reseed.ServeConfig, tp certs.Provider, srv *reseed.Server) {
+// reloadOnHUP reloads the service on SIGHUP, with the rate limits of the
+// --config file read again.
+func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, svc *reseed.Service) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -434,26 +196,15 @@ func (a *app) reloadOnHUP(ctx context.Context, log *slog.Logger, c *reseed.Serve
 			return
 		case <-hup:
 		}
+		var limits *reseed.Limits
 		if a.cfg.ConfigFileUsed() != "" {
 			if err := a.cfg.ReadInConfig(); err != nil {
 				log.Error("config reload failed, keeping the old limits", "err", err)
 			} else {
-				srv.SetLimits(a.limits())
-				log.Info("rate limits reloaded")
+				l := a.limits()
+				limits = &l
 			}
 		}
-		if c.Blocklist != nil {
-			if err := c.Blocklist.Reload(c.BlocklistPath); err != nil {
-				log.Error("blocklist reload failed, keeping the old list", "err", err)
-			} else {
-				log.Info("blocklist reloaded", "prefixes", c.Blocklist.Len())
-			}
-		}
-		if err := tp.Reload(); err != nil {
-			log.Error("TLS reload failed, keeping the old certificate", "err", err)
-		} else {
-			srv.SetTLSFingerprint(tp.Fingerprint())
-			log.Info("TLS certificate reloaded", "sha256", tp.Fingerprint())
-		}
+		svc.Reload(limits)
 	}
 }
