@@ -31,9 +31,9 @@ func (i *Info) Verified() bool { return i.Err == nil }
 
 // Describe verifies r as Verify does, or a reseed bundle (ContentReseed)
 // as VerifyBundle does within lim, and reports the outcome instead of
-// failing. It reads the header only, as NewReader did, when kr has no key
-// for the signer; else the content once for the digest and the
-// signature, and a verified bundle's zip.
+// failing. When kr has no key for the signer it reads nothing more than
+// NewReader did; else the content once, for the digest, the signature, and
+// a verified bundle's zip.
 func (r *Reader) Describe(kr Keyring, lim *BundleLimits) Info {
 	info := Info{Header: r.Header}
 	if r.ContentType != ContentReseed {
