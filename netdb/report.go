@@ -41,8 +41,25 @@ func Stats(ctx context.Context, dir string, p Policy) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := newReport(dir, time.Since(start), idx)
+	entries := make([]*Entry, 0, len(idx.Entries))
+	for _, e := range idx.Entries {
+		entries = append(entries, e)
+	}
+	r.addSelection(p.Select(entries), idx)
+	now := p.now()
+	for _, e := range entries {
+		r.addEntry(e)
+		r.addAge(now.Sub(e.Published()), p.MaxFuture)
+	}
+	return r, nil
+}
+
+// newReport starts the report on a scan of dir that took took: file counts,
+// skipped files, empty tallies and the age buckets.
+func newReport(dir string, took time.Duration, idx *Index) *Report {
 	r := &Report{
-		Dir: dir, ScanSeconds: time.Since(start).Seconds(), RouterInfos: len(idx.Entries),
+		Dir: dir, ScanSeconds: took.Seconds(), RouterInfos: len(idx.Entries),
 		Skipped: map[string]int{}, Rejected: map[string]int{}, Caps: map[string]int{},
 		Versions: map[string]int{}, Transports: map[string]int{},
 	}
@@ -52,11 +69,17 @@ func Stats(ctx context.Context, dir string, p Policy) (*Report, error) {
 			r.Skipped[Skip(s).String()] = n
 		}
 	}
-	entries := make([]*Entry, 0, len(idx.Entries))
-	for _, e := range idx.Entries {
-		entries = append(entries, e)
+	r.Age = make([]AgeBucket, len(ageLimits)+1)
+	for i, l := range ageLimits {
+		r.Age[i].Label = l.label
 	}
-	sel := p.Select(entries)
+	r.Age[len(ageLimits)].Label = "future"
+	return r
+}
+
+// addSelection counts what the policy picked and why it refused the rest;
+// files skipped for their name count as RejectName.
+func (r *Report) addSelection(sel Selection, idx *Index) {
 	r.Eligible = len(sel.Eligible)
 	for _, e := range sel.Eligible {
 		if e.Floodfill() {
@@ -69,40 +92,43 @@ func Stats(ctx context.Context, dir string, p Policy) (*Report, error) {
 	if n := idx.Skipped[SkipName]; n > 0 {
 		r.Rejected[RejectName.String()] = n
 	}
-	r.Age = make([]AgeBucket, len(ageLimits)+1)
+}
+
+// addEntry counts e's caps, version and addresses.
+func (r *Report) addEntry(e *Entry) {
+	for _, c := range e.Caps {
+		r.Caps[string(c)]++
+	}
+	r.Versions[e.Version]++
+	for _, ad := range e.Addrs {
+		r.Transports[ad.Transport+"/"+addrFamily(ad)]++
+	}
+}
+
+// addrFamily names what an address offers: introducers, ipv4, ipv6 or no-host.
+func addrFamily(ad Addr) string {
+	switch {
+	case ad.Introducers:
+		return "introducers"
+	case ad.Host.Is4():
+		return "ipv4"
+	case ad.Host.Is6():
+		return "ipv6"
+	}
+	return "no-host"
+}
+
+// addAge counts a RouterInfo of the given age in its bucket, or as future
+// when it is published more than maxFuture ahead.
+func (r *Report) addAge(age, maxFuture time.Duration) {
+	if age < -maxFuture {
+		r.Age[len(ageLimits)].Count++
+		return
+	}
 	for i, l := range ageLimits {
-		r.Age[i].Label = l.label
-	}
-	r.Age[len(ageLimits)].Label = "future"
-	now := p.now()
-	for _, e := range entries {
-		for _, c := range e.Caps {
-			r.Caps[string(c)]++
-		}
-		r.Versions[e.Version]++
-		for _, ad := range e.Addrs {
-			fam := "no-host"
-			switch {
-			case ad.Introducers:
-				fam = "introducers"
-			case ad.Host.Is4():
-				fam = "ipv4"
-			case ad.Host.Is6():
-				fam = "ipv6"
-			}
-			r.Transports[ad.Transport+"/"+fam]++
-		}
-		age := now.Sub(e.Published())
-		if age < -p.MaxFuture {
-			r.Age[len(ageLimits)].Count++
-			continue
-		}
-		for i, l := range ageLimits {
-			if age < l.max {
-				r.Age[i].Count++
-				break
-			}
+		if age < l.max {
+			r.Age[i].Count++
+			return
 		}
 	}
-	return r, nil
 }

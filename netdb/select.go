@@ -105,6 +105,21 @@ func (p *Policy) Check(e *Entry) Reason {
 }
 
 func (p *Policy) check(e *Entry, now time.Time) Reason {
+	if r := p.checkRouter(e); r != OK {
+		return r
+	}
+	if r := p.checkPublished(e, now); r != OK {
+		return r
+	}
+	if r := p.checkAddress(e); r != OK {
+		return r
+	}
+	return p.liveness(e, now)
+}
+
+// checkRouter applies the rules on what the RouterInfo says of itself:
+// signature, netId, family, version, identity types, size and caps.
+func (p *Policy) checkRouter(e *Entry) Reason {
 	switch {
 	case !e.SigOK:
 		return RejectSignature
@@ -118,10 +133,24 @@ func (p *Policy) check(e *Entry, now time.Time) Reason {
 		return RejectIdentity
 	case e.Size > p.MaxSize:
 		return RejectSize
-	case !p.AllowUntested && (!strings.Contains(e.Caps, "R") || strings.Contains(e.Caps, "D")),
-		strings.ContainsAny(e.Caps, "UHEG"):
+	case !p.capsOK(e.Caps):
 		return RejectCaps
 	}
+	return OK
+}
+
+// capsOK reports whether caps are those of a router the policy hands out:
+// reachable (R) unless AllowUntested, not D, and no U, H, E or G.
+func (p *Policy) capsOK(caps string) bool {
+	if !p.AllowUntested && (!strings.Contains(caps, "R") || strings.Contains(caps, "D")) {
+		return false
+	}
+	return !strings.ContainsAny(caps, "UHEG")
+}
+
+// checkPublished applies the rules on the published time: not after
+// MaxFuture from now, not more than MaxAge ago.
+func (p *Policy) checkPublished(e *Entry, now time.Time) Reason {
 	pub := e.Published()
 	switch {
 	case pub.After(now.Add(p.MaxFuture)):
@@ -129,16 +158,22 @@ func (p *Policy) check(e *Entry, now time.Time) Reason {
 	case now.Sub(pub) > p.MaxAge:
 		return RejectTooOld
 	}
-	if _, ok := p.reachableIPv4(e); !ok {
-		switch {
-		case slices.ContainsFunc(e.Addrs, func(a Addr) bool { return a.BadKey && p.reachableHost(a) }):
-			return RejectStaticKey
-		case slices.ContainsFunc(e.Addrs, func(a Addr) bool { return a.Introducers }):
-			return RejectIntroducers
-		}
-		return RejectAddress
+	return OK
+}
+
+// checkAddress requires a reachable IPv4 address and otherwise says why
+// there is none: a bad static key, introducers only, or no usable host.
+func (p *Policy) checkAddress(e *Entry) Reason {
+	if _, ok := p.reachableIPv4(e); ok {
+		return OK
 	}
-	return p.liveness(e, now)
+	switch {
+	case slices.ContainsFunc(e.Addrs, func(a Addr) bool { return a.BadKey && p.reachableHost(a) }):
+		return RejectStaticKey
+	case slices.ContainsFunc(e.Addrs, func(a Addr) bool { return a.Introducers }):
+		return RejectIntroducers
+	}
+	return RejectAddress
 }
 
 // reachableIPv4 returns the first NTCP2 or SSU2 address with a usable IPv4

@@ -60,11 +60,16 @@ func FuzzNewReader(f *testing.F) {
 		if _, err := su3.NewReader(bytes.NewReader(b[:len(b)-1]), int64(len(b)-1)); err == nil {
 			t.Fatal("a strict prefix of a valid file parses")
 		}
-		content, err := r.Verify(kr)
-		if err != nil || r.ContentType != su3.ContentReseed {
-			return
+		info := r.Describe(kr, nil)
+		var entries []su3.Entry
+		if r.ContentType == su3.ContentReseed {
+			entries, err = r.VerifyBundle(kr, nil)
+		} else {
+			_, err = r.Verify(kr)
 		}
-		su3.ReadBundle(content, content.Size(), nil)
+		if info.Verified() != (err == nil) || info.Entries != len(entries) {
+			t.Fatalf("Describe: verified %v (%v), %d entries; Verify: %v, %d entries", info.Verified(), info.Err, info.Entries, err, len(entries))
+		}
 	})
 }
 

@@ -120,6 +120,17 @@ func TestTypeStrings(t *testing.T) {
 	}
 }
 
+func TestContentFileType(t *testing.T) {
+	for ct, want := range map[su3.ContentType]su3.FileType{
+		su3.ContentNews: su3.FileXMLGz, su3.ContentBlocklist: su3.FileTxtGz,
+		su3.ContentReseed: su3.FileZip, su3.ContentRouter: su3.FileZip, su3.ContentPlugin: su3.FileZip, su3.ContentUnknown: su3.FileZip,
+	} {
+		if got := ct.FileType(); got != want {
+			t.Errorf("%v.FileType() = %v, want %v", ct, got, want)
+		}
+	}
+}
+
 func TestSignedAt(t *testing.T) {
 	for v, ok := range map[string]bool{"1772363593": true, "0.9.66": false, "": false, "12345": false, "100000000000": false, "-1772363593": false} {
 		if _, got := (&su3.Header{Version: v}).SignedAt(); got != ok {

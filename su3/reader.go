@@ -20,8 +20,8 @@ type Keyring interface {
 // the Reader is in use.
 type Reader struct {
 	Header
-	r    io.ReaderAt
-	size int64
+	r   io.ReaderAt
+	raw []byte // the header, version and signer ID as read
 }
 
 // NewReader parses and validates the header of the SU3 file r of the given
@@ -42,11 +42,11 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 	if size < int64(headerSize+vl+sl) {
 		return nil, fmt.Errorf("%w: %d bytes is shorter than the version and signer ID", ErrTruncated, size)
 	}
-	strs := make([]byte, vl+sl)
-	if _, err := r.ReadAt(strs, headerSize); err != nil {
+	raw := append(fixed[:], make([]byte, vl+sl)...)
+	if _, err := r.ReadAt(raw[headerSize:], headerSize); err != nil {
 		return nil, fmt.Errorf("su3: read version and signer: %w", err)
 	}
-	if err := h.parseStrings(strs, vl); err != nil {
+	if err := h.parseStrings(raw[headerSize:], vl); err != nil {
 		return nil, err
 	}
 	switch want := h.Size(); {
@@ -55,7 +55,7 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 	case size > want:
 		return nil, fmt.Errorf("%w: %d bytes, header says %d", ErrTrailingData, size, want)
 	}
-	return &Reader{Header: h, r: r, size: size}, nil
+	return &Reader{Header: h, r: r, raw: raw}, nil
 }
 
 // Signature returns the signature bytes at the end of the file.
@@ -68,12 +68,44 @@ func (r *Reader) Signature() ([]byte, error) {
 }
 
 // Digest hashes the signed part of the file with the signature type's hash.
+// It reads the content once; the header it hashes as NewReader read it.
 func (r *Reader) Digest() ([]byte, error) {
+	return r.copyContent(io.Discard)
+}
+
+// copyContent copies the content to w and returns the digest of the signed
+// part of the file: the header as NewReader read it, then the content.
+// An error writing to w is returned as a *WriteError.
+func (r *Reader) copyContent(w io.Writer) ([]byte, error) {
 	h := r.SigType.Hash().New()
-	if _, err := io.Copy(h, io.NewSectionReader(r.r, 0, r.SignedLength())); err != nil {
+	h.Write(r.raw)
+	dst := &writeRecorder{w: w}
+	if _, err := io.Copy(io.MultiWriter(h, dst), r.content()); err != nil {
+		if dst.err != nil {
+			return nil, &WriteError{Err: dst.err}
+		}
 		return nil, fmt.Errorf("su3: read signed data: %w", err)
 	}
 	return h.Sum(nil), nil
+}
+
+// writeRecorder keeps the error its writer returned, to tell it apart from
+// a read error in io.Copy.
+type writeRecorder struct {
+	w   io.Writer
+	err error
+}
+
+func (w *writeRecorder) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
+func (r *Reader) content() *io.SectionReader {
+	return io.NewSectionReader(r.r, r.ContentOffset(), r.ContentLength)
 }
 
 // Verify checks the signature against the keys kr trusts for the signer ID
@@ -83,14 +115,30 @@ func (r *Reader) Digest() ([]byte, error) {
 // ErrKeyMismatch when no trusted key fits the signature type; ErrSignature
 // when the signature does not verify.
 func (r *Reader) Verify(kr Keyring) (*io.SectionReader, error) {
+	if _, _, err := r.verify(kr); err != nil {
+		return nil, err
+	}
+	return r.content(), nil
+}
+
+// verify is Verify returning the key that verified the signature and the
+// digest it verified.
+func (r *Reader) verify(kr Keyring) (crypto.PublicKey, []byte, error) {
 	keys, err := kr.PublicKeys(r.SignerID)
 	if err != nil {
-		return nil, fmt.Errorf("su3: signer %q: %w", r.SignerID, err)
+		return nil, nil, fmt.Errorf("su3: signer %q: %w", r.SignerID, err)
 	}
 	digest, err := r.Digest()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	key, err := r.checkSignature(keys, digest)
+	return key, digest, err
+}
+
+// checkSignature returns the first of keys that verifies the signature over
+// digest.
+func (r *Reader) checkSignature(keys []crypto.PublicKey, digest []byte) (crypto.PublicKey, error) {
 	sig, err := r.Signature()
 	if err != nil {
 		return nil, err
@@ -99,7 +147,7 @@ func (r *Reader) Verify(kr Keyring) (*io.SectionReader, error) {
 	for _, k := range keys {
 		e := verifyDigest(r.SigType, k, digest, sig)
 		if e == nil {
-			return io.NewSectionReader(r.r, r.ContentOffset(), r.ContentLength), nil
+			return k, nil
 		}
 		if !errors.Is(e, ErrKeyMismatch) {
 			err = e
@@ -112,12 +160,21 @@ func (r *Reader) Verify(kr Keyring) (*io.SectionReader, error) {
 // ContentReseed as a zip (else ErrBundle), and it returns the zip's
 // entries, read within lim (nil: DefaultBundleLimits).
 func (r *Reader) VerifyBundle(kr Keyring, lim *BundleLimits) ([]Entry, error) {
+	_, entries, err := r.verifyBundle(kr, lim)
+	return entries, err
+}
+
+// verifyBundle is VerifyBundle also returning the key that verified the
+// signature, if one did, even when the zip is refused.
+func (r *Reader) verifyBundle(kr Keyring, lim *BundleLimits) (crypto.PublicKey, []Entry, error) {
 	if r.ContentType != ContentReseed || r.FileType != FileZip {
-		return nil, fmt.Errorf("%w: holds %v as %v, not a reseed zip", ErrBundle, r.ContentType, r.FileType)
+		return nil, nil, fmt.Errorf("%w: holds %v as %v, not a reseed zip", ErrBundle, r.ContentType, r.FileType)
 	}
-	c, err := r.Verify(kr)
+	key, _, err := r.verify(kr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return ReadBundle(c, c.Size(), lim)
+	c := r.content()
+	entries, err := ReadBundle(c, c.Size(), lim)
+	return key, entries, err
 }

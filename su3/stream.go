@@ -38,73 +38,116 @@ func ReadStreaming(zip []byte) ([]Entry, error) {
 	var entries []Entry
 	pos := 0
 	for pos+4 <= len(zip) {
-		if binary.LittleEndian.Uint32(zip[pos:]) != sigLocalHeader {
-			if binary.LittleEndian.Uint32(zip[pos:]) != sigCentralHeader {
-				return entries, fmt.Errorf("%w: i2pd's reader: no local header or central directory at offset %d", ErrBundle, pos)
-			}
+		switch binary.LittleEndian.Uint32(zip[pos:]) {
+		case sigCentralHeader:
 			return entries, nil
+		case sigLocalHeader:
+		default:
+			return entries, fmt.Errorf("%w: i2pd's reader: no local header or central directory at offset %d", ErrBundle, pos)
 		}
-		if pos+localHeaderSize > len(zip) {
-			return entries, fmt.Errorf("%w: i2pd's reader: local header at offset %d truncated", ErrBundle, pos)
+		rec, err := readLocalRecord(zip, pos)
+		if err != nil {
+			return entries, err
 		}
-		h := zip[pos:]
-		flags := binary.LittleEndian.Uint16(h[6:])
-		method := binary.LittleEndian.Uint16(h[8:])
-		crc := binary.LittleEndian.Uint32(h[14:])
-		csize := int64(binary.LittleEndian.Uint32(h[18:]))
-		usize := int64(binary.LittleEndian.Uint32(h[22:]))
-		nameLen := int(binary.LittleEndian.Uint16(h[26:]))
-		extraLen := int(binary.LittleEndian.Uint16(h[28:]))
-		if nameLen >= 255 {
-			return entries, fmt.Errorf("%w: i2pd's reader: file name of %d bytes at offset %d (at most 254)", ErrBundle, nameLen, pos)
-		}
-		data := pos + localHeaderSize + nameLen + extraLen
-		if data > len(zip) {
-			return entries, fmt.Errorf("%w: i2pd's reader: local header at offset %d truncated", ErrBundle, pos)
-		}
-		name := string(zip[pos+localHeaderSize : pos+localHeaderSize+nameLen])
-		if flags&flagDescriptor != 0 {
-			d := bytes.Index(zip[data:], sigDescriptor)
-			if d < 0 || data+d+16 > len(zip) {
-				return entries, fmt.Errorf("%w: i2pd's reader: entry %q: data descriptor not found", ErrBundle, name)
-			}
-			desc := zip[data+d+4:]
-			crc = binary.LittleEndian.Uint32(desc)
-			csize = int64(binary.LittleEndian.Uint32(desc[4:])) + 4 // i2pd counts the signature as data
-			usize = int64(binary.LittleEndian.Uint32(desc[8:]))
-		}
-		end := int64(data) + csize
-		if end > int64(len(zip)) {
-			return entries, fmt.Errorf("%w: i2pd's reader: entry %q runs past the end", ErrBundle, name)
-		}
-		if flags&flagDescriptor != 0 {
-			end += 12 // the rest of the descriptor
-		}
-		if csize == 0 {
-			pos = int(min(end, int64(len(zip))))
+		pos = int(min(rec.end, int64(len(zip))))
+		if rec.csize == 0 {
 			continue // i2pd skips it
 		}
-		raw := zip[data : int64(data)+csize]
-		if usize > DefaultBundleLimits.MaxEntrySize || csize > DefaultBundleLimits.MaxEntrySize {
-			return entries, fmt.Errorf("%w: i2pd's reader: entry %q claims %d bytes", ErrBundle, name, max(usize, csize))
+		e, err := rec.entry(zip)
+		if err != nil {
+			return entries, err
 		}
-		content := raw
-		if method != 0 { // i2pd assumes deflate for any method but stored
-			var err error
-			if content, err = inflateAtMost(raw, usize); err != nil {
-				return entries, fmt.Errorf("%w: i2pd's reader: entry %q: %w", ErrBundle, name, err)
-			}
-			if crc32.ChecksumIEEE(content) != crc {
-				return entries, fmt.Errorf("%w: i2pd's reader: entry %q fails its CRC", ErrBundle, name)
-			}
-		}
-		entries = append(entries, Entry{Name: name, Data: bytes.Clone(content)})
-		pos = int(min(end, int64(len(zip))))
+		entries = append(entries, e)
 	}
 	if pos < len(zip) {
 		return entries, fmt.Errorf("%w: i2pd's reader: %d stray bytes at the end", ErrBundle, len(zip)-pos)
 	}
 	return entries, nil
+}
+
+// A localRecord is a zip entry as i2pd's streaming reader sees it: its
+// local header, with the sizes and CRC of its data descriptor if flagged.
+type localRecord struct {
+	name         string
+	method       uint16
+	crc          uint32
+	csize, usize int64
+	data         int   // offset of the entry's data
+	end          int64 // offset after its data (and descriptor), maybe past the end
+}
+
+// readLocalRecord reads the local header at pos, and the data descriptor
+// after its data if it has one, the way i2pd does.
+func readLocalRecord(zip []byte, pos int) (localRecord, error) {
+	if pos+localHeaderSize > len(zip) {
+		return localRecord{}, fmt.Errorf("%w: i2pd's reader: local header at offset %d truncated", ErrBundle, pos)
+	}
+	h := zip[pos:]
+	flags := binary.LittleEndian.Uint16(h[6:])
+	rec := localRecord{
+		method: binary.LittleEndian.Uint16(h[8:]),
+		crc:    binary.LittleEndian.Uint32(h[14:]),
+		csize:  int64(binary.LittleEndian.Uint32(h[18:])),
+		usize:  int64(binary.LittleEndian.Uint32(h[22:])),
+	}
+	nameLen := int(binary.LittleEndian.Uint16(h[26:]))
+	extraLen := int(binary.LittleEndian.Uint16(h[28:]))
+	if nameLen >= 255 {
+		return rec, fmt.Errorf("%w: i2pd's reader: file name of %d bytes at offset %d (at most 254)", ErrBundle, nameLen, pos)
+	}
+	rec.data = pos + localHeaderSize + nameLen + extraLen
+	if rec.data > len(zip) {
+		return rec, fmt.Errorf("%w: i2pd's reader: local header at offset %d truncated", ErrBundle, pos)
+	}
+	rec.name = string(zip[pos+localHeaderSize : pos+localHeaderSize+nameLen])
+	hasDescriptor := flags&flagDescriptor != 0
+	if hasDescriptor {
+		if err := rec.readDescriptor(zip); err != nil {
+			return rec, err
+		}
+	}
+	rec.end = int64(rec.data) + rec.csize
+	if rec.end > int64(len(zip)) {
+		return rec, fmt.Errorf("%w: i2pd's reader: entry %q runs past the end", ErrBundle, rec.name)
+	}
+	if hasDescriptor {
+		rec.end += 12 // the rest of the descriptor
+	}
+	return rec, nil
+}
+
+// readDescriptor scans forward from the data for the data descriptor's
+// signature and takes its CRC and sizes, counting the signature's 4 bytes
+// as data as i2pd does.
+func (rec *localRecord) readDescriptor(zip []byte) error {
+	d := bytes.Index(zip[rec.data:], sigDescriptor)
+	if d < 0 || rec.data+d+16 > len(zip) {
+		return fmt.Errorf("%w: i2pd's reader: entry %q: data descriptor not found", ErrBundle, rec.name)
+	}
+	desc := zip[rec.data+d+4:]
+	rec.crc = binary.LittleEndian.Uint32(desc)
+	rec.csize = int64(binary.LittleEndian.Uint32(desc[4:])) + 4 // i2pd counts the signature as data
+	rec.usize = int64(binary.LittleEndian.Uint32(desc[8:]))
+	return nil
+}
+
+// entry returns the record's content: stored data as it is, anything else
+// inflated as deflate into at most its uncompressed size and CRC-checked.
+func (rec *localRecord) entry(zip []byte) (Entry, error) {
+	if rec.usize > DefaultBundleLimits.MaxEntrySize || rec.csize > DefaultBundleLimits.MaxEntrySize {
+		return Entry{}, fmt.Errorf("%w: i2pd's reader: entry %q claims %d bytes", ErrBundle, rec.name, max(rec.usize, rec.csize))
+	}
+	content := zip[rec.data : int64(rec.data)+rec.csize]
+	if rec.method != 0 { // i2pd assumes deflate for any method but stored
+		var err error
+		if content, err = inflateAtMost(content, rec.usize); err != nil {
+			return Entry{}, fmt.Errorf("%w: i2pd's reader: entry %q: %w", ErrBundle, rec.name, err)
+		}
+		if crc32.ChecksumIEEE(content) != rec.crc {
+			return Entry{}, fmt.Errorf("%w: i2pd's reader: entry %q fails its CRC", ErrBundle, rec.name)
+		}
+	}
+	return Entry{Name: rec.name, Data: bytes.Clone(content)}, nil
 }
 
 // inflateAtMost inflates raw deflate data into at most n bytes, as i2pd's

@@ -130,3 +130,15 @@ func ParseContentType(s string) (ContentType, error) {
 	}
 	return 0, fmt.Errorf("unknown content type %q (want one of unknown, router, plugin, reseed, news, blocklist)", s)
 }
+
+// FileType is the file type content of type t usually comes as: xml.gz for
+// news, txt.gz for blocklists, zip for the rest.
+func (t ContentType) FileType() FileType {
+	switch t {
+	case ContentNews:
+		return FileXMLGz
+	case ContentBlocklist:
+		return FileTxtGz
+	}
+	return FileZip
+}

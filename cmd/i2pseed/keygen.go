@@ -1,13 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/atomicfile"
+	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
 
@@ -104,4 +111,202 @@ func (a *app) keygenTLS() error {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// Trusting signer certificates, for the commands that verify su3 files.
+
+// addTrustFlags adds the flags that choose the signer certificates.
+func addTrustFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.String("certs", "", "directory of extra signer certificates (*.crt) to trust")
+	f.Bool("no-embedded", false, "trust only the certificates in --certs, not the ones built in")
+	f.String("at", "", "check certificate validity at this time (RFC 3339) instead of now")
+}
+
+// keyring builds the trusted certificates for a content type: the built-in
+// set for its purpose plus --certs.
+func (a *app) keyring(ct su3.ContentType) (*certs.Keyring, error) {
+	kr := certs.NewKeyring()
+	if !a.cfg.GetBool("no-embedded") {
+		var err error
+		if kr, err = certs.Embedded(certs.PurposeOf(ct)); err != nil {
+			return nil, err
+		}
+	}
+	if dir := a.cfg.GetString("certs"); dir != "" {
+		if _, err := kr.LoadDir(dir); err != nil {
+			return nil, usagef("--certs: %v", err)
+		}
+	} else if a.cfg.GetBool("no-embedded") {
+		return nil, usagef("--no-embedded needs --certs DIR with the signer certificates to trust")
+	}
+	now := a.now()
+	if at := a.cfg.GetString("at"); at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return nil, usagef("--at %q: want RFC 3339 time like 2026-01-02T15:04:05Z", at)
+		}
+		now = t
+	}
+	kr.Now = func() time.Time { return now }
+	return kr, nil
+}
+
+// verifyErr names the file in a verification error and says which trust
+// flag fixes a certificate problem.
+func verifyErr(path string, err error) error {
+	switch {
+	case errors.Is(err, certs.ErrUnknownSigner):
+		return fmt.Errorf("%s: %w (add the signer's certificate with --certs DIR)", path, err)
+	case errors.Is(err, certs.ErrExpired), errors.Is(err, certs.ErrNotYetValid):
+		return fmt.Errorf("%s: %w (the certificate in the built-in set or --certs is outdated)", path, err)
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// Signing with a signer key: su3 sign.
+
+func (a *app) su3SignCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sign --key KEY --signer ID [--content-type T] [--file-type F] IN OUT",
+		Short: "Sign a file, or a directory of RouterInfos, into an SU3 file",
+		Long: `Sign IN into the SU3 file OUT (written atomically). The signature type follows the
+key: RSA-4096 -> RSA-SHA512-4096 (type 6, the only one i2pd verifies for reseed
+bundles), RSA-2048/3072 -> 4/5, ECDSA P-256/384/521 -> 1/2/3, Ed25519 -> 7.
+
+With --content-type reseed, IN may be a directory of routerInfo-<hash>.dat files
+(flat, or a netDb with r?/ subdirectories): they are zipped into a bundle that
+every real client reads. The version defaults to the current Unix time.`,
+		Example: `  i2pseed su3 sign --key keys/you_at_mail.i2p.key --signer you@mail.i2p routerinfos/ i2pseeds.su3
+  i2pseed su3 sign --key news.key --signer you@mail.i2p --content-type news --file-type xml.gz news.xml.gz news.su3`,
+		Args: exactArgs(2, "IN and OUT"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.sign(args[0], args[1]) },
+	}
+	f := cmd.Flags()
+	f.String("key", "", "signer private key (PEM), as written by 'i2pseed keygen'")
+	f.String("signer", "", "signer ID written into the file; must be the certificate's CN")
+	f.String("content-type", "reseed", "reseed, news, blocklist, plugin, router or unknown")
+	f.String("file-type", "", "zip, xml, html, xml.gz, txt.gz, dmg or exe (default: zip, xml.gz for news, txt.gz for blocklist)")
+	f.String("version", "", "version string (default: the current Unix time)")
+	return cmd
+}
+
+func (a *app) sign(in, out string) error {
+	keyPath, id := a.cfg.GetString("key"), a.cfg.GetString("signer")
+	if keyPath == "" {
+		return usagef("su3 sign: --key is required (the .key file from 'i2pseed keygen --signer')")
+	}
+	if id == "" {
+		return usagef("su3 sign: --signer is required (the signer ID of the key's certificate, e.g. you@mail.i2p)")
+	}
+	h, err := a.signHeader()
+	if err != nil {
+		return err
+	}
+	key, err := certs.LoadPrivateKey(keyPath)
+	if err != nil {
+		return usagef("--key %s: %v", keyPath, err)
+	}
+	st, err := su3.SigTypeForKey(key.Public())
+	if err != nil {
+		return usagef("--key %s: %v", keyPath, err)
+	}
+	if h.ContentType == su3.ContentReseed && st != su3.RSA_SHA512_4096 {
+		fmt.Fprintf(a.stderr, "warning: --key is %v; i2pd only verifies reseed bundles signed with RSA-SHA512-4096\n", st)
+	}
+	content, err := a.openContent(in, h.ContentType, h.FileType)
+	if err != nil {
+		return err
+	}
+	defer content.Close()
+	h.ContentLength = content.Size()
+	err = atomicfile.Write(out, 0o644, func(w io.Writer) error {
+		return su3.Write(w, h, content, &su3.Signer{ID: id, Key: key})
+	})
+	if err != nil {
+		return fmt.Errorf("sign %s: %w", out, err)
+	}
+	fmt.Fprintf(a.stdout, "signed %s: %s, %v, %d content bytes, version %s\n", out, h.ContentType, st, h.ContentLength, h.Version)
+	return nil
+}
+
+// signHeader maps --content-type, --file-type and --version to a header.
+func (a *app) signHeader() (su3.Header, error) {
+	h := su3.Header{Version: a.cfg.GetString("version")}
+	var err error
+	if h.ContentType, err = su3.ParseContentType(a.cfg.GetString("content-type")); err != nil {
+		return h, usagef("--content-type: %v", err)
+	}
+	h.FileType = h.ContentType.FileType()
+	if ft := a.cfg.GetString("file-type"); ft != "" {
+		if h.FileType, err = su3.ParseFileType(ft); err != nil {
+			return h, usagef("--file-type: %v", err)
+		}
+	}
+	if h.Version == "" {
+		h.Version = strconv.FormatInt(a.now().Unix(), 10)
+	}
+	return h, nil
+}
+
+// content is what su3 sign signs: a file read in place, or a bundle zipped
+// in memory.
+type content struct {
+	*io.SectionReader
+	f *os.File // nil for a bundle
+}
+
+func (c content) Close() {
+	if c.f != nil {
+		c.f.Close()
+	}
+}
+
+// openContent opens IN: a file as it is (a reseed bundle's checked to be a
+// valid zip), or for a reseed zip a directory of RouterInfo files, zipped.
+func (a *app) openContent(in string, ct su3.ContentType, ft su3.FileType) (content, error) {
+	fi, err := os.Stat(in)
+	if err != nil {
+		return content{}, err
+	}
+	if fi.IsDir() {
+		return a.bundleDir(in, ct, ft)
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		return content{}, err
+	}
+	c := content{io.NewSectionReader(f, 0, fi.Size()), f}
+	if ct == su3.ContentReseed {
+		if _, err := su3.ReadBundle(f, fi.Size(), nil); err != nil {
+			f.Close()
+			return content{}, fmt.Errorf("%s: not a valid reseed zip: %w", in, err)
+		}
+	}
+	return c, nil
+}
+
+// bundleDir zips the routerInfo-<hash>.dat files of dir and its r?/
+// subdirectories (netDb layout), each dated by its published time as
+// Java's bundler does.
+func (a *app) bundleDir(dir string, ct su3.ContentType, ft su3.FileType) (content, error) {
+	if ct != su3.ContentReseed || ft != su3.FileZip {
+		return content{}, usagef("%s is a directory: only --content-type reseed with --file-type zip can be built from a directory", dir)
+	}
+	entries, err := su3.ReadEntryDir(os.DirFS(dir), func(b []byte) time.Time {
+		ri, err := netdb.ParseRouterInfo(b)
+		if err != nil {
+			return time.Time{}
+		}
+		return ri.PublishedTime()
+	})
+	if err != nil {
+		return content{}, fmt.Errorf("%s: %w", dir, err)
+	}
+	var buf bytes.Buffer
+	if err := su3.WriteBundle(&buf, entries, a.now()); err != nil {
+		return content{}, fmt.Errorf("%s: %w", dir, err)
+	}
+	fmt.Fprintf(a.stderr, "bundled %d RouterInfos from %s\n", len(entries), dir)
+	return content{SectionReader: io.NewSectionReader(bytes.NewReader(buf.Bytes()), 0, int64(buf.Len()))}, nil
 }
