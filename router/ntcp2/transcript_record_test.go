@@ -106,6 +106,10 @@ func recordJava(t *testing.T) *transcript {
 	if jars == "" {
 		jars = filepath.Join("..", "..", "..", "shared", "java-i2p")
 	}
+	jars, err := filepath.Abs(jars) // Java runs in its own directory
+	if err != nil {
+		t.Fatal(err)
+	}
 	needRecording(t, filepath.Join(jars, "router.jar"))
 	if _, err := exec.LookPath("java"); err != nil {
 		t.Fatal("cannot record: missing java")
@@ -113,7 +117,8 @@ func recordJava(t *testing.T) *transcript {
 	const netID = 7
 	ns := i2pdtest.NewNetNS(t)
 	javaAddr := "198.18.0.30"
-	host, err := ns.NewHost(javaAddr)
+	var host *testnet.NetNS
+	host, err = ns.NewHost(javaAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
