@@ -213,7 +213,7 @@ func TestRecordedMessages(t *testing.T) {
 			if ds2, err := ParseDatabaseStore(again); err != nil || !equalStores(ds, ds2) {
 				t.Errorf("%s: %s's DatabaseStore does not encode back to the same store (%v)", r.file, r.from, err)
 			}
-			if r.from == "bob" {
+			if r.from == "peer" {
 				continue
 			}
 		case TypeDatabaseLookup:
@@ -249,4 +249,26 @@ func TestRecordedMessages(t *testing.T) {
 		}
 	}
 	t.Logf("message types per session: %v", types)
+}
+
+func TestTypeString(t *testing.T) {
+	tests := []struct {
+		t    Type
+		want string
+	}{
+		{TypeDatabaseStore, "DatabaseStore"},
+		{TypeDatabaseLookup, "DatabaseLookup"},
+		{TypeDatabaseSearchReply, "DatabaseSearchReply"},
+		{TypeDeliveryStatus, "DeliveryStatus"},
+		{TypeGarlic, "Garlic"},
+		{TypeVariableTunnelBuild, "VariableTunnelBuild"},
+		{TypeShortTunnelBuild, "ShortTunnelBuild"},
+		{TypeOutboundTunnelBuildReply, "OutboundTunnelBuildReply"},
+		{Type(27), "Type(27)"},
+	}
+	for _, tt := range tests {
+		if got := tt.t.String(); got != tt.want {
+			t.Errorf("Type(%d).String() = %q, want %q", uint8(tt.t), got, tt.want)
+		}
+	}
 }

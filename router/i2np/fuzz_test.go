@@ -18,7 +18,7 @@ import (
 
 // A recorded is one I2NP message of a recorded session.
 type recorded struct {
-	file, from string // from: "alice" (we sent it) or "bob"
+	file, from string // "us" (our router sent it) or "peer" (i2pd or Java I2P)
 	data       []byte // short header and body
 }
 
@@ -40,7 +40,7 @@ func recordedMessages(tb testing.TB) []recorded {
 			}
 			from, h, ok := strings.Cut(line, " ")
 			data, err := hex.DecodeString(h)
-			if !ok || err != nil || (from != "alice" && from != "bob") {
+			if !ok || err != nil || (from != "us" && from != "peer") {
 				tb.Fatalf("%s: bad line %.40q", f, line)
 			}
 			out = append(out, recorded{filepath.Base(f), from, data})
