@@ -44,6 +44,21 @@ const (
 	TypeDeliveryStatus Type = 10
 )
 
+// Types whose bodies this package does not decode: a peer sends them to
+// build and use tunnels through us; String names them.
+const (
+	TypeGarlic                   Type = 11 // length (4) | encrypted cloves
+	TypeTunnelData               Type = 18 // tunnel ID (4) | encrypted data (1024)
+	TypeTunnelGateway            Type = 19 // tunnel ID (4) | length (2) | I2NP message
+	TypeData                     Type = 20 // length (4) | data
+	TypeTunnelBuild              Type = 21 // 8 records (528 each)
+	TypeTunnelBuildReply         Type = 22 // 8 records (528 each)
+	TypeVariableTunnelBuild      Type = 23 // count (1) | records (528 each)
+	TypeVariableTunnelBuildReply Type = 24 // count (1) | records (528 each)
+	TypeShortTunnelBuild         Type = 25 // count (1) | records (218 each)
+	TypeOutboundTunnelBuildReply Type = 26 // count (1) | records (218 each)
+)
+
 func (t Type) String() string {
 	switch t {
 	case TypeDatabaseStore:
@@ -54,6 +69,26 @@ func (t Type) String() string {
 		return "DatabaseSearchReply"
 	case TypeDeliveryStatus:
 		return "DeliveryStatus"
+	case TypeGarlic:
+		return "Garlic"
+	case TypeTunnelData:
+		return "TunnelData"
+	case TypeTunnelGateway:
+		return "TunnelGateway"
+	case TypeData:
+		return "Data"
+	case TypeTunnelBuild:
+		return "TunnelBuild"
+	case TypeTunnelBuildReply:
+		return "TunnelBuildReply"
+	case TypeVariableTunnelBuild:
+		return "VariableTunnelBuild"
+	case TypeVariableTunnelBuildReply:
+		return "VariableTunnelBuildReply"
+	case TypeShortTunnelBuild:
+		return "ShortTunnelBuild"
+	case TypeOutboundTunnelBuildReply:
+		return "OutboundTunnelBuildReply"
 	}
 	return fmt.Sprintf("Type(%d)", uint8(t))
 }
