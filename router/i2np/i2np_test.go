@@ -53,7 +53,7 @@ func TestShortHeader(t *testing.T) {
 }
 
 func TestDatabaseStoreRoundTrip(t *testing.T) {
-	ri, err := os.ReadFile("../../netdb/testdata/routerInfo-i2pd-sample.dat")
+	ri, err := os.ReadFile("testdata/live/routerInfo-i2pd-sample.dat")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestDeliveryStatus(t *testing.T) {
 // FuzzParseI2NP feeds every decoder: a short-header message and then its
 // body to the parser of its type, as the router does with an I2NP block.
 func FuzzParseI2NP(f *testing.F) {
-	ri, err := os.ReadFile("../../netdb/testdata/routerInfo-i2pd-sample.dat")
+	ri, err := os.ReadFile("testdata/live/routerInfo-i2pd-sample.dat")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -100,6 +100,9 @@ func FuzzParseI2NP(f *testing.F) {
 	f.Add(Message{Type: TypeDatabaseSearchReply, ID: 2, Body: reply}.AppendShort(nil))
 	ds, _ := DeliveryStatus{MsgID: 3}.AppendBinary(nil)
 	f.Add(Message{Type: TypeDeliveryStatus, ID: 3, Body: ds}.AppendShort(nil))
+	for _, r := range recordedMessages(f) {
+		f.Add(r.data)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParseShort(b)
 		if err != nil {
@@ -122,9 +125,12 @@ func FuzzParseI2NP(f *testing.F) {
 			ParseSearchReply(m.Body)
 		case TypeDeliveryStatus:
 			ParseDeliveryStatus(m.Body)
+		case TypeDatabaseLookup:
+			ParseDatabaseLookup(m.Body)
 		default:
 			ParseDatabaseStore(m.Body)
 			ParseSearchReply(m.Body)
+			ParseDatabaseLookup(m.Body)
 		}
 	})
 }

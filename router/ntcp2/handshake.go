@@ -39,8 +39,9 @@ type Config struct {
 	Rand   io.Reader
 	Now    func() time.Time
 	// Padding, if set, fixes how many bytes of padding go into each
-	// handshake message (at most max); nil draws them at random within
-	// the limits of padding.go, as real routers do. For tests.
+	// handshake message and data frame (at most max); nil draws them at
+	// random within the limits of padding.go, as real routers do. For
+	// tests, which replay recorded sessions with it.
 	Padding func(max int) int
 }
 

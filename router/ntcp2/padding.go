@@ -35,19 +35,24 @@ func (c *Config) padding(lo, hi int) int {
 }
 
 // framePadding is the size of the Padding block for a frame of n bytes of
-// other blocks; 0 means no block (nothing fits).
-func framePadding(n int) int {
+// other blocks; -1 means no block (nothing fits). fix, if set, chooses it
+// instead of chance (Config.Padding).
+func framePadding(n int, fix func(max int) int) int {
 	room := MaxFrame - n - 3
 	if room < 0 {
 		return -1
 	}
-	return min(rand.IntN(max(n, 256)*framePadPercent/100+1), room)
+	hi := max(n, 256) * framePadPercent / 100
+	if fix != nil {
+		return min(max(fix(hi), 0), hi, room)
+	}
+	return min(rand.IntN(hi+1), room)
 }
 
 // appendPadding appends a Padding block of random length (as i2pd, a
 // block of length 0 is still sent) unless the frame is full.
-func appendPadding(frame []byte) []byte {
-	n := framePadding(len(frame))
+func appendPadding(frame []byte, fix func(max int) int) []byte {
+	n := framePadding(len(frame), fix)
 	if n < 0 {
 		return frame
 	}

@@ -41,6 +41,8 @@ type Session struct {
 	// ended is set when the peer sent a Termination: Close then only
 	// closes, as the peer expects.
 	ended bool
+	// padding is Config.Padding: nil pads data frames at random.
+	padding func(max int) int
 }
 
 // Client runs Alice's handshake on conn to peer, presenting routerInfo
@@ -70,7 +72,7 @@ func Client(conn net.Conn, cfg *Config, peer Peer, routerInfo []byte) (*Session,
 	if _, err := conn.Write(msg3); err != nil {
 		return nil, fmt.Errorf("%w: write message 3: %w", ErrHandshake, err)
 	}
-	return newSession(conn, keys), nil
+	return newSession(conn, keys, cfg.Padding), nil
 }
 
 // Server runs Bob's handshake on an accepted conn. It accepts Alice only
@@ -100,7 +102,7 @@ func Server(conn net.Conn, cfg *Config, routerHash [32]byte, iv [16]byte) (*Sess
 		keys.zero()
 		return nil, err
 	}
-	s := newSession(conn, keys)
+	s := newSession(conn, keys, cfg.Padding)
 	s.PeerRouterInfo = ri
 	return s, nil
 }
@@ -129,8 +131,8 @@ func checkAliceRouterInfo(payload []byte, static PublicKey, netID netdb.NetID) (
 	return nil, fmt.Errorf("%w: no NTCP2 address with the static key used", ErrHandshake)
 }
 
-func newSession(conn net.Conn, keys Keys) *Session {
-	return &Session{conn: conn, keys: keys, r: NewFrameReader(conn, &keys), w: NewFrameWriter(conn, &keys)}
+func newSession(conn net.Conn, keys Keys, padding func(max int) int) *Session {
+	return &Session{conn: conn, keys: keys, r: NewFrameReader(conn, &keys), w: NewFrameWriter(conn, &keys), padding: padding}
 }
 
 // PeerStatic is the other side's NTCP2 static key.
@@ -141,7 +143,7 @@ func (s *Session) PeerStatic() PublicKey { return s.keys.PeerStatic }
 func (s *Session) SendBlocks(frame []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	return s.w.WriteFrame(appendPadding(frame))
+	return s.w.WriteFrame(appendPadding(frame, s.padding))
 }
 
 // SendI2NP sends one I2NP message in its own frame.
