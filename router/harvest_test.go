@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func TestHarvestTestnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ourRI, err := id.RouterInfo(time.Now(), 2, Address{})
+	ourRI, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, netip.AddrPort{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestHarvestTestnet(t *testing.T) {
 	}
 	defer conn.Close()
 	start := time.Now()
-	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: id.NTCP2.Static}, peer, ourRI.Bytes())
+	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: ntcp2Keys(t, id).Static}, peer, ourRI.Bytes())
 	if err != nil {
 		log := procs[seed.Hash()].Log()
 		t.Fatalf("%v\nseed log:\n%s", err, log[max(0, len(log)-3000):])

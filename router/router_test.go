@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -57,7 +58,7 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	t.Cleanup(func() {
 		auditPeers(t, procs, testnet.Ours{Addrs: []string{"198.18.0.98", "198.18.0.97"}, Hashes: []netdb.Hash{id.Hash(), other.Hash()}})
 	})
-	old, err := other.RouterInfo(time.Now().Add(-20*time.Hour), 2, Address{})
+	old, err := other.RouterInfo(time.Now().Add(-20*time.Hour), 2, ntcp2Address(t, other, netip.AddrPort{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +98,8 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	r, err := New(Config{
 		Liveness: live, Probe: ProbeConfig{Every: 100 * time.Millisecond, Timeout: 5 * time.Second},
 		Identity: id, NetID: 2, Store: testStore(t, store), Warmup: -1, // i2pd answers at once
-		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
-		Dial:  func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) },
+		Seeds:      func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
+		Transports: ntcp2Out(t, id, func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) }),
 		// A small network soon stops teaching anything new; keep asking.
 		// (i2pd has no per-peer lookup limit.)
 		Harvest: HarvestConfig{Interval: 300 * time.Millisecond, Idle: 40, Budget: 100},
@@ -220,11 +221,11 @@ func lookupRouterInfo(t *testing.T, ns *i2pdtest.NetNS, source string, id *Ident
 	if err != nil {
 		return nil, err
 	}
-	ours, err := id.RouterInfo(time.Now(), 2, Address{})
+	ours, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, netip.AddrPort{}))
 	if err != nil {
 		return nil, err
 	}
-	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: id.NTCP2.Static}, peer, ours.Bytes())
+	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: ntcp2Keys(t, id).Static}, peer, ours.Bytes())
 	if err != nil {
 		conn.Close()
 		return nil, err

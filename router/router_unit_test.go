@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -65,6 +65,31 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// ntcp2Keys are id's NTCP2 keys.
+func ntcp2Keys(t testing.TB, id *Identity) ntcp2.RouterKeys {
+	t.Helper()
+	var k ntcp2.RouterKeys
+	if err := k.UnmarshalBinary(id.TransportKeys("NTCP2")); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// ntcp2Out is an outbound-only NTCP2 transport for id, dialling with dial
+// (nil: the default dialer).
+func ntcp2Out(t testing.TB, id *Identity, dial func(context.Context, string) (net.Conn, error)) []transport.Transport {
+	t.Helper()
+	return []transport.Transport{ntcp2.NewTransport(ntcp2.TransportConfig{Keys: ntcp2Keys(t, id), NetID: 2, Self: id.Hash(), DialTCP: dial})}
+}
+
+// ntcp2Address is id's NTCP2 address, published at ap (invalid:
+// unpublished).
+func ntcp2Address(t testing.TB, id *Identity, ap netip.AddrPort) []netdb.RouterAddress {
+	t.Helper()
+	k := ntcp2Keys(t, id)
+	return []netdb.RouterAddress{k.Address(ap)}
+}
+
 // fakeFloodfill is a floodfill RouterInfo whose NTCP2 address is addr.
 func fakeFloodfill(t *testing.T, addr *net.TCPAddr) *netdb.RouterInfo {
 	t.Helper()
@@ -72,7 +97,7 @@ func fakeFloodfill(t *testing.T, addr *net.TCPAddr) *netdb.RouterInfo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ri, err := id.RouterInfo(time.Now(), 2, Address{Host: addr.IP.String(), Port: addr.Port})
+	ri, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, addr.AddrPort()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +129,7 @@ func TestRouterBacksOff(t *testing.T) {
 	}()
 	ff := fakeFloodfill(t, ln.Addr().(*net.TCPAddr))
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Warmup: -1,
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Warmup: -1, Transports: ntcp2Out(t, id, nil),
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +193,8 @@ func TestRouterExpires(t *testing.T) {
 		t.Fatalf("%d of %d synthetic RouterInfos are old; want a mix", old, len(ris))
 	}
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, store), MaxAge: 48 * time.Hour, Now: func() time.Time { return now }})
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, store), MaxAge: 48 * time.Hour, Now: func() time.Time { return now },
+		Transports: ntcp2Out(t, id, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +224,7 @@ func TestRouterExpires(t *testing.T) {
 		if r.found(ri) {
 			t.Errorf("%s, already stored, was taken again", ri.Hash())
 		}
-		if _, _, ok := ntcp2.PeerFromRouterInfo(ri); ok && strings.Contains(ri.Option("caps"), "f") {
+		if _, _, ok := ntcp2.PeerFromRouterInfo(ri); ok && ri.Floodfill() {
 			peers++
 		}
 	}
@@ -214,7 +240,7 @@ func TestRouterResigns(t *testing.T) {
 	clock.Store(time.Now().UnixMilli()) // the fake floodfill is published now: not in the future
 	id, _ := LoadOrCreateIdentity(t.TempDir())
 	ff := fakeFloodfill(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}) // nothing listens: dial fails, backs off
-	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Republish: 50 * time.Millisecond,
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Republish: 50 * time.Millisecond, Transports: ntcp2Out(t, id, nil),
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil },
 		Now:   func() time.Time { return time.UnixMilli(clock.Load()) }})
 	if err != nil {
@@ -251,7 +277,7 @@ func TestRouterNeedsAFloodfill(t *testing.T) {
 		"seeds fail":    func(context.Context) ([]*netdb.RouterInfo, error) { return nil, errors.New("offline") },
 		"no floodfills": func(context.Context) ([]*netdb.RouterInfo, error) { return nil, nil },
 	} {
-		r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Seeds: seeds})
+		r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Seeds: seeds, Transports: ntcp2Out(t, id, nil)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -325,10 +325,11 @@ func (a *app) serve(ctx context.Context) error {
 	if c.BuiltinRouter {
 		// It probes what the pool would bundle; the pool then takes only
 		// routers it reached within the hour.
-		r, err := a.newRouter(store, log.With("part", "router"), &c.Pool.Policy)
+		r, err := a.newRouter(ctx, store, log.With("part", "router"), &c.Pool.Policy)
 		if err != nil {
 			return err
 		}
+		c.Pool.Policy.Liveness = r.Liveness()
 		if err := srv.RegisterMetrics(r); err != nil {
 			return err
 		}
