@@ -122,21 +122,26 @@ func TestProbeEtiquette(t *testing.T) {
 	}
 	r.probe(context.Background(), es[0])
 
-	s := <-saw
+	checkProbe(t, <-saw, r.Hash())
+	if p, ok := live.Get(bobRI.Hash()); !ok || !p.Reachable() {
+		t.Errorf("liveness %+v, want reachable", p)
+	}
+}
+
+// checkProbe checks what Bob read from the probe of router self.
+func checkProbe(t *testing.T, s bobSaw, self netdb.Hash) {
+	t.Helper()
 	if s.err != nil {
 		t.Fatalf("Bob: %v (read %v)", s.err, s.blocks)
 	}
 	if want := "[I2NP DatabaseStore Termination]"; fmt.Sprint(s.blocks) != want {
 		t.Errorf("Bob read %v, want %s", s.blocks, want)
 	}
-	if s.store == nil || s.store.Key != r.Hash() || s.store.ReplyToken != 0 {
+	if s.store == nil || s.store.Key != self || s.store.ReplyToken != 0 {
 		t.Errorf("store %+v, want our RouterInfo with no reply token", s.store)
 	}
 	if !s.openAfterTermination {
 		t.Error("the probe closed its end right behind its Termination, before Bob closed")
-	}
-	if p, ok := live.Get(bobRI.Hash()); !ok || !p.Reachable() {
-		t.Errorf("liveness %+v, want reachable", p)
 	}
 }
 

@@ -29,30 +29,37 @@ func TestIdentityPersists(t *testing.T) {
 		t.Fatal("identity changed across a restart")
 	}
 	for _, pub := range []netip.AddrPort{{}, netip.MustParseAddrPort("198.18.0.5:12345")} {
-		ri, err := b.RouterInfo(time.Now(), 2, ntcp2Address(t, b, pub))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ri.Verify(); err != nil || ri.Hash() != a.Hash() {
-			t.Errorf("RouterInfo for %v: verify %v, hash match %v", pub, err, ri.Hash() == a.Hash())
-		}
-		wantCaps := "KUG"
-		if pub.IsValid() {
-			wantCaps = "KRG"
-		}
-		if caps := ri.Option("caps"); caps != wantCaps {
-			t.Errorf("RouterInfo for %v: caps %q, want %q (no tunnels: K and G)", pub, caps, wantCaps)
-		}
-		if r := ri.CheckAddresses(); r != netdb.OK {
-			t.Errorf("RouterInfo for %v: addresses %v", pub, r)
-		}
-		if len(ri.Bytes()) > 3072 {
-			t.Errorf("RouterInfo of %d bytes", len(ri.Bytes()))
-		}
+		checkOurRouterInfo(t, b, pub)
 	}
 	os.WriteFile(filepath.Join(dir, KeysFile), []byte("{"), 0o600)
 	if _, err := LoadOrCreateIdentity(dir); err == nil {
 		t.Error("a damaged keys file was accepted (or silently replaced)")
+	}
+}
+
+// checkOurRouterInfo checks the RouterInfo id signs with its NTCP2
+// address published at pub (invalid: unpublished).
+func checkOurRouterInfo(t *testing.T, id *Identity, pub netip.AddrPort) {
+	t.Helper()
+	ri, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ri.Verify(); err != nil || ri.Hash() != id.Hash() {
+		t.Errorf("RouterInfo for %v: verify %v, hash match %v", pub, err, ri.Hash() == id.Hash())
+	}
+	wantCaps := "KUG"
+	if pub.IsValid() {
+		wantCaps = "KRG"
+	}
+	if caps := ri.Option("caps"); caps != wantCaps {
+		t.Errorf("RouterInfo for %v: caps %q, want %q (no tunnels: K and G)", pub, caps, wantCaps)
+	}
+	if r := ri.CheckAddresses(); r != netdb.OK {
+		t.Errorf("RouterInfo for %v: addresses %v", pub, r)
+	}
+	if len(ri.Bytes()) > 3072 {
+		t.Errorf("RouterInfo of %d bytes", len(ri.Bytes()))
 	}
 }
 

@@ -111,22 +111,7 @@ func fakeFloodfill(t *testing.T, addr *net.TCPAddr) *netdb.RouterInfo {
 // TestRouterBacksOff: a floodfill that hangs up before message 2 is
 // classified, counted and not asked again within the back-off.
 func TestRouterBacksOff(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var accepted atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			io.ReadFull(c, make([]byte, 64)) // message 1, then hang up
-			c.Close()
-		}
-	}()
+	ln, accepted := hangUpAfterMessage1(t)
 	ff := fakeFloodfill(t, ln.Addr().(*net.TCPAddr))
 	id, _ := LoadOrCreateIdentity(t.TempDir())
 	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Warmup: -1, Transports: ntcp2Out(t, id, nil),
@@ -149,11 +134,40 @@ func TestRouterBacksOff(t *testing.T) {
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("floodfill contacted %d times, want once (then back off)", n)
 	}
+	checkBackedOff(t, r, ff.Hash())
+}
+
+// hangUpAfterMessage1 listens on 127.0.0.1 as a floodfill that reads
+// message 1 and hangs up, counting the connections.
+func hangUpAfterMessage1(t *testing.T) (net.Listener, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			io.ReadFull(c, make([]byte, 64)) // message 1, then hang up
+			c.Close()
+		}
+	}()
+	return ln, &accepted
+}
+
+// checkBackedOff checks r after one failed handshake with floodfill ff.
+func checkBackedOff(t *testing.T, r *Router, ff netdb.Hash) {
+	t.Helper()
 	if n := testutil.ToFloat64(r.m.handshakes.WithLabelValues("outbound", "no_message_2")); n != 1 {
 		t.Errorf("no_message_2 handshakes: %v, want 1", n)
 	}
 	r.mu.Lock()
-	p := r.peers[ff.Hash()]
+	p := r.peers[ff]
 	r.mu.Unlock()
 	if p == nil || p.failures != 1 || p.last != OutcomeNoMessage2 || time.Until(p.next) < 50*time.Second {
 		t.Errorf("peer state %+v, want 1 failure backed off for a minute", p)
@@ -180,15 +194,7 @@ func TestRouterExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := t.TempDir()
-	old := 0
-	for _, ri := range ris {
-		if _, err := netdb.Write(store, ri); err != nil {
-			t.Fatal(err)
-		}
-		if now.Sub(ri.PublishedTime()) > 48*time.Hour {
-			old++
-		}
-	}
+	old := writeAll(t, store, ris, now.Add(-48*time.Hour))
 	if old == 0 || old == len(ris) {
 		t.Fatalf("%d of %d synthetic RouterInfos are old; want a mix", old, len(ris))
 	}
@@ -214,11 +220,32 @@ func TestRouterExpires(t *testing.T) {
 			t.Errorf("%s (age %v): in store %v, known %v", ri.Hash(), now.Sub(ri.PublishedTime()), ok, r.known(ri.Hash()))
 		}
 	}
-	// A stored RouterInfo offered again is not new; floodfills in the
-	// store (with an NTCP2 address) became peers without being harvested.
+	checkStoredPeers(t, r, ris, now.Add(-48*time.Hour))
+}
+
+// writeAll writes ris into the netDb dir and returns how many were
+// published before cutoff.
+func writeAll(t *testing.T, dir string, ris []*netdb.RouterInfo, cutoff time.Time) (old int) {
+	t.Helper()
+	for _, ri := range ris {
+		if _, err := netdb.Write(dir, ri); err != nil {
+			t.Fatal(err)
+		}
+		if ri.PublishedTime().Before(cutoff) {
+			old++
+		}
+	}
+	return old
+}
+
+// checkStoredPeers: a stored RouterInfo (of ris, those published after
+// cutoff) offered again is not new; floodfills in the store (with an
+// NTCP2 address) became peers without being harvested.
+func checkStoredPeers(t *testing.T, r *Router, ris []*netdb.RouterInfo, cutoff time.Time) {
+	t.Helper()
 	peers := 0
 	for _, ri := range ris {
-		if now.Sub(ri.PublishedTime()) > 48*time.Hour {
+		if ri.PublishedTime().Before(cutoff) {
 			continue
 		}
 		if r.found(ri) {
