@@ -1,6 +1,3 @@
-// Package router is the built-in I2P router that harvests RouterInfos:
-// its persistent identity, NTCP2 sessions (package ntcp2) and I2NP netDb
-// lookups (package i2np).
 package router
 
 import (

@@ -77,8 +77,8 @@ type Stats struct {
 	Sessions, Inbound, HandshakeFailures, Harvested, Expired, Rejected, PublishAcks int
 }
 
-// Router harvests RouterInfos: it keeps up to Sessions NTCP2 sessions with
-// distinct floodfills, harvests each (Harvest), backs off from failing
+// Router harvests RouterInfos: it keeps up to Sessions sessions (over its
+// transports) with distinct floodfills, harvests each (Harvest), backs off from failing
 // ones, puts what it learns in the store (a netdb.Store that others, such
 // as serve's pool builder, read) and expires what grows old. It is a
 // prometheus.Collector.
@@ -192,8 +192,8 @@ func (r *Router) Stats() Stats {
 
 // Status is what a Router is doing now, for status pages.
 type Status struct {
-	Outbound, Inbound int // NTCP2 sessions open
-	Floodfills        int // floodfills with an NTCP2 address it can ask
+	Outbound, Inbound int // sessions open
+	Floodfills        int // floodfills one of its transports can reach
 	Stored            int // RouterInfos in the store
 	Live              int // routers reached within the hour (with Liveness)
 	Stats                 // counts so far
@@ -352,8 +352,8 @@ func (r *Router) seed(ctx context.Context) error {
 // found takes a verified RouterInfo: not ours, passing the rules a router
 // applies to what it receives (netdb.Policy.CheckReceived: our network,
 // not too old or new, an address peers can use), and newer than what the
-// store has, it is written there; floodfills with an NTCP2
-// address become peers. It reports whether the RouterInfo was new.
+// store has, it is written there; floodfills one of our transports
+// reaches become peers. It reports whether the RouterInfo was new.
 func (r *Router) found(ri *netdb.RouterInfo) bool {
 	if ri.Hash() == r.Hash() || r.received.CheckReceived(ri, "") != netdb.OK {
 		r.mu.Lock()
