@@ -2,7 +2,7 @@ package netdb
 
 import (
 	"net/netip"
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,7 +44,7 @@ type Addr struct {
 func (e *Entry) Published() time.Time { return time.UnixMilli(int64(e.PublishedMs)) }
 
 // Floodfill reports whether the router says it is a floodfill.
-func (e *Entry) Floodfill() bool { return strings.Contains(e.Caps, "f") }
+func (e *Entry) Floodfill() bool { return floodfillCaps(e.Caps) }
 
 // Summarize verifies ri's signature and family signature and returns its
 // Entry.
@@ -67,17 +67,8 @@ func Summarize(ri *RouterInfo) *Entry {
 			continue
 		}
 		ad := Addr{Transport: a.Transport, BadKey: !a.Usable()}
-		for _, kv := range a.Options {
-			switch {
-			case kv.Key == "host":
-				ad.Host, _ = netip.ParseAddr(kv.Value)
-			case kv.Key == "port":
-				p, _ := strconv.ParseUint(kv.Value, 10, 16)
-				ad.Port = uint16(p)
-			case strings.HasPrefix(kv.Key, "ih"):
-				ad.Introducers = true
-			}
-		}
+		ad.Host, ad.Port = hostPort(a.Options)
+		ad.Introducers = slices.ContainsFunc(a.Options, func(kv KV) bool { return strings.HasPrefix(kv.Key, "ih") })
 		e.Addrs = append(e.Addrs, ad)
 	}
 	return e

@@ -56,11 +56,10 @@ type Options struct {
 	Logger *slog.Logger // nil discards
 	// Channels are served beside HTTPS (which Open makes from Listen).
 	Channels []Channel
-	// Router builds the built-in router when the config says so. It is
-	// given the store the pool reads, and the policy of what the pool
-	// would bundle (for its probes to aim at).
-	Router func(store *netdb.Store, candidates *netdb.Policy, log *slog.Logger) (*router.Router, error)
-	Now    func() time.Time // nil means time.Now
+	// Seeds is where the built-in router starts when its store has no
+	// floodfill (a netDb directory, a reseed); nil: the store only.
+	Seeds func(ctx context.Context) ([]*netdb.RouterInfo, error)
+	Now   func() time.Time // nil means time.Now
 }
 
 // ErrRouter wraps the built-in router's failure, from Open or Run.
@@ -98,8 +97,8 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 	if s.store, err = netdb.OpenStore(ctx, c.NetDbDir); err != nil {
 		return nil, setting.Errorf(c.netDbKey, c.NetDbDir, "%v", err)
 	}
-	if c.BuiltinRouter && opt.Router != nil {
-		if err := s.openRouter(opt.Router); err != nil {
+	if c.BuiltinRouter {
+		if err := s.openRouter(ctx, opt.Seeds); err != nil {
 			return nil, err
 		}
 	}
@@ -171,9 +170,12 @@ func privateDir(dir string) error {
 // openRouter builds the built-in router and makes the hand-off between it
 // and the pool: its probes aim at what the pool would bundle, and the pool
 // takes only routers its probes reached.
-func (s *Service) openRouter(build func(*netdb.Store, *netdb.Policy, *slog.Logger) (*router.Router, error)) error {
-	r, err := build(s.store, &s.c.Pool.Policy, s.log.With("part", "router"))
-	if err != nil {
+func (s *Service) openRouter(ctx context.Context, seeds func(context.Context) ([]*netdb.RouterInfo, error)) error {
+	r, err := router.Open(ctx, s.c.Router, router.Deps{Store: s.store, Seeds: seeds, Candidates: &s.c.Pool.Policy,
+		Logger: s.log.With("part", "router")})
+	if se := (*setting.Error)(nil); errors.As(err, &se) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("%w: %w", ErrRouter, err)
 	}
 	if err := s.srv.RegisterMetrics(r); err != nil {
@@ -220,6 +222,9 @@ func (s *Service) listen(ctx context.Context, chans []Channel) error {
 }
 
 func (s *Service) closeListeners() {
+	if s.router != nil {
+		s.router.Close()
+	}
 	for _, ch := range s.channels {
 		ch.ln.Close()
 	}

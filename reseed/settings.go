@@ -9,6 +9,7 @@ import (
 
 	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router"
 )
 
 // Settings are a reseed server's operator settings, one field per
@@ -42,6 +43,9 @@ type Settings struct {
 	// Drain is how long open connections may finish at shutdown.
 	Drain time.Duration
 	TLS   TLSSettings
+	// Router are the built-in router's settings; its DataDir, NetID and
+	// Testnet are taken from these Settings.
+	Router router.Settings
 }
 
 // ServeConfig is Settings checked: what a Service's parts take. Nothing
@@ -63,7 +67,8 @@ type ServeConfig struct {
 	MetricsListen  string
 	Drain          time.Duration
 	TLS            TLSSettings
-	netDbKey       string // the setting NetDbDir comes from
+	Router         router.Settings // checked when BuiltinRouter
+	netDbKey       string          // the setting NetDbDir comes from
 }
 
 // Check validates s without I/O.
@@ -104,6 +109,13 @@ func (s Settings) Check() (*ServeConfig, error) {
 	}
 	if err := s.TLS.check(); err != nil {
 		return nil, err
+	}
+	if c.BuiltinRouter {
+		c.Router = s.Router
+		c.Router.DataDir, c.Router.NetID, c.Router.Testnet = s.DataDir, s.NetID, s.Testnet
+		if err := c.Router.Check(); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

@@ -70,6 +70,8 @@ func TestSettingsErrors(t *testing.T) {
 		{"tls", func(s *Settings) { s.TLS.Mode = "letsencrypt" }},
 		{"tls", func(s *Settings) { s.TLS = TLSSettings{Mode: "files", CertFile: "cert.pem"} }},
 		{"tls", func(s *Settings) { s.TLS = TLSSettings{Mode: "acme"} }},
+		{"ntcp2-listen", func(s *Settings) { s.Router.NTCP2.Listen = "nonsense" }},
+		{"sessions", func(s *Settings) { s.Router.Sessions = -1 }},
 	} {
 		s := validSettings(t)
 		tc.edit(&s)

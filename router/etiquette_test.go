@@ -41,7 +41,9 @@ func slowBob(ln net.Listener, id *Identity, ri *netdb.RouterInfo) <-chan bobSaw 
 			return
 		}
 		defer c.Close()
-		sess, err := ntcp2.Server(c, &ntcp2.Config{NetID: 2, Static: id.NTCP2.Static}, ri.Hash(), id.NTCP2.IV)
+		var keys ntcp2.RouterKeys
+		keys.UnmarshalBinary(id.TransportKeys("NTCP2"))
+		sess, err := ntcp2.Server(c, &ntcp2.Config{NetID: 2, Static: keys.Static}, ri.Hash(), keys.IV)
 		if err != nil {
 			s.err = err
 			return
@@ -95,7 +97,7 @@ func TestProbeEtiquette(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bobRI, err := bobID.RouterInfo(time.Now(), 2, Address{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port})
+	bobRI, err := bobID.RouterInfo(time.Now(), 2, ntcp2Address(t, bobID, ln.Addr().(*net.TCPAddr).AddrPort()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +112,7 @@ func TestProbeEtiquette(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: store, Liveness: live})
+	r, err := New(Config{Identity: id, NetID: 2, Store: store, Liveness: live, Transports: ntcp2Out(t, id, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,21 +122,26 @@ func TestProbeEtiquette(t *testing.T) {
 	}
 	r.probe(context.Background(), es[0])
 
-	s := <-saw
+	checkProbe(t, <-saw, r.Hash())
+	if p, ok := live.Get(bobRI.Hash()); !ok || !p.Reachable() {
+		t.Errorf("liveness %+v, want reachable", p)
+	}
+}
+
+// checkProbe checks what Bob read from the probe of router self.
+func checkProbe(t *testing.T, s bobSaw, self netdb.Hash) {
+	t.Helper()
 	if s.err != nil {
 		t.Fatalf("Bob: %v (read %v)", s.err, s.blocks)
 	}
 	if want := "[I2NP DatabaseStore Termination]"; fmt.Sprint(s.blocks) != want {
 		t.Errorf("Bob read %v, want %s", s.blocks, want)
 	}
-	if s.store == nil || s.store.Key != r.Hash() || s.store.ReplyToken != 0 {
+	if s.store == nil || s.store.Key != self || s.store.ReplyToken != 0 {
 		t.Errorf("store %+v, want our RouterInfo with no reply token", s.store)
 	}
 	if !s.openAfterTermination {
 		t.Error("the probe closed its end right behind its Termination, before Bob closed")
-	}
-	if p, ok := live.Get(bobRI.Hash()); !ok || !p.Reachable() {
-		t.Errorf("liveness %+v, want reachable", p)
 	}
 }
 
@@ -144,7 +151,7 @@ func TestProbeEtiquette(t *testing.T) {
 func TestDemotedFloodfillIsNoPeer(t *testing.T) {
 	ff := fakeFloodfill(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1})
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir())})
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Transports: ntcp2Out(t, id, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@ package router
 
 import (
 	"context"
-	"strings"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -45,7 +45,7 @@ func startTestnet(t *testing.T, i2pd string, ns *i2pdtest.NetNS, n, ff int) (map
 func aFloodfill(t *testing.T, routers map[netdb.Hash]*netdb.RouterInfo) *netdb.RouterInfo {
 	t.Helper()
 	for _, ri := range routers {
-		if strings.Contains(ri.Option("caps"), "f") {
+		if ri.Floodfill() {
 			return ri
 		}
 	}
@@ -72,7 +72,7 @@ func TestHarvestTestnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ourRI, err := id.RouterInfo(time.Now(), 2, Address{})
+	ourRI, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, netip.AddrPort{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestHarvestTestnet(t *testing.T) {
 	}
 	defer conn.Close()
 	start := time.Now()
-	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: id.NTCP2.Static}, peer, ourRI.Bytes())
+	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: ntcp2Keys(t, id).Static}, peer, ourRI.Bytes())
 	if err != nil {
 		log := procs[seed.Hash()].Log()
 		t.Fatalf("%v\nseed log:\n%s", err, log[max(0, len(log)-3000):])

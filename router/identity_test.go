@@ -1,6 +1,8 @@
 package router
 
 import (
+	"bytes"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,33 +25,87 @@ func TestIdentityPersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Hash() != b.Hash() || a.NTCP2 != b.NTCP2 {
+	if a.Hash() != b.Hash() || ntcp2Keys(t, a) != ntcp2Keys(t, b) {
 		t.Fatal("identity changed across a restart")
 	}
-	for _, addr := range []Address{{}, {Host: "198.18.0.5", Port: 12345}} {
-		ri, err := b.RouterInfo(time.Now(), 2, addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ri.Verify(); err != nil || ri.Hash() != a.Hash() {
-			t.Errorf("RouterInfo for %+v: verify %v, hash match %v", addr, err, ri.Hash() == a.Hash())
-		}
-		wantCaps := "KUG"
-		if addr.Host != "" {
-			wantCaps = "KRG"
-		}
-		if caps := ri.Option("caps"); caps != wantCaps {
-			t.Errorf("RouterInfo for %+v: caps %q, want %q (no tunnels: K and G)", addr, caps, wantCaps)
-		}
-		if r := ri.CheckAddresses(); r != netdb.OK {
-			t.Errorf("RouterInfo for %+v: addresses %v", addr, r)
-		}
-		if len(ri.Bytes()) > 3072 {
-			t.Errorf("RouterInfo of %d bytes", len(ri.Bytes()))
-		}
+	for _, pub := range []netip.AddrPort{{}, netip.MustParseAddrPort("198.18.0.5:12345")} {
+		checkOurRouterInfo(t, b, pub)
 	}
 	os.WriteFile(filepath.Join(dir, KeysFile), []byte("{"), 0o600)
 	if _, err := LoadOrCreateIdentity(dir); err == nil {
 		t.Error("a damaged keys file was accepted (or silently replaced)")
+	}
+}
+
+// checkOurRouterInfo checks the RouterInfo id signs with its NTCP2
+// address published at pub (invalid: unpublished).
+func checkOurRouterInfo(t *testing.T, id *Identity, pub netip.AddrPort) {
+	t.Helper()
+	ri, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ri.Verify(); err != nil || ri.Hash() != id.Hash() {
+		t.Errorf("RouterInfo for %v: verify %v, hash match %v", pub, err, ri.Hash() == id.Hash())
+	}
+	wantCaps := "KUG"
+	if pub.IsValid() {
+		wantCaps = "KRG"
+	}
+	if caps := ri.Option("caps"); caps != wantCaps {
+		t.Errorf("RouterInfo for %v: caps %q, want %q (no tunnels: K and G)", pub, caps, wantCaps)
+	}
+	if r := ri.CheckAddresses(); r != netdb.OK {
+		t.Errorf("RouterInfo for %v: addresses %v", pub, r)
+	}
+	if len(ri.Bytes()) > 3072 {
+		t.Errorf("RouterInfo of %d bytes", len(ri.Bytes()))
+	}
+}
+
+// TestIdentityFile: a keys file written before the identity kept keys per
+// transport (testdata/router.keys.json, made by the router of commit
+// 4783f19) loads as the same router, with the same NTCP2 keys, and is not
+// written again.
+func TestIdentityFile(t *testing.T) {
+	orig, err := os.ReadFile("testdata/router.keys.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, KeysFile)
+	if err := os.WriteFile(path, orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id, err := LoadOrCreateIdentity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := id.Hash().String(), "TVaQFJ~syQ-V16zw-dOj3Efh0ZMi9SxDm6PtLR0pX8w="; got != want {
+		t.Errorf("hash %s, want %s", got, want)
+	}
+	addr := ntcp2Address(t, id, netip.MustParseAddrPort("198.18.0.5:12345"))[0]
+	for key, want := range map[string]string{"s": "zD0stcZn1A~2T0N~8~ei-fZfUtSU~AinUiso8PgTEXM=", "i": "M43MztLVx42ZlqZ4cX8jSw=="} {
+		if got, _ := addr.Options.Get(key); got != want {
+			t.Errorf("NTCP2 %s = %s, want %s", key, got, want)
+		}
+	}
+	if now, err := os.ReadFile(path); err != nil || !bytes.Equal(now, orig) {
+		t.Errorf("the keys file was written again (%v)", err)
+	}
+	// Keys for a transport the file has none of are made and kept.
+	defer func(kinds []transportKind) { transportKinds = kinds }(transportKinds)
+	transportKinds = append(transportKinds[:len(transportKinds):len(transportKinds)], transportKind{name: "XTP", keySize: 64})
+	id2, err := LoadOrCreateIdentity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id3, err := LoadOrCreateIdentity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := id2.TransportKeys("XTP"); len(k) != 64 || !bytes.Equal(k, id3.TransportKeys("XTP")) || id3.Hash() != id.Hash() ||
+		!bytes.Equal(id3.TransportKeys("NTCP2"), id.TransportKeys("NTCP2")) {
+		t.Errorf("new transport's keys %x, then %x; identity kept %v", k, id3.TransportKeys("XTP"), id3.Hash() == id.Hash())
 	}
 }

@@ -16,64 +16,70 @@ const idleTimeout = 2 * time.Minute
 // maxInbound bounds concurrent inbound sessions and handshakes.
 const maxInbound = 64
 
-// accept serves inbound NTCP2 sessions until the listener closes.
-func (r *Router) accept(ctx context.Context, wg *sync.WaitGroup) {
-	sem := make(chan struct{}, maxInbound)
+// accept serves t's inbound sessions until it is closed; sem bounds the
+// handshakes and sessions of all transports.
+func (r *Router) accept(ctx context.Context, t transport.Transport, sem chan struct{}, wg *sync.WaitGroup) {
 	for {
-		conn, err := r.cfg.Listener.Accept()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			r.log.Warn("accept", "err", err)
+		in, err := t.Accept()
+		switch {
+		case errors.Is(err, transport.ErrNoListener):
+			return
+		case err != nil && (ctx.Err() != nil || errors.Is(err, net.ErrClosed)):
+			return
+		case err != nil:
+			r.log.Warn("accept", "transport", t.Name(), "err", err)
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
 		select {
 		case sem <- struct{}{}:
 		default:
-			conn.Close()
+			in.Refuse()
 			continue
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			r.inbound(ctx, conn)
+			r.inbound(ctx, in)
 		})
 	}
 }
 
-// inbound runs Bob's handshake on conn, takes the RouterInfo Alice sent
-// and any she pushes or stores later (the blocks are handled as in a
+// inbound runs the responder's handshake, takes the RouterInfo the peer
+// sent and any she pushes or stores later (the blocks are handled as in a
 // harvest that sends nothing), and closes after idleTimeout of silence. We
 // are no floodfill, so lookups are not answered.
-func (r *Router) inbound(ctx context.Context, conn net.Conn) {
-	id := r.cfg.Identity
-	sess, err := r.ntcp2.Accept(ctx, conn, id.Hash())
+func (r *Router) inbound(ctx context.Context, in transport.Inbound) {
+	sess, peer, err := in.Handshake(ctx)
 	if o := r.countHandshake(ctx, "inbound", classifyHandshake(err)); err != nil {
-		r.log.Debug("inbound handshake failed", "remote", conn.RemoteAddr().String(), "outcome", o.String(), "err", err)
+		r.log.Debug("inbound handshake failed", "remote", in.Remote(), "outcome", o.String(), "err", err)
 		return
 	}
 	defer r.opened("inbound")()
-	r.found(sess.PeerRouterInfo)
-	r.claim(sess.PeerRouterInfo.Hash(), false)
-	defer r.release(sess.PeerRouterInfo.Hash())
-	r.log.Info("inbound session", "peer", sess.PeerRouterInfo.Hash().String())
-	h := newHarvest(sess, HarvestConfig{Self: id.Hash(), Known: r.known, Found: r.found})
+	r.found(peer)
+	r.claim(peer.Hash(), false)
+	defer r.release(peer.Hash())
+	r.log.Info("inbound session", "peer", peer.Hash().String())
+	h := newHarvest(sess, HarvestConfig{Self: r.Hash(), Known: r.known, Found: r.found})
 	for err == nil {
 		var rcv transport.Received
 		if rcv, err = sess.Receive(time.Now().Add(idleTimeout)); err == nil {
 			h.handle(rcv)
 		}
 	}
-	reason := transport.ReasonNormal // also when she terminated
+	sess.Close(closeReason(ctx, err))
+	r.countSessionEnd(ctx, err)
+}
+
+// closeReason is what we tell a peer whose inbound session ended with err
+// (normal also when she terminated it).
+func closeReason(ctx context.Context, err error) transport.Reason {
 	switch {
 	case ctx.Err() != nil:
-		reason = transport.ReasonShutdown
+		return transport.ReasonShutdown
 	case isTimeout(err):
-		reason = transport.ReasonIdle
+		return transport.ReasonIdle
 	case errors.Is(err, transport.ErrFrame):
-		reason = transport.ReasonAEAD
+		return transport.ReasonAEAD
 	}
-	sess.Close(reason)
-	r.countSessionEnd(ctx, err)
+	return transport.ReasonNormal
 }

@@ -22,9 +22,9 @@ type metrics struct {
 func newMetrics() *metrics {
 	m := &metrics{
 		sessions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "i2pseed_router_sessions", Help: "Open NTCP2 sessions, by direction (outbound, inbound)."}, []string{"direction"}),
+			Name: "i2pseed_router_sessions", Help: "Open sessions (NTCP2 and any other transport), by direction (outbound, inbound)."}, []string{"direction"}),
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "i2pseed_router_handshakes_total", Help: "NTCP2 handshakes by direction and outcome (ok, dial, no_message_1, no_message_2, no_message_3, timeout, decrypt, clock_skew, other)."},
+			Name: "i2pseed_router_handshakes_total", Help: "Handshakes (NTCP2 and any other transport) by direction and outcome (ok, dial, no_message_1, no_message_2, no_message_3, timeout, decrypt, clock_skew, other)."},
 			[]string{"direction", "outcome"}),
 		ends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "i2pseed_router_session_ends_total", Help: "Established sessions ended, by outcome (ok, silent_close, terminated, timeout, decrypt, canceled, other)."},
@@ -38,7 +38,7 @@ func newMetrics() *metrics {
 		stored: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "i2pseed_router_routerinfos_stored", Help: "RouterInfos in the store."}),
 		floodfills: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "i2pseed_router_floodfills_known", Help: "Floodfills with an NTCP2 address the router can ask."}),
+			Name: "i2pseed_router_floodfills_known", Help: "Floodfills with an address one of the router's transports reaches."}),
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "i2pseed_router_publish_acks_total", Help: "Floodfills that confirmed storing our RouterInfo."}),
 		probes: prometheus.NewCounterVec(prometheus.CounterOpts{

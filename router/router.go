@@ -8,12 +8,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
-	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -31,14 +29,14 @@ type Config struct {
 	// be asked. The store's RouterInfos are always used too.
 	Seeds     func(ctx context.Context) ([]*netdb.RouterInfo, error)
 	SeedRetry time.Duration // default 5 minutes
-	// Dial opens outbound connections; nil means a net.Dialer with a 25 s
-	// timeout (i2pd's) bound to the Listener's IP, or else Address.Host, so
-	// peers see us come from the address we publish.
-	Dial func(ctx context.Context, addr string) (net.Conn, error)
-	// Listener, if set, accepts inbound NTCP2 sessions; Address is then
-	// published in our RouterInfo (empty: unpublished, caps KUG).
-	Listener net.Listener
-	Address  Address
+	// Transports are how the router reaches peers, in order of
+	// preference: a floodfill or probe goes over the first that can dial
+	// the router; each one's inbound sessions are accepted, and each
+	// contributes its address to our RouterInfo (caps KRG when one is
+	// published, else KUG). The Router takes them over: Run, and Close,
+	// close them. None: the router reaches nobody (it still signs its
+	// RouterInfo and exports its metrics).
+	Transports []transport.Transport
 	// Sessions is how many floodfills are harvested at once (default 3).
 	Sessions int
 	// Harvest tunes each session (Self, Known, Found and Publish are set
@@ -79,8 +77,8 @@ type Stats struct {
 	Sessions, Inbound, HandshakeFailures, Harvested, Expired, Rejected, PublishAcks int
 }
 
-// Router harvests RouterInfos: it keeps up to Sessions NTCP2 sessions with
-// distinct floodfills, harvests each (Harvest), backs off from failing
+// Router harvests RouterInfos: it keeps up to Sessions sessions (over its
+// transports) with distinct floodfills, harvests each (Harvest), backs off from failing
 // ones, puts what it learns in the store (a netdb.Store that others, such
 // as serve's pool builder, read) and expires what grows old. It is a
 // prometheus.Collector.
@@ -101,9 +99,7 @@ type Router struct {
 	// connected counts the probe and inbound sessions open with each
 	// router (a harvest's is its peer's busy): a router keeps one session
 	// per peer, and a peer answers over the session it likes.
-	connected  map[netdb.Hash]int
-	ntcp2      *ntcp2.Transport      // also accepts on Listener
-	transports []transport.Transport // what harvests dial, in order of preference
+	connected map[netdb.Hash]int
 }
 
 // peer is a floodfill we may ask.
@@ -122,11 +118,8 @@ const pickAhead = 10 * time.Second
 
 // New checks cfg and prepares a Router; Run starts it.
 func New(cfg Config) (*Router, error) {
-	if cfg.Identity == nil || cfg.Store == nil || cfg.NetID == 0 {
-		return nil, errors.New("router: Identity, NetID and Store are required")
-	}
-	if cfg.Dial == nil {
-		cfg.Dial = newSourceDialer(cfg.Listener, cfg.Address.Host).dial
+	if cfg.Identity == nil || cfg.Store == nil || cfg.NetID == 0 || slices.Contains(cfg.Transports, nil) {
+		return nil, errors.New("router: Identity, NetID and Store are required, and no Transport may be nil")
 	}
 	setDefault(&cfg.SeedRetry, 5*time.Minute)
 	setDefault(&cfg.Rest, 10*time.Minute)
@@ -151,8 +144,6 @@ func New(cfg Config) (*Router, error) {
 	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{}, connected: map[netdb.Hash]int{}, open: map[string]int{},
 		received: netdb.Policy{NetID: cfg.NetID, MaxAge: cfg.MaxAge, MaxFuture: 2 * time.Minute, Now: cfg.Now},
 		wakeup:   make(chan struct{}, 1)}
-	r.ntcp2 = &ntcp2.Transport{Keys: cfg.Identity.NTCP2, NetID: cfg.NetID, DialTCP: cfg.Dial}
-	r.transports = []transport.Transport{r.ntcp2}
 	if err := r.resign(); err != nil {
 		return nil, err
 	}
@@ -167,6 +158,23 @@ func setDefault(d *time.Duration, v time.Duration) {
 
 // Hash is our router hash.
 func (r *Router) Hash() netdb.Hash { return r.cfg.Identity.Hash() }
+
+// Liveness is where the router keeps what its handshakes showed of
+// routers' published addresses (Config.Liveness; nil without probes), for
+// the caller to hand to whoever reads it, such as a pool's policy.
+func (r *Router) Liveness() *netdb.Liveness { return r.cfg.Liveness }
+
+// Close closes the router's transports (their listeners), for a Router
+// that is not to Run; Run closes them when it returns.
+func (r *Router) Close() error {
+	var errs []error
+	for _, t := range r.cfg.Transports {
+		if err := t.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("router: close %s: %w", t.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // RouterInfo is our current signed RouterInfo.
 func (r *Router) RouterInfo() *netdb.RouterInfo {
@@ -184,8 +192,8 @@ func (r *Router) Stats() Stats {
 
 // Status is what a Router is doing now, for status pages.
 type Status struct {
-	Outbound, Inbound int // NTCP2 sessions open
-	Floodfills        int // floodfills with an NTCP2 address it can ask
+	Outbound, Inbound int // sessions open
+	Floodfills        int // floodfills one of its transports can reach
 	Stored            int // RouterInfos in the store
 	Live              int // routers reached within the hour (with Liveness)
 	Stats                 // counts so far
@@ -233,7 +241,11 @@ func (r *Router) Collect(ch chan<- prometheus.Metric) {
 
 // resign signs our RouterInfo again as of now.
 func (r *Router) resign() error {
-	ri, err := r.cfg.Identity.RouterInfo(r.cfg.Now(), r.cfg.NetID, r.cfg.Address)
+	addrs := make([]netdb.RouterAddress, len(r.cfg.Transports))
+	for i, t := range r.cfg.Transports {
+		addrs[i] = t.Address()
+	}
+	ri, err := r.cfg.Identity.RouterInfo(r.cfg.Now(), r.cfg.NetID, addrs)
 	if err != nil {
 		return fmt.Errorf("router: sign RouterInfo: %w", err)
 	}
@@ -244,9 +256,12 @@ func (r *Router) resign() error {
 }
 
 // Run runs the router until ctx ends: it loads the store, asks for seeds,
-// accepts inbound sessions if there is a Listener, and keeps harvesting.
-// It returns nil when ctx ends, or an error if the store cannot be read.
+// accepts inbound sessions on the transports that listen, probes (with
+// Liveness) and keeps harvesting. It returns nil when ctx ends,
+// ErrNoFloodfills when it has none to start from, or an error if the
+// store cannot be read. It closes the transports when it returns.
 func (r *Router) Run(ctx context.Context) error {
+	defer r.Close()
 	if err := r.expire(ctx); err != nil {
 		return err
 	}
@@ -254,13 +269,26 @@ func (r *Router) Run(ctx context.Context) error {
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if r.cfg.Listener != nil {
-		wg.Go(func() { r.accept(ctx, &wg) })
-		context.AfterFunc(ctx, func() { r.cfg.Listener.Close() })
+	context.AfterFunc(ctx, func() { r.Close() }) // ends the Accepts
+	sem := make(chan struct{}, maxInbound)
+	for _, t := range r.cfg.Transports {
+		wg.Go(func() { r.accept(ctx, t, sem, &wg) })
 	}
 	if r.cfg.Liveness != nil {
 		wg.Go(func() { r.probeLoop(ctx) })
 	}
+	if r.floodfills() == 0 {
+		if err := r.seed(ctx); err != nil || r.floodfills() == 0 {
+			return fmt.Errorf("%w: %v", ErrNoFloodfills, cmpOrErr(err, "the seeds hold none our transports reach"))
+		}
+	}
+	r.loop(ctx, &wg)
+	return nil
+}
+
+// loop starts sessions with the floodfills picked, re-signs our
+// RouterInfo, expires and seeds again, until ctx ends.
+func (r *Router) loop(ctx context.Context, wg *sync.WaitGroup) {
 	resign := time.NewTicker(r.cfg.Republish)
 	defer resign.Stop()
 	expire := time.NewTicker(r.cfg.ExpireEvery)
@@ -268,11 +296,6 @@ func (r *Router) Run(ctx context.Context) error {
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
 	lastSeed := r.cfg.Now()
-	if r.floodfills() == 0 {
-		if err := r.seed(ctx); err != nil || r.floodfills() == 0 {
-			return fmt.Errorf("%w: %v", ErrNoFloodfills, cmpOrErr(err, "the seeds hold none with an NTCP2 address"))
-		}
-	}
 	for {
 		if r.floodfills() == 0 && r.cfg.Now().Sub(lastSeed) >= r.cfg.SeedRetry {
 			lastSeed = r.cfg.Now()
@@ -285,7 +308,7 @@ func (r *Router) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-resign.C:
 			if err := r.resign(); err != nil {
 				r.log.Error("re-sign RouterInfo", "err", err)
@@ -329,8 +352,8 @@ func (r *Router) seed(ctx context.Context) error {
 // found takes a verified RouterInfo: not ours, passing the rules a router
 // applies to what it receives (netdb.Policy.CheckReceived: our network,
 // not too old or new, an address peers can use), and newer than what the
-// store has, it is written there; floodfills with an NTCP2
-// address become peers. It reports whether the RouterInfo was new.
+// store has, it is written there; floodfills one of our transports
+// reaches become peers. It reports whether the RouterInfo was new.
 func (r *Router) found(ri *netdb.RouterInfo) bool {
 	if ri.Hash() == r.Hash() || r.received.CheckReceived(ri, "") != netdb.OK {
 		r.mu.Lock()
@@ -358,7 +381,7 @@ func (r *Router) found(ri *netdb.RouterInfo) bool {
 // addPeer makes ri a peer if it is a floodfill with an address one of
 // our transports dials, or updates the peer's RouterInfo; r.mu is held.
 func (r *Router) addPeer(ri *netdb.RouterInfo) {
-	if r.transportFor(ri) == nil || !strings.Contains(ri.Option("caps"), "f") {
+	if r.transportFor(ri) == nil || !ri.Floodfill() {
 		// No floodfill any more (Java turns it off by itself): a plain Java
 		// router drops exploration lookups and throttles the rest at 3
 		// per 2 minutes, and i2pd 2.58 ignores them.
@@ -409,7 +432,7 @@ func (r *Router) release(h netdb.Hash) {
 
 // transportFor is the first of our transports that can dial ri, or nil.
 func (r *Router) transportFor(ri *netdb.RouterInfo) transport.Transport {
-	for _, t := range r.transports {
+	for _, t := range r.cfg.Transports {
 		if t.CanDial(ri) {
 			return t
 		}
@@ -606,7 +629,3 @@ func (r *Router) expire(ctx context.Context) error {
 	}
 	return nil
 }
-
-// Liveness is where the router keeps what its handshakes showed; nil
-// without probes.
-func (r *Router) Liveness() *netdb.Liveness { return r.cfg.Liveness }

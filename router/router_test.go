@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -35,70 +36,28 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	ns := i2pdtest.NewNetNS(t)
 	routers, procs := startTestnet(t, i2pd, ns, 5, 2)
 	seed := aFloodfill(t, routers)
-	id, err := LoadOrCreateIdentity(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tn := &testnetRun{ns: ns, routers: routers, store: t.TempDir(), id: newIdentity(t), other: newIdentity(t), dead: deadRouter(t)}
 	ns.AddAddr(t, "198.18.0.98")
-	store := t.TempDir()
-	dead := deadRouter(t)
-	if _, err := testStore(t, store).Put(dead); err != nil {
-		t.Fatal(err)
-	}
-	// Freshness: a router whose RouterInfo in our store is 20 hours old
-	// has since published a new one, which the floodfills hold (it went
-	// in its handshake's message 3); the router looks the old one up again.
-	other, err := LoadOrCreateIdentity(t.TempDir())
-	if err != nil {
+	if _, err := testStore(t, tn.store).Put(tn.dead); err != nil {
 		t.Fatal(err)
 	}
 	// Last, pass or fail, before the routers stop: no i2pd blocked,
 	// banned or throttled either of ours (testnet.Rules).
 	t.Cleanup(func() {
-		auditPeers(t, procs, testnet.Ours{Addrs: []string{"198.18.0.98", "198.18.0.97"}, Hashes: []netdb.Hash{id.Hash(), other.Hash()}})
+		auditPeers(t, procs, testnet.Ours{Addrs: []string{"198.18.0.98", "198.18.0.97"}, Hashes: []netdb.Hash{tn.id.Hash(), tn.other.Hash()}})
 	})
-	old, err := other.RouterInfo(time.Now().Add(-20*time.Hour), 2, Address{})
+	tn.staleOther(t)
+	tn.livePath = filepath.Join(t.TempDir(), "liveness.json")
+	live, err := netdb.OpenLiveness(tn.livePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := testStore(t, store).Put(old); err != nil {
-		t.Fatal(err)
-	}
-	ns.AddAddr(t, "198.18.0.97")
-	for _, ri := range routers {
-		if strings.Contains(ri.Option("caps"), "f") {
-			lookupRouterInfo(t, ns, "198.18.0.97", other, ri, other.Hash())
-		}
-	}
-	refreshed := func() bool {
-		e := testStore(t, store).Entries
-		es, _ := e(context.Background())
-		for _, x := range es {
-			if x.Hash == other.Hash() {
-				return x.PublishedMs > old.Published
-			}
-		}
-		return false
-	}
-	livePath := filepath.Join(t.TempDir(), "liveness.json")
-	live, err := netdb.OpenLiveness(livePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	probed := func() bool {
-		for h := range routers {
-			if p, _ := live.Get(h); !p.Reachable() {
-				return false
-			}
-		}
-		p, ok := live.Get(dead.Hash())
-		return ok && p.Failures > 0
-	}
+	tn.live = live
 	r, err := New(Config{
 		Liveness: live, Probe: ProbeConfig{Every: 100 * time.Millisecond, Timeout: 5 * time.Second},
-		Identity: id, NetID: 2, Store: testStore(t, store), Warmup: -1, // i2pd answers at once
-		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
-		Dial:  func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) },
+		Identity: tn.id, NetID: 2, Store: testStore(t, tn.store), Warmup: -1, // i2pd answers at once
+		Seeds:      func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{seed}, nil },
+		Transports: ntcp2Out(t, tn.id, func(ctx context.Context, addr string) (net.Conn, error) { return ns.DialFrom("198.18.0.98", addr) }),
 		// A small network soon stops teaching anything new; keep asking.
 		// (i2pd has no per-peer lookup limit.)
 		Harvest: HarvestConfig{Interval: 300 * time.Millisecond, Idle: 40, Budget: 100},
@@ -107,15 +66,96 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	took := tn.run(t, r)
+	idx, err := netdb.Scan(context.Background(), tn.store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.checkHarvest(t, r, idx)
+	t.Logf("store holds all %d RouterInfos after %v: %+v", len(idx.Entries), took.Round(time.Millisecond), r.Stats())
+	tn.checkLiveness(t, r, idx)
+	tn.checkPublished(t)
+}
+
+// testnetRun is TestRouterHarvestsTestnet's network and what it checks.
+type testnetRun struct {
+	ns       *i2pdtest.NetNS
+	routers  map[netdb.Hash]*netdb.RouterInfo
+	store    string    // our netDb
+	id       *Identity // our router's
+	other    *Identity // a router whose RouterInfo in our store is old
+	old      *netdb.RouterInfo
+	dead     *netdb.RouterInfo // in our store; nothing answers its address
+	live     *netdb.Liveness
+	livePath string
+}
+
+func newIdentity(t *testing.T) *Identity {
+	t.Helper()
+	id, err := LoadOrCreateIdentity(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// staleOther sets up freshness: a router whose RouterInfo in our store is
+// 20 hours old has since published a new one, which the floodfills hold
+// (it went in its handshake's message 3); the router looks the old one up
+// again.
+func (tn *testnetRun) staleOther(t *testing.T) {
+	t.Helper()
+	old, err := tn.other.RouterInfo(time.Now().Add(-20*time.Hour), 2, ntcp2Address(t, tn.other, netip.AddrPort{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testStore(t, tn.store).Put(old); err != nil {
+		t.Fatal(err)
+	}
+	tn.old = old
+	tn.ns.AddAddr(t, "198.18.0.97")
+	for _, ri := range tn.routers {
+		if ri.Floodfill() {
+			lookupRouterInfo(t, tn.ns, "198.18.0.97", tn.other, ri, tn.other.Hash())
+		}
+	}
+}
+
+// refreshed reports whether our store holds a newer RouterInfo of other.
+func (tn *testnetRun) refreshed(t *testing.T) bool {
+	es, _ := testStore(t, tn.store).Entries(context.Background())
+	for _, x := range es {
+		if x.Hash == tn.other.Hash() {
+			return x.PublishedMs > tn.old.Published
+		}
+	}
+	return false
+}
+
+// probed reports whether the probes reached every router and failed to
+// reach the dead one.
+func (tn *testnetRun) probed() bool {
+	for h := range tn.routers {
+		if p, _ := tn.live.Get(h); !p.Reachable() {
+			return false
+		}
+	}
+	p, ok := tn.live.Get(tn.dead.Hash())
+	return ok && p.Failures > 0
+}
+
+// run runs r until it has done everything checked, or two minutes pass,
+// and returns how long that took.
+func (tn *testnetRun) run(t *testing.T, r *Router) (took time.Duration) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	var took time.Duration
 	for ctx.Err() == nil {
-		idx, err := netdb.Scan(ctx, store, nil)
-		if err == nil && hasAll(idx, routers) && r.Stats().PublishAcks >= 2 && probed() && refreshed() {
+		idx, err := netdb.Scan(ctx, tn.store, nil)
+		if err == nil && hasAll(idx, tn.routers) && r.Stats().PublishAcks >= 2 && tn.probed() && tn.refreshed(t) {
 			took = time.Since(start)
 			break
 		}
@@ -125,12 +165,15 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+	return took
+}
+
+// checkHarvest: every router stored, our RouterInfo published to both
+// floodfills, the old RouterInfo refreshed, and status and metrics say so.
+func (tn *testnetRun) checkHarvest(t *testing.T, r *Router, idx *netdb.Index) {
+	t.Helper()
 	st := r.Stats()
-	idx, err := netdb.Scan(context.Background(), store, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for h := range routers {
+	for h := range tn.routers {
 		if e := idx.Entries[h]; e == nil || !e.SigOK {
 			t.Errorf("router %s missing from the store or badly signed", h)
 		}
@@ -138,58 +181,62 @@ func TestRouterHarvestsTestnet(t *testing.T) {
 	if st.PublishAcks < 2 {
 		t.Errorf("%d floodfills acknowledged our RouterInfo, want both", st.PublishAcks)
 	}
-	if status := r.Status(); status.Stored != len(idx.Entries) || status.Live < len(routers) || status.Floodfills < 2 || status.Stats != r.Stats() {
-		t.Errorf("status %+v; want %d stored, %d live, both floodfills, and the stats", status, len(idx.Entries), len(routers))
+	if status := r.Status(); status.Stored != len(idx.Entries) || status.Live < len(tn.routers) || status.Floodfills < 2 || status.Stats != r.Stats() {
+		t.Errorf("status %+v; want %d stored, %d live, both floodfills, and the stats", status, len(idx.Entries), len(tn.routers))
 	}
 	if n := testutil.ToFloat64(counter(t, r, "i2pseed_router_handshakes_total", "outbound", "ok")); n < 2 {
 		t.Errorf("metrics count %v good outbound handshakes, want >= 2", n)
 	}
-	t.Logf("store holds all %d RouterInfos after %v: %+v", len(idx.Entries), took.Round(time.Millisecond), st)
-
-	if !refreshed() {
+	if !tn.refreshed(t) {
 		t.Errorf("the 20-hour-old RouterInfo was not replaced by the newer one the floodfills hold")
 	}
 	if n := testutil.ToFloat64(r.m.lookups.WithLabelValues("refresh")); n < 1 {
 		t.Errorf("%v refresh lookups", n)
 	}
+}
 
-	// Liveness: every router reached, the dead one tried once and kept
-	// out of bundles; the results are on disk.
-	for h := range routers {
-		if p, _ := live.Get(h); !p.Reachable() {
+// checkLiveness: every router reached, the dead one tried once and kept
+// out of bundles; the results are on disk.
+func (tn *testnetRun) checkLiveness(t *testing.T, r *Router, idx *netdb.Index) {
+	t.Helper()
+	for h := range tn.routers {
+		if p, _ := tn.live.Get(h); !p.Reachable() {
 			t.Errorf("router %s not confirmed reachable: %+v", h, p)
 		}
 	}
-	if p, _ := live.Get(dead.Hash()); p.Failures != 1 || p.Reachable() {
+	if p, _ := tn.live.Get(tn.dead.Hash()); p.Failures != 1 || p.Reachable() {
 		t.Errorf("dead router: %+v, want one failed probe", p)
 	}
-	saved, err := netdb.OpenLiveness(livePath)
+	saved, err := netdb.OpenLiveness(tn.livePath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pol := netdb.TestnetPolicy(2)
 	pol.Liveness, pol.MinVersion = saved, "0.9" // Debian's i2pd is 0.9.57
 	sel := pol.Select(slices.Collect(maps.Values(idx.Entries)))
-	if len(sel.Eligible) != len(routers) || sel.Rejected[netdb.RejectUnreachable] != 1 {
+	if len(sel.Eligible) != len(tn.routers) || sel.Rejected[netdb.RejectUnreachable] != 1 {
 		t.Errorf("selection by the saved liveness: %d eligible, rejected %v; want all %d routers and the dead one unreachable",
-			len(sel.Eligible), sel.Rejected, len(routers))
+			len(sel.Eligible), sel.Rejected, len(tn.routers))
 	}
 	if n := testutil.ToFloat64(counter(t, r, "i2pseed_router_probes_total", "ok")); n < 1 {
 		t.Errorf("metrics count %v good probes", n)
 	}
+}
 
-	// Each floodfill now has our RouterInfo in its netDb: another router
-	// that looks our hash up gets it back.
-	for h, ri := range routers {
-		if !strings.Contains(ri.Option("caps"), "f") {
+// checkPublished: each floodfill now has our RouterInfo in its netDb:
+// another router that looks our hash up gets it back.
+func (tn *testnetRun) checkPublished(t *testing.T) {
+	t.Helper()
+	for h, ri := range tn.routers {
+		if !ri.Floodfill() {
 			continue
 		}
-		got, err := lookupRouterInfo(t, ns, "198.18.0.97", other, ri, id.Hash())
+		got, err := lookupRouterInfo(t, tn.ns, "198.18.0.97", tn.other, ri, tn.id.Hash())
 		if err != nil {
 			t.Errorf("floodfill %s: looking up our RouterInfo: %v", h, err)
 			continue
 		}
-		if got.Hash() != id.Hash() || got.Verify() != nil {
+		if got.Hash() != tn.id.Hash() || got.Verify() != nil {
 			t.Errorf("floodfill %s returned a bad copy of our RouterInfo", h)
 		}
 	}
@@ -220,11 +267,11 @@ func lookupRouterInfo(t *testing.T, ns *i2pdtest.NetNS, source string, id *Ident
 	if err != nil {
 		return nil, err
 	}
-	ours, err := id.RouterInfo(time.Now(), 2, Address{})
+	ours, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, netip.AddrPort{}))
 	if err != nil {
 		return nil, err
 	}
-	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: id.NTCP2.Static}, peer, ours.Bytes())
+	sess, err := ntcp2.Client(conn, &ntcp2.Config{NetID: 2, Static: ntcp2Keys(t, id).Static}, peer, ours.Bytes())
 	if err != nil {
 		conn.Close()
 		return nil, err

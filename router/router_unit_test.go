@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -65,6 +65,31 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// ntcp2Keys are id's NTCP2 keys.
+func ntcp2Keys(t testing.TB, id *Identity) ntcp2.RouterKeys {
+	t.Helper()
+	var k ntcp2.RouterKeys
+	if err := k.UnmarshalBinary(id.TransportKeys("NTCP2")); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// ntcp2Out is an outbound-only NTCP2 transport for id, dialling with dial
+// (nil: the default dialer).
+func ntcp2Out(t testing.TB, id *Identity, dial func(context.Context, string) (net.Conn, error)) []transport.Transport {
+	t.Helper()
+	return []transport.Transport{ntcp2.NewTransport(ntcp2.TransportConfig{Keys: ntcp2Keys(t, id), NetID: 2, Self: id.Hash(), DialTCP: dial})}
+}
+
+// ntcp2Address is id's NTCP2 address, published at ap (invalid:
+// unpublished).
+func ntcp2Address(t testing.TB, id *Identity, ap netip.AddrPort) []netdb.RouterAddress {
+	t.Helper()
+	k := ntcp2Keys(t, id)
+	return []netdb.RouterAddress{k.Address(ap)}
+}
+
 // fakeFloodfill is a floodfill RouterInfo whose NTCP2 address is addr.
 func fakeFloodfill(t *testing.T, addr *net.TCPAddr) *netdb.RouterInfo {
 	t.Helper()
@@ -72,7 +97,7 @@ func fakeFloodfill(t *testing.T, addr *net.TCPAddr) *netdb.RouterInfo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ri, err := id.RouterInfo(time.Now(), 2, Address{Host: addr.IP.String(), Port: addr.Port})
+	ri, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, addr.AddrPort()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,25 +111,10 @@ func fakeFloodfill(t *testing.T, addr *net.TCPAddr) *netdb.RouterInfo {
 // TestRouterBacksOff: a floodfill that hangs up before message 2 is
 // classified, counted and not asked again within the back-off.
 func TestRouterBacksOff(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var accepted atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			io.ReadFull(c, make([]byte, 64)) // message 1, then hang up
-			c.Close()
-		}
-	}()
+	ln, accepted := hangUpAfterMessage1(t)
 	ff := fakeFloodfill(t, ln.Addr().(*net.TCPAddr))
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Warmup: -1,
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Warmup: -1, Transports: ntcp2Out(t, id, nil),
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -124,11 +134,40 @@ func TestRouterBacksOff(t *testing.T) {
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("floodfill contacted %d times, want once (then back off)", n)
 	}
+	checkBackedOff(t, r, ff.Hash())
+}
+
+// hangUpAfterMessage1 listens on 127.0.0.1 as a floodfill that reads
+// message 1 and hangs up, counting the connections.
+func hangUpAfterMessage1(t *testing.T) (net.Listener, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			io.ReadFull(c, make([]byte, 64)) // message 1, then hang up
+			c.Close()
+		}
+	}()
+	return ln, &accepted
+}
+
+// checkBackedOff checks r after one failed handshake with floodfill ff.
+func checkBackedOff(t *testing.T, r *Router, ff netdb.Hash) {
+	t.Helper()
 	if n := testutil.ToFloat64(r.m.handshakes.WithLabelValues("outbound", "no_message_2")); n != 1 {
 		t.Errorf("no_message_2 handshakes: %v, want 1", n)
 	}
 	r.mu.Lock()
-	p := r.peers[ff.Hash()]
+	p := r.peers[ff]
 	r.mu.Unlock()
 	if p == nil || p.failures != 1 || p.last != OutcomeNoMessage2 || time.Until(p.next) < 50*time.Second {
 		t.Errorf("peer state %+v, want 1 failure backed off for a minute", p)
@@ -155,20 +194,13 @@ func TestRouterExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := t.TempDir()
-	old := 0
-	for _, ri := range ris {
-		if _, err := netdb.Write(store, ri); err != nil {
-			t.Fatal(err)
-		}
-		if now.Sub(ri.PublishedTime()) > 48*time.Hour {
-			old++
-		}
-	}
+	old := writeAll(t, store, ris, now.Add(-48*time.Hour))
 	if old == 0 || old == len(ris) {
 		t.Fatalf("%d of %d synthetic RouterInfos are old; want a mix", old, len(ris))
 	}
 	id, _ := LoadOrCreateIdentity(t.TempDir())
-	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, store), MaxAge: 48 * time.Hour, Now: func() time.Time { return now }})
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, store), MaxAge: 48 * time.Hour, Now: func() time.Time { return now },
+		Transports: ntcp2Out(t, id, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,17 +220,38 @@ func TestRouterExpires(t *testing.T) {
 			t.Errorf("%s (age %v): in store %v, known %v", ri.Hash(), now.Sub(ri.PublishedTime()), ok, r.known(ri.Hash()))
 		}
 	}
-	// A stored RouterInfo offered again is not new; floodfills in the
-	// store (with an NTCP2 address) became peers without being harvested.
+	checkStoredPeers(t, r, ris, now.Add(-48*time.Hour))
+}
+
+// writeAll writes ris into the netDb dir and returns how many were
+// published before cutoff.
+func writeAll(t *testing.T, dir string, ris []*netdb.RouterInfo, cutoff time.Time) (old int) {
+	t.Helper()
+	for _, ri := range ris {
+		if _, err := netdb.Write(dir, ri); err != nil {
+			t.Fatal(err)
+		}
+		if ri.PublishedTime().Before(cutoff) {
+			old++
+		}
+	}
+	return old
+}
+
+// checkStoredPeers: a stored RouterInfo (of ris, those published after
+// cutoff) offered again is not new; floodfills in the store (with an
+// NTCP2 address) became peers without being harvested.
+func checkStoredPeers(t *testing.T, r *Router, ris []*netdb.RouterInfo, cutoff time.Time) {
+	t.Helper()
 	peers := 0
 	for _, ri := range ris {
-		if now.Sub(ri.PublishedTime()) > 48*time.Hour {
+		if ri.PublishedTime().Before(cutoff) {
 			continue
 		}
 		if r.found(ri) {
 			t.Errorf("%s, already stored, was taken again", ri.Hash())
 		}
-		if _, _, ok := ntcp2.PeerFromRouterInfo(ri); ok && strings.Contains(ri.Option("caps"), "f") {
+		if _, _, ok := ntcp2.PeerFromRouterInfo(ri); ok && ri.Floodfill() {
 			peers++
 		}
 	}
@@ -214,7 +267,7 @@ func TestRouterResigns(t *testing.T) {
 	clock.Store(time.Now().UnixMilli()) // the fake floodfill is published now: not in the future
 	id, _ := LoadOrCreateIdentity(t.TempDir())
 	ff := fakeFloodfill(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}) // nothing listens: dial fails, backs off
-	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Republish: 50 * time.Millisecond,
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Republish: 50 * time.Millisecond, Transports: ntcp2Out(t, id, nil),
 		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil },
 		Now:   func() time.Time { return time.UnixMilli(clock.Load()) }})
 	if err != nil {
@@ -251,7 +304,7 @@ func TestRouterNeedsAFloodfill(t *testing.T) {
 		"seeds fail":    func(context.Context) ([]*netdb.RouterInfo, error) { return nil, errors.New("offline") },
 		"no floodfills": func(context.Context) ([]*netdb.RouterInfo, error) { return nil, nil },
 	} {
-		r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Seeds: seeds})
+		r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Seeds: seeds, Transports: ntcp2Out(t, id, nil)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,18 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/netip"
+	"maps"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strconv"
+	"slices"
 	"syscall"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/router"
+	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/spf13/cobra"
 )
 
@@ -86,9 +86,17 @@ func (a *app) runRouter(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--netdb %s: %w", dir, err)
 	}
-	r, err := a.newRouter(store, log, nil)
+	s := a.routerSettings()
+	if err := s.Check(); err != nil {
+		return flagError(err)
+	}
+	seeds, err := a.routerSeeds()
 	if err != nil {
 		return err
+	}
+	r, err := router.Open(ctx, s, router.Deps{Store: store, Seeds: seeds, Logger: log})
+	if err != nil {
+		return flagError(err)
 	}
 	log.Info("router", "hash", r.Hash().String(), "netdb", dir)
 	err = r.Run(ctx)
@@ -101,64 +109,22 @@ func (a *app) runRouter(ctx context.Context) error {
 	return err
 }
 
-// newRouter builds the built-in router from the flags, keeping RouterInfos
-// in store. With --probe-every it probes the routers candidates admits (nil:
-// all) and keeps the results in --data-dir/liveness.json.
-func (a *app) newRouter(store *netdb.Store, log *slog.Logger, candidates *netdb.Policy) (*router.Router, error) {
-	id, err := router.LoadOrCreateIdentity(filepath.Join(a.cfg.GetString("data-dir"), "router"))
-	if err != nil {
-		return nil, fmt.Errorf("--data-dir: %w", err)
+// routerSettings maps the built-in router's flags (router and serve).
+func (a *app) routerSettings() router.Settings {
+	return router.Settings{
+		DataDir: a.cfg.GetString("data-dir"), NetID: a.cfg.GetInt("netid"), Testnet: a.cfg.GetBool("testnet"),
+		Sessions: a.cfg.GetInt("sessions"), Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups"),
+		Expire: a.cfg.GetDuration("expire"), ProbeEvery: a.cfg.GetDuration("probe-every"), ProbeRecheck: a.cfg.GetDuration("probe-recheck"),
+		NTCP2: ntcp2.Settings{Listen: a.cfg.GetString("ntcp2-listen"), Host: a.cfg.GetString("ntcp2-host")},
 	}
-	netID, err := a.netID()
-	if err != nil {
-		return nil, err
+}
+
+// flagError turns a *setting.Error into a usage error naming the flag.
+func flagError(err error) error {
+	if se := (*setting.Error)(nil); errors.As(err, &se) {
+		return usagef("--%v", se)
 	}
-	cfg := router.Config{
-		Identity: id, NetID: netID, Store: store, Logger: log,
-		Sessions: a.cfg.GetInt("sessions"), MaxAge: a.cfg.GetDuration("expire"),
-		Harvest: router.HarvestConfig{Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups")},
-		Probe: router.ProbeConfig{Every: a.cfg.GetDuration("probe-every"), Recheck: a.cfg.GetDuration("probe-recheck"),
-			Candidates: candidates},
-	}
-	if every := a.cfg.GetDuration("probe-every"); every < 0 {
-		return nil, usagef("--probe-every %v: want 0 (no probes) or more", every)
-	} else if every > 0 {
-		if cfg.Liveness, err = netdb.OpenLiveness(filepath.Join(a.cfg.GetString("data-dir"), "liveness.json")); err != nil {
-			return nil, fmt.Errorf("--data-dir: %w", err)
-		}
-		if candidates != nil {
-			candidates.Liveness = cfg.Liveness
-		}
-	}
-	if cfg.Seeds, err = a.routerSeeds(); err != nil {
-		return nil, err
-	}
-	if l := a.cfg.GetString("ntcp2-listen"); l != "" {
-		host, port, err := net.SplitHostPort(l)
-		p, perr := strconv.Atoi(port)
-		if err != nil || perr != nil || p == 0 {
-			return nil, usagef("--ntcp2-listen %q: want host:port with a fixed port", l)
-		}
-		if h := a.cfg.GetString("ntcp2-host"); h != "" {
-			host = h
-		}
-		ip, perr2 := netip.ParseAddr(host)
-		if perr2 != nil || ip.IsUnspecified() {
-			return nil, usagef("--ntcp2-host: the IP address to publish is needed when --ntcp2-listen has none")
-		}
-		if netID == netdb.LiveNetID && !netdb.IsPublic(ip) && !a.cfg.GetBool("testnet") {
-			return nil, usagef("--ntcp2-host %s: the I2P network's routers refuse a RouterInfo whose only address is not public (private, loopback, reserved); publish the server's public IP (--testnet: a private test network)", host)
-		}
-		if cfg.Listener, err = net.Listen("tcp", l); err != nil {
-			return nil, usagef("--ntcp2-listen: %v", err)
-		}
-		cfg.Address = router.Address{Host: host, Port: p}
-	}
-	r, err := router.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("--netdb %s: %w", store.Dir(), err)
-	}
-	return r, nil
+	return err
 }
 
 // routerSeeds is where the router starts: --seed, or a verified reseed.
@@ -167,7 +133,16 @@ func (a *app) routerSeeds() (func(context.Context) ([]*netdb.RouterInfo, error),
 		if _, err := os.Stat(seed); err != nil {
 			return nil, usagef("--seed: %v", err)
 		}
-		return func(ctx context.Context) ([]*netdb.RouterInfo, error) { return loadSeeds(ctx, seed) }, nil
+		return func(ctx context.Context) ([]*netdb.RouterInfo, error) {
+			ris, err := netdb.LoadRouterInfos(ctx, seed)
+			if err == nil && len(ris) == 0 {
+				err = errors.New("no valid RouterInfos")
+			}
+			if err != nil {
+				return nil, fmt.Errorf("--seed %s: %w", seed, err)
+			}
+			return ris, nil
+		}, nil
 	}
 	cfg, err := a.clientConfig(a.cfg.GetStringSlice("seed-urls"))
 	if err != nil {
@@ -179,51 +154,6 @@ func (a *app) routerSeeds() (func(context.Context) ([]*netdb.RouterInfo, error),
 		if err != nil {
 			return nil, fmt.Errorf("reseed from --seed-urls: %w", err)
 		}
-		out := make([]*netdb.RouterInfo, 0, len(res.Routers))
-		for _, ri := range res.Routers {
-			out = append(out, ri)
-		}
-		return out, nil
+		return slices.Collect(maps.Values(res.Routers)), nil
 	}, nil
-}
-
-// loadSeeds reads the verified RouterInfos of a netDb directory, or one
-// RouterInfo file.
-func loadSeeds(ctx context.Context, path string) ([]*netdb.RouterInfo, error) {
-	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		ri, err := netdb.ParseRouterInfo(b)
-		if err != nil {
-			return nil, fmt.Errorf("--seed %s: %w", path, err)
-		}
-		return []*netdb.RouterInfo{ri}, nil
-	}
-	store, err := netdb.OpenStore(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("--seed: %w", err)
-	}
-	entries, err := store.Entries(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("--seed: %w", err)
-	}
-	var out []*netdb.RouterInfo
-	for _, e := range entries {
-		if !e.SigOK {
-			continue
-		}
-		// Load does not check the file again; the Router verifies seeds
-		// as it takes them.
-		if b, err := store.Load(e); err == nil {
-			if ri, err := netdb.ParseRouterInfo(b); err == nil {
-				out = append(out, ri)
-			}
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--seed %s: no valid RouterInfos", path)
-	}
-	return out, nil
 }

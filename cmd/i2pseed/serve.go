@@ -13,10 +13,8 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/setting"
-	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/reseed/wire"
-	"github.com/i2pseed/i2pseed/router"
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
 )
@@ -121,6 +119,7 @@ func (a *app) serveSettings() reseed.Settings {
 		TrustedProxies: a.cfg.GetStringSlice("trusted-proxies"), UserAgents: a.cfg.GetStringSlice("user-agents"),
 		LogClients: a.cfg.GetBool("log-clients"), MetricsListen: a.cfg.GetString("metrics-listen"),
 		Blocklist: a.cfg.GetString("blocklist"), MaxConns: a.cfg.GetInt("max-conns"), Limits: a.limits(),
+		Router: a.routerSettings(),
 		TLS: reseed.TLSSettings{
 			Mode: a.cfg.GetString("tls"), Hosts: a.cfg.GetStringSlice("host"),
 			CertFile: a.cfg.GetString("tls-cert"), KeyFile: a.cfg.GetString("tls-key"),
@@ -158,10 +157,13 @@ func (a *app) serve(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(a.stderr, nil))
-	svc, err := reseed.Open(ctx, c, reseed.Options{Logger: log, Now: a.now,
-		Router: func(store *netdb.Store, candidates *netdb.Policy, log *slog.Logger) (*router.Router, error) {
-			return a.newRouter(store, log, candidates)
-		}})
+	opt := reseed.Options{Logger: log, Now: a.now}
+	if c.BuiltinRouter {
+		if opt.Seeds, err = a.routerSeeds(); err != nil {
+			return err
+		}
+	}
+	svc, err := reseed.Open(ctx, c, opt)
 	if ue := (*usageError)(nil); errors.As(err, &ue) {
 		return err
 	} else if errors.Is(err, reseed.ErrRouter) {

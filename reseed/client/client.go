@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -292,13 +291,10 @@ func VerifyBundleAt(r io.ReaderAt, size int64, cfg Config) (*Bundle, error) {
 	return b, nil
 }
 
-// isFloodfill reports whether ri says it is a floodfill (caps f).
-func isFloodfill(ri *netdb.RouterInfo) bool { return strings.Contains(ri.Option("caps"), "f") }
-
 func countFloodfills(routers map[netdb.Hash]*netdb.RouterInfo) int {
 	n := 0
 	for _, ri := range routers {
-		if isFloodfill(ri) {
+		if ri.Floodfill() {
 			n++
 		}
 	}
@@ -380,10 +376,10 @@ func Bootstrap(ctx context.Context, cfg Config, progress func(ServerResult)) (*R
 			mu.Lock()
 			defer mu.Unlock()
 			for h, ri := range r.routers {
-				if old, ok := res.Routers[h]; ok && isFloodfill(old) {
+				if old, ok := res.Routers[h]; ok && old.Floodfill() {
 					floodfills--
 				}
-				if isFloodfill(ri) {
+				if ri.Floodfill() {
 					floodfills++
 				}
 				res.Routers[h] = ri

@@ -404,7 +404,7 @@ func (j *judge) judgeRouterInfos(entries []su3.Entry, week time.Duration) {
 			continue
 		}
 		j.rep.RouterInfos++
-		if strings.Contains(ri.Option("caps"), "f") {
+		if ri.Floodfill() {
 			ff++
 		}
 	}

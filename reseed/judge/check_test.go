@@ -110,7 +110,7 @@ func floodfills(t testing.TB, es []su3.Entry) (ff, other []su3.Entry) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(ri.Option("caps"), "f") {
+		if ri.Floodfill() {
 			ff = append(ff, e)
 		} else {
 			other = append(other, e)

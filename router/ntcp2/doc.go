@@ -6,7 +6,11 @@
 // Java I2P 2.7.0, i2pd 2.58 and i2pd 2.45.1 implement it (facts: the
 // project's shared spec, ntcp2-router.md §2-§3, and docs/router.md). Every
 // handshake message and frame is padded at random (padding.go); a Session
-// is a transport.Conn.
+// is a transport.Conn, and Transport (transport.go) is NTCP2 behind the
+// router's seam, transport.Transport: it owns its listener (Listen opens
+// it from Settings, the "ntcp2-listen" and "ntcp2-host" settings, which
+// Settings.Check validates first) and its TCP dialer (dial.go), and reads
+// peers' addresses through netdb's checked view (PeerFromRouterInfo).
 //
 // Protocol flow (Alice connects to Bob, whose static key s, router hash
 // and IV i are published in his RouterInfo):

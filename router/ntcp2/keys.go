@@ -3,6 +3,7 @@ package ntcp2
 import (
 	"crypto/subtle"
 	"fmt"
+	"net/netip"
 	"strconv"
 
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
@@ -55,15 +56,35 @@ type RouterKeys struct {
 	IV     [16]byte
 }
 
+// KeySize is the length of RouterKeys' binary form: the static private
+// key (32 bytes), then the IV (16). Any KeySize random bytes are keys.
+const KeySize = 48
+
+// MarshalBinary is the keys' binary form (KeySize bytes), as the router's
+// identity keeps them.
+func (k RouterKeys) MarshalBinary() ([]byte, error) {
+	b := append(make([]byte, 0, KeySize), k.Static[:]...)
+	return append(b, k.IV[:]...), nil
+}
+
+// UnmarshalBinary reads MarshalBinary's form.
+func (k *RouterKeys) UnmarshalBinary(b []byte) error {
+	if len(b) != KeySize {
+		return fmt.Errorf("ntcp2: router keys of %d bytes, want %d", len(b), KeySize)
+	}
+	k.Static, k.IV = PrivateKey(b[:32]), [16]byte(b[32:])
+	return nil
+}
+
 // Address is the router's NTCP2 address: published with host, port, s, i
-// and v=2 when host is set, else unpublished (caps=4: IPv4 outbound, s,
+// and v=2 when pub is valid, else unpublished (caps=4: IPv4 outbound, s,
 // v=2). Cost 14 is what Java gives an address it reaches slowly.
-func (k *RouterKeys) Address(host string, port int) netdb.RouterAddress {
+func (k *RouterKeys) Address(pub netip.AddrPort) netdb.RouterAddress {
 	s := k.Static.Public().String()
 	opts := netdb.Mapping{{Key: "caps", Value: "4"}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
-	if host != "" {
-		opts = netdb.Mapping{{Key: "host", Value: host}, {Key: "i", Value: i2pbase64.EncodeToString(k.IV[:])},
-			{Key: "port", Value: strconv.Itoa(port)}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
+	if pub.IsValid() {
+		opts = netdb.Mapping{{Key: "host", Value: pub.Addr().String()}, {Key: "i", Value: i2pbase64.EncodeToString(k.IV[:])},
+			{Key: "port", Value: strconv.Itoa(int(pub.Port()))}, {Key: "s", Value: s}, {Key: "v", Value: "2"}}
 	}
 	return netdb.RouterAddress{Cost: 14, Transport: "NTCP2", Options: opts}
 }

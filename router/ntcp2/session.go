@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/i2np"
 	"github.com/i2pseed/i2pseed/router/transport"
@@ -122,9 +121,8 @@ func checkAliceRouterInfo(payload []byte, static PublicKey, netID netdb.NetID) (
 	if !netID.Matches(ri.Option("netId")) {
 		return nil, fmt.Errorf("%w: RouterInfo of netId %q", ErrHandshake, ri.Option("netId"))
 	}
-	want := i2pbase64.EncodeToString(static[:])
-	for _, a := range ri.Addresses {
-		if s, _ := a.Options.Get("s"); a.Transport == "NTCP2" && s == want {
+	for i := range ri.Addresses {
+		if a, err := ri.Addresses[i].ParseNTCP2(); err == nil && static.Equal(PublicKey(a.Static)) {
 			return ri, nil
 		}
 	}
@@ -276,23 +274,15 @@ func (s *Session) SetDeadline(t time.Time) error { return s.conn.SetDeadline(t) 
 // SetReadDeadline sets the deadline for ReadBlocks only.
 func (s *Session) SetReadDeadline(t time.Time) error { return s.conn.SetReadDeadline(t) }
 
-// PeerFromRouterInfo reads Bob's published NTCP2 address (host, port, s,
-// i) from his RouterInfo; ok is false if he publishes none.
+// PeerFromRouterInfo reads Bob's published NTCP2 address from his
+// RouterInfo: the first that netdb's reading accepts
+// (RouterInfo.NTCP2Addresses: a valid static key, version 2, an IP host,
+// port and IV), IPv4 before IPv6. ok is false if he publishes none.
 func PeerFromRouterInfo(ri *netdb.RouterInfo) (peer Peer, addr string, ok bool) {
-	for _, a := range ri.Addresses {
-		if a.Transport != "NTCP2" {
-			continue
-		}
-		host, _ := a.Options.Get("host")
-		port, _ := a.Options.Get("port")
-		s, _ := a.Options.Get("s")
-		iv, _ := a.Options.Get("i")
-		sb, err1 := i2pbase64.DecodeString(s)
-		ib, err2 := i2pbase64.DecodeString(iv)
-		if host == "" || port == "" || err1 != nil || err2 != nil || len(sb) != 32 || len(ib) != 16 {
-			continue
-		}
-		return Peer{RouterHash: ri.Hash(), Static: PublicKey(sb), IV: [16]byte(ib)}, net.JoinHostPort(host, port), true
+	as := ri.NTCP2Addresses()
+	if len(as) == 0 {
+		return Peer{}, "", false
 	}
-	return Peer{}, "", false
+	a := as[0]
+	return Peer{RouterHash: ri.Hash(), Static: PublicKey(a.Static), IV: a.IV}, a.AddrPort().String(), true
 }

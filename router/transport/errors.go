@@ -1,26 +1,6 @@
 package transport
 
-import (
-	"context"
-	"errors"
-
-	"github.com/i2pseed/i2pseed/netdb"
-)
-
-// A Transport opens sessions of one kind (NTCP2; SSU2 would be another)
-// with the routers that publish an address for it.
-type Transport interface {
-	// Name is the transport style published in RouterAddresses, e.g. NTCP2.
-	Name() string
-	// CanDial reports whether ri publishes an address this transport can
-	// open a session to.
-	CanDial(ri *netdb.RouterInfo) bool
-	// Dial opens a session with ri, presenting ours in the handshake.
-	// Handshake failures wrap the sentinels below; a failure to reach the
-	// address at all is a *net.OpError with Op "dial". Ending ctx closes
-	// the session.
-	Dial(ctx context.Context, ri, ours *netdb.RouterInfo) (Conn, error)
-}
+import "errors"
 
 // Handshake and session failures by kind, the same for every transport (a
 // Noise handshake of three messages, then authenticated frames). A
@@ -34,6 +14,10 @@ var (
 	ErrClockSkew  = errors.New("transport: clock skew")        // the peer's clock is too far off
 	ErrFrame      = errors.New("transport: bad frame")         // a data-phase frame did not authenticate or parse
 )
+
+// ErrNoListener is what Accept returns at once from a transport that
+// accepts no sessions (outbound only).
+var ErrNoListener = errors.New("transport: accepts no sessions")
 
 // KindError is an error with its own text that matches one of the kinds
 // above with errors.Is, so a transport's sentinels can keep their names.

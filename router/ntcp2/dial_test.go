@@ -1,8 +1,9 @@
-package router
+package ntcp2
 
 import (
 	"context"
 	"net"
+	"net/netip"
 	"testing"
 )
 
@@ -39,7 +40,8 @@ func TestSourceDialer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := newSourceDialer(tt.ln, tt.published)
+			published, _ := netip.ParseAddr(tt.published) // invalid for none
+			d := newSourceDialer(tt.ln, published)
 			for range 2 { // the NAT fallback is remembered
 				c, err := d.dial(context.Background(), peer.Addr().String())
 				if err != nil {
@@ -59,7 +61,7 @@ func TestSourceDialer(t *testing.T) {
 		})
 	}
 	// An IPv6 peer is not dialled from an IPv4 source.
-	if d := newSourceDialer(nil, "127.0.0.9"); d.source.Is4() {
+	if d := newSourceDialer(nil, netip.MustParseAddr("127.0.0.9")); d.source.Is4() {
 		if l6, err := net.Listen("tcp", "[::1]:0"); err == nil {
 			defer l6.Close()
 			c, err := d.dial(context.Background(), l6.Addr().String())

@@ -1,4 +1,4 @@
-package router
+package ntcp2
 
 import (
 	"context"
@@ -26,8 +26,8 @@ type sourceDialer struct {
 }
 
 // newSourceDialer binds to the listener's IP when it is bound to one, else
-// to the published host.
-func newSourceDialer(ln net.Listener, published string) *sourceDialer {
+// to the published host (if valid).
+func newSourceDialer(ln net.Listener, published netip.Addr) *sourceDialer {
 	d := &sourceDialer{}
 	if ln != nil {
 		if ta, ok := ln.Addr().(*net.TCPAddr); ok && !ta.IP.IsUnspecified() {
@@ -35,7 +35,7 @@ func newSourceDialer(ln net.Listener, published string) *sourceDialer {
 		}
 	}
 	if !d.source.IsValid() {
-		d.source, _ = netip.ParseAddr(published)
+		d.source = published
 	}
 	d.source = d.source.Unmap()
 	return d
