@@ -97,12 +97,15 @@ FUZZTIME ?= 2m
 fuzz:
 	cd su3 && $(GO) test -run '^$$' -fuzz '^FuzzNewReader$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	cd su3 && $(GO) test -run '^$$' -fuzz '^FuzzReadBundle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	cd su3 && $(GO) test -run '^$$' -fuzz '^FuzzReadStreaming$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzRouterInfo$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzMapping$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzCertificate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	cd netdb && $(GO) test -run '^$$' -fuzz '^FuzzFamily$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
 	for f in FuzzReadSessionRequest FuzzReadSessionCreated FuzzReadSessionConfirmed FuzzReadFrame FuzzParseBlocks; do \
 		(cd router/ntcp2 && $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .) || exit 1; done
-	cd router/i2np && $(GO) test -run '^$$' -fuzz '^FuzzParseI2NP$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .
+	for f in FuzzParseI2NP FuzzShortHeader FuzzDatabaseStore FuzzDatabaseLookup FuzzSearchReply FuzzDeliveryStatus; do \
+		(cd router/i2np && $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s .) || exit 1; done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./su3/ ./netdb/ ./router/ntcp2/
