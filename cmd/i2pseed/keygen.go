@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -214,11 +213,16 @@ func (a *app) sign(in, out string) error {
 	if h.ContentType == su3.ContentReseed && st != su3.RSA_SHA512_4096 {
 		fmt.Fprintf(a.stderr, "warning: --key is %v; i2pd only verifies reseed bundles signed with RSA-SHA512-4096\n", st)
 	}
-	content, err := a.openContent(in, h.ContentType, h.FileType)
-	if err != nil {
+	content, err := su3.OpenContent(in, h.ContentType, h.FileType, a.now(), published)
+	if errors.Is(err, su3.ErrDirContent) {
+		return usagef("%v: give --content-type reseed with --file-type zip", err)
+	} else if err != nil {
 		return err
 	}
 	defer content.Close()
+	if content.Entries > 0 {
+		fmt.Fprintf(a.stderr, "bundled %d RouterInfos from %s\n", content.Entries, in)
+	}
 	h.ContentLength = content.Size()
 	err = atomicfile.Write(out, 0o644, func(w io.Writer) error {
 		return su3.Write(w, h, content, &su3.Signer{ID: id, Key: key})
@@ -249,64 +253,12 @@ func (a *app) signHeader() (su3.Header, error) {
 	return h, nil
 }
 
-// content is what su3 sign signs: a file read in place, or a bundle zipped
-// in memory.
-type content struct {
-	*io.SectionReader
-	f *os.File // nil for a bundle
-}
-
-func (c content) Close() {
-	if c.f != nil {
-		c.f.Close()
-	}
-}
-
-// openContent opens IN: a file as it is (a reseed bundle's checked to be a
-// valid zip), or for a reseed zip a directory of RouterInfo files, zipped.
-func (a *app) openContent(in string, ct su3.ContentType, ft su3.FileType) (content, error) {
-	fi, err := os.Stat(in)
-	if err != nil {
-		return content{}, err
-	}
-	if fi.IsDir() {
-		return a.bundleDir(in, ct, ft)
-	}
-	f, err := os.Open(in)
-	if err != nil {
-		return content{}, err
-	}
-	c := content{io.NewSectionReader(f, 0, fi.Size()), f}
-	if ct == su3.ContentReseed {
-		if _, err := su3.ReadBundle(f, fi.Size(), nil); err != nil {
-			f.Close()
-			return content{}, fmt.Errorf("%s: not a valid reseed zip: %w", in, err)
-		}
-	}
-	return c, nil
-}
-
-// bundleDir zips the routerInfo-<hash>.dat files of dir and its r?/
-// subdirectories (netDb layout), each dated by its published time as
+// published dates a bundle entry by its RouterInfo's published time, as
 // Java's bundler does.
-func (a *app) bundleDir(dir string, ct su3.ContentType, ft su3.FileType) (content, error) {
-	if ct != su3.ContentReseed || ft != su3.FileZip {
-		return content{}, usagef("%s is a directory: only --content-type reseed with --file-type zip can be built from a directory", dir)
-	}
-	entries, err := su3.ReadEntryDir(os.DirFS(dir), func(b []byte) time.Time {
-		ri, err := netdb.ParseRouterInfo(b)
-		if err != nil {
-			return time.Time{}
-		}
-		return ri.PublishedTime()
-	})
+func published(b []byte) time.Time {
+	ri, err := netdb.ParseRouterInfo(b)
 	if err != nil {
-		return content{}, fmt.Errorf("%s: %w", dir, err)
+		return time.Time{}
 	}
-	var buf bytes.Buffer
-	if err := su3.WriteBundle(&buf, entries, a.now()); err != nil {
-		return content{}, fmt.Errorf("%s: %w", dir, err)
-	}
-	fmt.Fprintf(a.stderr, "bundled %d RouterInfos from %s\n", len(entries), dir)
-	return content{SectionReader: io.NewSectionReader(bytes.NewReader(buf.Bytes()), 0, int64(buf.Len()))}, nil
+	return ri.PublishedTime()
 }

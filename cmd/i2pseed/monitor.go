@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os/signal"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/reseed/judge"
 	"github.com/spf13/cobra"
 )
@@ -110,18 +107,7 @@ func (a *app) monitorServe(ctx context.Context, m *judge.Monitor, log *slog.Logg
 	if err != nil {
 		return usagef("monitor: --listen %s: %v", addr, err)
 	}
-	hs := reseed.HTTPServer(m.Handler(), nil, reseed.DefaultTimeouts)
-	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
 	log.Info("monitor", "listen", ln.Addr().String(), "servers", len(m.Servers()))
 	fmt.Fprintf(a.stdout, "monitoring %d servers; status page http://%s/\n", len(m.Servers()), ln.Addr())
-	runErr := m.Run(ctx)
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	hs.Shutdown(sctx)
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("monitor: %w", err)
-	}
-	return runErr
+	return m.Serve(ctx, ln, slog.NewLogLogger(log.Handler(), slog.LevelDebug))
 }

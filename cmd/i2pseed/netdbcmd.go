@@ -164,41 +164,16 @@ func (a *app) check(dir string) error {
 		return err
 	}
 	failed := false
-	line := func(level, format string, args ...any) {
-		fmt.Fprintf(a.stdout, "%-4s  %s\n", level, fmt.Sprintf(format, args...))
-		if level == "FAIL" {
-			failed = true
-		}
-	}
-	minEligible := a.cfg.GetInt("min-eligible")
-	if r.Eligible >= minEligible {
-		line("OK", "%d eligible RouterInfos (need %d)", r.Eligible, minEligible)
-	} else {
-		line("FAIL", "%d eligible RouterInfos, need %d: is the router running and integrated? (--min-eligible)", r.Eligible, minEligible)
-	}
-	if r.Floodfills >= 5 {
-		line("OK", "%d eligible floodfills", r.Floodfills)
-	} else {
-		line("WARN", "%d eligible floodfills, bundles should carry at least 5", r.Floodfills)
-	}
-	stale := r.Rejected[netdb.RejectTooOld.String()]
-	if r.RouterInfos > 0 && stale*2 > r.RouterInfos {
-		line("WARN", "%d of %d RouterInfos older than %v: stale netDb", stale, r.RouterInfos, p.MaxAge)
-	} else {
-		line("OK", "%d of %d RouterInfos older than %v", stale, r.RouterInfos, p.MaxAge)
-	}
-	broken := r.Rejected[netdb.RejectSignature.String()] + r.Skipped[netdb.SkipMalformed.String()] + r.Skipped[netdb.SkipName.String()] + r.Skipped[netdb.SkipUnreadable.String()]
-	if broken == 0 {
-		line("OK", "no broken files")
-	} else {
-		line("WARN", "%d broken files (bad signature, malformed, misnamed or unreadable): --prune removes them", broken)
+	for _, f := range r.Health(a.cfg.GetInt("min-eligible"), p.MaxAge) {
+		fmt.Fprintf(a.stdout, "%-4s  %s\n", f.Level, f.Text)
+		failed = failed || f.Level == netdb.LevelFail
 	}
 	if a.cfg.GetBool("prune") {
 		n, err := a.prune(r, p)
 		if err != nil {
 			return err
 		}
-		line("OK", "pruned %d files", n)
+		fmt.Fprintf(a.stdout, "%-4s  pruned %d files\n", netdb.LevelOK, n)
 	}
 	if failed {
 		return fmt.Errorf("netdb check %s: not healthy", dir)

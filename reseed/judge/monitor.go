@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -402,3 +404,21 @@ recommendations (WARN), about every {{.Every}}. As of {{.Now}} UTC. Metrics: <a 
 {{range .Checks}}<tr><td>{{.Verdict}}</td><td>{{.Name}}</td><td>{{.Rule}}</td><td>{{.Detail}}</td></tr>{{end}}</table></details>{{end}}</td></tr>{{end}}
 {{end}}</table></body></html>
 `))
+
+// Serve runs the monitor (Run) and serves its Handler on ln until ctx
+// ends, then closes the listener, letting requests under way finish for
+// up to 5 seconds.
+func (m *Monitor) Serve(ctx context.Context, ln net.Listener, errorLog *log.Logger) error {
+	hs := &http.Server{Handler: m.Handler(), ErrorLog: errorLog,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 20 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 30 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	runErr := m.Run(ctx)
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hs.Shutdown(sctx)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("monitor: %w", err)
+	}
+	return runErr
+}

@@ -3,6 +3,7 @@ package judge
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -161,16 +162,29 @@ func TestMonitorRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- m.Run(ctx) }()
+	go func() { done <- m.Serve(ctx, ln, nil) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) && (len(m.History(a.URL+"/")) < 3 || len(m.History(b.URL+"/")) < 3) {
 		time.Sleep(20 * time.Millisecond)
 	}
+	resp, err := http.Get("http://" + ln.Addr().String() + "/status.json")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("status while serving: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Error("the status page still listens after Serve returned")
 	}
 	ha, hb := m.History(a.URL+"/"), m.History(b.URL+"/")
 	if len(ha) != 3 || len(hb) != 3 || !ha[2].Up || hb[2].Up {
