@@ -44,9 +44,8 @@ in --java-i2p, else $JAVA_I2P.`,
 	return cmd
 }
 
-// testnetSub is a testnet subcommand that takes no arguments, with --dir.
-// Those that need the network running in --dir have a run of their own
-// (testnetRun).
+// testnetSub is a testnet subcommand that takes no arguments, with --dir;
+// those of a network that is up wrap their run in testnetRun.
 func testnetSub(use, short, long string, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
 	cmd := &cobra.Command{Use: use, Short: short, Long: long, Args: exactArgs(0, "no arguments"), RunE: run}
 	cmd.Flags().String("dir", "testnet", "directory of the network")
