@@ -1,16 +1,14 @@
 package testnet
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
-	"time"
+
+	"github.com/i2pseed/i2pseed/netdb"
 )
 
 // LibFaketime finds the preload library of Debian's faketime package, or "".
@@ -39,19 +37,6 @@ type Options struct {
 	LogLevel string
 	// Detach starts i2pd in a session of its own, to outlive this process.
 	Detach bool
-}
-
-// A Process is a running router, i2pd or Java I2P.
-type Process struct {
-	// Dir holds its logs, those of earlier runs in Dir too (AuditLogs).
-	Dir     string
-	DataDir string
-	LogFile string
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	err     error
-	out     *lockedBuffer
-	once    sync.Once
 }
 
 // StartI2PD runs the i2pd binary with everything but the router itself
@@ -111,85 +96,6 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 	return startProcess(cmd, opts.Dir, dataDir, logFile, opts.Detach)
 }
 
-// startProcess starts cmd, a router whose log is logFile below dir:
-// detached in a session of its own, or with its output kept for Output.
-func startProcess(cmd *exec.Cmd, dir, dataDir, logFile string, detach bool) (*Process, error) {
-	p := &Process{Dir: dir, DataDir: dataDir, LogFile: logFile, exited: make(chan struct{}), out: &lockedBuffer{}, cmd: cmd}
-	if detach {
-		p.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	} else {
-		p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-		p.cmd.WaitDelay = 5 * time.Second
-	}
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("testnet: start %s: %w", filepath.Base(cmd.Path), err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.exited)
-	}()
-	return p, nil
-}
-
-// lockedBuffer is a bytes.Buffer the process writes while tests read it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// PID is the router's process ID.
-func (p *Process) PID() int { return p.cmd.Process.Pid }
-
-// Log returns what the router has logged so far.
-func (p *Process) Log() string {
-	b, _ := os.ReadFile(p.LogFile)
-	return string(b)
-}
-
-// Output is what the router wrote to stdout and stderr (not when detached).
-func (p *Process) Output() string { return p.out.String() }
-
-// Stop sends SIGTERM to the router and waits (SIGKILL after 15 s).
-func (p *Process) Stop() {
-	p.once.Do(func() {
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(15 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-}
-
-// WaitFor waits until the log contains text, the router exits, or ctx ends.
-func (p *Process) WaitFor(ctx context.Context, text string) error {
-	for {
-		if strings.Contains(p.Log(), text) {
-			return nil
-		}
-		select {
-		case <-p.exited:
-			return fmt.Errorf("testnet: router exited (%v) before logging %q: %s", p.err, text, strings.TrimSpace(p.out.String()))
-		case <-ctx.Done():
-			return fmt.Errorf("testnet: %s did not log %q: %w", p.LogFile, text, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 // CertsDir makes an i2pd certificates directory dir whose reseed/ holds
 // only the certificates in crtFiles, for --certsdir.
 func CertsDir(dir string, crtFiles ...string) error {
@@ -206,4 +112,58 @@ func CertsDir(dir string, crtFiles ...string) error {
 		}
 	}
 	return nil
+}
+
+// What i2pd logs as it starts.
+const (
+	transportsStarting = "Daemon: Starting Transports"
+	transportsUp       = "Daemon: Transports started"
+)
+
+// routerArgs are i2pd router i's address and role: it publishes and binds
+// (also for outgoing connections: --address4) its own address, as i2pd
+// 2.46+ bans peers whose connections come from elsewhere.
+func routerArgs(cfg RoutersConfig, i int) []string {
+	host, port, _ := routerAddr(i)
+	a := []string{"--host=" + host, "--address4=" + host, fmt.Sprintf("--port=%d", port), "--netid=" + cfg.NetID.String(),
+		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false"}
+	if i < cfg.Floodfills {
+		a = append(a, "--floodfill")
+	}
+	return a
+}
+
+// firstStartI2PD runs i2pd router i alone, with no reseed, until its
+// transports start, and returns the RouterInfo it wrote.
+func firstStartI2PD(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int, rdir string) (*netdb.RouterInfo, error) {
+	data := filepath.Join(rdir, "data")
+	p, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: rdir, DataDir: data, Args: append(routerArgs(cfg, i), "--reseed.file=/nonexistent/none.su3")})
+	if err != nil {
+		return nil, err
+	}
+	err = p.WaitFor(ctx, transportsStarting)
+	p.Stop()
+	if err != nil {
+		return nil, err
+	}
+	return readRouterInfo(filepath.Join(data, "router.info"))
+}
+
+// startI2PDRouter starts i2pd router i, whose identity is in dir, reseeded
+// from the network's initial bundle (Dir/initial.su3), trusting only the
+// test signer (Dir/certs).
+func startI2PDRouter(ns *NetNS, cfg RoutersConfig, i int, dir string, detach bool) (*Process, error) {
+	args := append(routerArgs(cfg, i), "--certsdir="+filepath.Join(cfg.Dir, "certs"),
+		"--reseed.file="+filepath.Join(cfg.Dir, "initial.su3"), "--reseed.verify=true")
+	return StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: dir, DataDir: filepath.Join(dir, "data"), Args: args, Detach: detach})
+}
+
+// FindI2PD finds the i2pd binary bin (a path, or a name on PATH) and
+// returns its absolute path: the routers run in directories of their own.
+func FindI2PD(bin string) (string, error) {
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(strings.TrimSpace(path))
 }

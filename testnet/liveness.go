@@ -1,17 +1,12 @@
 package testnet
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"path/filepath"
 	"time"
 
-	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/netdb"
-	"github.com/i2pseed/i2pseed/su3"
 )
 
 // LivenessResult is what Liveness measured.
@@ -28,17 +23,34 @@ type LivenessResult struct {
 	Snapshot, SnapshotLive int
 }
 
-// Liveness stops k routers that are not floodfills, then fetches a bundle
-// from the server every few seconds until one holds none of them (or
-// timeout), and counts the routers that run in it and in the selection
-// the same netDb gives without liveness. The routers stay stopped
-// (StartStopped brings them back).
+// Liveness stops k routers that are not floodfills (k <= 0: a third of
+// those that run, at least one), then fetches a bundle from the server
+// every few seconds until one holds none of them (or timeout), and counts
+// the routers that run in it and in the selection the same netDb gives
+// without liveness. The routers stay stopped (StartStopped brings them
+// back).
 func (st *State) Liveness(ctx context.Context, k int, timeout time.Duration) (*LivenessResult, error) {
+	if k <= 0 {
+		k = max(1, st.NonFloodfills()/3)
+	}
 	stopped, err := st.StopRouters(k)
 	if err != nil {
 		return nil, err
 	}
 	res := &LivenessResult{Stopped: stopped}
+	live := st.running()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := st.waitBundlesLive(ctx, res, live); err != nil {
+		return res, fmt.Errorf("testnet: liveness: bundles still hold stopped routers after %v (last: %d of %d live)", timeout, res.BundleLive, res.Bundle)
+	}
+	res.Gone = time.Since(start)
+	return res, st.snapshotLive(ctx, res, live)
+}
+
+// running are the hashes of the network's running routers.
+func (st *State) running() map[netdb.Hash]bool {
 	live := map[netdb.Hash]bool{}
 	for _, r := range st.Routers {
 		var h netdb.Hash
@@ -46,12 +58,14 @@ func (st *State) Liveness(ctx context.Context, k int, timeout time.Duration) (*L
 			live[h] = true
 		}
 	}
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	return live
+}
+
+// waitBundlesLive fetches a bundle every 3 s, counting its routers in
+// res.Bundle and res.BundleLive, until every one is live or ctx ends.
+func (st *State) waitBundlesLive(ctx context.Context, res *LivenessResult, live map[netdb.Hash]bool) error {
 	for {
-		ris, err := st.fetchBundle(ctx, &st.Server)
-		if err == nil {
+		if ris, err := st.fetchBundle(ctx, &st.Server); err == nil {
 			res.Bundle, res.BundleLive = len(ris), 0
 			for _, ri := range ris {
 				if live[ri.Hash()] {
@@ -59,19 +73,24 @@ func (st *State) Liveness(ctx context.Context, k int, timeout time.Duration) (*L
 				}
 			}
 			if res.BundleLive == res.Bundle {
-				res.Gone = time.Since(start)
-				break
+				return nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return res, fmt.Errorf("testnet: liveness: bundles still hold stopped routers after %v (last: %d of %d live)", timeout, res.BundleLive, res.Bundle)
+			return ctx.Err()
 		case <-time.After(3 * time.Second):
 		}
 	}
+}
+
+// snapshotLive counts in res.Snapshot and res.SnapshotLive the routers
+// the server's netDb gives by the selection policy alone, and the live
+// ones among them.
+func (st *State) snapshotLive(ctx context.Context, res *LivenessResult, live map[netdb.Hash]bool) error {
 	idx, err := netdb.Scan(ctx, filepath.Join(st.Server.DataDir, "netDb"), nil)
 	if err != nil {
-		return res, err
+		return err
 	}
 	policy := netdb.TestnetPolicy(st.netID())
 	policy.MinVersion = "0.9.50" // as the server's
@@ -86,49 +105,5 @@ func (st *State) Liveness(ctx context.Context, k int, timeout time.Duration) (*L
 			res.SnapshotLive++
 		}
 	}
-	return res, nil
-}
-
-// fetchBundle downloads a bundle from srv as a router would (its
-// User-Agent, its netId), verifies it against the network's signer and
-// returns its RouterInfos.
-func (st *State) fetchBundle(ctx context.Context, srv *ServerState) ([]*netdb.RouterInfo, error) {
-	kr := certs.NewKeyring()
-	if _, err := kr.LoadDir(filepath.Join(st.Server.CertsDir, "reseed")); err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"i2pseeds.su3?netid="+st.netID().String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("User-Agent", "Wget/1.11.4") // Java I2P's and i2pd's
-	resp, err := st.HTTPClient().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("testnet: bundle: %s", resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return nil, err
-	}
-	r, err := su3.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, err
-	}
-	entries, err := r.VerifyBundle(kr, nil)
-	if err != nil {
-		return nil, err
-	}
-	ris := make([]*netdb.RouterInfo, 0, len(entries))
-	for _, e := range entries {
-		ri, err := netdb.ParseRouterInfo(e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("testnet: bundle entry %s: %w", e.Name, err)
-		}
-		ris = append(ris, ri)
-	}
-	return ris, nil
+	return nil
 }

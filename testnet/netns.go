@@ -11,6 +11,7 @@
 package testnet
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -21,6 +22,24 @@ import (
 
 	"golang.org/x/sys/unix"
 )
+
+// What CheckHost finds missing.
+var (
+	ErrNotRoot = errors.New("testnet: needs root (it creates a network namespace)")
+	ErrNoIP    = errors.New("testnet: needs ip (apt-get install iproute2)")
+)
+
+// CheckHost checks that this process can make a network: it runs as root
+// (else ErrNotRoot) and finds ip on PATH (else ErrNoIP).
+func CheckHost() error {
+	if os.Geteuid() != 0 {
+		return ErrNotRoot
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		return ErrNoIP
+	}
+	return nil
+}
 
 // A NetNS is a network namespace, with lo up and one
 // 198.18.0.x address on it (i2pd 2.45.1 refuses loopback peers; 198.18.0.0/15
@@ -91,7 +110,7 @@ func (ns *NetNS) NewHost(addr string) (*NetNS, error) {
 	if ip == nil {
 		return nil, fmt.Errorf("testnet: host address %q: want IPv4", addr)
 	}
-	host := &NetNS{Name: fmt.Sprintf("%s-h%d-%d", ns.Name, ip[2], ip[3]), Addr: addr}
+	host := ns.hostOf(addr)
 	link := fmt.Sprintf("h%d-%d", ip[2], ip[3])
 	for _, args := range [][]string{
 		{"netns", "add", host.Name},
@@ -110,6 +129,12 @@ func (ns *NetNS) NewHost(addr string) (*NetNS, error) {
 		}
 	}
 	return host, nil
+}
+
+// hostOf names the namespace NewHost makes for addr, an IPv4 address.
+func (ns *NetNS) hostOf(addr string) *NetNS {
+	ip := net.ParseIP(addr).To4()
+	return &NetNS{Name: fmt.Sprintf("%s-h%d-%d", ns.Name, ip[2], ip[3]), Addr: addr}
 }
 
 // Hosts lists the namespaces NewHost made for ns.
@@ -179,4 +204,10 @@ func (ns *NetNS) Do(f func() error) error {
 		panic(fmt.Sprintf("setns back: %v", err))
 	}
 	return ferr
+}
+
+// alreadyAssigned reports whether err is AddAddr's for an address the
+// namespace has.
+func alreadyAssigned(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "already assigned") || strings.Contains(err.Error(), "File exists"))
 }

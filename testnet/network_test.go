@@ -60,8 +60,19 @@ func TestWholeChain(t *testing.T) {
 		t.Errorf("a second up in the same directory: %v", err)
 	}
 
-	// The built-in router harvested every router, with valid signatures.
-	idx, err := netdb.Scan(ctx, filepath.Join(st.Server.DataDir, "netDb"), nil)
+	harvested(t, st)
+	bootstraps(t, st, i2pd, jars)
+	lookups := metric(t, st, `i2pseed_router_lookups_total{kind="routerinfo"}`)
+	t.Logf("network up and serving in %v (the router waits out the floodfills' start-up); RouterInfo lookups %s",
+		up.Round(100*time.Millisecond), lookups)
+	liveness(t, st)
+}
+
+// harvested checks the built-in router harvested every router, with
+// valid signatures.
+func harvested(t *testing.T, st *testnet.State) {
+	t.Helper()
+	idx, err := netdb.Scan(context.Background(), filepath.Join(st.Server.DataDir, "netDb"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,15 +85,18 @@ func TestWholeChain(t *testing.T) {
 			t.Errorf("%s router %s not harvested", r.Impl, r.Hash)
 		}
 	}
+}
 
-	// A fresh router of each implementation reseeds from our server.
+// bootstraps checks a fresh router of each implementation reseeds from
+// our server.
+func bootstraps(t *testing.T, st *testnet.State, i2pd, jars string) {
+	t.Helper()
 	for _, impl := range []string{testnet.ImplI2PD, testnet.ImplJava} {
-		var res *testnet.BootstrapResult
+		bin := i2pd
 		if impl == testnet.ImplJava {
-			res, err = st.BootstrapJava(ctx, jars)
-		} else {
-			res, err = st.Bootstrap(ctx, i2pd)
+			bin = jars
 		}
+		res, err := st.BootstrapImpl(context.Background(), impl, bin, testnet.BootstrapOptions{})
 		if err != nil {
 			t.Fatalf("fresh %s: %v\n%s", impl, err, tail(res))
 		}
@@ -91,14 +105,13 @@ func TestWholeChain(t *testing.T) {
 		}
 		t.Logf("fresh %s reseeded %d RouterInfos in %v", impl, res.Added, res.Took.Round(time.Millisecond))
 	}
+}
 
-	lookups := metric(t, st, `i2pseed_router_lookups_total{kind="routerinfo"}`)
-	t.Logf("network up and serving in %v (the router waits out the floodfills' start-up); RouterInfo lookups %s",
-		up.Round(100*time.Millisecond), lookups)
-
-	// Liveness: two routers stop (one of each implementation); the
-	// router's probes find them gone and the next pool refuses them as
-	// unreachable. Then they start again, with their identities.
+// liveness: two routers stop (one of each implementation); the router's
+// probes find them gone and the next pool refuses them as unreachable.
+// Then they start again, with their identities.
+func liveness(t *testing.T, st *testnet.State) {
+	t.Helper()
 	stopped, err := st.StopRouters(2)
 	if err != nil {
 		t.Fatal(err)
@@ -106,15 +119,7 @@ func TestWholeChain(t *testing.T) {
 	if stopped[0].Impl == stopped[1].Impl {
 		t.Errorf("stopped %s and %s routers, want one of each", stopped[0].Impl, stopped[1].Impl)
 	}
-	stoppedAt := time.Now()
-	for metric(t, st, `i2pseed_routerinfos_rejected{reason="unreachable"}`) != "2" {
-		if time.Since(stoppedAt) > 5*time.Minute {
-			t.Fatalf("5 minutes after two routers stopped, the pool rejects %q as unreachable, want 2",
-				metric(t, st, `i2pseed_routerinfos_rejected{reason="unreachable"}`))
-		}
-		time.Sleep(2 * time.Second)
-	}
-	t.Logf("two stopped routers left the pool as unreachable after %v", time.Since(stoppedAt).Round(time.Second))
+	waitUnreachable(t, st)
 	// The server needs every router (testnet's --min-eligible): it does not
 	// go on serving the dead, it withdraws the pool and says so.
 	if w := metric(t, st, "i2pseed_pool_withdrawn"); w != "1" {
@@ -128,7 +133,7 @@ func TestWholeChain(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/healthz with the pool withdrawn: %s, want 503", resp.Status)
 	}
-	started, err := st.StartStopped(ctx)
+	started, err := st.StartStopped(context.Background())
 	if err != nil || len(started) != 2 {
 		t.Fatalf("start the stopped routers: %v, %d started", err, len(started))
 	}
@@ -137,6 +142,21 @@ func TestWholeChain(t *testing.T) {
 			t.Errorf("restarted %s router %s is not running (pid %d)", r.Impl, r.Addr, r.PID)
 		}
 	}
+}
+
+// waitUnreachable waits (at most 5 minutes) until the pool rejects the
+// two stopped routers as unreachable.
+func waitUnreachable(t *testing.T, st *testnet.State) {
+	t.Helper()
+	stoppedAt := time.Now()
+	for metric(t, st, `i2pseed_routerinfos_rejected{reason="unreachable"}`) != "2" {
+		if time.Since(stoppedAt) > 5*time.Minute {
+			t.Fatalf("5 minutes after two routers stopped, the pool rejects %q as unreachable, want 2",
+				metric(t, st, `i2pseed_routerinfos_rejected{reason="unreachable"}`))
+		}
+		time.Sleep(2 * time.Second)
+	}
+	t.Logf("two stopped routers left the pool as unreachable after %v", time.Since(stoppedAt).Round(time.Second))
 }
 
 // audit fails the test with every line of the network's logs that

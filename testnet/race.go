@@ -1,7 +1,6 @@
 package testnet
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -65,60 +64,106 @@ func (st *State) Race(ctx context.Context, cfg RaceConfig) ([]RaceResult, error)
 	if err != nil {
 		return nil, err
 	}
-	seedDir := filepath.Join(dir, "seeds")
-	for _, ri := range seeds {
-		if _, err := netdb.Write(seedDir, ri); err != nil {
-			return nil, err
-		}
-	}
-	bundle, err := st.seedBundle(seeds, filepath.Join(dir, "seeds.su3"))
+	bundle, err := st.raceSeeds(dir, seeds)
 	if err != nil {
 		return nil, err
 	}
+	host, err := raceHosts(ns)
+	if err != nil {
+		return nil, err
+	}
+	defer host.Delete()
+	start := time.Now()
+	racers, stop, err := st.startRacers(ns, host, cfg, dir, bundle)
+	defer stop()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	pollRace(ctx, cfg.Log, start, racers, want)
+	results := make([]RaceResult, len(racers))
+	for i, r := range racers {
+		results[i] = r.RaceResult
+	}
+	results[0].Throttled = st.throttled(routerHashIn(racers[0].output.String()))
+	return results, nil
+}
+
+// raceSeeds writes the seeds where the racers find them: a netDb
+// directory for ours (dir/seeds) and Java (dir/java/netDb), and a bundle
+// for i2pd, whose path it returns.
+func (st *State) raceSeeds(dir string, seeds []*netdb.RouterInfo) (string, error) {
+	for _, netDb := range []string{filepath.Join(dir, "seeds"), filepath.Join(dir, "java", "netDb")} {
+		for _, ri := range seeds {
+			if _, err := netdb.Write(netDb, ri); err != nil {
+				return "", err
+			}
+		}
+	}
+	return st.seedBundle(seeds, filepath.Join(dir, "seeds.su3"))
+}
+
+// raceHosts puts the racers' addresses on ns and makes the Java racer's
+// host.
+func raceHosts(ns *NetNS) (*NetNS, error) {
 	for _, a := range []string{raceOursAddr, raceI2PDAddr} {
 		if err := ns.AddAddr(a); err != nil && !alreadyAssigned(err) {
 			return nil, err
 		}
 	}
-	host, err := ns.NewHost(raceJavaAddr)
-	if err != nil {
-		return nil, err
-	}
-	defer host.Delete()
-	for _, ri := range seeds {
-		if _, err := netdb.Write(filepath.Join(dir, "java", "netDb"), ri); err != nil {
-			return nil, err
+	return ns.NewHost(raceJavaAddr)
+}
+
+// A racer is one fresh router of a race.
+type racer struct {
+	RaceResult
+	netDb   string        // its netDb directory
+	i2pdLog string        // i2pd's log, "" for the others
+	output  *lockedBuffer // ours's output
+}
+
+// startRacers starts `i2pseed router`, i2pd and Java, in that order,
+// from the seeds raceSeeds wrote below dir. stop stops those started,
+// also on error.
+func (st *State) startRacers(ns, host *NetNS, cfg RaceConfig, dir, bundle string) (_ []*racer, stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
 		}
 	}
-
-	start := time.Now()
-	ours := ns.Command(cfg.Self, "router", "--netdb", filepath.Join(dir, "ours", "netDb"), "--data-dir", filepath.Join(dir, "ours"),
-		"--seed", seedDir, "--netid", st.netID().String(), "--ntcp2-listen", raceOursAddr+":18203", "--probe-every", "0")
-	var oursLog bytes.Buffer
-	ours.Stdout, ours.Stderr = &oursLog, &oursLog
-	if err := ours.Start(); err != nil {
-		return nil, fmt.Errorf("testnet: race: %w", err)
+	oursLog := &lockedBuffer{}
+	ours, err := startOursRouter(ns, cfg.Self, filepath.Join(dir, "ours"), filepath.Join(dir, "seeds"), st.netID().String(),
+		raceOursAddr+":18203", oursLog)
+	if err != nil {
+		return nil, stop, fmt.Errorf("testnet: race: %w", err)
 	}
-	defer func() { ours.Process.Signal(syscall.SIGTERM); ours.Wait() }()
+	stops = append(stops, func() { ours.Process.Signal(syscall.SIGTERM); ours.Wait() })
 	i2pd, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: filepath.Join(dir, "i2pd"), Args: []string{
 		"--host=" + raceI2PDAddr, "--address4=" + raceI2PDAddr, "--port=18204", "--netid=" + st.netID().String(),
 		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false",
 		"--certsdir=" + st.Server.CertsDir, "--reseed.file=" + bundle, "--reseed.verify=true"}})
 	if err != nil {
-		return nil, err
+		return nil, stop, err
 	}
-	defer i2pd.Stop()
+	stops = append(stops, i2pd.Stop)
 	java, err := StartJava(JavaOptions{Jars: cfg.JavaI2P, Dir: filepath.Join(dir, "java"), NetNS: host, Host: raceJavaAddr,
 		Port: 18205, I2CPPort: 17205, NetID: st.netID()})
 	if err != nil {
-		return nil, err
+		return nil, stop, err
 	}
-	defer java.Stop()
+	stops = append(stops, java.Stop)
+	return []*racer{
+		{RaceResult: RaceResult{Impl: "i2pseed"}, netDb: filepath.Join(dir, "ours", "netDb"), output: oursLog},
+		{RaceResult: RaceResult{Impl: ImplI2PD}, netDb: filepath.Join(i2pd.DataDir, "netDb"), i2pdLog: i2pd.LogFile},
+		{RaceResult: RaceResult{Impl: ImplJava}, netDb: filepath.Join(dir, "java", "netDb")},
+	}, stop, nil
+}
 
-	results := []RaceResult{{Impl: "i2pseed"}, {Impl: ImplI2PD}, {Impl: ImplJava}}
-	dirs := []string{filepath.Join(dir, "ours", "netDb"), filepath.Join(i2pd.DataDir, "netDb"), filepath.Join(dir, "java", "netDb")}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
+// pollRace updates the racers every second until each holds every
+// router of want or ctx ends.
+func pollRace(ctx context.Context, log io.Writer, start time.Time, racers []*racer, want map[netdb.Hash]bool) {
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
@@ -126,27 +171,29 @@ func (st *State) Race(ctx context.Context, cfg RaceConfig) ([]RaceResult, error)
 		case <-time.After(time.Second):
 		}
 		all := true
-		for i := range results {
-			r := &results[i]
-			r.Held, r.Of = held(dirs[i], want), len(want)
-			if r.Impl == ImplI2PD { // i2pd writes its netDb out once a minute; its log says at once
-				r.Held = max(r.Held, loggedAdded(i2pd.LogFile, want))
-			}
-			at := time.Since(start)
-			if r.To95 == 0 && r.Held*100 >= 95*r.Of {
-				r.To95 = at
-				logLine(cfg.Log, "%s holds %d of %d after %v", r.Impl, r.Held, r.Of, at.Round(time.Second))
-			}
-			if r.To100 == 0 && r.Held == r.Of {
-				r.To100 = at
-				logLine(cfg.Log, "%s holds all %d after %v", r.Impl, r.Of, at.Round(time.Second))
-			}
+		for _, r := range racers {
+			r.update(log, time.Since(start), want)
 			all = all && r.To100 != 0
 		}
 		done = done || all
 	}
-	results[0].Throttled = st.throttled(routerHashIn(oursLog.String()))
-	return results, nil
+}
+
+// update counts the routers of want r holds at, a time since the start,
+// and logs when it first holds 95% and all.
+func (r *racer) update(log io.Writer, at time.Duration, want map[netdb.Hash]bool) {
+	r.Held, r.Of = held(r.netDb, want), len(want)
+	if r.i2pdLog != "" { // i2pd writes its netDb out once a minute; its log says at once
+		r.Held = max(r.Held, loggedAdded(r.i2pdLog, want))
+	}
+	if r.To95 == 0 && r.Held*100 >= 95*r.Of {
+		r.To95 = at
+		logLine(log, "%s holds %d of %d after %v", r.Impl, r.Held, r.Of, at.Round(time.Second))
+	}
+	if r.To100 == 0 && r.Held == r.Of {
+		r.To100 = at
+		logLine(log, "%s holds all %d after %v", r.Impl, r.Of, at.Round(time.Second))
+	}
 }
 
 // raceRouters are the running routers' hashes and the first n floodfills'
@@ -249,17 +296,4 @@ func (st *State) throttled(hash string) int {
 		}
 	}
 	return n
-}
-
-func logLine(w io.Writer, format string, args ...any) {
-	if w != nil {
-		fmt.Fprintf(w, format+"\n", args...)
-	}
-}
-
-func cmpOr(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
 }

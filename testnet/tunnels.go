@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/atomicfile"
@@ -41,28 +39,10 @@ func (st *State) StartSnapshotServer(ctx context.Context, self string) (*ServerS
 	}
 	srv := &ServerState{URL: fmt.Sprintf("https://%s:%d/", snapshotAddr, ServerPort), TLSCert: filepath.Join(dir, "data", "tls", "tls.crt"),
 		CertsDir: st.Server.CertsDir, SignerCert: st.Server.SignerCert, DataDir: filepath.Join(dir, "data"), Log: filepath.Join(dir, "server.log")}
-	n := strconv.Itoa(2 * len(st.Routers))
-	logFile, err := os.Create(srv.Log)
-	if err != nil {
+	if err := st.startSnapshotServe(ctx, ns, self, srv, filepath.Join(dir, "netDb")); err != nil {
 		return nil, nil, err
 	}
-	defer logFile.Close()
-	cmd := ns.Command(self, "serve", "--testnet", "--netid", st.netID().String(), "--signer", signerID, "--data-dir", srv.DataDir,
-		"--netdb", filepath.Join(dir, "netDb"), "--listen", fmt.Sprintf("%s:%d", snapshotAddr, ServerPort), "--host", snapshotAddr,
-		"--bundle-size", n, "--min-eligible", "1", "--min-version", "0.9.50", "--burst-per-client", "50", "--rate-per-client", "5")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, fmt.Errorf("testnet: snapshot server: %w", err)
-	}
-	srv.PID = cmd.Process.Pid
-	go cmd.Wait()
-	stop := func() { terminate(srv.PID) }
-	if err := waitServing(ctx, &State{NetNS: st.NetNS, Server: *srv}); err != nil {
-		stop()
-		return nil, nil, err
-	}
-	return srv, stop, nil
+	return srv, func() { terminate(srv.PID) }, nil
 }
 
 // A TunnelResult is how soon a fresh router, reseeded from one server,
@@ -88,18 +68,12 @@ func (st *State) Tunnels(ctx context.Context, self, i2pd, jars string, limit tim
 		name string
 		srv  *ServerState
 	}{{"liveness", &st.Server}, {"snapshot", snap}} {
-		for _, impl := range []string{ImplI2PD, ImplJava} {
-			opts := BootstrapOptions{Server: s.srv, Tunnels: limit, Preload: impl == ImplJava}
-			var res *BootstrapResult
-			if impl == ImplJava {
-				res, err = st.BootstrapJavaFrom(ctx, jars, opts)
-			} else {
-				res, err = st.BootstrapFrom(ctx, i2pd, opts)
-			}
+		for _, r := range []struct{ impl, bin string }{{ImplI2PD, i2pd}, {ImplJava, jars}} {
+			res, err := st.BootstrapImpl(ctx, r.impl, r.bin, BootstrapOptions{Server: s.srv, Tunnels: limit, Preload: r.impl == ImplJava})
 			if err != nil {
-				return out, fmt.Errorf("testnet: %s from the %s server: %w", impl, s.name, err)
+				return out, fmt.Errorf("testnet: %s from the %s server: %w", r.impl, s.name, err)
 			}
-			out = append(out, TunnelResult{Server: s.name, Impl: impl, Added: res.Added, Tunnels: res.Tunnels})
+			out = append(out, TunnelResult{Server: s.name, Impl: r.impl, Added: res.Added, Tunnels: res.Tunnels})
 		}
 	}
 	return out, nil
@@ -128,6 +102,41 @@ func copyTree(src, dst string) error {
 	})
 }
 
-func alreadyAssigned(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "already assigned") || strings.Contains(err.Error(), "File exists"))
+// i2pd logs each tunnel of its own it built; Java its router state.
+const (
+	i2pdInbound  = "Tunnel: Inbound tunnel "
+	i2pdOutbound = "Tunnel: Outbound tunnel "
+	i2pdCreated  = " has been created"
+	javaExplOK   = "to EXPL_TUNNELS_READY"
+	javaRunning  = "to RUNNING"
+)
+
+// tunnelsBuilt reports whether a router's log shows an exploratory tunnel
+// each way: i2pd's inbound and outbound "has been created" lines, Java's
+// state change to EXPL_TUNNELS_READY (or RUNNING, which follows it).
+func tunnelsBuilt(impl, log string) bool {
+	if impl == ImplJava {
+		return strings.Contains(log, javaExplOK) || strings.Contains(log, javaRunning)
+	}
+	in, out := false, false
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, i2pdCreated) {
+			in = in || strings.Contains(line, i2pdInbound)
+			out = out || strings.Contains(line, i2pdOutbound)
+		}
+	}
+	return in && out
+}
+
+// waitTunnels polls p's log until tunnelsBuilt or d passes; it returns
+// the time since start, or zero.
+func waitTunnels(ctx context.Context, p *Process, impl string, start time.Time, d time.Duration) time.Duration {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if tunnelsBuilt(impl, p.Log()) {
+			return time.Since(start)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return 0
 }
