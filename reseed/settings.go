@@ -78,17 +78,8 @@ func (s Settings) Check() (*ServeConfig, error) {
 		Rebuild: s.Rebuild, Epoch: s.Epoch, MaxConns: s.MaxConns, MetricsListen: s.MetricsListen,
 		BlocklistPath: s.Blocklist, Drain: s.Drain, TLS: s.TLS,
 	}
-	switch {
-	case s.Signer == "":
-		return nil, setting.Errorf("signer", nil, "required (your signer ID, e.g. you@mail.i2p)")
-	case s.Rebuild < time.Minute || s.Rebuild > 12*time.Hour:
-		return nil, setting.Errorf("rebuild", s.Rebuild, "want 1m to 12h")
-	case s.Epoch != 0 && (s.Epoch < time.Minute || s.Epoch > 12*time.Hour):
-		return nil, setting.Errorf("epoch", s.Epoch, "want 0 (off) or 1m to 12h")
-	case s.Drain < 0:
-		return nil, setting.Errorf("drain", s.Drain, "want 0 or more (e.g. 30s)")
-	case s.DataDir == "":
-		return nil, setting.Errorf("data-dir", nil, "required (where the signer key, TLS state and secret live)")
+	if err := s.checkScalars(); err != nil {
+		return nil, err
 	}
 	netID, err := netdb.NetIDFromInt(s.NetID)
 	if err != nil {
@@ -118,6 +109,23 @@ func (s Settings) Check() (*ServeConfig, error) {
 		}
 	}
 	return c, nil
+}
+
+// checkScalars checks the settings that stand alone.
+func (s Settings) checkScalars() error {
+	switch {
+	case s.Signer == "":
+		return setting.Errorf("signer", nil, "required (your signer ID, e.g. you@mail.i2p)")
+	case s.Rebuild < time.Minute || s.Rebuild > 12*time.Hour:
+		return setting.Errorf("rebuild", s.Rebuild, "want 1m to 12h")
+	case s.Epoch != 0 && (s.Epoch < time.Minute || s.Epoch > 12*time.Hour):
+		return setting.Errorf("epoch", s.Epoch, "want 0 (off) or 1m to 12h")
+	case s.Drain < 0:
+		return setting.Errorf("drain", s.Drain, "want 0 or more (e.g. 30s)")
+	case s.DataDir == "":
+		return setting.Errorf("data-dir", nil, "required (where the signer key, TLS state and secret live)")
+	}
+	return nil
 }
 
 // netDb settles where RouterInfos come from.

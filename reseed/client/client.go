@@ -351,12 +351,7 @@ func Bootstrap(ctx context.Context, cfg Config, progress func(ServerResult)) (*R
 	}
 	shuffle(len(urls), func(i, j int) { urls[i], urls[j] = urls[j], urls[i] })
 
-	res := &Result{Routers: map[netdb.Hash]*netdb.RouterInfo{}}
-	var mu sync.Mutex
-	floodfills := 0 // among res.Routers, kept as they merge
-	enough := func() bool {
-		return len(res.Routers) >= cfg.MinRouters && res.Succeeded() >= cfg.MinServers && floodfills >= cfg.MinFloodfills
-	}
+	m := &merged{cfg: &cfg, res: &Result{Routers: map[netdb.Hash]*netdb.RouterInfo{}}}
 	sem := make(chan struct{}, cfg.Parallel)
 	var wg sync.WaitGroup
 	for _, u := range urls {
@@ -364,41 +359,63 @@ func Bootstrap(ctx context.Context, cfg Config, progress func(ServerResult)) (*R
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 		}
-		mu.Lock()
-		stop := enough() || ctx.Err() != nil
-		mu.Unlock()
-		if stop {
+		if m.enough() || ctx.Err() != nil {
 			break
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			r := Fetch(ctx, cfg, u)
-			mu.Lock()
-			defer mu.Unlock()
-			for h, ri := range r.routers {
-				if old, ok := res.Routers[h]; ok && old.Floodfill() {
-					floodfills--
-				}
-				if ri.Floodfill() {
-					floodfills++
-				}
-				res.Routers[h] = ri
-			}
-			res.Servers = append(res.Servers, r)
-			if enough() {
+			if m.add(r, progress) {
 				cancel() // the others' downloads are no longer needed
-			}
-			if progress != nil {
-				progress(r)
 			}
 		})
 	}
 	wg.Wait()
-	if !enough() {
-		return res, fmt.Errorf("%w: %d RouterInfos (%d floodfills) from %d servers, want %d (%d floodfills) from %d",
-			ErrNotEnough, len(res.Routers), floodfills, res.Succeeded(), cfg.MinRouters, max(cfg.MinFloodfills, 0), cfg.MinServers)
+	if !m.enough() {
+		return m.res, fmt.Errorf("%w: %d RouterInfos (%d floodfills) from %d servers, want %d (%d floodfills) from %d",
+			ErrNotEnough, len(m.res.Routers), m.floodfills, m.res.Succeeded(), cfg.MinRouters, max(cfg.MinFloodfills, 0), cfg.MinServers)
 	}
-	return res, nil
+	return m.res, nil
+}
+
+// merged is a bootstrap's result as servers finish.
+type merged struct {
+	cfg        *Config
+	mu         sync.Mutex
+	res        *Result
+	floodfills int // among res.Routers, kept as they merge
+}
+
+// enough reports whether the bootstrap has what it wants.
+func (m *merged) enough() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.enoughLocked()
+}
+
+func (m *merged) enoughLocked() bool {
+	return len(m.res.Routers) >= m.cfg.MinRouters && m.res.Succeeded() >= m.cfg.MinServers && m.floodfills >= m.cfg.MinFloodfills
+}
+
+// add merges one server's result, reports it to progress (one call at a
+// time) and reports whether that was enough.
+func (m *merged) add(r ServerResult, progress func(ServerResult)) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for h, ri := range r.routers {
+		if old, ok := m.res.Routers[h]; ok && old.Floodfill() {
+			m.floodfills--
+		}
+		if ri.Floodfill() {
+			m.floodfills++
+		}
+		m.res.Routers[h] = ri
+	}
+	m.res.Servers = append(m.res.Servers, r)
+	if progress != nil {
+		progress(r)
+	}
+	return m.enoughLocked()
 }
 
 // onePerHost keeps the first URL of each host.

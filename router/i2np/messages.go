@@ -149,27 +149,37 @@ func replyTagLen(flags byte) int {
 	return -1
 }
 
-// AppendBinary encodes the lookup body.
-func (l *DatabaseLookup) AppendBinary(b []byte) ([]byte, error) {
+// check refuses a lookup the decoder would refuse; it returns the length
+// of each reply tag (0: none).
+func (l *DatabaseLookup) check() (tagLen int, err error) {
 	if len(l.Exclude) > maxExcluded {
-		return b, fmt.Errorf("i2np: %d excluded peers, at most %d", len(l.Exclude), maxExcluded)
+		return 0, fmt.Errorf("i2np: %d excluded peers, at most %d", len(l.Exclude), maxExcluded)
 	}
 	if l.Flags&LookupReplyTunnel == 0 && l.ReplyTunnel != 0 {
-		return b, fmt.Errorf("i2np: DatabaseLookup with reply tunnel %d but no reply tunnel flag", l.ReplyTunnel)
+		return 0, fmt.Errorf("i2np: DatabaseLookup with reply tunnel %d but no reply tunnel flag", l.ReplyTunnel)
 	}
-	tagLen := replyTagLen(l.Flags)
+	tagLen = replyTagLen(l.Flags)
 	switch {
 	case tagLen < 0:
-		return b, fmt.Errorf("i2np: DatabaseLookup flags %#02x ask for both ElGamal and ECIES replies", l.Flags)
+		return 0, fmt.Errorf("i2np: DatabaseLookup flags %#02x ask for both ElGamal and ECIES replies", l.Flags)
 	case tagLen == 0 && (len(l.ReplyTags) > 0 || l.ReplyKey != [32]byte{}):
-		return b, fmt.Errorf("i2np: DatabaseLookup with a reply key or tags but no encryption flag")
+		return 0, fmt.Errorf("i2np: DatabaseLookup with a reply key or tags but no encryption flag")
 	case tagLen > 0 && (len(l.ReplyTags) == 0 || len(l.ReplyTags) > maxReplyTags):
-		return b, fmt.Errorf("i2np: DatabaseLookup with %d reply tags, want 1-%d", len(l.ReplyTags), maxReplyTags)
+		return 0, fmt.Errorf("i2np: DatabaseLookup with %d reply tags, want 1-%d", len(l.ReplyTags), maxReplyTags)
 	}
 	for _, tag := range l.ReplyTags {
 		if len(tag) != tagLen {
-			return b, fmt.Errorf("i2np: DatabaseLookup reply tag of %d bytes, want %d", len(tag), tagLen)
+			return 0, fmt.Errorf("i2np: DatabaseLookup reply tag of %d bytes, want %d", len(tag), tagLen)
 		}
+	}
+	return tagLen, nil
+}
+
+// AppendBinary encodes the lookup body.
+func (l *DatabaseLookup) AppendBinary(b []byte) ([]byte, error) {
+	tagLen, err := l.check()
+	if err != nil {
+		return b, err
 	}
 	b = append(b, l.Key[:]...)
 	b = append(b, l.From[:]...)
