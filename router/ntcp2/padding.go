@@ -29,7 +29,7 @@ const (
 // lo and hi, through cfg.Padding when tests fix it.
 func (c *Config) padding(lo, hi int) int {
 	if c.Padding != nil {
-		return min(max(c.Padding(hi), 0), hi)
+		return min(max(c.Padding(hi), lo), hi) // never below the floor: Java never completes an unpadded message 2
 	}
 	return lo + rand.IntN(hi-lo+1)
 }
