@@ -87,7 +87,8 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 	if err := s.openFiles(now()); err != nil {
 		return nil, err
 	}
-	if s.tls, s.acmeHTTP, err = c.TLS.open(ctx, c.DataDir, c.Listen, now(), s.log, s.ready); err != nil {
+	var startTLS func(context.Context) error
+	if s.tls, s.acmeHTTP, startTLS, err = c.TLS.open(c.DataDir, c.Listen, now(), s.log, s.ready); err != nil {
 		return nil, err
 	}
 	sc := c.Server
@@ -105,6 +106,11 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 	https := &HTTPSChannel{Addr: c.Listen, MaxConns: c.MaxConns, Blocklist: s.block, TLS: s.tls.TLSConfig()}
 	if err := s.listen(ctx, append([]Channel{https}, opt.Channels...)); err != nil {
 		return nil, err
+	}
+	if startTLS != nil {
+		if err := startTLS(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

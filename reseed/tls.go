@@ -58,20 +58,22 @@ func (t TLSSettings) check() error {
 	return nil
 }
 
-// openTLS makes the certificate provider: for selfsigned and files the
-// certificate is there when it returns; for acme it arrives later (ready
-// gets a value whenever one is), and ln is the listener for HTTP-01 the
-// caller serves the provider's HTTPHandler on.
-func (t TLSSettings) open(ctx context.Context, dataDir, listen string, now time.Time, log *slog.Logger, ready chan<- struct{}) (p certs.Provider, ln net.Listener, err error) {
+// open makes the certificate provider: for selfsigned and files the
+// certificate is there when it returns; for acme it arrives after start
+// (ready gets a value whenever one is), and ln is the listener for HTTP-01
+// the caller serves the provider's HTTPHandler on. start is nil unless
+// there is something to start; call it once the HTTPS listener is up, or
+// certmagic binds that port itself for a TLS-ALPN challenge.
+func (t TLSSettings) open(dataDir, listen string, now time.Time, log *slog.Logger, ready chan<- struct{}) (p certs.Provider, ln net.Listener, start func(context.Context) error, err error) {
 	switch t.Mode {
 	case "acme":
-		return t.openACME(ctx, dataDir, listen, log, ready)
+		return t.openACME(dataDir, listen, log, ready)
 	case "files":
 		fc, err := certs.LoadFileCert(t.CertFile, t.KeyFile)
 		if err != nil {
-			return nil, nil, setting.Errorf("tls-cert", t.CertFile, "%v", err)
+			return nil, nil, nil, setting.Errorf("tls-cert", t.CertFile, "%v", err)
 		}
-		return fc, nil, nil
+		return fc, nil, nil, nil
 	}
 	hosts := t.Hosts
 	if len(hosts) == 0 {
@@ -80,22 +82,22 @@ func (t TLSSettings) open(ctx context.Context, dataDir, listen string, now time.
 	}
 	fc, err := certs.SelfSignedCert(filepath.Join(dataDir, "tls"), hosts, now)
 	if err != nil {
-		return nil, nil, setting.Errorf("data-dir", dataDir, "%v", err)
+		return nil, nil, nil, setting.Errorf("data-dir", dataDir, "%v", err)
 	}
-	return fc, nil, nil
+	return fc, nil, nil, nil
 }
 
-func (t TLSSettings) openACME(ctx context.Context, dataDir, listen string, log *slog.Logger, ready chan<- struct{}) (certs.Provider, net.Listener, error) {
+func (t TLSSettings) openACME(dataDir, listen string, log *slog.Logger, ready chan<- struct{}) (certs.Provider, net.Listener, func(context.Context) error, error) {
 	a := t.ACME
 	var roots *x509.CertPool
 	if a.CARoots != "" {
 		b, err := os.ReadFile(a.CARoots)
 		if err != nil {
-			return nil, nil, setting.Errorf("acme-ca-roots", a.CARoots, "%v", err)
+			return nil, nil, nil, setting.Errorf("acme-ca-roots", a.CARoots, "%v", err)
 		}
 		roots = x509.NewCertPool()
 		if !roots.AppendCertsFromPEM(b) {
-			return nil, nil, setting.Errorf("acme-ca-roots", a.CARoots, "no PEM certificates")
+			return nil, nil, nil, setting.Errorf("acme-ca-roots", a.CARoots, "no PEM certificates")
 		}
 	}
 	acme, err := certs.NewACME(certs.ACMEConfig{
@@ -105,20 +107,22 @@ func (t TLSSettings) openACME(ctx context.Context, dataDir, listen string, log *
 		Events: func(e certs.ACMEEvent) { logACME(log, e, ready) },
 	})
 	if err != nil {
-		return nil, nil, setting.Errorf("tls", t.Mode, "%v", err)
+		return nil, nil, nil, setting.Errorf("tls", t.Mode, "%v", err)
 	}
 	ln, err := net.Listen("tcp", a.HTTPListen)
 	if err != nil {
-		return nil, nil, setting.Errorf("acme-http-listen", a.HTTPListen, "%v", err)
+		return nil, nil, nil, setting.Errorf("acme-http-listen", a.HTTPListen, "%v", err)
 	}
 	// In the background, so that a CA or a host that cannot be validated
 	// does not end the process (and systemd restart it, retrying far
 	// faster than the CA's limits allow).
-	if err := acme.Start(ctx); err != nil {
-		ln.Close()
-		return nil, nil, fmt.Errorf("reseed: ACME: %w", err)
+	start := func(ctx context.Context) error {
+		if err := acme.Start(ctx); err != nil {
+			return fmt.Errorf("reseed: ACME: %w", err)
+		}
+		return nil
 	}
-	return acme, ln, nil
+	return acme, ln, start, nil
 }
 
 // logACME logs what happens to the ACME certificates.
@@ -132,7 +136,7 @@ func logACME(log *slog.Logger, e certs.ACMEEvent, ready chan<- struct{}) {
 		default:
 		}
 	case e.Err != nil:
-		log.Error("ACME certificate attempt failed, retrying with back-off (do --host names resolve to this server, and are ports 80 and --listen reachable from the Internet?)",
+		log.Error("ACME certificate attempt failed, retrying with back-off (do the host names resolve to this server, and are port 80 and the HTTPS listen port reachable from the Internet?)",
 			"renewal", e.Renewal, "validation_failed", e.Validation, "err", e.Err)
 	case !e.PutOff.IsZero():
 		log.Warn("ACME certificate attempt put off: the CA allows few failed validations an hour", "renewal", e.Renewal, "next_from", e.PutOff.Format(time.RFC3339))
