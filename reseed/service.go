@@ -289,7 +289,11 @@ func (s *Service) Run(ctx context.Context) error {
 	bg.Go(func() { builder.Run(inner) })
 	bg.Go(func() { s.watchCert(inner) })
 	servers := s.serve(errc)
-	s.log.Info("serving", "channels", s.srv.channelList(), "signer", s.signer.ID, "netdb", s.c.NetDbDir, "tls_sha256", s.tls.Fingerprint())
+	attrs := []any{}
+	for _, ch := range s.channels { // the addresses, one attribute a channel: https=[::]:8443
+		attrs = append(attrs, ch.Name(), ch.ln.Addr().String())
+	}
+	s.log.Info("serving", append(attrs, "signer", s.signer.ID, "netdb", s.c.NetDbDir, "tls_sha256", s.tls.Fingerprint())...)
 	var err error
 	select {
 	case err = <-errc:
