@@ -25,28 +25,8 @@ func (a *app) bootstrapCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bootstrap --netdb DIR [--urls U,...] [--file BUNDLE]",
 		Short: "Fetch, verify and install RouterInfos from reseed servers (or a file) into a netDb",
-		Long: `Bootstrap a router's netDb: fetch i2pseeds.su3 from the reseed servers (the
-built-in list, or --urls) in random order, up to 3 at once and one URL per host,
-until --min-routers RouterInfos from --min-servers servers are in, at least
---min-floodfills of them floodfills (a new i2pd reseeds again whenever it knows
-fewer than 5 floodfills, and cannot look anything up with none). Every bundle
-is verified (TLS, su3 signature and signer certificate, zip safety) and so is
-every RouterInfo (signature, netId, hash = file name, not in the future, not
-older than --max-age). Nothing is written unless the bootstrap succeeds; each
-file is written atomically into DIR/r?/, the layout Java I2P and i2pd read.
-
---file takes a bundle you carried in (su3 or zip, at most 4 MiB) instead of the
-network. A plain zip carries no signature: it shows as "unsigned zip" and only
-its RouterInfos' own signatures are checked.
---proxy reaches the servers through http://[user:pass@]host:port (CONNECT) or
-socks5://host:port (e.g. Tor at socks5://127.0.0.1:9050).
-
-Exit status: 0 enough RouterInfos, 1 not enough, 2 usage error.`,
-		Example: `  i2pseed bootstrap --netdb ~/.i2pd/netDb
-  i2pseed bootstrap --netdb ~/.i2p/netDb --proxy socks5://127.0.0.1:9050
-  i2pseed bootstrap --netdb netDb --file i2pseeds.su3 --max-age 720h`,
-		Args: exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.bootstrap(cmd.Context()) },
+		Args:  exactArgs(0, "no arguments"),
+		RunE:  func(cmd *cobra.Command, args []string) error { return a.bootstrap(cmd.Context()) },
 	}
 	addTrustFlags(cmd)
 	addFetchFlags(cmd)

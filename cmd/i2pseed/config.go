@@ -21,10 +21,9 @@ func (a *app) configCmd() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
-		Use:     "example",
-		Short:   "Print a commented example config for 'i2pseed serve'",
-		Example: "  i2pseed config example > /etc/i2pseed/config.yaml",
-		Args:    exactArgs(0, "no arguments"),
+		Use:   "example",
+		Short: "Print a commented example config for 'i2pseed serve'",
+		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprint(a.stdout, exampleConfig)
 			return nil

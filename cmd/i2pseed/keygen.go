@@ -21,19 +21,7 @@ func (a *app) keygenCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keygen (--signer ID | --tls --host HOST[,HOST...]) [--out DIR]",
 		Short: "Generate an su3 signer key or a self-signed TLS certificate",
-		Long: `Generate an su3 signer key: RSA-4096 (exponent 65537) with a self-signed
-certificate, DN C=XX, L=XX, O=I2P Anonymous Network, OU=I2P, CN=<signer>, the signer
-as e-mail SAN, valid for 10 years. Writes <signer>.crt (public: send it to the I2P
-project to be listed) and <signer>.key (secret, mode 0600: back it up) into --out,
-with '@' written as "_at_".
-
-With --tls, generate an ECDSA P-256 TLS server key and a self-signed certificate
-whose SANs are the --host names and IP addresses: <host>.crt and <host>.key.
-
-Existing keys are never replaced unless --force is given.`,
-		Example: `  i2pseed keygen --signer you@mail.i2p --out keys/
-  i2pseed keygen --tls --host reseed.example.org,203.0.113.7 --out tls/`,
-		Args: exactArgs(0, "no arguments"),
+		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if a.cfg.GetBool("tls") {
 				return a.keygenTLS()
@@ -169,17 +157,8 @@ func (a *app) su3SignCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sign --key KEY --signer ID [--content-type T] [--file-type F] IN OUT",
 		Short: "Sign a file, or a directory of RouterInfos, into an SU3 file",
-		Long: `Sign IN into the SU3 file OUT (written atomically). The signature type follows the
-key: RSA-4096 -> RSA-SHA512-4096 (type 6, the only one i2pd verifies for reseed
-bundles), RSA-2048/3072 -> 4/5, ECDSA P-256/384/521 -> 1/2/3, Ed25519 -> 7.
-
-With --content-type reseed, IN may be a directory of routerInfo-<hash>.dat files
-(flat, or a netDb with r?/ subdirectories): they are zipped into a bundle that
-every real client reads. The version defaults to the current Unix time.`,
-		Example: `  i2pseed su3 sign --key keys/you_at_mail.i2p.key --signer you@mail.i2p routerinfos/ i2pseeds.su3
-  i2pseed su3 sign --key news.key --signer you@mail.i2p --content-type news --file-type xml.gz news.xml.gz news.su3`,
-		Args: exactArgs(2, "IN and OUT"),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.sign(args[0], args[1]) },
+		Args:  exactArgs(2, "IN and OUT"),
+		RunE:  func(cmd *cobra.Command, args []string) error { return a.sign(args[0], args[1]) },
 	}
 	f := cmd.Flags()
 	f.String("key", "", "signer private key (PEM), as written by 'i2pseed keygen'")

@@ -18,18 +18,6 @@ func (a *app) monitorCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "monitor [URL...]",
 		Short: "Judge reseed servers on a schedule, keep their history, serve a status page and metrics",
-		Long: `Judge each reseed server (default: the public servers Java I2P and i2pd ship) as
-i2pseed check does, about every --every (with --jitter either way, one server at a
-time), keep every result in --history, and serve a status page (/), the history
-(/status.json) and Prometheus metrics (/metrics: i2pseed_monitor_up, _routerinfos,
-_floodfills, _su3_age_seconds, _tls_expiry_timestamp_seconds,
-_check_duration_seconds, _last_error_info, per server) on --listen.
-
-A check makes 2 or 3 requests; the default --every 2h stays inside the 4 requests
-an hour per address that go-i2p/reseed-tools allows. --once judges every server
-now, prints a table and exits (1 if any is down): fit for cron.`,
-		Example: `  i2pseed monitor --listen 127.0.0.1:9190 --history /var/lib/i2pseed/monitor.json
-  i2pseed monitor --once https://reseed.example.org/ https://reseed2.example.org/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.checkConfig(args)
 			if err != nil {

@@ -66,13 +66,7 @@ func (a *app) netdbStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats DIR",
 		Short: "Count a netDb's RouterInfos by reject reason, caps, version, transport and age",
-		Long: `Scan DIR (a Java I2P or i2pd data directory with netDb/, a netDb directory with
-r?/ subdirectories, or a flat folder of routerInfo-<hash>.dat files), parse and
-verify every RouterInfo on all CPUs, and report what the bundle selection policy
-would do with them.`,
-		Example: `  i2pseed netdb stats /var/lib/i2pd
-  i2pseed netdb stats --json ~/.i2p/netDb`,
-		Args: exactArgs(1, "one DIR"),
+		Args:  exactArgs(1, "one DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := a.policy()
 			if err != nil {
@@ -135,16 +129,8 @@ func (a *app) netdbCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check DIR [--prune]",
 		Short: "Judge whether a netDb can feed a reseed server; optionally prune bad files",
-		Long: `Scan DIR like 'netdb stats' and judge it: enough eligible RouterInfos for
-bundles (--min-eligible), enough floodfills, few stale or broken files.
-Prints one OK/WARN/FAIL line per check; exit status 1 if any check fails.
-
-With --prune, delete the files no router should keep: unparseable, misnamed,
-bad signature, or published more than --prune-age ago.`,
-		Example: `  i2pseed netdb check /var/lib/i2pd
-  i2pseed netdb check --prune --prune-age 72h /var/lib/i2pd/netDb`,
-		Args: exactArgs(1, "one DIR"),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.check(args[0]) },
+		Args:  exactArgs(1, "one DIR"),
+		RunE:  func(cmd *cobra.Command, args []string) error { return a.check(args[0]) },
 	}
 	addPolicyFlags(cmd)
 	f := cmd.Flags()
@@ -197,15 +183,7 @@ func (a *app) netdbSynthCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "synth --count N --out DIR",
 		Short: "Generate a netDb of realistic, validly signed synthetic RouterInfos",
-		Long: `Generate N RouterInfos with Ed25519 + X25519 identities, NTCP2 and SSU2 addresses
-(some firewalled, some IPv6), a realistic mix of caps and versions, and published
-times spread over --spread, and write them into DIR as a netDb (r?/ layout), each
-file's mtime set to its published time. For tests and benchmarks: the addresses
-are random public IPv4 addresses, or loopback ones with --private; nothing ever
-connects to them.`,
-		Example: `  i2pseed netdb synth --count 20000 --out /tmp/netDb
-  i2pseed netdb synth --count 50 --private --netid 7 --out testnet/netDb`,
-		Args: exactArgs(0, "no arguments"),
+		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, out := a.cfg.GetInt("count"), a.cfg.GetString("out")
 			if n < 1 || n > 1_000_000 {

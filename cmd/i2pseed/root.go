@@ -14,23 +14,6 @@ import (
 	"github.com/spf13/viper"
 )
 
-const rootLong = `i2pseed keeps the I2P network reachable for newcomers: it makes and checks
-the signed SU3 reseed bundles that new routers download to find their first peers.
-
-Output rules:
-  results go to stdout; diagnostics, warnings and errors go to stderr.
-  Every error is one line starting with "i2pseed:" and names the flag or file to fix.
-
-Exit status:
-  0  success
-  1  the operation failed (a file did not verify, a key could not be written, ...)
-  2  usage error (unknown or missing flags or arguments)
-
-Configuration:
-  every flag can also be set in a config file (--config, YAML or TOML, keys are flag
-  names) or in the environment as I2PSEED_<FLAG>, e.g. I2PSEED_CERTS=/etc/i2pseed/certs.
-  Flags win over the environment, which wins over the config file.`
-
 // usageError marks errors that exit with status 2.
 type usageError struct{ msg string }
 
@@ -65,7 +48,6 @@ func newApp(stdout, stderr io.Writer) *app {
 	root := &cobra.Command{
 		Use:           "i2pseed",
 		Short:         "I2P reseed toolkit: signer keys and SU3 bundles",
-		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
@@ -80,6 +62,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		return usagef("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
 	root.AddCommand(a.keygenCmd(), a.su3Cmd(), a.netdbCmd(), a.serveCmd(), a.routerCmd(), a.bootstrapCmd(), a.mirrorCmd(), a.checkCmd(), a.monitorCmd(), a.configCmd(), a.testnetCmd(), a.versionCmd(), a.manCmd())
+	setHelp(root)
 	a.root = root
 	return a
 }

@@ -78,14 +78,7 @@ func (a *app) su3InfoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info FILE",
 		Short: "Show an SU3 file's header, signer, sizes, age and entry count",
-		Long: `Show an SU3 file's header, signer, the validity of the signer's certificate (if
-the trusted certificates hold it), sizes and age (for versions that are Unix
-times, as in reseed bundles), whether its signature verifies with the trusted
-certificates, and for verified reseed bundles the number of RouterInfos.
-Exit status 0 whenever the header parses, verified or not.`,
-		Example: `  i2pseed su3 info i2pseeds.su3
-  i2pseed su3 info --json i2pseeds.su3`,
-		Args: exactArgs(1, "one FILE"),
+		Args:  exactArgs(1, "one FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := a.describe(args[0])
 			if err != nil {
@@ -156,15 +149,8 @@ func (a *app) su3VerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify FILE",
 		Short: "Verify an SU3 file's signature (and a reseed bundle's content)",
-		Long: `Verify an SU3 file: header rules, signer certificate validity, signature, and for
-reseed bundles a safe zip of RouterInfo files. Certificates: the built-in set for
-the file's content type (reseed, news, router, plugin) plus --certs.
-Exit status 0 if it verifies, 1 if not (the reason on stderr), 2 on usage errors.`,
-		Example: `  i2pseed su3 verify i2pseeds.su3
-  i2pseed su3 verify --certs keys/ --no-embedded my-bundle.su3
-  i2pseed su3 verify --max-age 720h i2pseeds.su3`,
-		Args: exactArgs(1, "one FILE"),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.verify(args[0]) },
+		Args:  exactArgs(1, "one FILE"),
+		RunE:  func(cmd *cobra.Command, args []string) error { return a.verify(args[0]) },
 	}
 	addTrustFlags(cmd)
 	cmd.Flags().Duration("max-age", 0, "also fail if the version (as Unix time) is older than this, e.g. 720h as Java I2P checks; 0 = no check")
@@ -208,13 +194,8 @@ func (a *app) su3ExtractCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "extract FILE --out DIR",
 		Short: "Verify an SU3 file, then write its content into a directory",
-		Long: `Verify an SU3 file exactly as 'su3 verify' does and, only if it verifies, write its
-content into --out: a reseed bundle's RouterInfos as routerInfo-<hash>.dat files,
-anything else as one file named after FILE with the file type's extension.
-Each file is written atomically.`,
-		Example: `  i2pseed su3 extract i2pseeds.su3 --out routerinfos/`,
-		Args:    exactArgs(1, "one FILE"),
-		RunE:    func(cmd *cobra.Command, args []string) error { return a.extract(args[0]) },
+		Args:  exactArgs(1, "one FILE"),
+		RunE:  func(cmd *cobra.Command, args []string) error { return a.extract(args[0]) },
 	}
 	addTrustFlags(cmd)
 	cmd.Flags().String("out", "", "directory to write the content into (created if missing)")

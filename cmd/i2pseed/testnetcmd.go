@@ -18,27 +18,6 @@ func (a *app) testnetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "testnet",
 		Short: "Run a private I2P network on this machine: real i2pd routers, our server and router",
-		Long: `A private I2P network for router developers, offline, on one machine (needs
-root, iproute2 and i2pd: apt-get install i2pd, or make deps-i2pd; for Java I2P
-routers, a JDK and the directory of Java I2P's router.jar and i2p.jar).
-
-'up' creates a network namespace with --routers i2pd and --java Java I2P
-routers on 198.18.0.10+, each bound to its own address (the first --floodfills
-i2pd and --java-floodfills Java routers are floodfills), all of netId 7. They
-learn one another from a bundle signed by a test signer made in --dir; then
-'i2pseed serve' starts on 198.18.0.2:8443 and its built-in router harvests them.
-It returns once the server serves bundles. Each router's log stays under
---dir/routers/<n>/.
-'bootstrap' starts a fresh i2pd (or, with --java, a fresh Java I2P router) that
-reseeds from that server over HTTPS.
-'stop --routers K' stops K routers that are not floodfills, and 'start' starts
-them again with their identities (liveness tests).
-'audit' reads every router's log for lines that block, ban or throttle our
-router (before or after 'down').
-'down' stops everything and deletes the namespace; --dir keeps the logs.
-
-The i2pd binary is --i2pd, else $I2PD, else i2pd on PATH; the Java I2P jars are
-in --java-i2p, else $JAVA_I2P.`,
 	}
 	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd(), a.testnetTunnelsCmd(), a.testnetAuditCmd())
 	return cmd
@@ -46,8 +25,8 @@ in --java-i2p, else $JAVA_I2P.`,
 
 // testnetSub is a testnet subcommand that takes no arguments, with --dir;
 // those of a network that is up wrap their run in testnetRun.
-func testnetSub(use, short, long string, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
-	cmd := &cobra.Command{Use: use, Short: short, Long: long, Args: exactArgs(0, "no arguments"), RunE: run}
+func testnetSub(use, short string, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: exactArgs(0, "no arguments"), RunE: run}
 	cmd.Flags().String("dir", "testnet", "directory of the network")
 	return cmd
 }
@@ -64,7 +43,7 @@ func (a *app) testnetRun(run func(cmd *cobra.Command, st *testnet.State) error) 
 }
 
 func (a *app) testnetUpCmd() *cobra.Command {
-	cmd := testnetSub("up --routers N [--java M] --dir DIR", "Start the network", "", func(cmd *cobra.Command, _ []string) error {
+	cmd := testnetSub("up --routers N [--java M] --dir DIR", "Start the network", func(cmd *cobra.Command, _ []string) error {
 		i2pd, jars, err := a.testnetTools(a.cfg.GetInt("java") > 0)
 		if err != nil {
 			return err
@@ -83,8 +62,6 @@ func (a *app) testnetUpCmd() *cobra.Command {
 		a.printTestnet(st, time.Since(start))
 		return nil
 	})
-	cmd.Example = `  i2pseed testnet up --routers 5 --dir /tmp/i2pnet
-  i2pseed testnet up --routers 3 --java 2 --java-i2p ../shared/java-i2p --i2pd ../shared/i2pd-2.58/i2pd --dir /tmp/mixed`
 	f := cmd.Flags()
 	f.Lookup("dir").Usage = "directory for keys, data, logs and state"
 	f.Int("routers", 5, "i2pd routers (with --java, 2-100 routers in all)")
@@ -128,7 +105,7 @@ stop it:
 }
 
 func (a *app) testnetDownCmd() *cobra.Command {
-	return testnetSub("down --dir DIR", "Stop the network and delete its namespace (DIR keeps the logs)", "", func(*cobra.Command, []string) error {
+	return testnetSub("down --dir DIR", "Stop the network and delete its namespace (DIR keeps the logs)", func(*cobra.Command, []string) error {
 		if err := testnet.Down(a.cfg.GetString("dir")); err != nil {
 			return fmt.Errorf("--dir: %w", err)
 		}
@@ -138,7 +115,7 @@ func (a *app) testnetDownCmd() *cobra.Command {
 }
 
 func (a *app) testnetStopCmd() *cobra.Command {
-	cmd := testnetSub("stop --dir DIR --routers K", "Stop K routers that are not floodfills, i2pd and Java in turn (for liveness tests; 'start' brings them back)", "",
+	cmd := testnetSub("stop --dir DIR --routers K", "Stop K routers that are not floodfills, i2pd and Java in turn (for liveness tests; 'start' brings them back)",
 		a.testnetRun(func(_ *cobra.Command, st *testnet.State) error {
 			k := a.cfg.GetInt("routers")
 			if k < 1 {
@@ -163,7 +140,7 @@ func (a *app) printRouters(verb string, rs []testnet.RouterState) {
 }
 
 func (a *app) testnetStartCmd() *cobra.Command {
-	return testnetSub("start --dir DIR", "Start the routers 'stop' stopped, with their identities", "",
+	return testnetSub("start --dir DIR", "Start the routers 'stop' stopped, with their identities",
 		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
 			started, err := st.StartStopped(cmd.Context())
 			for _, r := range started {
@@ -174,7 +151,7 @@ func (a *app) testnetStartCmd() *cobra.Command {
 }
 
 func (a *app) testnetRaceCmd() *cobra.Command {
-	cmd := testnetSub("race --dir DIR [--seeds 2]", "Start a fresh i2pseed router, i2pd and Java router at once from the same floodfills, and time how soon each knows the network", "",
+	cmd := testnetSub("race --dir DIR [--seeds 2]", "Start a fresh i2pseed router, i2pd and Java router at once from the same floodfills, and time how soon each knows the network",
 		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
 			i2pd, jars, self, err := a.testnetPeers(st)
 			if err != nil {
@@ -200,11 +177,6 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 
 func (a *app) testnetLivenessCmd() *cobra.Command {
 	cmd := testnetSub("liveness --dir DIR [--routers K]", "Stop K routers that are not floodfills (default a third) and measure how soon the server's bundles leave them out",
-		`Stops K routers that are not floodfills, fetches a bundle from the server every
-3 s until one holds none of them, and compares the share of routers that run in
-that bundle with the share in what the same netDb gives without liveness. The
-network needs 'testnet up --min-eligible' low enough for pools to be built
-without the stopped routers. 'testnet start' brings them back.`,
 		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
 			res, err := st.Liveness(cmd.Context(), a.cfg.GetInt("routers"), a.cfg.GetDuration("timeout"))
 			if res != nil {
@@ -225,10 +197,6 @@ without the stopped routers. 'testnet start' brings them back.`,
 
 func (a *app) testnetTunnelsCmd() *cobra.Command {
 	cmd := testnetSub("tunnels --dir DIR [--limit 5m]", "Reseed a fresh i2pd and Java router from our server and from a snapshot server without liveness, and time their first exploratory tunnels",
-		`Run after 'testnet liveness' (while its routers are stopped): starts a second
-server on 198.18.0.3 that serves a copy of the server's netDb with no router and
-so no liveness, then reseeds a fresh i2pd and a fresh Java router from each
-server in turn and times their first exploratory tunnel each way.`,
 		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
 			i2pd, jars, self, err := a.testnetPeers(st)
 			if err != nil {
@@ -250,13 +218,6 @@ server in turn and times their first exploratory tunnel each way.`,
 
 func (a *app) testnetAuditCmd() *cobra.Command {
 	return testnetSub("audit --dir DIR", "Read every router's log for lines that block, ban or throttle our router; exit 1 if any",
-		`Reads the log of every router that ran in the network in --dir (its i2pd and
-Java I2P routers and the fresh clients, earlier runs of each too) and prints
-each line that blocks, bans, banlists, throttles or drops our server's router,
-named by its address (198.18.0.2) or its hash (from the server's log). The
-rules are Java I2P 2.7's and i2pd 2.45-2.58's (testnet.Rules). Lines of such
-rules that name no peer (i2pd's clock skew, Java's inbound rate drop) may be
-ours: they go to stderr and are not counted. Works before and after 'down'.`,
 		func(*cobra.Command, []string) error {
 			dir := a.cfg.GetString("dir")
 			res, err := testnet.AuditNetwork(dir)
@@ -295,7 +256,7 @@ func raceTime(d time.Duration) string {
 }
 
 func (a *app) testnetBootstrapCmd() *cobra.Command {
-	cmd := testnetSub("bootstrap --dir DIR [--java]", "Start a fresh i2pd (or Java I2P router) that reseeds from the network's server over HTTPS, and report", "",
+	cmd := testnetSub("bootstrap --dir DIR [--java]", "Start a fresh i2pd (or Java I2P router) that reseeds from the network's server over HTTPS, and report",
 		func(cmd *cobra.Command, _ []string) error {
 			i2pd, _, err := a.testnetTools(false)
 			if err != nil {
