@@ -4,13 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
-	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
@@ -128,7 +124,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 		done()
 	}
 	if res != nil {
-		printServers(a.stdout, res)
+		res.WriteTable(a.stdout)
 	}
 	if err != nil {
 		return err
@@ -161,16 +157,7 @@ func (a *app) progress(want int) (func(client.ServerResult), func()) {
 				fmt.Fprintln(f)
 			}
 	}
-	return func(r client.ServerResult) {
-		status := "ok"
-		switch {
-		case r.Err != nil:
-			status = r.Err.Error()
-		case r.Unsigned:
-			status = "unsigned zip"
-		}
-		fmt.Fprintf(a.stderr, "%s: %d RouterInfos in %v: %s\n", r.URL, r.Accepted, roundDuration(r.Duration), status)
-	}, func() {}
+	return func(r client.ServerResult) { fmt.Fprintln(a.stderr, r) }, func() {}
 }
 
 // bootstrapFile verifies --file in place (at most cfg.MaxBody bytes, never
@@ -187,42 +174,4 @@ func (a *app) bootstrapFile(file string, cfg client.Config) (*client.Result, err
 		return res, fmt.Errorf("--file %s: %w", file, err)
 	}
 	return res, nil
-}
-
-// printServers shows each server's result and the total.
-func printServers(w io.Writer, res *client.Result) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVER\tRESULT\tACCEPTED\tFLOODFILLS\tREJECTED\tTIME")
-	unsigned := 0
-	for _, s := range res.Servers {
-		result := "ok (" + s.Signer + ")"
-		switch {
-		case s.Err != nil:
-			result = s.Err.Error()
-		case s.Unsigned:
-			result = "unsigned zip"
-			unsigned++
-		}
-		var rej []string
-		for reason, n := range s.Rejected {
-			rej = append(rej, fmt.Sprintf("%s %d", reason, n))
-		}
-		slices.Sort(rej)
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%v\n", s.URL, result, s.Accepted, s.Floodfills, strings.Join(rej, ", "), roundDuration(s.Duration))
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "total: %d RouterInfos (%d floodfills) from %d of %d bundles", len(res.Routers), res.Floodfills(), res.Succeeded(), len(res.Servers))
-	if unsigned > 0 {
-		fmt.Fprintf(w, "; %d unsigned zip (no su3 signature checked)", unsigned)
-	}
-	fmt.Fprintln(w)
-}
-
-// roundDuration shows d to the millisecond, or to the microsecond below
-// one, so that a quick local file does not read as 0s.
-func roundDuration(d time.Duration) time.Duration {
-	if d < time.Millisecond {
-		return d.Round(time.Microsecond)
-	}
-	return d.Round(time.Millisecond)
 }

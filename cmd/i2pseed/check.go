@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/netip"
 	"strings"
 
@@ -28,13 +27,7 @@ func (a *app) checkCmd() *cobra.Command {
 				OK     bool          `json:"ok"`
 				Checks []judge.Check `json:"checks"`
 				Report *judge.Report `json:"report"`
-			}{args[0], failed == 0 && rep.Judged(), rep.Checks, rep}, func(w io.Writer) {
-				for _, c := range rep.Checks {
-					fmt.Fprintf(w, "%-5s %-15s %-8s %s\n", c.Verdict, c.Name, c.Rule, c.Detail)
-				}
-				fmt.Fprintf(w, "%d checks, %d requests: %d FAIL, %d WARN, %d LIMIT\n", len(rep.Checks), rep.Requests,
-					failed, rep.Count(judge.Warn), rep.Count(judge.Limited))
-			}); err != nil {
+			}{args[0], failed == 0 && rep.Judged(), rep.Checks, rep}, rep.WriteText); err != nil {
 				return err
 			}
 			switch {

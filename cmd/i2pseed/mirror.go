@@ -44,7 +44,7 @@ func (a *app) mirrorCmd() *cobra.Command {
 			}
 			cfg.MaxAge, cfg.Timeout = a.cfg.GetDuration("max-age"), a.cfg.GetDuration("timeout")
 			res, entries, err := client.Mirror(cmd.Context(), cfg, out, a.now())
-			printServers(a.stdout, res)
+			res.WriteTable(a.stdout)
 			switch {
 			case errors.Is(err, client.ErrNoBundle):
 				return fmt.Errorf("mirror: %w", err)

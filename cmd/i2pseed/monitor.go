@@ -7,7 +7,6 @@ import (
 	"net"
 	"os/signal"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/i2pseed/i2pseed/reseed/judge"
@@ -55,36 +54,15 @@ func (a *app) monitorCmd() *cobra.Command {
 }
 
 func (a *app) monitorOnce(ctx context.Context, m *judge.Monitor) error {
-	down := 0
-	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "SERVER\tSTATE\tROUTERINFOS\tFLOODFILLS\tTOOK\tFAIL\tWARN\tERROR")
-	for _, s := range m.Servers() {
-		res, err := m.CheckNow(ctx, s)
-		if err != nil {
-			return fmt.Errorf("monitor: %w", err)
-		}
-		if res.Judged && !res.Up {
-			down++
-		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%v\t%s\t%s\t%s\n", s, res.State(), res.RouterInfos, res.Floodfills, res.Took.Round(time.Millisecond),
-			list(res.Fail), list(res.Warn), res.Error)
+	r, err := m.CheckAll(ctx)
+	if err != nil {
+		return fmt.Errorf("monitor: %w", err)
 	}
-	w.Flush()
-	if down > 0 {
-		return fmt.Errorf("monitor: %d of %d servers down", down, len(m.Servers()))
+	r.WriteTable(a.stdout)
+	if down := r.Down(); down > 0 {
+		return fmt.Errorf("monitor: %d of %d servers down", down, len(r))
 	}
 	return nil
-}
-
-func list(s []string) string {
-	if len(s) == 0 {
-		return "-"
-	}
-	out := s[0]
-	for _, x := range s[1:] {
-		out += "," + x
-	}
-	return out
 }
 
 func (a *app) monitorServe(ctx context.Context, m *judge.Monitor, log *slog.Logger) error {

@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
@@ -61,7 +57,6 @@ func (a *app) policy() (netdb.Policy, error) {
 	return p, nil
 }
 
-// report is what stats prints, also as JSON.
 func (a *app) netdbStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats DIR",
@@ -76,53 +71,12 @@ func (a *app) netdbStatsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.output(r, func(w io.Writer) { printReport(w, r) })
+			return a.output(r, r.WriteText)
 		},
 	}
 	addPolicyFlags(cmd)
 	cmd.Flags().Bool("json", false, "print JSON instead of text")
 	return cmd
-}
-
-func printReport(w io.Writer, r *netdb.Report) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "directory\t%s\n", r.Dir)
-	fmt.Fprintf(tw, "scanned\t%d files in %.2fs\n", r.Files, r.ScanSeconds)
-	fmt.Fprintf(tw, "routerinfos\t%d\n", r.RouterInfos)
-	fmt.Fprintf(tw, "eligible\t%d (%d floodfill)\n", r.Eligible, r.Floodfills)
-	printCounts(tw, "skipped", r.Skipped)
-	printCounts(tw, "rejected", r.Rejected)
-	printCounts(tw, "caps", r.Caps)
-	printCounts(tw, "versions", r.Versions)
-	printCounts(tw, "transports", r.Transports)
-	var ages []string
-	for _, b := range r.Age {
-		ages = append(ages, fmt.Sprintf("%s %d", b.Label, b.Count))
-	}
-	fmt.Fprintf(tw, "age\t%s\n", strings.Join(ages, ", "))
-	tw.Flush()
-}
-
-func printCounts(w io.Writer, label string, m map[string]int) {
-	if len(m) == 0 {
-		fmt.Fprintf(w, "%s\tnone\n", label)
-		return
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if m[a] != m[b] {
-			return m[b] - m[a]
-		}
-		return strings.Compare(a, b)
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	fmt.Fprintf(w, "%s\t%s\n", label, strings.Join(parts, ", "))
 }
 
 func (a *app) netdbCheckCmd() *cobra.Command {
@@ -151,7 +105,7 @@ func (a *app) check(dir string) error {
 	}
 	failed := false
 	for _, f := range r.Health(a.cfg.GetInt("min-eligible"), p.MaxAge) {
-		fmt.Fprintf(a.stdout, "%-4s  %s\n", f.Level, f.Text)
+		fmt.Fprintln(a.stdout, f)
 		failed = failed || f.Level == netdb.LevelFail
 	}
 	if a.cfg.GetBool("prune") {
@@ -159,7 +113,7 @@ func (a *app) check(dir string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%-4s  pruned %d files\n", netdb.LevelOK, n)
+		fmt.Fprintln(a.stdout, netdb.Finding{Level: netdb.LevelOK, Text: fmt.Sprintf("pruned %d files", n)})
 	}
 	if failed {
 		return fmt.Errorf("netdb check %s: not healthy", dir)

@@ -133,12 +133,11 @@ func (a *app) versionCmd() *cobra.Command {
 }
 
 // output prints v as indented JSON when --json is set, else as text.
-func (a *app) output(v any, text func(io.Writer)) error {
+func (a *app) output(v any, text func(io.Writer) error) error {
 	if a.cfg.GetBool("json") {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	text(a.stdout)
-	return nil
+	return text(a.stdout)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -50,30 +49,6 @@ func (a *app) describe(path string) (su3.Info, error) {
 	return r.Describe(kr, nil), nil
 }
 
-type infoJSON struct {
-	File          string     `json:"file"`
-	Size          int64      `json:"size"`
-	Signer        string     `json:"signer"`
-	Certificates  []certJSON `json:"certificates,omitempty"`
-	SigType       string     `json:"sig_type"`
-	SigTypeCode   int        `json:"sig_type_code"`
-	FileType      string     `json:"file_type"`
-	ContentType   string     `json:"content_type"`
-	Version       string     `json:"version"`
-	Signed        time.Time  `json:"signed,omitzero"`
-	AgeSeconds    int64      `json:"age_seconds,omitempty"`
-	ContentLength int64      `json:"content_length"`
-	Verified      bool       `json:"verified"`
-	Error         string     `json:"error,omitempty"`
-	Entries       int        `json:"entries,omitempty"`
-}
-
-// certJSON is a signer certificate's validity.
-type certJSON struct {
-	NotBefore time.Time `json:"not_before"`
-	NotAfter  time.Time `json:"not_after"`
-}
-
 func (a *app) su3InfoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info FILE",
@@ -84,65 +59,16 @@ func (a *app) su3InfoCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			info := a.info(args[0], &d)
-			return a.output(info, func(w io.Writer) { printInfo(w, info) })
+			info := d.Summary(args[0], a.now())
+			if d.Err != nil {
+				info.Error = verifyErr(args[0], d.Err).Error()
+			}
+			return a.output(info, info.WriteText)
 		},
 	}
 	addTrustFlags(cmd)
 	cmd.Flags().Bool("json", false, "print JSON instead of text")
 	return cmd
-}
-
-func (a *app) info(path string, d *su3.Info) infoJSON {
-	info := infoJSON{
-		File: path, Size: d.Size(), Signer: d.SignerID,
-		SigType: d.SigType.String(), SigTypeCode: int(d.SigType),
-		FileType: d.FileType.String(), ContentType: d.ContentType.String(),
-		Version: d.Version, ContentLength: d.ContentLength,
-		Verified: d.Verified(), Entries: d.Entries,
-	}
-	if t, ok := d.SignedAt(); ok {
-		info.Signed, info.AgeSeconds = t, int64(a.now().Sub(t).Seconds())
-	}
-	if d.Err != nil {
-		info.Error = verifyErr(path, d.Err).Error()
-	}
-	for _, c := range d.Certificates {
-		info.Certificates = append(info.Certificates, certJSON{c.NotBefore.UTC(), c.NotAfter.UTC()})
-	}
-	return info
-}
-
-func printInfo(w io.Writer, i infoJSON) {
-	fmt.Fprintf(w, "file:          %s (%d bytes)\n", i.File, i.Size)
-	fmt.Fprintf(w, "signer:        %s\n", i.Signer)
-	for _, c := range i.Certificates {
-		fmt.Fprintf(w, "certificate:   valid from %s to %s\n", c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly))
-	}
-	fmt.Fprintf(w, "signature:     %s (type %d)\n", i.SigType, i.SigTypeCode)
-	fmt.Fprintf(w, "content:       %s, %s, %d bytes\n", i.ContentType, i.FileType, i.ContentLength)
-	version, ok := i.Version, "yes"
-	if !i.Signed.IsZero() {
-		version += fmt.Sprintf(" (signed %s, %s ago)", i.Signed.Format(time.RFC3339), age(i.AgeSeconds))
-	}
-	if !i.Verified {
-		ok = "no: " + i.Error
-	}
-	fmt.Fprintf(w, "version:       %s\nsignature ok:  %s\n", version, ok)
-	if i.ContentType == su3.ContentReseed.String() && i.Verified {
-		fmt.Fprintf(w, "entries:       %d RouterInfos\n", i.Entries)
-	}
-}
-
-func age(secs int64) string {
-	d := time.Duration(secs) * time.Second
-	switch {
-	case d < 0:
-		return "in the future by " + (-d).String()
-	case d < 48*time.Hour:
-		return d.Round(time.Minute).String()
-	}
-	return fmt.Sprintf("%.1f days", d.Hours()/24)
 }
 
 func (a *app) su3VerifyCmd() *cobra.Command {
@@ -185,7 +111,7 @@ func (a *app) checkAge(path string, h *su3.Header) error {
 	case !ok:
 		return fmt.Errorf("%s: --max-age: version %q is not a Unix time", path, h.Version)
 	case d > maxAge:
-		return fmt.Errorf("%s: signed %s ago, older than --max-age %v", path, age(int64(d.Seconds())), maxAge)
+		return fmt.Errorf("%s: signed %s ago, older than --max-age %v", path, su3.Age(d.Truncate(time.Second)), maxAge)
 	}
 	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/i2pseed/i2pseed/testnet"
@@ -59,8 +57,7 @@ func (a *app) testnetUpCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		a.printTestnet(st, time.Since(start))
-		return nil
+		return st.WriteSummary(a.stdout, time.Since(start))
 	})
 	f := cmd.Flags()
 	f.Lookup("dir").Usage = "directory for keys, data, logs and state"
@@ -78,30 +75,6 @@ func addTestnetImplFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String("i2pd", os.Getenv("I2PD"), "i2pd binary (default $I2PD, else i2pd on PATH)")
 	f.String("java-i2p", os.Getenv("JAVA_I2P"), "directory of Java I2P's router.jar and i2p.jar (default $JAVA_I2P)")
-}
-
-func (a *app) printTestnet(st *testnet.State, took time.Duration) {
-	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "test network up in %v, network namespace %s\n\n", took.Round(100*time.Millisecond), st.NetNS)
-	fmt.Fprintln(w, "ROUTER\tIMPL\tNTCP2\tFLOODFILL\tPID")
-	for _, r := range st.Routers {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%d\n", r.Hash, r.Impl, r.Addr, r.Floodfill, r.PID)
-	}
-	w.Flush()
-	fmt.Fprintf(a.stdout, `
-reseed server  %s (pid %d, log %s)
-  signer       testnet@mail.i2p, certificate %s
-  TLS          self-signed, %s
-
-point a client at it (from inside the namespace):
-  ip netns exec %s i2pd --netid=%d --reseed.urls=%s --reseed.verify=true --certsdir=%s --host=198.18.0.201 ...
-  ip netns exec %s i2pseed %s
-  i2pseed testnet bootstrap --dir %s     (a fresh i2pd reseeds from it and reports)
-stop it:
-  i2pseed testnet down --dir %s
-`, st.Server.URL, st.Server.PID, st.Server.Log, st.Server.SignerCert, st.Server.TLSCert,
-		st.NetNS, st.NetID, st.Server.URL, st.Server.CertsDir,
-		st.NetNS, strings.Join(st.BootstrapArgs("NETDB"), " "), st.Dir, st.Dir)
 }
 
 func (a *app) testnetDownCmd() *cobra.Command {
@@ -125,18 +98,10 @@ func (a *app) testnetStopCmd() *cobra.Command {
 			if err != nil {
 				return usagef("--routers: %v", err)
 			}
-			a.printRouters("stopped", stopped)
-			return nil
+			return testnet.WriteRouters(a.stdout, "stopped", stopped)
 		}))
 	cmd.Flags().Int("routers", 1, "how many to stop")
 	return cmd
-}
-
-// printRouters prints a line per router: "stopped java 198.18.0.13:18803 <hash>".
-func (a *app) printRouters(verb string, rs []testnet.RouterState) {
-	for _, r := range rs {
-		fmt.Fprintf(a.stdout, "%s %s %s %s\n", verb, r.Impl, r.Addr, r.Hash)
-	}
 }
 
 func (a *app) testnetStartCmd() *cobra.Command {
@@ -162,12 +127,7 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "ROUTER\tHOLDS\tTO 95%\tTO 100%\tTHROTTLED")
-			for _, r := range res {
-				fmt.Fprintf(w, "%s\t%d of %d\t%s\t%s\t%d\n", r.Impl, r.Held, r.Of, raceTime(r.To95), raceTime(r.To100), r.Throttled)
-			}
-			return w.Flush()
+			return testnet.WriteRace(a.stdout, res)
 		}))
 	cmd.Flags().Int("seeds", 2, "floodfills each fresh router starts from")
 	cmd.Flags().Duration("timeout", 15*time.Minute, "give up after this")
@@ -179,16 +139,13 @@ func (a *app) testnetLivenessCmd() *cobra.Command {
 	cmd := testnetSub("liveness --dir DIR [--routers K]", "Stop K routers that are not floodfills (default a third) and measure how soon the server's bundles leave them out",
 		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
 			res, err := st.Liveness(cmd.Context(), a.cfg.GetInt("routers"), a.cfg.GetDuration("timeout"))
-			if res != nil {
-				a.printRouters("stopped", res.Stopped)
-			}
 			if err != nil {
+				if res != nil {
+					testnet.WriteRouters(a.stdout, "stopped", res.Stopped)
+				}
 				return err
 			}
-			fmt.Fprintf(a.stdout, "bundles left them out %v after they stopped\n", res.Gone.Round(time.Second))
-			fmt.Fprintf(a.stdout, "with liveness:    %d of %d RouterInfos in a bundle are live (%.0f%%)\n", res.BundleLive, res.Bundle, pct(res.BundleLive, res.Bundle))
-			fmt.Fprintf(a.stdout, "without liveness: %d of %d eligible RouterInfos are live (%.0f%%)\n", res.SnapshotLive, res.Snapshot, pct(res.SnapshotLive, res.Snapshot))
-			return nil
+			return res.WriteText(a.stdout)
 		}))
 	cmd.Flags().Int("routers", 0, "how many to stop (default a third of those that are not floodfills)")
 	cmd.Flags().Duration("timeout", 15*time.Minute, "give up after this")
@@ -203,12 +160,7 @@ func (a *app) testnetTunnelsCmd() *cobra.Command {
 				return err
 			}
 			res, err := st.Tunnels(cmd.Context(), self, i2pd, jars, a.cfg.GetDuration("limit"))
-			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "SERVER\tROUTER\tRESEEDED\tTUNNELS EACH WAY")
-			for _, r := range res {
-				fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", r.Server, r.Impl, r.Added, raceTime(r.Tunnels))
-			}
-			w.Flush()
+			testnet.WriteTunnels(a.stdout, res)
 			return err
 		}))
 	cmd.Flags().Duration("limit", 5*time.Minute, "longest wait for a router's tunnels")
@@ -239,20 +191,6 @@ func (a *app) testnetAuditCmd() *cobra.Command {
 			fmt.Fprintf(a.stdout, "no peer blocked, banned or throttled our router (%d logs read)\n", len(res.Logs))
 			return nil
 		})
-}
-
-func pct(a, b int) float64 {
-	if b == 0 {
-		return 0
-	}
-	return 100 * float64(a) / float64(b)
-}
-
-func raceTime(d time.Duration) string {
-	if d == 0 {
-		return "-"
-	}
-	return d.Round(time.Second).String()
 }
 
 func (a *app) testnetBootstrapCmd() *cobra.Command {
