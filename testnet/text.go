@@ -99,3 +99,29 @@ func pct(a, b int) float64 {
 	}
 	return 100 * float64(a) / float64(b)
 }
+
+// WriteOffences writes a line per offence, its file relative to dir:
+// "routers/3/i2pd.log:120: i2pd ban: ...".
+func (a *Audit) WriteOffences(w io.Writer, dir string) error {
+	for _, o := range a.Offences {
+		if _, err := fmt.Fprintln(w, o.Rel(dir)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteUnnamed writes the lines that name no peer, indented under a line
+// that counts them; nothing if there are none.
+func (a *Audit) WriteUnnamed(w io.Writer, dir string) error {
+	if len(a.Unnamed) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "%d lines name no peer (not counted; ours or another's):\n", len(a.Unnamed))
+	for _, o := range a.Unnamed {
+		if _, err := fmt.Fprintln(w, "  "+o.Rel(dir).String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

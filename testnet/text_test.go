@@ -58,3 +58,24 @@ without liveness: 9 of 12 eligible RouterInfos are live (75%)
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestUnitWriteAudit(t *testing.T) {
+	a := &Audit{
+		Offences: []Offence{{File: "/n/routers/3/logs/log-router-0.txt", Line: 12, Impl: ImplJava, Rule: "banlist", Text: "Banlist AAAA"}},
+		Unnamed:  []Offence{{File: "/n/routers/0/i2pd.log", Line: 7, Impl: ImplI2PD, Rule: "clock-skew", Text: "clock skew"}},
+	}
+	var out, unnamed strings.Builder
+	a.WriteOffences(&out, "/n")
+	a.WriteUnnamed(&unnamed, "/n")
+	if got, want := out.String(), "routers/3/logs/log-router-0.txt:12: java banlist: Banlist AAAA\n"; got != want {
+		t.Errorf("offences: got %q, want %q", got, want)
+	}
+	if got, want := unnamed.String(), "1 lines name no peer (not counted; ours or another's):\n  routers/0/i2pd.log:7: i2pd clock-skew: clock skew\n"; got != want {
+		t.Errorf("unnamed: got %q, want %q", got, want)
+	}
+	out.Reset()
+	(&Audit{}).WriteUnnamed(&out, "/n")
+	if out.Len() != 0 {
+		t.Errorf("no unnamed lines: got %q, want nothing", out.String())
+	}
+}

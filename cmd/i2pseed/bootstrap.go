@@ -19,10 +19,9 @@ import (
 
 func (a *app) bootstrapCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bootstrap --netdb DIR [--urls U,...] [--file BUNDLE]",
-		Short: "Fetch, verify and install RouterInfos from reseed servers (or a file) into a netDb",
-		Args:  exactArgs(0, "no arguments"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return a.bootstrap(cmd.Context()) },
+		Use:  "bootstrap --netdb DIR [--urls U,...] [--file BUNDLE]",
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.bootstrap(cmd.Context()) },
 	}
 	addTrustFlags(cmd)
 	addFetchFlags(cmd)

@@ -12,9 +12,8 @@ import (
 
 func (a *app) checkCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "check URL",
-		Short: "Judge a reseed server as Java I2P and i2pd would, and by our recommendations",
-		Args:  exactArgs(1, "one URL"),
+		Use:  "check URL",
+		Args: exactArgs(1, "one URL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.checkConfig(args)
 			if err != nil {

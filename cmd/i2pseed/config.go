@@ -15,15 +15,13 @@ var exampleConfig string
 
 func (a *app) configCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "config",
-		Short: "Configuration helpers",
-		Args:  exactArgs(0, "a subcommand (example)"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		Use:  "config",
+		Args: exactArgs(0, "a subcommand (example)"),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "example",
-		Short: "Print a commented example config for 'i2pseed serve'",
-		Args:  exactArgs(0, "no arguments"),
+		Use:  "example",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprint(a.stdout, exampleConfig)
 			return nil

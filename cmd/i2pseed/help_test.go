@@ -48,6 +48,7 @@ func TestSetHelpPanics(t *testing.T) {
 			return root
 		}()},
 		{"unused file", &cobra.Command{Use: "i2pseed"}},
+		{"Short in code", &cobra.Command{Use: "i2pseed", Short: "in code"}},
 		{"Long in code", &cobra.Command{Use: "i2pseed", Long: "in code"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,15 +63,16 @@ func TestSetHelpPanics(t *testing.T) {
 }
 
 func TestParseHelp(t *testing.T) {
-	for _, tt := range []struct{ file, long, example string }{
-		{"", "", ""},
-		{"Long.\n", "Long.", ""},
-		{"Long.\n\n  indented\n---example---\n  i2pseed x\n  i2pseed y\n", "Long.\n\n  indented", "  i2pseed x\n  i2pseed y"},
-		{"---example---\n  i2pseed x\n", "", "  i2pseed x"},
+	for _, tt := range []struct{ file, short, long, example string }{
+		{"Summary.\n", "Summary.", "", ""},
+		{"Summary.\n\nLong.\n", "Summary.", "Long.", ""},
+		{"Summary.\n\nLong.\n\n  indented\n---example---\n  i2pseed x\n  i2pseed y\n", "Summary.", "Long.\n\n  indented", "  i2pseed x\n  i2pseed y"},
+		{"Summary.\n---example---\n  i2pseed x\n", "Summary.", "", "  i2pseed x"},
+		{"Summary\nthat wraps.\n", "Summary\nthat wraps.", "", ""}, // setHelp refuses it
 	} {
-		long, example := parseHelp(tt.file)
-		if long != tt.long || example != tt.example {
-			t.Errorf("parseHelp(%q) = %q, %q; want %q, %q", tt.file, long, example, tt.long, tt.example)
+		short, long, example := parseHelp(tt.file)
+		if short != tt.short || long != tt.long || example != tt.example {
+			t.Errorf("parseHelp(%q) = %q, %q, %q; want %q, %q, %q", tt.file, short, long, example, tt.short, tt.long, tt.example)
 		}
 	}
 }

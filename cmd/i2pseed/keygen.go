@@ -19,9 +19,8 @@ import (
 
 func (a *app) keygenCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "keygen (--signer ID | --tls --host HOST[,HOST...]) [--out DIR]",
-		Short: "Generate an su3 signer key or a self-signed TLS certificate",
-		Args:  exactArgs(0, "no arguments"),
+		Use:  "keygen (--signer ID | --tls --host HOST[,HOST...]) [--out DIR]",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if a.cfg.GetBool("tls") {
 				return a.keygenTLS()
@@ -155,10 +154,9 @@ func verifyErr(path string, err error) error {
 
 func (a *app) su3SignCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "sign --key KEY --signer ID [--content-type T] [--file-type F] IN OUT",
-		Short: "Sign a file, or a directory of RouterInfos, into an SU3 file",
-		Args:  exactArgs(2, "IN and OUT"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return a.sign(args[0], args[1]) },
+		Use:  "sign --key KEY --signer ID [--content-type T] [--file-type F] IN OUT",
+		Args: exactArgs(2, "IN and OUT"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.sign(args[0], args[1]) },
 	}
 	f := cmd.Flags()
 	f.String("key", "", "signer private key (PEM), as written by 'i2pseed keygen'")
@@ -192,7 +190,7 @@ func (a *app) sign(in, out string) error {
 	if h.ContentType == su3.ContentReseed && st != su3.RSA_SHA512_4096 {
 		fmt.Fprintf(a.stderr, "warning: --key is %v; i2pd only verifies reseed bundles signed with RSA-SHA512-4096\n", st)
 	}
-	content, err := su3.OpenContent(in, h.ContentType, h.FileType, a.now(), published)
+	content, err := su3.OpenContent(in, h.ContentType, h.FileType, a.now(), netdb.PublishedAt)
 	if errors.Is(err, su3.ErrDirContent) {
 		return usagef("%v: give --content-type reseed with --file-type zip", err)
 	} else if err != nil {
@@ -230,14 +228,4 @@ func (a *app) signHeader() (su3.Header, error) {
 		h.Version = strconv.FormatInt(a.now().Unix(), 10)
 	}
 	return h, nil
-}
-
-// published dates a bundle entry by its RouterInfo's published time, as
-// Java's bundler does.
-func published(b []byte) time.Time {
-	ri, err := netdb.ParseRouterInfo(b)
-	if err != nil {
-		return time.Time{}
-	}
-	return ri.PublishedTime()
 }

@@ -15,9 +15,8 @@ import (
 
 func (a *app) mirrorCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "mirror --out DIR [--export FILE]",
-		Short: "Keep verified copies of every reseed server's bundle for offline use",
-		Args:  exactArgs(0, "no arguments"),
+		Use:  "mirror --out DIR [--export FILE]",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := a.cfg.GetString("out")
 			if out == "" {

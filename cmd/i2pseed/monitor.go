@@ -15,8 +15,7 @@ import (
 
 func (a *app) monitorCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "monitor [URL...]",
-		Short: "Judge reseed servers on a schedule, keep their history, serve a status page and metrics",
+		Use: "monitor [URL...]",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.checkConfig(args)
 			if err != nil {

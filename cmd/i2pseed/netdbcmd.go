@@ -12,10 +12,9 @@ import (
 
 func (a *app) netdbCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "netdb",
-		Short: "Inspect, check and generate netDb directories of RouterInfos",
-		Args:  exactArgs(0, "a subcommand (stats, check, synth)"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		Use:  "netdb",
+		Args: exactArgs(0, "a subcommand (stats, check, synth)"),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.netdbStatsCmd(), a.netdbCheckCmd(), a.netdbSynthCmd())
 	return cmd
@@ -59,9 +58,8 @@ func (a *app) policy() (netdb.Policy, error) {
 
 func (a *app) netdbStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "stats DIR",
-		Short: "Count a netDb's RouterInfos by reject reason, caps, version, transport and age",
-		Args:  exactArgs(1, "one DIR"),
+		Use:  "stats DIR",
+		Args: exactArgs(1, "one DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := a.policy()
 			if err != nil {
@@ -81,10 +79,9 @@ func (a *app) netdbStatsCmd() *cobra.Command {
 
 func (a *app) netdbCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "check DIR [--prune]",
-		Short: "Judge whether a netDb can feed a reseed server; optionally prune bad files",
-		Args:  exactArgs(1, "one DIR"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return a.check(args[0]) },
+		Use:  "check DIR [--prune]",
+		Args: exactArgs(1, "one DIR"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.check(args[0]) },
 	}
 	addPolicyFlags(cmd)
 	f := cmd.Flags()
@@ -135,9 +132,8 @@ func (a *app) prune(r *netdb.Report, p netdb.Policy) (int, error) {
 
 func (a *app) netdbSynthCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "synth --count N --out DIR",
-		Short: "Generate a netDb of realistic, validly signed synthetic RouterInfos",
-		Args:  exactArgs(0, "no arguments"),
+		Use:  "synth --count N --out DIR",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, out := a.cfg.GetInt("count"), a.cfg.GetString("out")
 			if n < 1 || n > 1_000_000 {

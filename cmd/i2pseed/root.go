@@ -47,7 +47,6 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.cfg.AutomaticEnv()
 	root := &cobra.Command{
 		Use:           "i2pseed",
-		Short:         "I2P reseed toolkit: signer keys and SU3 bundles",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
@@ -122,9 +121,8 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 
 func (a *app) versionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  exactArgs(0, "no arguments"),
+		Use:  "version",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintln(a.stdout, "i2pseed", version())
 			return nil

@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/router"
@@ -22,10 +21,9 @@ import (
 
 func (a *app) routerCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "router --netdb DIR [--seed PATH]",
-		Short: "Run the built-in router: harvest RouterInfos over NTCP2 into a netDb",
-		Args:  exactArgs(0, "no arguments"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return a.runRouter(cmd.Context()) },
+		Use:  "router --netdb DIR [--seed PATH]",
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runRouter(cmd.Context()) },
 	}
 	f := cmd.Flags()
 	f.String("netdb", "", "netDb directory to keep harvested RouterInfos in")
@@ -66,7 +64,7 @@ func (a *app) runRouter(ctx context.Context) error {
 	}
 	s := a.routerSettings()
 	if err := s.Check(); err != nil {
-		return flagError(err)
+		return flagError("", err)
 	}
 	seeds, err := a.routerSeeds()
 	if err != nil {
@@ -74,7 +72,7 @@ func (a *app) runRouter(ctx context.Context) error {
 	}
 	r, err := router.Open(ctx, s, router.Deps{Store: store, Seeds: seeds, Logger: log})
 	if err != nil {
-		return flagError(err)
+		return flagError("", err)
 	}
 	log.Info("router", "hash", r.Hash().String(), "netdb", dir)
 	err = r.Run(ctx)
@@ -95,14 +93,6 @@ func (a *app) routerSettings() router.Settings {
 		Expire: a.cfg.GetDuration("expire"), ProbeEvery: a.cfg.GetDuration("probe-every"), ProbeRecheck: a.cfg.GetDuration("probe-recheck"),
 		NTCP2: ntcp2.Settings{Listen: a.cfg.GetString("ntcp2-listen"), Host: a.cfg.GetString("ntcp2-host")},
 	}
-}
-
-// flagError turns a *setting.Error into a usage error naming the flag.
-func flagError(err error) error {
-	if se := (*setting.Error)(nil); errors.As(err, &se) {
-		return usagef("--%v", se)
-	}
-	return err
 }
 
 // routerSeeds is where the router starts: --seed, or a verified reseed.

@@ -21,10 +21,9 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "serve --signer ID [--netdb DIR | --from-mirror DIR]",
-		Short: "Run a reseed server: signed i2pseeds.su3 bundles over HTTPS",
-		Args:  exactArgs(0, "no arguments"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return a.serve(cmd.Context()) },
+		Use:  "serve --signer ID [--netdb DIR | --from-mirror DIR]",
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.serve(cmd.Context()) },
 	}
 	f := cmd.Flags()
 	f.String("listen", ":8443", "HTTPS listen address")
@@ -98,11 +97,11 @@ func (a *app) serveSettings() reseed.Settings {
 	}
 }
 
-// settingUsage turns a library's *setting.Error into a usage error naming
-// the flag (and config key) to fix.
-func settingUsage(cmd string, err error) error {
+// flagError turns a library's *setting.Error into a usage error naming
+// the flag (and config key) to fix, after prefix ("serve: " or "").
+func flagError(prefix string, err error) error {
 	if se := (*setting.Error)(nil); errors.As(err, &se) {
-		return usagef("%s: --%v", cmd, se)
+		return usagef("%s--%v", prefix, se)
 	}
 	return err
 }
@@ -118,7 +117,7 @@ func (a *app) limits() reseed.Limits {
 func (a *app) serve(ctx context.Context) error {
 	c, err := a.serveSettings().Check()
 	if err != nil {
-		return settingUsage("serve", err)
+		return flagError("serve: ", err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -135,7 +134,7 @@ func (a *app) serve(ctx context.Context) error {
 	} else if errors.Is(err, reseed.ErrRouter) {
 		return fmt.Errorf("serve: %w", err)
 	} else if err != nil {
-		return settingUsage("serve", err)
+		return flagError("serve: ", err)
 	}
 	if svc.SignerCreated() {
 		fmt.Fprintf(a.stderr, "generated an RSA-4096 signer key for %s in %s\n", c.SignerID, svc.SignerDir())

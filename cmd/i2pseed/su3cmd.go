@@ -14,10 +14,9 @@ import (
 
 func (a *app) su3Cmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "su3",
-		Short: "Inspect, verify, extract and sign SU3 files",
-		Args:  exactArgs(0, "a subcommand (info, verify, extract, sign)"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		Use:  "su3",
+		Args: exactArgs(0, "a subcommand (info, verify, extract, sign)"),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.su3InfoCmd(), a.su3VerifyCmd(), a.su3ExtractCmd(), a.su3SignCmd())
 	return cmd
@@ -51,9 +50,8 @@ func (a *app) describe(path string) (su3.Info, error) {
 
 func (a *app) su3InfoCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "info FILE",
-		Short: "Show an SU3 file's header, signer, sizes, age and entry count",
-		Args:  exactArgs(1, "one FILE"),
+		Use:  "info FILE",
+		Args: exactArgs(1, "one FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := a.describe(args[0])
 			if err != nil {
@@ -73,10 +71,9 @@ func (a *app) su3InfoCmd() *cobra.Command {
 
 func (a *app) su3VerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "verify FILE",
-		Short: "Verify an SU3 file's signature (and a reseed bundle's content)",
-		Args:  exactArgs(1, "one FILE"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return a.verify(args[0]) },
+		Use:  "verify FILE",
+		Args: exactArgs(1, "one FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.verify(args[0]) },
 	}
 	addTrustFlags(cmd)
 	cmd.Flags().Duration("max-age", 0, "also fail if the version (as Unix time) is older than this, e.g. 720h as Java I2P checks; 0 = no check")
@@ -118,10 +115,9 @@ func (a *app) checkAge(path string, h *su3.Header) error {
 
 func (a *app) su3ExtractCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "extract FILE --out DIR",
-		Short: "Verify an SU3 file, then write its content into a directory",
-		Args:  exactArgs(1, "one FILE"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return a.extract(args[0]) },
+		Use:  "extract FILE --out DIR",
+		Args: exactArgs(1, "one FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.extract(args[0]) },
 	}
 	addTrustFlags(cmd)
 	cmd.Flags().String("out", "", "directory to write the content into (created if missing)")

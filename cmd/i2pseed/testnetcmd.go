@@ -14,8 +14,7 @@ import (
 
 func (a *app) testnetCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "testnet",
-		Short: "Run a private I2P network on this machine: real i2pd routers, our server and router",
+		Use: "testnet",
 	}
 	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd(), a.testnetTunnelsCmd(), a.testnetAuditCmd())
 	return cmd
@@ -23,8 +22,8 @@ func (a *app) testnetCmd() *cobra.Command {
 
 // testnetSub is a testnet subcommand that takes no arguments, with --dir;
 // those of a network that is up wrap their run in testnetRun.
-func testnetSub(use, short string, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
-	cmd := &cobra.Command{Use: use, Short: short, Args: exactArgs(0, "no arguments"), RunE: run}
+func testnetSub(use string, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Args: exactArgs(0, "no arguments"), RunE: run}
 	cmd.Flags().String("dir", "testnet", "directory of the network")
 	return cmd
 }
@@ -41,7 +40,7 @@ func (a *app) testnetRun(run func(cmd *cobra.Command, st *testnet.State) error) 
 }
 
 func (a *app) testnetUpCmd() *cobra.Command {
-	cmd := testnetSub("up --routers N [--java M] --dir DIR", "Start the network", func(cmd *cobra.Command, _ []string) error {
+	cmd := testnetSub("up --routers N [--java M] --dir DIR", func(cmd *cobra.Command, _ []string) error {
 		i2pd, jars, err := a.testnetTools(a.cfg.GetInt("java") > 0)
 		if err != nil {
 			return err
@@ -78,7 +77,7 @@ func addTestnetImplFlags(cmd *cobra.Command) {
 }
 
 func (a *app) testnetDownCmd() *cobra.Command {
-	return testnetSub("down --dir DIR", "Stop the network and delete its namespace (DIR keeps the logs)", func(*cobra.Command, []string) error {
+	return testnetSub("down --dir DIR", func(*cobra.Command, []string) error {
 		if err := testnet.Down(a.cfg.GetString("dir")); err != nil {
 			return fmt.Errorf("--dir: %w", err)
 		}
@@ -88,47 +87,44 @@ func (a *app) testnetDownCmd() *cobra.Command {
 }
 
 func (a *app) testnetStopCmd() *cobra.Command {
-	cmd := testnetSub("stop --dir DIR --routers K", "Stop K routers that are not floodfills, i2pd and Java in turn (for liveness tests; 'start' brings them back)",
-		a.testnetRun(func(_ *cobra.Command, st *testnet.State) error {
-			k := a.cfg.GetInt("routers")
-			if k < 1 {
-				return usagef("--routers %d: want at least 1", k)
-			}
-			stopped, err := st.StopRouters(k)
-			if err != nil {
-				return usagef("--routers: %v", err)
-			}
-			return testnet.WriteRouters(a.stdout, "stopped", stopped)
-		}))
+	cmd := testnetSub("stop --dir DIR --routers K", a.testnetRun(func(_ *cobra.Command, st *testnet.State) error {
+		k := a.cfg.GetInt("routers")
+		if k < 1 {
+			return usagef("--routers %d: want at least 1", k)
+		}
+		stopped, err := st.StopRouters(k)
+		if err != nil {
+			return usagef("--routers: %v", err)
+		}
+		return testnet.WriteRouters(a.stdout, "stopped", stopped)
+	}))
 	cmd.Flags().Int("routers", 1, "how many to stop")
 	return cmd
 }
 
 func (a *app) testnetStartCmd() *cobra.Command {
-	return testnetSub("start --dir DIR", "Start the routers 'stop' stopped, with their identities",
-		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
-			started, err := st.StartStopped(cmd.Context())
-			for _, r := range started {
-				fmt.Fprintf(a.stdout, "started %s %s %s (pid %d)\n", r.Impl, r.Addr, r.Hash, r.PID)
-			}
-			return err
-		}))
+	return testnetSub("start --dir DIR", a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
+		started, err := st.StartStopped(cmd.Context())
+		for _, r := range started {
+			fmt.Fprintf(a.stdout, "started %s %s %s (pid %d)\n", r.Impl, r.Addr, r.Hash, r.PID)
+		}
+		return err
+	}))
 }
 
 func (a *app) testnetRaceCmd() *cobra.Command {
-	cmd := testnetSub("race --dir DIR [--seeds 2]", "Start a fresh i2pseed router, i2pd and Java router at once from the same floodfills, and time how soon each knows the network",
-		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
-			i2pd, jars, self, err := a.testnetPeers(st)
-			if err != nil {
-				return err
-			}
-			res, err := st.Race(cmd.Context(), testnet.RaceConfig{I2PD: i2pd, JavaI2P: jars, Self: self,
-				Seeds: a.cfg.GetInt("seeds"), Timeout: a.cfg.GetDuration("timeout"), Log: a.stderr})
-			if err != nil {
-				return err
-			}
-			return testnet.WriteRace(a.stdout, res)
-		}))
+	cmd := testnetSub("race --dir DIR [--seeds 2]", a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
+		i2pd, jars, self, err := a.testnetPeers(st)
+		if err != nil {
+			return err
+		}
+		res, err := st.Race(cmd.Context(), testnet.RaceConfig{I2PD: i2pd, JavaI2P: jars, Self: self,
+			Seeds: a.cfg.GetInt("seeds"), Timeout: a.cfg.GetDuration("timeout"), Log: a.stderr})
+		if err != nil {
+			return err
+		}
+		return testnet.WriteRace(a.stdout, res)
+	}))
 	cmd.Flags().Int("seeds", 2, "floodfills each fresh router starts from")
 	cmd.Flags().Duration("timeout", 15*time.Minute, "give up after this")
 	addTestnetImplFlags(cmd)
@@ -136,96 +132,85 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 }
 
 func (a *app) testnetLivenessCmd() *cobra.Command {
-	cmd := testnetSub("liveness --dir DIR [--routers K]", "Stop K routers that are not floodfills (default a third) and measure how soon the server's bundles leave them out",
-		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
-			res, err := st.Liveness(cmd.Context(), a.cfg.GetInt("routers"), a.cfg.GetDuration("timeout"))
-			if err != nil {
-				if res != nil {
-					testnet.WriteRouters(a.stdout, "stopped", res.Stopped)
-				}
-				return err
+	cmd := testnetSub("liveness --dir DIR [--routers K]", a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
+		res, err := st.Liveness(cmd.Context(), a.cfg.GetInt("routers"), a.cfg.GetDuration("timeout"))
+		if err != nil {
+			if res != nil {
+				testnet.WriteRouters(a.stdout, "stopped", res.Stopped)
 			}
-			return res.WriteText(a.stdout)
-		}))
+			return err
+		}
+		return res.WriteText(a.stdout)
+	}))
 	cmd.Flags().Int("routers", 0, "how many to stop (default a third of those that are not floodfills)")
 	cmd.Flags().Duration("timeout", 15*time.Minute, "give up after this")
 	return cmd
 }
 
 func (a *app) testnetTunnelsCmd() *cobra.Command {
-	cmd := testnetSub("tunnels --dir DIR [--limit 5m]", "Reseed a fresh i2pd and Java router from our server and from a snapshot server without liveness, and time their first exploratory tunnels",
-		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
-			i2pd, jars, self, err := a.testnetPeers(st)
-			if err != nil {
-				return err
-			}
-			res, err := st.Tunnels(cmd.Context(), self, i2pd, jars, a.cfg.GetDuration("limit"))
-			testnet.WriteTunnels(a.stdout, res)
+	cmd := testnetSub("tunnels --dir DIR [--limit 5m]", a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
+		i2pd, jars, self, err := a.testnetPeers(st)
+		if err != nil {
 			return err
-		}))
+		}
+		res, err := st.Tunnels(cmd.Context(), self, i2pd, jars, a.cfg.GetDuration("limit"))
+		testnet.WriteTunnels(a.stdout, res)
+		return err
+	}))
 	cmd.Flags().Duration("limit", 5*time.Minute, "longest wait for a router's tunnels")
 	addTestnetImplFlags(cmd)
 	return cmd
 }
 
 func (a *app) testnetAuditCmd() *cobra.Command {
-	return testnetSub("audit --dir DIR", "Read every router's log for lines that block, ban or throttle our router; exit 1 if any",
-		func(*cobra.Command, []string) error {
-			dir := a.cfg.GetString("dir")
-			res, err := testnet.AuditNetwork(dir)
-			if err != nil {
-				return usagef("--dir: %v", err)
-			}
-			for _, o := range res.Offences {
-				fmt.Fprintln(a.stdout, o.Rel(dir))
-			}
-			if len(res.Unnamed) > 0 {
-				fmt.Fprintf(a.stderr, "%d lines name no peer (not counted; ours or another's):\n", len(res.Unnamed))
-				for _, o := range res.Unnamed {
-					fmt.Fprintln(a.stderr, "  "+o.Rel(dir).String())
-				}
-			}
-			if err := res.Err(); err != nil {
-				return fmt.Errorf("%d lines in the peers' logs block, ban or throttle our router", len(res.Offences))
-			}
-			fmt.Fprintf(a.stdout, "no peer blocked, banned or throttled our router (%d logs read)\n", len(res.Logs))
-			return nil
-		})
+	return testnetSub("audit --dir DIR", func(*cobra.Command, []string) error {
+		dir := a.cfg.GetString("dir")
+		res, err := testnet.AuditNetwork(dir)
+		if err != nil {
+			return usagef("--dir: %v", err)
+		}
+		res.WriteOffences(a.stdout, dir)
+		res.WriteUnnamed(a.stderr, dir)
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("%d lines in the peers' logs block, ban or throttle our router", len(res.Offences))
+		}
+		fmt.Fprintf(a.stdout, "no peer blocked, banned or throttled our router (%d logs read)\n", len(res.Logs))
+		return nil
+	})
 }
 
 func (a *app) testnetBootstrapCmd() *cobra.Command {
-	cmd := testnetSub("bootstrap --dir DIR [--java]", "Start a fresh i2pd (or Java I2P router) that reseeds from the network's server over HTTPS, and report",
-		func(cmd *cobra.Command, _ []string) error {
-			i2pd, _, err := a.testnetTools(false)
-			if err != nil {
+	cmd := testnetSub("bootstrap --dir DIR [--java]", func(cmd *cobra.Command, _ []string) error {
+		i2pd, _, err := a.testnetTools(false)
+		if err != nil {
+			return err
+		}
+		st, err := a.loadTestnet()
+		if err != nil {
+			return err
+		}
+		impl, name, bin := testnet.ImplI2PD, "i2pd", i2pd
+		if a.cfg.GetBool("java") {
+			if bin, err = a.javaI2P(); err != nil {
 				return err
 			}
-			st, err := a.loadTestnet()
-			if err != nil {
-				return err
-			}
-			impl, name, bin := testnet.ImplI2PD, "i2pd", i2pd
-			if a.cfg.GetBool("java") {
-				if bin, err = a.javaI2P(); err != nil {
-					return err
-				}
-				impl, name = testnet.ImplJava, "Java I2P router"
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Minute)
-			defer cancel()
-			res, err := st.BootstrapImpl(ctx, impl, bin, testnet.BootstrapOptions{})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "fresh %s reseeded from %s: %d RouterInfos added in %v\n", name, st.Server.URL, res.Added, res.Took.Round(time.Millisecond))
-			for _, l := range res.Failures {
-				fmt.Fprintln(a.stdout, "  "+l)
-			}
-			if !res.Complete(st) {
-				return fmt.Errorf("testnet bootstrap: the fresh %s added %d of %d RouterInfos", name, res.Added, len(st.Routers))
-			}
-			return nil
-		})
+			impl, name = testnet.ImplJava, "Java I2P router"
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Minute)
+		defer cancel()
+		res, err := st.BootstrapImpl(ctx, impl, bin, testnet.BootstrapOptions{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "fresh %s reseeded from %s: %d RouterInfos added in %v\n", name, st.Server.URL, res.Added, res.Took.Round(time.Millisecond))
+		for _, l := range res.Failures {
+			fmt.Fprintln(a.stdout, "  "+l)
+		}
+		if !res.Complete(st) {
+			return fmt.Errorf("testnet bootstrap: the fresh %s added %d of %d RouterInfos", name, res.Added, len(st.Routers))
+		}
+		return nil
+	})
 	cmd.Flags().Bool("java", false, "bootstrap a fresh Java I2P router (needs --java-i2p) instead of i2pd")
 	addTestnetImplFlags(cmd)
 	return cmd
