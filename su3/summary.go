@@ -80,6 +80,18 @@ func (s *Summary) WriteText(w io.Writer) error {
 	return err
 }
 
+// WriteVerified writes the line i2pseed su3 verify prints for a file that
+// verified: "FILE: OK, signed by ID (TYPE), CONTENT" and, for a reseed
+// bundle, ", N RouterInfos".
+func (s *Summary) WriteVerified(w io.Writer) error {
+	line := fmt.Sprintf("%s: OK, signed by %s (%s), %s", s.File, s.Signer, s.SigType, s.ContentType)
+	if s.ContentType == ContentReseed.String() {
+		line += fmt.Sprintf(", %d RouterInfos", s.Entries)
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}
+
 // Age words the time since a file was signed for people: minutes up to
 // two days ("5h30m0s"), then days ("3.5 days"), or "in the future by 2h0m0s".
 func Age(d time.Duration) string {

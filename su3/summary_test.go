@@ -39,6 +39,11 @@ entries:       77 RouterInfos
 		t.Errorf("JSON\n%s (%v)\nwant\n%s", j, err, wantJSON)
 	}
 
+	b.Reset()
+	if err := s.WriteVerified(&b); err != nil || b.String() != "live.su3: OK, signed by reseed@diva.exchange (RSA-SHA512-4096), reseed, 77 RouterInfos\n" {
+		t.Errorf("WriteVerified: %q, %v", b.String(), err)
+	}
+
 	r, _ = open(t, liveFile)
 	expired := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
 	info = r.Describe(embeddedReseed(t, expired), nil)

@@ -61,6 +61,19 @@ func (r *LivenessResult) WriteText(w io.Writer) error {
 	return err
 }
 
+// WriteText writes how the fresh router, name as people call it ("i2pd",
+// "Java I2P router"), reseeded from server, then its log's reseed failure
+// lines, indented.
+func (r *BootstrapResult) WriteText(w io.Writer, name, server string) error {
+	fmt.Fprintf(w, "fresh %s reseeded from %s: %d RouterInfos added in %v\n", name, server, r.Added, r.Took.Round(time.Millisecond))
+	for _, l := range r.Failures {
+		if _, err := fmt.Fprintln(w, "  "+l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // WriteRace writes a line per racer under a header: routers held of
 // those running, time to 95% and to all ("-": not reached), lookups
 // throttled.

@@ -41,12 +41,15 @@ func TestUnitWriteResults(t *testing.T) {
 		{Impl: "i2pseed", Held: 10, Of: 10, To95: 61400 * time.Millisecond, To100: 90 * time.Second},
 		{Impl: ImplJava, Held: 8, Of: 10, Throttled: 3},
 	})
+	(&BootstrapResult{Added: 12, Took: 4321 * time.Millisecond, Failures: []string{"Reseed: failed to verify"}}).WriteText(&b, "i2pd", "https://198.18.0.2:8443/")
 	WriteTunnels(&b, []TunnelResult{{Server: "liveness", Impl: ImplI2PD, Added: 20, Tunnels: 42 * time.Second}})
 	(&LivenessResult{Stopped: []RouterState{{Impl: ImplI2PD, Addr: "198.18.0.12:18802", Hash: "CCCC"}},
 		Gone: 35 * time.Second, Bundle: 10, BundleLive: 10, Snapshot: 12, SnapshotLive: 9}).WriteText(&b)
 	want := `ROUTER   HOLDS     TO 95%  TO 100%  THROTTLED
 i2pseed  10 of 10  1m1s    1m30s    0
 java     8 of 10   -       -        3
+fresh i2pd reseeded from https://198.18.0.2:8443/: 12 RouterInfos added in 4.321s
+  Reseed: failed to verify
 SERVER    ROUTER  RESEEDED  TUNNELS EACH WAY
 liveness  i2pd    20        42s
 stopped i2pd 198.18.0.12:18802 CCCC

@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/schollz/progressbar/v3"
@@ -128,11 +127,7 @@ func (a *app) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := netdb.OpenStore(ctx, dir)
-	if err != nil {
-		return fmt.Errorf("--netdb %s: %w", dir, err)
-	}
-	n, err := client.WriteNetDb(store, res.Routers)
+	n, err := client.WriteNetDb(ctx, dir, res.Routers)
 	if err != nil {
 		return fmt.Errorf("--netdb %s: %w", dir, err)
 	}

@@ -14,18 +14,12 @@ import (
 var exampleConfig string
 
 func (a *app) configCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:  "config",
-		Args: exactArgs(0, "a subcommand (example)"),
-		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(&cobra.Command{
+	return group("config", &cobra.Command{
 		Use:  "example",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprint(a.stdout, exampleConfig)
-			return nil
+			_, err := fmt.Fprint(a.stdout, exampleConfig)
+			return err
 		},
 	})
-	return cmd
 }

@@ -30,7 +30,7 @@ func setHelp(root *cobra.Command) {
 	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		name := helpFile(c)
+		name := "help/" + strings.ReplaceAll(c.CommandPath(), " ", "-") + ".txt"
 		b, err := helpFiles.ReadFile(name)
 		if err != nil || c.Short+c.Long+c.Example != "" {
 			panic(fmt.Sprintf("%s: want its help in %s, and only there", c.CommandPath(), name))
@@ -47,10 +47,6 @@ func setHelp(root *cobra.Command) {
 	for n := range unused {
 		panic(n + ": no command has this path")
 	}
-}
-
-func helpFile(c *cobra.Command) string {
-	return "help/" + strings.ReplaceAll(c.CommandPath(), " ", "-") + ".txt"
 }
 
 // parseHelp splits a help file into its summary, long help and examples.

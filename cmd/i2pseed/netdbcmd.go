@@ -11,13 +11,7 @@ import (
 )
 
 func (a *app) netdbCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:  "netdb",
-		Args: exactArgs(0, "a subcommand (stats, check, synth)"),
-		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(a.netdbStatsCmd(), a.netdbCheckCmd(), a.netdbSynthCmd())
-	return cmd
+	return group("netdb", a.netdbStatsCmd(), a.netdbCheckCmd(), a.netdbSynthCmd())
 }
 
 // addPolicyFlags adds the selection policy flags.
@@ -106,9 +100,9 @@ func (a *app) check(dir string) error {
 		failed = failed || f.Level == netdb.LevelFail
 	}
 	if a.cfg.GetBool("prune") {
-		n, err := a.prune(r, p)
+		n, err := netdb.Prune(context.Background(), dir, p.Now().Add(-a.cfg.GetDuration("prune-age")))
 		if err != nil {
-			return err
+			return fmt.Errorf("--prune: %w", err)
 		}
 		fmt.Fprintln(a.stdout, netdb.Finding{Level: netdb.LevelOK, Text: fmt.Sprintf("pruned %d files", n)})
 	}
@@ -116,18 +110,6 @@ func (a *app) check(dir string) error {
 		return fmt.Errorf("netdb check %s: not healthy", dir)
 	}
 	return nil
-}
-
-func (a *app) prune(r *netdb.Report, p netdb.Policy) (int, error) {
-	store, err := netdb.OpenStore(context.Background(), r.Dir)
-	if err != nil {
-		return 0, fmt.Errorf("--prune: %w", err)
-	}
-	n, err := store.Prune(context.Background(), p.Now().Add(-a.cfg.GetDuration("prune-age")))
-	if err != nil {
-		return n, fmt.Errorf("--prune: %w", err)
-	}
-	return n, nil
 }
 
 func (a *app) netdbSynthCmd() *cobra.Command {

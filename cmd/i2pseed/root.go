@@ -119,6 +119,18 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
+// group is a command that holds subcommands and, run alone, shows its help.
+func group(use string, subs ...*cobra.Command) *cobra.Command {
+	names := make([]string, len(subs))
+	for i, c := range subs {
+		names[i] = c.Name()
+	}
+	cmd := &cobra.Command{Use: use, Args: exactArgs(0, "a subcommand ("+strings.Join(names, ", ")+")"),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 func (a *app) versionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:  "version",

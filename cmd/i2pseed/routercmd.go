@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/router"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
@@ -27,7 +28,7 @@ func (a *app) routerCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.String("netdb", "", "netDb directory to keep harvested RouterInfos in")
-	f.String("data-dir", defaultDataDir(), "directory for the router's keys")
+	f.String("data-dir", reseed.DefaultDataDir(), "directory for the router's keys")
 	f.Int("netid", 2, "network ID")
 	addRouterFlags(cmd)
 	return cmd

@@ -29,7 +29,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.String("listen", ":8443", "HTTPS listen address")
 	f.String("netdb", "", "netDb directory to take RouterInfos from (Java I2P or i2pd layout) instead of the built-in router")
 	f.String("from-mirror", "", "serve a mirror made by 'i2pseed mirror --out DIR' (its DIR/netDb)")
-	f.String("data-dir", defaultDataDir(), "directory for the signer key, TLS state and server secret (made 0700; an existing one is tightened to 0700)")
+	f.String("data-dir", reseed.DefaultDataDir(), "directory for the signer key, TLS state and server secret (made 0700; an existing one is tightened to 0700)")
 	f.String("signer", "", "signer ID, e.g. you@mail.i2p; its key is made in --data-dir on first run")
 	f.String("tls", "selfsigned", "TLS mode: selfsigned, files or acme")
 	f.StringSlice("host", nil, "with --tls selfsigned: DNS names and IPs for the certificate (default: this host's name)")
@@ -61,16 +61,6 @@ func (a *app) serveCmd() *cobra.Command {
 	f.Duration("drain", 30*time.Second, "on SIGTERM, how long open connections may finish before they are closed (keep it below systemd's TimeoutStopSec, 45s in the shipped unit)")
 	addRouterFlags(cmd)
 	return cmd
-}
-
-func defaultDataDir() string {
-	if os.Geteuid() == 0 {
-		return "/var/lib/i2pseed"
-	}
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "i2pseed")
-	}
-	return ".i2pseed"
 }
 
 // serveSettings maps the serve flags to reseed.Settings.

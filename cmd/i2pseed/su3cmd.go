@@ -4,22 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) su3Cmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:  "su3",
-		Args: exactArgs(0, "a subcommand (info, verify, extract, sign)"),
-		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(a.su3InfoCmd(), a.su3VerifyCmd(), a.su3ExtractCmd(), a.su3SignCmd())
-	return cmd
+	return group("su3", a.su3InfoCmd(), a.su3VerifyCmd(), a.su3ExtractCmd(), a.su3SignCmd())
 }
 
 // openSU3 opens path, reading its header only, and builds the keyring for
@@ -91,12 +87,8 @@ func (a *app) verify(path string) error {
 	if err := a.checkAge(path, &d.Header); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("%s: OK, signed by %s (%v), %s", path, d.SignerID, d.SigType, d.ContentType)
-	if d.ContentType == su3.ContentReseed {
-		msg += fmt.Sprintf(", %d RouterInfos", d.Entries)
-	}
-	fmt.Fprintln(a.stdout, msg)
-	return nil
+	s := d.Summary(path, a.now())
+	return s.WriteVerified(a.stdout)
 }
 
 func (a *app) checkAge(path string, h *su3.Header) error {
@@ -148,4 +140,79 @@ func (a *app) extract(path string) error {
 		fmt.Fprintf(a.stdout, "wrote %s (%d bytes)\n", paths[0], n)
 	}
 	return nil
+}
+
+func (a *app) su3SignCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:  "sign --key KEY --signer ID [--content-type T] [--file-type F] IN OUT",
+		Args: exactArgs(2, "IN and OUT"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.sign(args[0], args[1]) },
+	}
+	f := cmd.Flags()
+	f.String("key", "", "signer private key (PEM), as written by 'i2pseed keygen'")
+	f.String("signer", "", "signer ID written into the file; must be the certificate's CN")
+	f.String("content-type", "reseed", "reseed, news, blocklist, plugin, router or unknown")
+	f.String("file-type", "", "zip, xml, html, xml.gz, txt.gz, dmg or exe (default: zip, xml.gz for news, txt.gz for blocklist)")
+	f.String("version", "", "version string (default: the current Unix time)")
+	return cmd
+}
+
+func (a *app) sign(in, out string) error {
+	keyPath, id := a.cfg.GetString("key"), a.cfg.GetString("signer")
+	if keyPath == "" {
+		return usagef("su3 sign: --key is required (the .key file from 'i2pseed keygen --signer')")
+	}
+	if id == "" {
+		return usagef("su3 sign: --signer is required (the signer ID of the key's certificate, e.g. you@mail.i2p)")
+	}
+	h, err := a.signHeader()
+	if err != nil {
+		return err
+	}
+	key, err := certs.LoadPrivateKey(keyPath)
+	if err != nil {
+		return usagef("--key %s: %v", keyPath, err)
+	}
+	st, err := su3.SigTypeForKey(key.Public())
+	if err != nil {
+		return usagef("--key %s: %v", keyPath, err)
+	}
+	if h.ContentType == su3.ContentReseed && st != su3.RSA_SHA512_4096 {
+		fmt.Fprintf(a.stderr, "warning: --key is %v; i2pd only verifies reseed bundles signed with RSA-SHA512-4096\n", st)
+	}
+	content, err := su3.OpenContent(in, h.ContentType, h.FileType, a.now(), netdb.PublishedAt)
+	if errors.Is(err, su3.ErrDirContent) {
+		return usagef("%v: give --content-type reseed with --file-type zip", err)
+	} else if err != nil {
+		return err
+	}
+	defer content.Close()
+	if content.Entries > 0 {
+		fmt.Fprintf(a.stderr, "bundled %d RouterInfos from %s\n", content.Entries, in)
+	}
+	h.ContentLength = content.Size()
+	if err := su3.WriteFile(out, h, content, &su3.Signer{ID: id, Key: key}); err != nil {
+		return fmt.Errorf("sign %s: %w", out, err)
+	}
+	fmt.Fprintf(a.stdout, "signed %s: %s, %v, %d content bytes, version %s\n", out, h.ContentType, st, h.ContentLength, h.Version)
+	return nil
+}
+
+// signHeader maps --content-type, --file-type and --version to a header.
+func (a *app) signHeader() (su3.Header, error) {
+	h := su3.Header{Version: a.cfg.GetString("version")}
+	var err error
+	if h.ContentType, err = su3.ParseContentType(a.cfg.GetString("content-type")); err != nil {
+		return h, usagef("--content-type: %v", err)
+	}
+	h.FileType = h.ContentType.FileType()
+	if ft := a.cfg.GetString("file-type"); ft != "" {
+		if h.FileType, err = su3.ParseFileType(ft); err != nil {
+			return h, usagef("--file-type: %v", err)
+		}
+	}
+	if h.Version == "" {
+		h.Version = strconv.FormatInt(a.now().Unix(), 10)
+	}
+	return h, nil
 }

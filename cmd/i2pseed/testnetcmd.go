@@ -202,10 +202,7 @@ func (a *app) testnetBootstrapCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "fresh %s reseeded from %s: %d RouterInfos added in %v\n", name, st.Server.URL, res.Added, res.Took.Round(time.Millisecond))
-		for _, l := range res.Failures {
-			fmt.Fprintln(a.stdout, "  "+l)
-		}
+		res.WriteText(a.stdout, name, st.Server.URL)
 		if !res.Complete(st) {
 			return fmt.Errorf("testnet bootstrap: the fresh %s added %d of %d RouterInfos", name, res.Added, len(st.Routers))
 		}
