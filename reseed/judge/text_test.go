@@ -42,11 +42,10 @@ func TestRoundWriteTable(t *testing.T) {
 	if err := r.WriteTable(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := `SERVER              STATE         ROUTERINFOS  FLOODFILLS  TOOK    FAIL                   WARN    ERROR
-https://a.example/  UP            75           9           1.235s  -                      -       
-https://b.example/  DOWN          0            0           2s      http-status,signature  repeat  reseed: server did not answer 200
-https://c.example/  RATE-LIMITED  0            0           0s      -                      -       
-`
+	want := "SERVER              STATE         ROUTERINFOS  FLOODFILLS  TOOK    FAIL                   WARN    ERROR\n" +
+		"https://a.example/  UP            75           9           1.235s  -                      -       \n" +
+		"https://b.example/  DOWN          0            0           2s      http-status,signature  repeat  reseed: server did not answer 200\n" +
+		"https://c.example/  RATE-LIMITED  0            0           0s      -                      -       \n"
 	if got := b.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
