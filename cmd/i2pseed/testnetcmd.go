@@ -13,9 +13,7 @@ import (
 )
 
 func (a *app) testnetCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use: "testnet",
-	}
+	cmd := &cobra.Command{Use: "testnet"}
 	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd(), a.testnetTunnelsCmd(), a.testnetAuditCmd())
 	return cmd
 }
