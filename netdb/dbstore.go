@@ -258,6 +258,16 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 	return n + m, err
 }
 
+// Prune opens the netDb directory dir and prunes it as Store.Prune does
+// (i2pseed netdb check --prune).
+func Prune(ctx context.Context, dir string, cutoff time.Time) (int, error) {
+	s, err := OpenStore(ctx, dir)
+	if err != nil {
+		return 0, err
+	}
+	return s.Prune(ctx, cutoff)
+}
+
 // removeAll deletes the files whose state is still the one given (a Put
 // since wins), then forgets them at once.
 func (s *Store) removeAll(files map[string]fileState) (int, error) {

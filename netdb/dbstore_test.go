@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -209,5 +210,43 @@ func oneRouter(t *testing.T) (*Identity, func(time.Time) *RouterInfo) {
 			t.Fatal(err)
 		}
 		return ri
+	}
+}
+
+// TestPrune: RouterInfos published before the cutoff and files that hold
+// no RouterInfo under their own name go; the rest stay.
+func TestPrune(t *testing.T) {
+	dir := t.TempDir()
+	ris, err := Synth(20, SynthConfig{Now: synthNow, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutoff := synthNow.Add(-12 * time.Hour)
+	old := 0
+	for _, ri := range ris {
+		if _, err := Write(dir, ri); err != nil {
+			t.Fatal(err)
+		}
+		if ri.PublishedTime().Before(cutoff) {
+			old++
+		}
+	}
+	bad := filepath.Join(dir, "rA", "routerInfo-"+strings.Repeat("A", 43)+"=.dat")
+	if err := os.MkdirAll(filepath.Dir(bad), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("not a RouterInfo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n, err := Prune(context.Background(), dir, cutoff)
+	if err != nil || n != old+1 || old == 0 {
+		t.Fatalf("Prune = %d, %v; want %d old and 1 malformed", n, err, old)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Errorf("malformed file left: %v", err)
+	}
+	idx, err := Scan(context.Background(), dir, nil)
+	if err != nil || len(idx.Entries) != 20-old {
+		t.Errorf("after Prune: %d RouterInfos, %v; want %d", len(idx.Entries), err, 20-old)
 	}
 }

@@ -22,6 +22,9 @@ type Finding struct {
 	Text  string
 }
 
+// String is the finding as i2pseed netdb check prints it: "WARN  text".
+func (f Finding) String() string { return fmt.Sprintf("%-4s  %s", f.Level, f.Text) }
+
 // Health judges whether the netDb r reports on can feed a reseed server:
 // at least minEligible eligible RouterInfos (else FAIL), at least 5
 // eligible floodfills, at most half older than maxAge, no broken files

@@ -28,3 +28,18 @@ func TestHealth(t *testing.T) {
 		t.Errorf("broken files: %q, want 3", got[3].Text)
 	}
 }
+
+func TestFindingString(t *testing.T) {
+	for _, tt := range []struct {
+		f    Finding
+		want string
+	}{
+		{Finding{LevelOK, "no broken files"}, "OK    no broken files"},
+		{Finding{LevelWarn, "2 eligible floodfills"}, "WARN  2 eligible floodfills"},
+		{Finding{LevelFail, "10 eligible RouterInfos"}, "FAIL  10 eligible RouterInfos"},
+	} {
+		if got := tt.f.String(); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}

@@ -61,3 +61,18 @@ func TestLoadRouterInfos(t *testing.T) {
 		t.Error("a missing path loaded")
 	}
 }
+
+// TestPublishedAt: a RouterInfo's published time, zero for bytes that do
+// not parse.
+func TestPublishedAt(t *testing.T) {
+	ris, err := Synth(1, SynthConfig{Now: synthNow, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := PublishedAt(ris[0].Bytes()), ris[0].PublishedTime(); !got.Equal(want) || got.IsZero() {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if got := PublishedAt([]byte("not a RouterInfo")); !got.IsZero() {
+		t.Errorf("garbage: got %v, want the zero time", got)
+	}
+}

@@ -2,6 +2,12 @@ package netdb
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -131,4 +137,46 @@ func (r *Report) addAge(age, maxFuture time.Duration) {
 			return
 		}
 	}
+}
+
+// WriteText writes the report as i2pseed netdb stats shows it: a line per
+// field, each tally most frequent first ("caps  R 40, f 12, ...").
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "directory\t%s\n", r.Dir)
+	fmt.Fprintf(tw, "scanned\t%d files in %.2fs\n", r.Files, r.ScanSeconds)
+	fmt.Fprintf(tw, "routerinfos\t%d\n", r.RouterInfos)
+	fmt.Fprintf(tw, "eligible\t%d (%d floodfill)\n", r.Eligible, r.Floodfills)
+	writeCounts(tw, "skipped", r.Skipped)
+	writeCounts(tw, "rejected", r.Rejected)
+	writeCounts(tw, "caps", r.Caps)
+	writeCounts(tw, "versions", r.Versions)
+	writeCounts(tw, "transports", r.Transports)
+	var ages []string
+	for _, b := range r.Age {
+		ages = append(ages, fmt.Sprintf("%s %d", b.Label, b.Count))
+	}
+	fmt.Fprintf(tw, "age\t%s\n", strings.Join(ages, ", "))
+	return tw.Flush()
+}
+
+// writeCounts writes a tally's line: "label<TAB>key n, key n" by count
+// then key, or "none".
+func writeCounts(w io.Writer, label string, m map[string]int) {
+	if len(m) == 0 {
+		fmt.Fprintf(w, "%s\tnone\n", label)
+		return
+	}
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	fmt.Fprintf(w, "%s\t%s\n", label, strings.Join(parts, ", "))
 }

@@ -2,6 +2,7 @@ package netdb
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,5 +35,35 @@ func TestStats(t *testing.T) {
 	}
 	if r.RouterInfos != 60 || r.Files != 60 || r.Eligible+rejected != 60 || aged != 60 || r.Eligible == 0 {
 		t.Errorf("report: %d RouterInfos in %d files, %d eligible + %d rejected, %d by age; want 60 each way", r.RouterInfos, r.Files, r.Eligible, rejected, aged)
+	}
+}
+
+// TestReportWriteText: a line per field, tallies most frequent first
+// (ties by name), "none" for an empty one.
+func TestReportWriteText(t *testing.T) {
+	r := &Report{
+		Dir: "/var/lib/i2pd/netDb", ScanSeconds: 0.123, Files: 12, RouterInfos: 10, Eligible: 6, Floodfills: 2,
+		Skipped: map[string]int{}, Rejected: map[string]int{"too-old": 3, "caps": 1},
+		Caps: map[string]int{"R": 10, "f": 2, "L": 2}, Versions: map[string]int{"0.9.66": 10},
+		Transports: map[string]int{"NTCP2/ipv4": 10, "SSU2/ipv4": 9},
+		Age:        []AgeBucket{{"<1h", 4}, {"1-6h", 6}, {"future", 0}},
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `directory    /var/lib/i2pd/netDb
+scanned      12 files in 0.12s
+routerinfos  10
+eligible     6 (2 floodfill)
+skipped      none
+rejected     too-old 3, caps 1
+caps         R 10, L 2, f 2
+versions     0.9.66 10
+transports   NTCP2/ipv4 10, SSU2/ipv4 9
+age          <1h 4, 1-6h 6, future 0
+`
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

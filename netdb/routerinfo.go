@@ -90,6 +90,17 @@ func (ri *RouterInfo) Hash() Hash { return ri.Identity.Hash() }
 // PublishedTime is Published as a time.Time.
 func (ri *RouterInfo) PublishedTime() time.Time { return time.UnixMilli(int64(ri.Published)) }
 
+// PublishedAt is the published time of the RouterInfo encoded in b, zero
+// if b does not parse: how a reseed bundle dates its entries, as Java's
+// bundler does (su3.OpenContent, su3.ReadEntryDir).
+func PublishedAt(b []byte) time.Time {
+	ri, err := ParseRouterInfo(b)
+	if err != nil {
+		return time.Time{}
+	}
+	return ri.PublishedTime()
+}
+
 // Option returns a router option such as "caps", "netId" or "router.version".
 func (ri *RouterInfo) Option(key string) string {
 	v, _ := ri.Options.Get(key)

@@ -3,6 +3,7 @@ package reseed
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -46,6 +47,19 @@ type Settings struct {
 	// Router are the built-in router's settings; its DataDir, NetID and
 	// Testnet are taken from these Settings.
 	Router router.Settings
+}
+
+// DefaultDataDir is where a server (and the built-in router) keeps its
+// keys and state unless told: /var/lib/i2pseed for root, as the package
+// installs it, else i2pseed in the user's config directory.
+func DefaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/i2pseed"
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "i2pseed")
+	}
+	return ".i2pseed"
 }
 
 // ServeConfig is Settings checked: what a Service's parts take. Nothing

@@ -154,3 +154,10 @@ func TestOpenMakesPrivateDirs(t *testing.T) {
 		t.Error("second Open made a new signer key")
 	}
 }
+
+func TestDefaultDataDir(t *testing.T) {
+	got := DefaultDataDir()
+	if os.Geteuid() == 0 && got != "/var/lib/i2pseed" || filepath.Base(got) != "i2pseed" && got != ".i2pseed" {
+		t.Errorf("got %q, want /var/lib/i2pseed for root, else an i2pseed directory", got)
+	}
+}

@@ -2,7 +2,10 @@ package su3
 
 import (
 	"fmt"
+	"io"
 	"os"
+
+	"github.com/i2pseed/i2pseed/internal/atomicfile"
 )
 
 // A ReadCloser is a Reader of a file that OpenReader opened; Close closes
@@ -10,6 +13,12 @@ import (
 type ReadCloser struct {
 	Reader
 	f *os.File
+}
+
+// WriteFile writes an SU3 file into name as Write does, atomically (mode
+// 0644): a write that fails leaves name as it was.
+func WriteFile(name string, h Header, content io.Reader, s *Signer) error {
+	return atomicfile.Write(name, 0o644, func(w io.Writer) error { return Write(w, h, content, s) })
 }
 
 // OpenReader opens the SU3 file name and parses its header as NewReader

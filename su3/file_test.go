@@ -40,13 +40,8 @@ func bigFile(t *testing.T) (string, staticKeyring) {
 	t.Helper()
 	key := keyFor(t, su3.EdDSA_SHA512_Ed25519)
 	path := filepath.Join(t.TempDir(), "news.su3")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	h := su3.Header{ContentType: su3.ContentNews, FileType: su3.FileXMLGz, Version: "1772363593", ContentLength: bigContent}
-	if err := su3.Write(f, h, pseudoRandom(bigContent), &su3.Signer{ID: "news@mail.i2p", Key: key}); err != nil {
+	if err := su3.WriteFile(path, h, pseudoRandom(bigContent), &su3.Signer{ID: "news@mail.i2p", Key: key}); err != nil {
 		t.Fatal(err)
 	}
 	return path, staticKeyring{"news@mail.i2p": {key.Public()}}
@@ -313,5 +308,16 @@ func TestReadEntryDir(t *testing.T) {
 	}
 	if _, err := su3.ReadEntryDir(fstest.MapFS{}, nil); err == nil {
 		t.Error("empty directory: no error")
+	}
+}
+
+// TestWriteFileAtomic: content shorter than its header says fails the
+// write and leaves no file.
+func TestWriteFileAtomic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "short.su3")
+	h := su3.Header{ContentType: su3.ContentNews, FileType: su3.FileXMLGz, Version: "1772363593", ContentLength: 100}
+	err := su3.WriteFile(path, h, strings.NewReader("too short"), &su3.Signer{ID: "n", Key: keyFor(t, su3.EdDSA_SHA512_Ed25519)})
+	if _, statErr := os.Stat(path); err == nil || !os.IsNotExist(statErr) {
+		t.Errorf("WriteFile = %v, file %v; want an error and no file", err, statErr)
 	}
 }

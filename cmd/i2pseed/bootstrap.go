@@ -4,16 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
-	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/schollz/progressbar/v3"
@@ -23,28 +18,7 @@ import (
 
 func (a *app) bootstrapCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bootstrap --netdb DIR [--urls U,...] [--file BUNDLE]",
-		Short: "Fetch, verify and install RouterInfos from reseed servers (or a file) into a netDb",
-		Long: `Bootstrap a router's netDb: fetch i2pseeds.su3 from the reseed servers (the
-built-in list, or --urls) in random order, up to 3 at once and one URL per host,
-until --min-routers RouterInfos from --min-servers servers are in, at least
---min-floodfills of them floodfills (a new i2pd reseeds again whenever it knows
-fewer than 5 floodfills, and cannot look anything up with none). Every bundle
-is verified (TLS, su3 signature and signer certificate, zip safety) and so is
-every RouterInfo (signature, netId, hash = file name, not in the future, not
-older than --max-age). Nothing is written unless the bootstrap succeeds; each
-file is written atomically into DIR/r?/, the layout Java I2P and i2pd read.
-
---file takes a bundle you carried in (su3 or zip, at most 4 MiB) instead of the
-network. A plain zip carries no signature: it shows as "unsigned zip" and only
-its RouterInfos' own signatures are checked.
---proxy reaches the servers through http://[user:pass@]host:port (CONNECT) or
-socks5://host:port (e.g. Tor at socks5://127.0.0.1:9050).
-
-Exit status: 0 enough RouterInfos, 1 not enough, 2 usage error.`,
-		Example: `  i2pseed bootstrap --netdb ~/.i2pd/netDb
-  i2pseed bootstrap --netdb ~/.i2p/netDb --proxy socks5://127.0.0.1:9050
-  i2pseed bootstrap --netdb netDb --file i2pseeds.su3 --max-age 720h`,
+		Use:  "bootstrap --netdb DIR [--urls U,...] [--file BUNDLE]",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.bootstrap(cmd.Context()) },
 	}
@@ -148,16 +122,12 @@ func (a *app) bootstrap(ctx context.Context) error {
 		done()
 	}
 	if res != nil {
-		printServers(a.stdout, res)
+		res.WriteTable(a.stdout)
 	}
 	if err != nil {
 		return err
 	}
-	store, err := netdb.OpenStore(ctx, dir)
-	if err != nil {
-		return fmt.Errorf("--netdb %s: %w", dir, err)
-	}
-	n, err := client.WriteNetDb(store, res.Routers)
+	n, err := client.WriteNetDb(ctx, dir, res.Routers)
 	if err != nil {
 		return fmt.Errorf("--netdb %s: %w", dir, err)
 	}
@@ -181,16 +151,7 @@ func (a *app) progress(want int) (func(client.ServerResult), func()) {
 				fmt.Fprintln(f)
 			}
 	}
-	return func(r client.ServerResult) {
-		status := "ok"
-		switch {
-		case r.Err != nil:
-			status = r.Err.Error()
-		case r.Unsigned:
-			status = "unsigned zip"
-		}
-		fmt.Fprintf(a.stderr, "%s: %d RouterInfos in %v: %s\n", r.URL, r.Accepted, roundDuration(r.Duration), status)
-	}, func() {}
+	return func(r client.ServerResult) { fmt.Fprintln(a.stderr, r) }, func() {}
 }
 
 // bootstrapFile verifies --file in place (at most cfg.MaxBody bytes, never
@@ -207,42 +168,4 @@ func (a *app) bootstrapFile(file string, cfg client.Config) (*client.Result, err
 		return res, fmt.Errorf("--file %s: %w", file, err)
 	}
 	return res, nil
-}
-
-// printServers shows each server's result and the total.
-func printServers(w io.Writer, res *client.Result) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVER\tRESULT\tACCEPTED\tFLOODFILLS\tREJECTED\tTIME")
-	unsigned := 0
-	for _, s := range res.Servers {
-		result := "ok (" + s.Signer + ")"
-		switch {
-		case s.Err != nil:
-			result = s.Err.Error()
-		case s.Unsigned:
-			result = "unsigned zip"
-			unsigned++
-		}
-		var rej []string
-		for reason, n := range s.Rejected {
-			rej = append(rej, fmt.Sprintf("%s %d", reason, n))
-		}
-		slices.Sort(rej)
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%v\n", s.URL, result, s.Accepted, s.Floodfills, strings.Join(rej, ", "), roundDuration(s.Duration))
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "total: %d RouterInfos (%d floodfills) from %d of %d bundles", len(res.Routers), res.Floodfills(), res.Succeeded(), len(res.Servers))
-	if unsigned > 0 {
-		fmt.Fprintf(w, "; %d unsigned zip (no su3 signature checked)", unsigned)
-	}
-	fmt.Fprintln(w)
-}
-
-// roundDuration shows d to the millisecond, or to the microsecond below
-// one, so that a quick local file does not read as 0s.
-func roundDuration(d time.Duration) time.Duration {
-	if d < time.Millisecond {
-		return d.Round(time.Microsecond)
-	}
-	return d.Round(time.Millisecond)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/netip"
 	"strings"
 
@@ -13,29 +12,7 @@ import (
 
 func (a *app) checkCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "check URL",
-		Short: "Judge a reseed server as Java I2P and i2pd would, and by our recommendations",
-		Long: `Fetch a bundle from URL as a router would and judge the server. Each check
-names whose rule it is:
-
-  java     FAIL if broken: Java I2P refuses the server (its reseed tester: HTTP 200,
-           a valid signature by a known signer, content type reseed, su3 version and
-           every RouterInfo at most 7.5 days old, at least 50 RouterInfos, under 30 s;
-           TLS 1.2 or newer; a zip its central-directory reader takes)
-  i2pd     FAIL if broken: i2pd refuses it (signature type 6, RouterInfos at most
-           3072 bytes, a zip its streaming reader reads intact)
-  i2pseed  WARN if broken: our recommendations (403 for another netid, the same
-           bundle on a repeat request, at least 5 floodfills, a version not in the
-           future, TLS and signer certificates not expiring within 30 days, and with
-           --source, different bundles for different address blocks)
-
-A 429 is reported as LIMIT (rate-limited, with the server's Retry-After), not as
-a broken rule; no request follows it. check makes 2 or 3 requests, plus one per
---source. Exit status 0 if nothing FAILs, 1 if something does or the server
-rate-limited the first request: fit for cron and monitoring, --json for machines.`,
-		Example: `  i2pseed check https://reseed.example.org/
-  i2pseed check --json --ca server.crt --certs keys/ https://127.0.0.1:8443/
-  i2pseed check --source 127.0.0.2 --source 127.0.0.3 https://127.0.0.1:8443/`,
+		Use:  "check URL",
 		Args: exactArgs(1, "one URL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.checkConfig(args)
@@ -49,13 +26,7 @@ rate-limited the first request: fit for cron and monitoring, --json for machines
 				OK     bool          `json:"ok"`
 				Checks []judge.Check `json:"checks"`
 				Report *judge.Report `json:"report"`
-			}{args[0], failed == 0 && rep.Judged(), rep.Checks, rep}, func(w io.Writer) {
-				for _, c := range rep.Checks {
-					fmt.Fprintf(w, "%-5s %-15s %-8s %s\n", c.Verdict, c.Name, c.Rule, c.Detail)
-				}
-				fmt.Fprintf(w, "%d checks, %d requests: %d FAIL, %d WARN, %d LIMIT\n", len(rep.Checks), rep.Requests,
-					failed, rep.Count(judge.Warn), rep.Count(judge.Limited))
-			}); err != nil {
+			}{args[0], failed == 0 && rep.Judged(), rep.Checks, rep}, rep.WriteText); err != nil {
 				return err
 			}
 			switch {

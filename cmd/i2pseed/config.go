@@ -14,21 +14,12 @@ import (
 var exampleConfig string
 
 func (a *app) configCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "config",
-		Short: "Configuration helpers",
-		Args:  exactArgs(0, "a subcommand (example)"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(&cobra.Command{
-		Use:     "example",
-		Short:   "Print a commented example config for 'i2pseed serve'",
-		Example: "  i2pseed config example > /etc/i2pseed/config.yaml",
-		Args:    exactArgs(0, "no arguments"),
+	return group("config", &cobra.Command{
+		Use:  "example",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprint(a.stdout, exampleConfig)
-			return nil
+			_, err := fmt.Fprint(a.stdout, exampleConfig)
+			return err
 		},
 	})
-	return cmd
 }

@@ -3,36 +3,19 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
-	"github.com/i2pseed/i2pseed/internal/atomicfile"
-	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) keygenCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "keygen (--signer ID | --tls --host HOST[,HOST...]) [--out DIR]",
-		Short: "Generate an su3 signer key or a self-signed TLS certificate",
-		Long: `Generate an su3 signer key: RSA-4096 (exponent 65537) with a self-signed
-certificate, DN C=XX, L=XX, O=I2P Anonymous Network, OU=I2P, CN=<signer>, the signer
-as e-mail SAN, valid for 10 years. Writes <signer>.crt (public: send it to the I2P
-project to be listed) and <signer>.key (secret, mode 0600: back it up) into --out,
-with '@' written as "_at_".
-
-With --tls, generate an ECDSA P-256 TLS server key and a self-signed certificate
-whose SANs are the --host names and IP addresses: <host>.crt and <host>.key.
-
-Existing keys are never replaced unless --force is given.`,
-		Example: `  i2pseed keygen --signer you@mail.i2p --out keys/
-  i2pseed keygen --tls --host reseed.example.org,203.0.113.7 --out tls/`,
+		Use:  "keygen (--signer ID | --tls --host HOST[,HOST...]) [--out DIR]",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if a.cfg.GetBool("tls") {
@@ -112,8 +95,6 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// Trusting signer certificates, for the commands that verify su3 files.
-
 // addTrustFlags adds the flags that choose the signer certificates.
 func addTrustFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
@@ -161,104 +142,4 @@ func verifyErr(path string, err error) error {
 		return fmt.Errorf("%s: %w (the certificate in the built-in set or --certs is outdated)", path, err)
 	}
 	return fmt.Errorf("%s: %w", path, err)
-}
-
-// Signing with a signer key: su3 sign.
-
-func (a *app) su3SignCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "sign --key KEY --signer ID [--content-type T] [--file-type F] IN OUT",
-		Short: "Sign a file, or a directory of RouterInfos, into an SU3 file",
-		Long: `Sign IN into the SU3 file OUT (written atomically). The signature type follows the
-key: RSA-4096 -> RSA-SHA512-4096 (type 6, the only one i2pd verifies for reseed
-bundles), RSA-2048/3072 -> 4/5, ECDSA P-256/384/521 -> 1/2/3, Ed25519 -> 7.
-
-With --content-type reseed, IN may be a directory of routerInfo-<hash>.dat files
-(flat, or a netDb with r?/ subdirectories): they are zipped into a bundle that
-every real client reads. The version defaults to the current Unix time.`,
-		Example: `  i2pseed su3 sign --key keys/you_at_mail.i2p.key --signer you@mail.i2p routerinfos/ i2pseeds.su3
-  i2pseed su3 sign --key news.key --signer you@mail.i2p --content-type news --file-type xml.gz news.xml.gz news.su3`,
-		Args: exactArgs(2, "IN and OUT"),
-		RunE: func(cmd *cobra.Command, args []string) error { return a.sign(args[0], args[1]) },
-	}
-	f := cmd.Flags()
-	f.String("key", "", "signer private key (PEM), as written by 'i2pseed keygen'")
-	f.String("signer", "", "signer ID written into the file; must be the certificate's CN")
-	f.String("content-type", "reseed", "reseed, news, blocklist, plugin, router or unknown")
-	f.String("file-type", "", "zip, xml, html, xml.gz, txt.gz, dmg or exe (default: zip, xml.gz for news, txt.gz for blocklist)")
-	f.String("version", "", "version string (default: the current Unix time)")
-	return cmd
-}
-
-func (a *app) sign(in, out string) error {
-	keyPath, id := a.cfg.GetString("key"), a.cfg.GetString("signer")
-	if keyPath == "" {
-		return usagef("su3 sign: --key is required (the .key file from 'i2pseed keygen --signer')")
-	}
-	if id == "" {
-		return usagef("su3 sign: --signer is required (the signer ID of the key's certificate, e.g. you@mail.i2p)")
-	}
-	h, err := a.signHeader()
-	if err != nil {
-		return err
-	}
-	key, err := certs.LoadPrivateKey(keyPath)
-	if err != nil {
-		return usagef("--key %s: %v", keyPath, err)
-	}
-	st, err := su3.SigTypeForKey(key.Public())
-	if err != nil {
-		return usagef("--key %s: %v", keyPath, err)
-	}
-	if h.ContentType == su3.ContentReseed && st != su3.RSA_SHA512_4096 {
-		fmt.Fprintf(a.stderr, "warning: --key is %v; i2pd only verifies reseed bundles signed with RSA-SHA512-4096\n", st)
-	}
-	content, err := su3.OpenContent(in, h.ContentType, h.FileType, a.now(), published)
-	if errors.Is(err, su3.ErrDirContent) {
-		return usagef("%v: give --content-type reseed with --file-type zip", err)
-	} else if err != nil {
-		return err
-	}
-	defer content.Close()
-	if content.Entries > 0 {
-		fmt.Fprintf(a.stderr, "bundled %d RouterInfos from %s\n", content.Entries, in)
-	}
-	h.ContentLength = content.Size()
-	err = atomicfile.Write(out, 0o644, func(w io.Writer) error {
-		return su3.Write(w, h, content, &su3.Signer{ID: id, Key: key})
-	})
-	if err != nil {
-		return fmt.Errorf("sign %s: %w", out, err)
-	}
-	fmt.Fprintf(a.stdout, "signed %s: %s, %v, %d content bytes, version %s\n", out, h.ContentType, st, h.ContentLength, h.Version)
-	return nil
-}
-
-// signHeader maps --content-type, --file-type and --version to a header.
-func (a *app) signHeader() (su3.Header, error) {
-	h := su3.Header{Version: a.cfg.GetString("version")}
-	var err error
-	if h.ContentType, err = su3.ParseContentType(a.cfg.GetString("content-type")); err != nil {
-		return h, usagef("--content-type: %v", err)
-	}
-	h.FileType = h.ContentType.FileType()
-	if ft := a.cfg.GetString("file-type"); ft != "" {
-		if h.FileType, err = su3.ParseFileType(ft); err != nil {
-			return h, usagef("--file-type: %v", err)
-		}
-	}
-	if h.Version == "" {
-		h.Version = strconv.FormatInt(a.now().Unix(), 10)
-	}
-	return h, nil
-}
-
-// published dates a bundle entry by its RouterInfo's published time, as
-// Java's bundler does.
-func published(b []byte) time.Time {
-	ri, err := netdb.ParseRouterInfo(b)
-	if err != nil {
-		return time.Time{}
-	}
-	return ri.PublishedTime()
 }

@@ -14,7 +14,6 @@ import (
 func (a *app) manCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:    "gendocs --out DIR",
-		Short:  "Write man pages (DIR/man1) and shell completions (DIR/completion) from the command tree",
 		Hidden: true,
 		Args:   exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -15,20 +15,7 @@ import (
 
 func (a *app) mirrorCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "mirror --out DIR [--export FILE]",
-		Short: "Keep verified copies of every reseed server's bundle for offline use",
-		Long: `Fetch a bundle from every configured server (the built-in list or --urls), verify
-each exactly as bootstrap does, and keep in --out: each su3 as received
-(<host>-<version>.su3), their RouterInfos unpacked in --out/netDb, and
-manifest.json (server, time, signer, count, sha256). Mirrors carry reseed data
-where the servers cannot reach.
-
---export FILE writes one combined bundle of the freshest RouterInfos (at most
-250): a .zip, or an .su3 signed with --key and --signer. 'i2pseed bootstrap
---file FILE' imports it; 'i2pseed serve --from-mirror DIR' serves the mirror.`,
-		Example: `  i2pseed mirror --out /srv/reseed-mirror
-  i2pseed mirror --out mirror --export usb/i2pseeds.zip
-  i2pseed mirror --out mirror --export usb/i2pseeds.su3 --key keys/you_at_mail.i2p.key --signer you@mail.i2p`,
+		Use:  "mirror --out DIR [--export FILE]",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := a.cfg.GetString("out")
@@ -56,7 +43,7 @@ where the servers cannot reach.
 			}
 			cfg.MaxAge, cfg.Timeout = a.cfg.GetDuration("max-age"), a.cfg.GetDuration("timeout")
 			res, entries, err := client.Mirror(cmd.Context(), cfg, out, a.now())
-			printServers(a.stdout, res)
+			res.WriteTable(a.stdout)
 			switch {
 			case errors.Is(err, client.ErrNoBundle):
 				return fmt.Errorf("mirror: %w", err)

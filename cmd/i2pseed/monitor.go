@@ -7,7 +7,6 @@ import (
 	"net"
 	"os/signal"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/i2pseed/i2pseed/reseed/judge"
@@ -16,20 +15,7 @@ import (
 
 func (a *app) monitorCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "monitor [URL...]",
-		Short: "Judge reseed servers on a schedule, keep their history, serve a status page and metrics",
-		Long: `Judge each reseed server (default: the public servers Java I2P and i2pd ship) as
-i2pseed check does, about every --every (with --jitter either way, one server at a
-time), keep every result in --history, and serve a status page (/), the history
-(/status.json) and Prometheus metrics (/metrics: i2pseed_monitor_up, _routerinfos,
-_floodfills, _su3_age_seconds, _tls_expiry_timestamp_seconds,
-_check_duration_seconds, _last_error_info, per server) on --listen.
-
-A check makes 2 or 3 requests; the default --every 2h stays inside the 4 requests
-an hour per address that go-i2p/reseed-tools allows. --once judges every server
-now, prints a table and exits (1 if any is down): fit for cron.`,
-		Example: `  i2pseed monitor --listen 127.0.0.1:9190 --history /var/lib/i2pseed/monitor.json
-  i2pseed monitor --once https://reseed.example.org/ https://reseed2.example.org/`,
+		Use: "monitor [URL...]",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.checkConfig(args)
 			if err != nil {
@@ -67,36 +53,15 @@ now, prints a table and exits (1 if any is down): fit for cron.`,
 }
 
 func (a *app) monitorOnce(ctx context.Context, m *judge.Monitor) error {
-	down := 0
-	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "SERVER\tSTATE\tROUTERINFOS\tFLOODFILLS\tTOOK\tFAIL\tWARN\tERROR")
-	for _, s := range m.Servers() {
-		res, err := m.CheckNow(ctx, s)
-		if err != nil {
-			return fmt.Errorf("monitor: %w", err)
-		}
-		if res.Judged && !res.Up {
-			down++
-		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%v\t%s\t%s\t%s\n", s, res.State(), res.RouterInfos, res.Floodfills, res.Took.Round(time.Millisecond),
-			list(res.Fail), list(res.Warn), res.Error)
+	r, err := m.CheckAll(ctx)
+	if err != nil {
+		return fmt.Errorf("monitor: %w", err)
 	}
-	w.Flush()
-	if down > 0 {
-		return fmt.Errorf("monitor: %d of %d servers down", down, len(m.Servers()))
+	r.WriteTable(a.stdout)
+	if down := r.Down(); down > 0 {
+		return fmt.Errorf("monitor: %d of %d servers down", down, len(r))
 	}
 	return nil
-}
-
-func list(s []string) string {
-	if len(s) == 0 {
-		return "-"
-	}
-	out := s[0]
-	for _, x := range s[1:] {
-		out += "," + x
-	}
-	return out
 }
 
 func (a *app) monitorServe(ctx context.Context, m *judge.Monitor, log *slog.Logger) error {

@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
@@ -15,14 +11,7 @@ import (
 )
 
 func (a *app) netdbCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "netdb",
-		Short: "Inspect, check and generate netDb directories of RouterInfos",
-		Args:  exactArgs(0, "a subcommand (stats, check, synth)"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(a.netdbStatsCmd(), a.netdbCheckCmd(), a.netdbSynthCmd())
-	return cmd
+	return group("netdb", a.netdbStatsCmd(), a.netdbCheckCmd(), a.netdbSynthCmd())
 }
 
 // addPolicyFlags adds the selection policy flags.
@@ -61,17 +50,9 @@ func (a *app) policy() (netdb.Policy, error) {
 	return p, nil
 }
 
-// report is what stats prints, also as JSON.
 func (a *app) netdbStatsCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "stats DIR",
-		Short: "Count a netDb's RouterInfos by reject reason, caps, version, transport and age",
-		Long: `Scan DIR (a Java I2P or i2pd data directory with netDb/, a netDb directory with
-r?/ subdirectories, or a flat folder of routerInfo-<hash>.dat files), parse and
-verify every RouterInfo on all CPUs, and report what the bundle selection policy
-would do with them.`,
-		Example: `  i2pseed netdb stats /var/lib/i2pd
-  i2pseed netdb stats --json ~/.i2p/netDb`,
+		Use:  "stats DIR",
 		Args: exactArgs(1, "one DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := a.policy()
@@ -82,7 +63,7 @@ would do with them.`,
 			if err != nil {
 				return err
 			}
-			return a.output(r, func(w io.Writer) { printReport(w, r) })
+			return a.output(r, r.WriteText)
 		},
 	}
 	addPolicyFlags(cmd)
@@ -90,59 +71,9 @@ would do with them.`,
 	return cmd
 }
 
-func printReport(w io.Writer, r *netdb.Report) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "directory\t%s\n", r.Dir)
-	fmt.Fprintf(tw, "scanned\t%d files in %.2fs\n", r.Files, r.ScanSeconds)
-	fmt.Fprintf(tw, "routerinfos\t%d\n", r.RouterInfos)
-	fmt.Fprintf(tw, "eligible\t%d (%d floodfill)\n", r.Eligible, r.Floodfills)
-	printCounts(tw, "skipped", r.Skipped)
-	printCounts(tw, "rejected", r.Rejected)
-	printCounts(tw, "caps", r.Caps)
-	printCounts(tw, "versions", r.Versions)
-	printCounts(tw, "transports", r.Transports)
-	var ages []string
-	for _, b := range r.Age {
-		ages = append(ages, fmt.Sprintf("%s %d", b.Label, b.Count))
-	}
-	fmt.Fprintf(tw, "age\t%s\n", strings.Join(ages, ", "))
-	tw.Flush()
-}
-
-func printCounts(w io.Writer, label string, m map[string]int) {
-	if len(m) == 0 {
-		fmt.Fprintf(w, "%s\tnone\n", label)
-		return
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if m[a] != m[b] {
-			return m[b] - m[a]
-		}
-		return strings.Compare(a, b)
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	fmt.Fprintf(w, "%s\t%s\n", label, strings.Join(parts, ", "))
-}
-
 func (a *app) netdbCheckCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "check DIR [--prune]",
-		Short: "Judge whether a netDb can feed a reseed server; optionally prune bad files",
-		Long: `Scan DIR like 'netdb stats' and judge it: enough eligible RouterInfos for
-bundles (--min-eligible), enough floodfills, few stale or broken files.
-Prints one OK/WARN/FAIL line per check; exit status 1 if any check fails.
-
-With --prune, delete the files no router should keep: unparseable, misnamed,
-bad signature, or published more than --prune-age ago.`,
-		Example: `  i2pseed netdb check /var/lib/i2pd
-  i2pseed netdb check --prune --prune-age 72h /var/lib/i2pd/netDb`,
+		Use:  "check DIR [--prune]",
 		Args: exactArgs(1, "one DIR"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.check(args[0]) },
 	}
@@ -165,15 +96,15 @@ func (a *app) check(dir string) error {
 	}
 	failed := false
 	for _, f := range r.Health(a.cfg.GetInt("min-eligible"), p.MaxAge) {
-		fmt.Fprintf(a.stdout, "%-4s  %s\n", f.Level, f.Text)
+		fmt.Fprintln(a.stdout, f)
 		failed = failed || f.Level == netdb.LevelFail
 	}
 	if a.cfg.GetBool("prune") {
-		n, err := a.prune(r, p)
+		n, err := netdb.Prune(context.Background(), dir, p.Now().Add(-a.cfg.GetDuration("prune-age")))
 		if err != nil {
-			return err
+			return fmt.Errorf("--prune: %w", err)
 		}
-		fmt.Fprintf(a.stdout, "%-4s  pruned %d files\n", netdb.LevelOK, n)
+		fmt.Fprintln(a.stdout, netdb.Finding{Level: netdb.LevelOK, Text: fmt.Sprintf("pruned %d files", n)})
 	}
 	if failed {
 		return fmt.Errorf("netdb check %s: not healthy", dir)
@@ -181,30 +112,9 @@ func (a *app) check(dir string) error {
 	return nil
 }
 
-func (a *app) prune(r *netdb.Report, p netdb.Policy) (int, error) {
-	store, err := netdb.OpenStore(context.Background(), r.Dir)
-	if err != nil {
-		return 0, fmt.Errorf("--prune: %w", err)
-	}
-	n, err := store.Prune(context.Background(), p.Now().Add(-a.cfg.GetDuration("prune-age")))
-	if err != nil {
-		return n, fmt.Errorf("--prune: %w", err)
-	}
-	return n, nil
-}
-
 func (a *app) netdbSynthCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "synth --count N --out DIR",
-		Short: "Generate a netDb of realistic, validly signed synthetic RouterInfos",
-		Long: `Generate N RouterInfos with Ed25519 + X25519 identities, NTCP2 and SSU2 addresses
-(some firewalled, some IPv6), a realistic mix of caps and versions, and published
-times spread over --spread, and write them into DIR as a netDb (r?/ layout), each
-file's mtime set to its published time. For tests and benchmarks: the addresses
-are random public IPv4 addresses, or loopback ones with --private; nothing ever
-connects to them.`,
-		Example: `  i2pseed netdb synth --count 20000 --out /tmp/netDb
-  i2pseed netdb synth --count 50 --private --netid 7 --out testnet/netDb`,
+		Use:  "synth --count N --out DIR",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, out := a.cfg.GetInt("count"), a.cfg.GetString("out")

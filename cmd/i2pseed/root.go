@@ -14,23 +14,6 @@ import (
 	"github.com/spf13/viper"
 )
 
-const rootLong = `i2pseed keeps the I2P network reachable for newcomers: it makes and checks
-the signed SU3 reseed bundles that new routers download to find their first peers.
-
-Output rules:
-  results go to stdout; diagnostics, warnings and errors go to stderr.
-  Every error is one line starting with "i2pseed:" and names the flag or file to fix.
-
-Exit status:
-  0  success
-  1  the operation failed (a file did not verify, a key could not be written, ...)
-  2  usage error (unknown or missing flags or arguments)
-
-Configuration:
-  every flag can also be set in a config file (--config, YAML or TOML, keys are flag
-  names) or in the environment as I2PSEED_<FLAG>, e.g. I2PSEED_CERTS=/etc/i2pseed/certs.
-  Flags win over the environment, which wins over the config file.`
-
 // usageError marks errors that exit with status 2.
 type usageError struct{ msg string }
 
@@ -64,8 +47,6 @@ func newApp(stdout, stderr io.Writer) *app {
 	a.cfg.AutomaticEnv()
 	root := &cobra.Command{
 		Use:           "i2pseed",
-		Short:         "I2P reseed toolkit: signer keys and SU3 bundles",
-		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
@@ -80,6 +61,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		return usagef("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
 	root.AddCommand(a.keygenCmd(), a.su3Cmd(), a.netdbCmd(), a.serveCmd(), a.routerCmd(), a.bootstrapCmd(), a.mirrorCmd(), a.checkCmd(), a.monitorCmd(), a.configCmd(), a.testnetCmd(), a.versionCmd(), a.manCmd())
+	setHelp(root)
 	a.root = root
 	return a
 }
@@ -137,11 +119,22 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 	}
 }
 
+// group is a command that holds subcommands and, run alone, shows its help.
+func group(use string, subs ...*cobra.Command) *cobra.Command {
+	names := make([]string, len(subs))
+	for i, c := range subs {
+		names[i] = c.Name()
+	}
+	cmd := &cobra.Command{Use: use, Args: exactArgs(0, "a subcommand ("+strings.Join(names, ", ")+")"),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() }}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 func (a *app) versionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  exactArgs(0, "no arguments"),
+		Use:  "version",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintln(a.stdout, "i2pseed", version())
 			return nil
@@ -150,12 +143,11 @@ func (a *app) versionCmd() *cobra.Command {
 }
 
 // output prints v as indented JSON when --json is set, else as text.
-func (a *app) output(v any, text func(io.Writer)) error {
+func (a *app) output(v any, text func(io.Writer) error) error {
 	if a.cfg.GetBool("json") {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	text(a.stdout)
-	return nil
+	return text(a.stdout)
 }

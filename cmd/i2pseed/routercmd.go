@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/router"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
@@ -22,36 +22,13 @@ import (
 
 func (a *app) routerCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "router --netdb DIR [--seed PATH]",
-		Short: "Run the built-in router: harvest RouterInfos over NTCP2 into a netDb",
-		Long: `Join the network with the built-in router and harvest RouterInfos, no tunnels.
-The router keeps --sessions NTCP2 sessions with distinct floodfills; over each
-it publishes its own RouterInfo, takes the RouterInfo the floodfill pushes,
-explores with netDb lookups and looks up every router it learns of. Lookups
-to one floodfill are at least --interval apart and at most 12 in any two
-minutes (Java floodfills drop more than 14), none before the floodfill's
-RouterInfo is 2m20s old (a Java floodfill drops every lookup in its first two
-minutes), fewer when answers stop; at most --lookups a session. Verified
-RouterInfos of --netid go into --netdb; ones older than --expire are removed.
-Floodfills that fail are backed off (1 minute doubling to an hour), by cause:
-refused, no message 2, timeout, decrypt failure, clock skew. Outgoing
-connections come from the address the router publishes; its RouterInfo says
-it carries no tunnels (caps KUG, or KRG with --ntcp2-listen).
-
-It starts from the floodfills already in --netdb, then --seed (a netDb
-directory or a RouterInfo file, e.g. i2pd's router.info), or else a reseed from
---seed-urls (default: the built-in servers), verified like 'i2pseed bootstrap'.
-With --ntcp2-listen it also accepts inbound sessions and publishes that
-address (--ntcp2-host). Keys live in --data-dir/router (0600) and never change.
-Runs until SIGINT/SIGTERM.`,
-		Example: `  i2pseed router --netdb /var/lib/i2pseed/netDb
-  i2pseed router --netdb harvested --seed ~/.i2pd/netDb --sessions 5`,
+		Use:  "router --netdb DIR [--seed PATH]",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runRouter(cmd.Context()) },
 	}
 	f := cmd.Flags()
 	f.String("netdb", "", "netDb directory to keep harvested RouterInfos in")
-	f.String("data-dir", defaultDataDir(), "directory for the router's keys")
+	f.String("data-dir", reseed.DefaultDataDir(), "directory for the router's keys")
 	f.Int("netid", 2, "network ID")
 	addRouterFlags(cmd)
 	return cmd
@@ -88,7 +65,7 @@ func (a *app) runRouter(ctx context.Context) error {
 	}
 	s := a.routerSettings()
 	if err := s.Check(); err != nil {
-		return flagError(err)
+		return flagError("", err)
 	}
 	seeds, err := a.routerSeeds()
 	if err != nil {
@@ -96,7 +73,7 @@ func (a *app) runRouter(ctx context.Context) error {
 	}
 	r, err := router.Open(ctx, s, router.Deps{Store: store, Seeds: seeds, Logger: log})
 	if err != nil {
-		return flagError(err)
+		return flagError("", err)
 	}
 	log.Info("router", "hash", r.Hash().String(), "netdb", dir)
 	err = r.Run(ctx)
@@ -117,14 +94,6 @@ func (a *app) routerSettings() router.Settings {
 		Expire: a.cfg.GetDuration("expire"), ProbeEvery: a.cfg.GetDuration("probe-every"), ProbeRecheck: a.cfg.GetDuration("probe-recheck"),
 		NTCP2: ntcp2.Settings{Listen: a.cfg.GetString("ntcp2-listen"), Host: a.cfg.GetString("ntcp2-host")},
 	}
-}
-
-// flagError turns a *setting.Error into a usage error naming the flag.
-func flagError(err error) error {
-	if se := (*setting.Error)(nil); errors.As(err, &se) {
-		return usagef("--%v", se)
-	}
-	return err
 }
 
 // routerSeeds is where the router starts: --seed, or a verified reseed.

@@ -21,42 +21,7 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "serve --signer ID [--netdb DIR | --from-mirror DIR]",
-		Short: "Run a reseed server: signed i2pseeds.su3 bundles over HTTPS",
-		Long: `Serve reseed bundles over HTTPS: GET|HEAD /i2pseeds.su3 for Java I2P, i2pd and
-go-i2p, plus /healthz, /metrics and a status page at /.
-
-RouterInfos come from the built-in router (see 'i2pseed router'), which
-harvests them over NTCP2 into --data-dir/netDb, starting from --seed or a
-verified reseed from --seed-urls; or from --netdb (a Java I2P or i2pd netDb,
-rescanned before every rebuild) or --from-mirror, and then no router runs. Every --rebuild the server selects eligible RouterInfos, composes
-bundles of --bundle-size, and signs them with the signer key in --data-dir (made
-on first run for --signer). Each client address (IPv4 /32, IPv6 /64) always gets
-the same bundle until the next rebuild. Until enough RouterInfos are eligible,
-bundle requests get 503.
-
-A bundle never carries a router the built-in router's probes found
-unreachable since the pool was built: its bundles are held back (their
-clients get another) and the pool is rebuilt at once. If that rebuild finds
-fewer than --min-eligible routers, the pool is withdrawn: bundle requests
-and /healthz get 503 until a build succeeds (i2pseed_pool_withdrawn 1).
-
-TLS (--tls): selfsigned (a P-256 certificate made once in --data-dir for --host),
-files (--tls-cert and --tls-key, reloaded on SIGHUP), or acme (certificates for
---host from Let's Encrypt or --acme-ca, HTTP-01 on --acme-http-listen and
-TLS-ALPN-01 on --listen, renewed in the background, state in --data-dir/acme).
-
-With --tls acme the server starts at once and gets its certificates in the
-background: a failed attempt is retried with certmagic's back-off (1m, 2m, 2m,
-5m, 10m, ... up to 6h), at most 4 failed validations per name and hour (Let's
-Encrypt allows 5), and each failure is logged; TLS handshakes fail until then.
-
-Signals: SIGHUP reloads the blocklist, TLS files and the rate limits of the
---config file; SIGINT/SIGTERM stop accepting connections, let the open ones
-finish for up to --drain, close any left and exit 0.`,
-		Example: `  i2pseed serve --signer you@mail.i2p --tls acme --host reseed.example.org --acme-email you@example.org
-  i2pseed serve --netdb /var/lib/i2pd/netDb --signer you@mail.i2p --host reseed.example.org
-  i2pseed serve --netdb ~/.i2p/netDb --signer you@mail.i2p --tls files --tls-cert cert.pem --tls-key key.pem`,
+		Use:  "serve --signer ID [--netdb DIR | --from-mirror DIR]",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.serve(cmd.Context()) },
 	}
@@ -64,7 +29,7 @@ finish for up to --drain, close any left and exit 0.`,
 	f.String("listen", ":8443", "HTTPS listen address")
 	f.String("netdb", "", "netDb directory to take RouterInfos from (Java I2P or i2pd layout) instead of the built-in router")
 	f.String("from-mirror", "", "serve a mirror made by 'i2pseed mirror --out DIR' (its DIR/netDb)")
-	f.String("data-dir", defaultDataDir(), "directory for the signer key, TLS state and server secret (made 0700; an existing one is tightened to 0700)")
+	f.String("data-dir", reseed.DefaultDataDir(), "directory for the signer key, TLS state and server secret (made 0700; an existing one is tightened to 0700)")
 	f.String("signer", "", "signer ID, e.g. you@mail.i2p; its key is made in --data-dir on first run")
 	f.String("tls", "selfsigned", "TLS mode: selfsigned, files or acme")
 	f.StringSlice("host", nil, "with --tls selfsigned: DNS names and IPs for the certificate (default: this host's name)")
@@ -98,16 +63,6 @@ finish for up to --drain, close any left and exit 0.`,
 	return cmd
 }
 
-func defaultDataDir() string {
-	if os.Geteuid() == 0 {
-		return "/var/lib/i2pseed"
-	}
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "i2pseed")
-	}
-	return ".i2pseed"
-}
-
 // serveSettings maps the serve flags to reseed.Settings.
 func (a *app) serveSettings() reseed.Settings {
 	return reseed.Settings{
@@ -132,11 +87,11 @@ func (a *app) serveSettings() reseed.Settings {
 	}
 }
 
-// settingUsage turns a library's *setting.Error into a usage error naming
-// the flag (and config key) to fix.
-func settingUsage(cmd string, err error) error {
+// flagError turns a library's *setting.Error into a usage error naming
+// the flag (and config key) to fix, after prefix ("serve: " or "").
+func flagError(prefix string, err error) error {
 	if se := (*setting.Error)(nil); errors.As(err, &se) {
-		return usagef("%s: --%v", cmd, se)
+		return usagef("%s--%v", prefix, se)
 	}
 	return err
 }
@@ -152,7 +107,7 @@ func (a *app) limits() reseed.Limits {
 func (a *app) serve(ctx context.Context) error {
 	c, err := a.serveSettings().Check()
 	if err != nil {
-		return settingUsage("serve", err)
+		return flagError("serve: ", err)
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -169,7 +124,7 @@ func (a *app) serve(ctx context.Context) error {
 	} else if errors.Is(err, reseed.ErrRouter) {
 		return fmt.Errorf("serve: %w", err)
 	} else if err != nil {
-		return settingUsage("serve", err)
+		return flagError("serve: ", err)
 	}
 	if svc.SignerCreated() {
 		fmt.Fprintf(a.stderr, "generated an RSA-4096 signer key for %s in %s\n", c.SignerID, svc.SignerDir())

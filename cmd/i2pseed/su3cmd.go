@@ -3,25 +3,19 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) su3Cmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "su3",
-		Short: "Inspect, verify, extract and sign SU3 files",
-		Args:  exactArgs(0, "a subcommand (info, verify, extract, sign)"),
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(a.su3InfoCmd(), a.su3VerifyCmd(), a.su3ExtractCmd(), a.su3SignCmd())
-	return cmd
+	return group("su3", a.su3InfoCmd(), a.su3VerifyCmd(), a.su3ExtractCmd(), a.su3SignCmd())
 }
 
 // openSU3 opens path, reading its header only, and builds the keyring for
@@ -50,49 +44,20 @@ func (a *app) describe(path string) (su3.Info, error) {
 	return r.Describe(kr, nil), nil
 }
 
-type infoJSON struct {
-	File          string     `json:"file"`
-	Size          int64      `json:"size"`
-	Signer        string     `json:"signer"`
-	Certificates  []certJSON `json:"certificates,omitempty"`
-	SigType       string     `json:"sig_type"`
-	SigTypeCode   int        `json:"sig_type_code"`
-	FileType      string     `json:"file_type"`
-	ContentType   string     `json:"content_type"`
-	Version       string     `json:"version"`
-	Signed        time.Time  `json:"signed,omitzero"`
-	AgeSeconds    int64      `json:"age_seconds,omitempty"`
-	ContentLength int64      `json:"content_length"`
-	Verified      bool       `json:"verified"`
-	Error         string     `json:"error,omitempty"`
-	Entries       int        `json:"entries,omitempty"`
-}
-
-// certJSON is a signer certificate's validity.
-type certJSON struct {
-	NotBefore time.Time `json:"not_before"`
-	NotAfter  time.Time `json:"not_after"`
-}
-
 func (a *app) su3InfoCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "info FILE",
-		Short: "Show an SU3 file's header, signer, sizes, age and entry count",
-		Long: `Show an SU3 file's header, signer, the validity of the signer's certificate (if
-the trusted certificates hold it), sizes and age (for versions that are Unix
-times, as in reseed bundles), whether its signature verifies with the trusted
-certificates, and for verified reseed bundles the number of RouterInfos.
-Exit status 0 whenever the header parses, verified or not.`,
-		Example: `  i2pseed su3 info i2pseeds.su3
-  i2pseed su3 info --json i2pseeds.su3`,
+		Use:  "info FILE",
 		Args: exactArgs(1, "one FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := a.describe(args[0])
 			if err != nil {
 				return err
 			}
-			info := a.info(args[0], &d)
-			return a.output(info, func(w io.Writer) { printInfo(w, info) })
+			info := d.Summary(args[0], a.now())
+			if d.Err != nil {
+				info.Error = verifyErr(args[0], d.Err).Error()
+			}
+			return a.output(info, info.WriteText)
 		},
 	}
 	addTrustFlags(cmd)
@@ -100,69 +65,9 @@ Exit status 0 whenever the header parses, verified or not.`,
 	return cmd
 }
 
-func (a *app) info(path string, d *su3.Info) infoJSON {
-	info := infoJSON{
-		File: path, Size: d.Size(), Signer: d.SignerID,
-		SigType: d.SigType.String(), SigTypeCode: int(d.SigType),
-		FileType: d.FileType.String(), ContentType: d.ContentType.String(),
-		Version: d.Version, ContentLength: d.ContentLength,
-		Verified: d.Verified(), Entries: d.Entries,
-	}
-	if t, ok := d.SignedAt(); ok {
-		info.Signed, info.AgeSeconds = t, int64(a.now().Sub(t).Seconds())
-	}
-	if d.Err != nil {
-		info.Error = verifyErr(path, d.Err).Error()
-	}
-	for _, c := range d.Certificates {
-		info.Certificates = append(info.Certificates, certJSON{c.NotBefore.UTC(), c.NotAfter.UTC()})
-	}
-	return info
-}
-
-func printInfo(w io.Writer, i infoJSON) {
-	fmt.Fprintf(w, "file:          %s (%d bytes)\n", i.File, i.Size)
-	fmt.Fprintf(w, "signer:        %s\n", i.Signer)
-	for _, c := range i.Certificates {
-		fmt.Fprintf(w, "certificate:   valid from %s to %s\n", c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly))
-	}
-	fmt.Fprintf(w, "signature:     %s (type %d)\n", i.SigType, i.SigTypeCode)
-	fmt.Fprintf(w, "content:       %s, %s, %d bytes\n", i.ContentType, i.FileType, i.ContentLength)
-	version, ok := i.Version, "yes"
-	if !i.Signed.IsZero() {
-		version += fmt.Sprintf(" (signed %s, %s ago)", i.Signed.Format(time.RFC3339), age(i.AgeSeconds))
-	}
-	if !i.Verified {
-		ok = "no: " + i.Error
-	}
-	fmt.Fprintf(w, "version:       %s\nsignature ok:  %s\n", version, ok)
-	if i.ContentType == su3.ContentReseed.String() && i.Verified {
-		fmt.Fprintf(w, "entries:       %d RouterInfos\n", i.Entries)
-	}
-}
-
-func age(secs int64) string {
-	d := time.Duration(secs) * time.Second
-	switch {
-	case d < 0:
-		return "in the future by " + (-d).String()
-	case d < 48*time.Hour:
-		return d.Round(time.Minute).String()
-	}
-	return fmt.Sprintf("%.1f days", d.Hours()/24)
-}
-
 func (a *app) su3VerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "verify FILE",
-		Short: "Verify an SU3 file's signature (and a reseed bundle's content)",
-		Long: `Verify an SU3 file: header rules, signer certificate validity, signature, and for
-reseed bundles a safe zip of RouterInfo files. Certificates: the built-in set for
-the file's content type (reseed, news, router, plugin) plus --certs.
-Exit status 0 if it verifies, 1 if not (the reason on stderr), 2 on usage errors.`,
-		Example: `  i2pseed su3 verify i2pseeds.su3
-  i2pseed su3 verify --certs keys/ --no-embedded my-bundle.su3
-  i2pseed su3 verify --max-age 720h i2pseeds.su3`,
+		Use:  "verify FILE",
 		Args: exactArgs(1, "one FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.verify(args[0]) },
 	}
@@ -182,12 +87,8 @@ func (a *app) verify(path string) error {
 	if err := a.checkAge(path, &d.Header); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("%s: OK, signed by %s (%v), %s", path, d.SignerID, d.SigType, d.ContentType)
-	if d.ContentType == su3.ContentReseed {
-		msg += fmt.Sprintf(", %d RouterInfos", d.Entries)
-	}
-	fmt.Fprintln(a.stdout, msg)
-	return nil
+	s := d.Summary(path, a.now())
+	return s.WriteVerified(a.stdout)
 }
 
 func (a *app) checkAge(path string, h *su3.Header) error {
@@ -199,22 +100,16 @@ func (a *app) checkAge(path string, h *su3.Header) error {
 	case !ok:
 		return fmt.Errorf("%s: --max-age: version %q is not a Unix time", path, h.Version)
 	case d > maxAge:
-		return fmt.Errorf("%s: signed %s ago, older than --max-age %v", path, age(int64(d.Seconds())), maxAge)
+		return fmt.Errorf("%s: signed %s ago, older than --max-age %v", path, su3.Age(d.Truncate(time.Second)), maxAge)
 	}
 	return nil
 }
 
 func (a *app) su3ExtractCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "extract FILE --out DIR",
-		Short: "Verify an SU3 file, then write its content into a directory",
-		Long: `Verify an SU3 file exactly as 'su3 verify' does and, only if it verifies, write its
-content into --out: a reseed bundle's RouterInfos as routerInfo-<hash>.dat files,
-anything else as one file named after FILE with the file type's extension.
-Each file is written atomically.`,
-		Example: `  i2pseed su3 extract i2pseeds.su3 --out routerinfos/`,
-		Args:    exactArgs(1, "one FILE"),
-		RunE:    func(cmd *cobra.Command, args []string) error { return a.extract(args[0]) },
+		Use:  "extract FILE --out DIR",
+		Args: exactArgs(1, "one FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.extract(args[0]) },
 	}
 	addTrustFlags(cmd)
 	cmd.Flags().String("out", "", "directory to write the content into (created if missing)")
@@ -245,4 +140,79 @@ func (a *app) extract(path string) error {
 		fmt.Fprintf(a.stdout, "wrote %s (%d bytes)\n", paths[0], n)
 	}
 	return nil
+}
+
+func (a *app) su3SignCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:  "sign --key KEY --signer ID [--content-type T] [--file-type F] IN OUT",
+		Args: exactArgs(2, "IN and OUT"),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.sign(args[0], args[1]) },
+	}
+	f := cmd.Flags()
+	f.String("key", "", "signer private key (PEM), as written by 'i2pseed keygen'")
+	f.String("signer", "", "signer ID written into the file; must be the certificate's CN")
+	f.String("content-type", "reseed", "reseed, news, blocklist, plugin, router or unknown")
+	f.String("file-type", "", "zip, xml, html, xml.gz, txt.gz, dmg or exe (default: zip, xml.gz for news, txt.gz for blocklist)")
+	f.String("version", "", "version string (default: the current Unix time)")
+	return cmd
+}
+
+func (a *app) sign(in, out string) error {
+	keyPath, id := a.cfg.GetString("key"), a.cfg.GetString("signer")
+	if keyPath == "" {
+		return usagef("su3 sign: --key is required (the .key file from 'i2pseed keygen --signer')")
+	}
+	if id == "" {
+		return usagef("su3 sign: --signer is required (the signer ID of the key's certificate, e.g. you@mail.i2p)")
+	}
+	h, err := a.signHeader()
+	if err != nil {
+		return err
+	}
+	key, err := certs.LoadPrivateKey(keyPath)
+	if err != nil {
+		return usagef("--key %s: %v", keyPath, err)
+	}
+	st, err := su3.SigTypeForKey(key.Public())
+	if err != nil {
+		return usagef("--key %s: %v", keyPath, err)
+	}
+	if h.ContentType == su3.ContentReseed && st != su3.RSA_SHA512_4096 {
+		fmt.Fprintf(a.stderr, "warning: --key is %v; i2pd only verifies reseed bundles signed with RSA-SHA512-4096\n", st)
+	}
+	content, err := su3.OpenContent(in, h.ContentType, h.FileType, a.now(), netdb.PublishedAt)
+	if errors.Is(err, su3.ErrDirContent) {
+		return usagef("%v: give --content-type reseed with --file-type zip", err)
+	} else if err != nil {
+		return err
+	}
+	defer content.Close()
+	if content.Entries > 0 {
+		fmt.Fprintf(a.stderr, "bundled %d RouterInfos from %s\n", content.Entries, in)
+	}
+	h.ContentLength = content.Size()
+	if err := su3.WriteFile(out, h, content, &su3.Signer{ID: id, Key: key}); err != nil {
+		return fmt.Errorf("sign %s: %w", out, err)
+	}
+	fmt.Fprintf(a.stdout, "signed %s: %s, %v, %d content bytes, version %s\n", out, h.ContentType, st, h.ContentLength, h.Version)
+	return nil
+}
+
+// signHeader maps --content-type, --file-type and --version to a header.
+func (a *app) signHeader() (su3.Header, error) {
+	h := su3.Header{Version: a.cfg.GetString("version")}
+	var err error
+	if h.ContentType, err = su3.ParseContentType(a.cfg.GetString("content-type")); err != nil {
+		return h, usagef("--content-type: %v", err)
+	}
+	h.FileType = h.ContentType.FileType()
+	if ft := a.cfg.GetString("file-type"); ft != "" {
+		if h.FileType, err = su3.ParseFileType(ft); err != nil {
+			return h, usagef("--file-type: %v", err)
+		}
+	}
+	if h.Version == "" {
+		h.Version = strconv.FormatInt(a.now().Unix(), 10)
+	}
+	return h, nil
 }

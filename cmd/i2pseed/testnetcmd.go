@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/i2pseed/i2pseed/testnet"
@@ -15,39 +13,15 @@ import (
 )
 
 func (a *app) testnetCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "testnet",
-		Short: "Run a private I2P network on this machine: real i2pd routers, our server and router",
-		Long: `A private I2P network for router developers, offline, on one machine (needs
-root, iproute2 and i2pd: apt-get install i2pd, or make deps-i2pd; for Java I2P
-routers, a JDK and the directory of Java I2P's router.jar and i2p.jar).
-
-'up' creates a network namespace with --routers i2pd and --java Java I2P
-routers on 198.18.0.10+, each bound to its own address (the first --floodfills
-i2pd and --java-floodfills Java routers are floodfills), all of netId 7. They
-learn one another from a bundle signed by a test signer made in --dir; then
-'i2pseed serve' starts on 198.18.0.2:8443 and its built-in router harvests them.
-It returns once the server serves bundles. Each router's log stays under
---dir/routers/<n>/.
-'bootstrap' starts a fresh i2pd (or, with --java, a fresh Java I2P router) that
-reseeds from that server over HTTPS.
-'stop --routers K' stops K routers that are not floodfills, and 'start' starts
-them again with their identities (liveness tests).
-'audit' reads every router's log for lines that block, ban or throttle our
-router (before or after 'down').
-'down' stops everything and deletes the namespace; --dir keeps the logs.
-
-The i2pd binary is --i2pd, else $I2PD, else i2pd on PATH; the Java I2P jars are
-in --java-i2p, else $JAVA_I2P.`,
-	}
+	cmd := &cobra.Command{Use: "testnet"}
 	cmd.AddCommand(a.testnetUpCmd(), a.testnetDownCmd(), a.testnetBootstrapCmd(), a.testnetStopCmd(), a.testnetStartCmd(), a.testnetRaceCmd(), a.testnetLivenessCmd(), a.testnetTunnelsCmd(), a.testnetAuditCmd())
 	return cmd
 }
 
 // testnetSub is a testnet subcommand that takes no arguments, with --dir;
 // those of a network that is up wrap their run in testnetRun.
-func testnetSub(use, short, long string, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
-	cmd := &cobra.Command{Use: use, Short: short, Long: long, Args: exactArgs(0, "no arguments"), RunE: run}
+func testnetSub(use string, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Args: exactArgs(0, "no arguments"), RunE: run}
 	cmd.Flags().String("dir", "testnet", "directory of the network")
 	return cmd
 }
@@ -64,7 +38,7 @@ func (a *app) testnetRun(run func(cmd *cobra.Command, st *testnet.State) error) 
 }
 
 func (a *app) testnetUpCmd() *cobra.Command {
-	cmd := testnetSub("up --routers N [--java M] --dir DIR", "Start the network", "", func(cmd *cobra.Command, _ []string) error {
+	cmd := testnetSub("up --routers N [--java M] --dir DIR", func(cmd *cobra.Command, _ []string) error {
 		i2pd, jars, err := a.testnetTools(a.cfg.GetInt("java") > 0)
 		if err != nil {
 			return err
@@ -80,11 +54,8 @@ func (a *app) testnetUpCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		a.printTestnet(st, time.Since(start))
-		return nil
+		return st.WriteSummary(a.stdout, time.Since(start))
 	})
-	cmd.Example = `  i2pseed testnet up --routers 5 --dir /tmp/i2pnet
-  i2pseed testnet up --routers 3 --java 2 --java-i2p ../shared/java-i2p --i2pd ../shared/i2pd-2.58/i2pd --dir /tmp/mixed`
 	f := cmd.Flags()
 	f.Lookup("dir").Usage = "directory for keys, data, logs and state"
 	f.Int("routers", 5, "i2pd routers (with --java, 2-100 routers in all)")
@@ -103,32 +74,8 @@ func addTestnetImplFlags(cmd *cobra.Command) {
 	f.String("java-i2p", os.Getenv("JAVA_I2P"), "directory of Java I2P's router.jar and i2p.jar (default $JAVA_I2P)")
 }
 
-func (a *app) printTestnet(st *testnet.State, took time.Duration) {
-	w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "test network up in %v, network namespace %s\n\n", took.Round(100*time.Millisecond), st.NetNS)
-	fmt.Fprintln(w, "ROUTER\tIMPL\tNTCP2\tFLOODFILL\tPID")
-	for _, r := range st.Routers {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%d\n", r.Hash, r.Impl, r.Addr, r.Floodfill, r.PID)
-	}
-	w.Flush()
-	fmt.Fprintf(a.stdout, `
-reseed server  %s (pid %d, log %s)
-  signer       testnet@mail.i2p, certificate %s
-  TLS          self-signed, %s
-
-point a client at it (from inside the namespace):
-  ip netns exec %s i2pd --netid=%d --reseed.urls=%s --reseed.verify=true --certsdir=%s --host=198.18.0.201 ...
-  ip netns exec %s i2pseed %s
-  i2pseed testnet bootstrap --dir %s     (a fresh i2pd reseeds from it and reports)
-stop it:
-  i2pseed testnet down --dir %s
-`, st.Server.URL, st.Server.PID, st.Server.Log, st.Server.SignerCert, st.Server.TLSCert,
-		st.NetNS, st.NetID, st.Server.URL, st.Server.CertsDir,
-		st.NetNS, strings.Join(st.BootstrapArgs("NETDB"), " "), st.Dir, st.Dir)
-}
-
 func (a *app) testnetDownCmd() *cobra.Command {
-	return testnetSub("down --dir DIR", "Stop the network and delete its namespace (DIR keeps the logs)", "", func(*cobra.Command, []string) error {
+	return testnetSub("down --dir DIR", func(*cobra.Command, []string) error {
 		if err := testnet.Down(a.cfg.GetString("dir")); err != nil {
 			return fmt.Errorf("--dir: %w", err)
 		}
@@ -138,60 +85,44 @@ func (a *app) testnetDownCmd() *cobra.Command {
 }
 
 func (a *app) testnetStopCmd() *cobra.Command {
-	cmd := testnetSub("stop --dir DIR --routers K", "Stop K routers that are not floodfills, i2pd and Java in turn (for liveness tests; 'start' brings them back)", "",
-		a.testnetRun(func(_ *cobra.Command, st *testnet.State) error {
-			k := a.cfg.GetInt("routers")
-			if k < 1 {
-				return usagef("--routers %d: want at least 1", k)
-			}
-			stopped, err := st.StopRouters(k)
-			if err != nil {
-				return usagef("--routers: %v", err)
-			}
-			a.printRouters("stopped", stopped)
-			return nil
-		}))
+	cmd := testnetSub("stop --dir DIR --routers K", a.testnetRun(func(_ *cobra.Command, st *testnet.State) error {
+		k := a.cfg.GetInt("routers")
+		if k < 1 {
+			return usagef("--routers %d: want at least 1", k)
+		}
+		stopped, err := st.StopRouters(k)
+		if err != nil {
+			return usagef("--routers: %v", err)
+		}
+		return testnet.WriteRouters(a.stdout, "stopped", stopped)
+	}))
 	cmd.Flags().Int("routers", 1, "how many to stop")
 	return cmd
 }
 
-// printRouters prints a line per router: "stopped java 198.18.0.13:18803 <hash>".
-func (a *app) printRouters(verb string, rs []testnet.RouterState) {
-	for _, r := range rs {
-		fmt.Fprintf(a.stdout, "%s %s %s %s\n", verb, r.Impl, r.Addr, r.Hash)
-	}
-}
-
 func (a *app) testnetStartCmd() *cobra.Command {
-	return testnetSub("start --dir DIR", "Start the routers 'stop' stopped, with their identities", "",
-		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
-			started, err := st.StartStopped(cmd.Context())
-			for _, r := range started {
-				fmt.Fprintf(a.stdout, "started %s %s %s (pid %d)\n", r.Impl, r.Addr, r.Hash, r.PID)
-			}
-			return err
-		}))
+	return testnetSub("start --dir DIR", a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
+		started, err := st.StartStopped(cmd.Context())
+		for _, r := range started {
+			fmt.Fprintf(a.stdout, "started %s %s %s (pid %d)\n", r.Impl, r.Addr, r.Hash, r.PID)
+		}
+		return err
+	}))
 }
 
 func (a *app) testnetRaceCmd() *cobra.Command {
-	cmd := testnetSub("race --dir DIR [--seeds 2]", "Start a fresh i2pseed router, i2pd and Java router at once from the same floodfills, and time how soon each knows the network", "",
-		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
-			i2pd, jars, self, err := a.testnetPeers(st)
-			if err != nil {
-				return err
-			}
-			res, err := st.Race(cmd.Context(), testnet.RaceConfig{I2PD: i2pd, JavaI2P: jars, Self: self,
-				Seeds: a.cfg.GetInt("seeds"), Timeout: a.cfg.GetDuration("timeout"), Log: a.stderr})
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "ROUTER\tHOLDS\tTO 95%\tTO 100%\tTHROTTLED")
-			for _, r := range res {
-				fmt.Fprintf(w, "%s\t%d of %d\t%s\t%s\t%d\n", r.Impl, r.Held, r.Of, raceTime(r.To95), raceTime(r.To100), r.Throttled)
-			}
-			return w.Flush()
-		}))
+	cmd := testnetSub("race --dir DIR [--seeds 2]", a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
+		i2pd, jars, self, err := a.testnetPeers(st)
+		if err != nil {
+			return err
+		}
+		res, err := st.Race(cmd.Context(), testnet.RaceConfig{I2PD: i2pd, JavaI2P: jars, Self: self,
+			Seeds: a.cfg.GetInt("seeds"), Timeout: a.cfg.GetDuration("timeout"), Log: a.stderr})
+		if err != nil {
+			return err
+		}
+		return testnet.WriteRace(a.stdout, res)
+	}))
 	cmd.Flags().Int("seeds", 2, "floodfills each fresh router starts from")
 	cmd.Flags().Duration("timeout", 15*time.Minute, "give up after this")
 	addTestnetImplFlags(cmd)
@@ -199,134 +130,82 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 }
 
 func (a *app) testnetLivenessCmd() *cobra.Command {
-	cmd := testnetSub("liveness --dir DIR [--routers K]", "Stop K routers that are not floodfills (default a third) and measure how soon the server's bundles leave them out",
-		`Stops K routers that are not floodfills, fetches a bundle from the server every
-3 s until one holds none of them, and compares the share of routers that run in
-that bundle with the share in what the same netDb gives without liveness. The
-network needs 'testnet up --min-eligible' low enough for pools to be built
-without the stopped routers. 'testnet start' brings them back.`,
-		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
-			res, err := st.Liveness(cmd.Context(), a.cfg.GetInt("routers"), a.cfg.GetDuration("timeout"))
+	cmd := testnetSub("liveness --dir DIR [--routers K]", a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
+		res, err := st.Liveness(cmd.Context(), a.cfg.GetInt("routers"), a.cfg.GetDuration("timeout"))
+		if err != nil {
 			if res != nil {
-				a.printRouters("stopped", res.Stopped)
+				testnet.WriteRouters(a.stdout, "stopped", res.Stopped)
 			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "bundles left them out %v after they stopped\n", res.Gone.Round(time.Second))
-			fmt.Fprintf(a.stdout, "with liveness:    %d of %d RouterInfos in a bundle are live (%.0f%%)\n", res.BundleLive, res.Bundle, pct(res.BundleLive, res.Bundle))
-			fmt.Fprintf(a.stdout, "without liveness: %d of %d eligible RouterInfos are live (%.0f%%)\n", res.SnapshotLive, res.Snapshot, pct(res.SnapshotLive, res.Snapshot))
-			return nil
-		}))
+			return err
+		}
+		return res.WriteText(a.stdout)
+	}))
 	cmd.Flags().Int("routers", 0, "how many to stop (default a third of those that are not floodfills)")
 	cmd.Flags().Duration("timeout", 15*time.Minute, "give up after this")
 	return cmd
 }
 
 func (a *app) testnetTunnelsCmd() *cobra.Command {
-	cmd := testnetSub("tunnels --dir DIR [--limit 5m]", "Reseed a fresh i2pd and Java router from our server and from a snapshot server without liveness, and time their first exploratory tunnels",
-		`Run after 'testnet liveness' (while its routers are stopped): starts a second
-server on 198.18.0.3 that serves a copy of the server's netDb with no router and
-so no liveness, then reseeds a fresh i2pd and a fresh Java router from each
-server in turn and times their first exploratory tunnel each way.`,
-		a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
-			i2pd, jars, self, err := a.testnetPeers(st)
-			if err != nil {
-				return err
-			}
-			res, err := st.Tunnels(cmd.Context(), self, i2pd, jars, a.cfg.GetDuration("limit"))
-			w := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "SERVER\tROUTER\tRESEEDED\tTUNNELS EACH WAY")
-			for _, r := range res {
-				fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", r.Server, r.Impl, r.Added, raceTime(r.Tunnels))
-			}
-			w.Flush()
+	cmd := testnetSub("tunnels --dir DIR [--limit 5m]", a.testnetRun(func(cmd *cobra.Command, st *testnet.State) error {
+		i2pd, jars, self, err := a.testnetPeers(st)
+		if err != nil {
 			return err
-		}))
+		}
+		res, err := st.Tunnels(cmd.Context(), self, i2pd, jars, a.cfg.GetDuration("limit"))
+		testnet.WriteTunnels(a.stdout, res)
+		return err
+	}))
 	cmd.Flags().Duration("limit", 5*time.Minute, "longest wait for a router's tunnels")
 	addTestnetImplFlags(cmd)
 	return cmd
 }
 
 func (a *app) testnetAuditCmd() *cobra.Command {
-	return testnetSub("audit --dir DIR", "Read every router's log for lines that block, ban or throttle our router; exit 1 if any",
-		`Reads the log of every router that ran in the network in --dir (its i2pd and
-Java I2P routers and the fresh clients, earlier runs of each too) and prints
-each line that blocks, bans, banlists, throttles or drops our server's router,
-named by its address (198.18.0.2) or its hash (from the server's log). The
-rules are Java I2P 2.7's and i2pd 2.45-2.58's (testnet.Rules). Lines of such
-rules that name no peer (i2pd's clock skew, Java's inbound rate drop) may be
-ours: they go to stderr and are not counted. Works before and after 'down'.`,
-		func(*cobra.Command, []string) error {
-			dir := a.cfg.GetString("dir")
-			res, err := testnet.AuditNetwork(dir)
-			if err != nil {
-				return usagef("--dir: %v", err)
-			}
-			for _, o := range res.Offences {
-				fmt.Fprintln(a.stdout, o.Rel(dir))
-			}
-			if len(res.Unnamed) > 0 {
-				fmt.Fprintf(a.stderr, "%d lines name no peer (not counted; ours or another's):\n", len(res.Unnamed))
-				for _, o := range res.Unnamed {
-					fmt.Fprintln(a.stderr, "  "+o.Rel(dir).String())
-				}
-			}
-			if err := res.Err(); err != nil {
-				return fmt.Errorf("%d lines in the peers' logs block, ban or throttle our router", len(res.Offences))
-			}
-			fmt.Fprintf(a.stdout, "no peer blocked, banned or throttled our router (%d logs read)\n", len(res.Logs))
-			return nil
-		})
-}
-
-func pct(a, b int) float64 {
-	if b == 0 {
-		return 0
-	}
-	return 100 * float64(a) / float64(b)
-}
-
-func raceTime(d time.Duration) string {
-	if d == 0 {
-		return "-"
-	}
-	return d.Round(time.Second).String()
+	return testnetSub("audit --dir DIR", func(*cobra.Command, []string) error {
+		dir := a.cfg.GetString("dir")
+		res, err := testnet.AuditNetwork(dir)
+		if err != nil {
+			return usagef("--dir: %v", err)
+		}
+		res.WriteOffences(a.stdout, dir)
+		res.WriteUnnamed(a.stderr, dir)
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("%d lines in the peers' logs block, ban or throttle our router", len(res.Offences))
+		}
+		fmt.Fprintf(a.stdout, "no peer blocked, banned or throttled our router (%d logs read)\n", len(res.Logs))
+		return nil
+	})
 }
 
 func (a *app) testnetBootstrapCmd() *cobra.Command {
-	cmd := testnetSub("bootstrap --dir DIR [--java]", "Start a fresh i2pd (or Java I2P router) that reseeds from the network's server over HTTPS, and report", "",
-		func(cmd *cobra.Command, _ []string) error {
-			i2pd, _, err := a.testnetTools(false)
-			if err != nil {
+	cmd := testnetSub("bootstrap --dir DIR [--java]", func(cmd *cobra.Command, _ []string) error {
+		i2pd, _, err := a.testnetTools(false)
+		if err != nil {
+			return err
+		}
+		st, err := a.loadTestnet()
+		if err != nil {
+			return err
+		}
+		impl, name, bin := testnet.ImplI2PD, "i2pd", i2pd
+		if a.cfg.GetBool("java") {
+			if bin, err = a.javaI2P(); err != nil {
 				return err
 			}
-			st, err := a.loadTestnet()
-			if err != nil {
-				return err
-			}
-			impl, name, bin := testnet.ImplI2PD, "i2pd", i2pd
-			if a.cfg.GetBool("java") {
-				if bin, err = a.javaI2P(); err != nil {
-					return err
-				}
-				impl, name = testnet.ImplJava, "Java I2P router"
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Minute)
-			defer cancel()
-			res, err := st.BootstrapImpl(ctx, impl, bin, testnet.BootstrapOptions{})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "fresh %s reseeded from %s: %d RouterInfos added in %v\n", name, st.Server.URL, res.Added, res.Took.Round(time.Millisecond))
-			for _, l := range res.Failures {
-				fmt.Fprintln(a.stdout, "  "+l)
-			}
-			if !res.Complete(st) {
-				return fmt.Errorf("testnet bootstrap: the fresh %s added %d of %d RouterInfos", name, res.Added, len(st.Routers))
-			}
-			return nil
-		})
+			impl, name = testnet.ImplJava, "Java I2P router"
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Minute)
+		defer cancel()
+		res, err := st.BootstrapImpl(ctx, impl, bin, testnet.BootstrapOptions{})
+		if err != nil {
+			return err
+		}
+		res.WriteText(a.stdout, name, st.Server.URL)
+		if !res.Complete(st) {
+			return fmt.Errorf("testnet bootstrap: the fresh %s added %d of %d RouterInfos", name, res.Added, len(st.Routers))
+		}
+		return nil
+	})
 	cmd.Flags().Bool("java", false, "bootstrap a fresh Java I2P router (needs --java-i2p) instead of i2pd")
 	addTestnetImplFlags(cmd)
 	return cmd

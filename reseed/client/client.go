@@ -435,11 +435,15 @@ func onePerHost(urls []string) []string {
 	return out
 }
 
-// WriteNetDb puts routers into a netDb store (r<c>/ layout, read by Java
-// I2P and i2pd alike), each file atomically with its mtime at the
-// published time; one the store holds in a newer version is left. It
-// returns how many it wrote.
-func WriteNetDb(store *netdb.Store, routers map[netdb.Hash]*netdb.RouterInfo) (int, error) {
+// WriteNetDb puts routers into the netDb directory dir (r<c>/ layout, read
+// by Java I2P and i2pd alike; made if missing), each file atomically with
+// its mtime at the published time; one the netDb holds in a newer version
+// is left. It returns how many it wrote.
+func WriteNetDb(ctx context.Context, dir string, routers map[netdb.Hash]*netdb.RouterInfo) (int, error) {
+	store, err := netdb.OpenStore(ctx, dir)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, ri := range routers {
 		ok, err := store.Put(ri)

@@ -155,7 +155,7 @@ func TestBootstrap(t *testing.T) {
 		t.Fatalf("good servers: %d RouterInfos, %v", len(res.Routers), err)
 	}
 	dir := t.TempDir()
-	if n, err := WriteNetDb(reseedtest.Store(t, dir), res.Routers); err != nil || n != 150 {
+	if n, err := WriteNetDb(context.Background(), dir, res.Routers); err != nil || n != 150 {
 		t.Fatalf("WriteNetDb: %d, %v", n, err)
 	}
 	idx, err := netdb.Scan(context.Background(), dir, nil)

@@ -72,11 +72,7 @@ func SaveMirror(ctx context.Context, dir string, res *Result, fetched time.Time)
 		entries = append(entries, MirrorEntry{Server: s.URL, Fetched: fetched.UTC(), Signer: s.Signer, Version: s.Version,
 			RouterInfos: s.Accepted, SHA256: hex.EncodeToString(sum[:]), File: name})
 	}
-	store, err := netdb.OpenStore(ctx, filepath.Join(dir, "netDb"))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := WriteNetDb(store, res.Routers); err != nil {
+	if _, err := WriteNetDb(ctx, filepath.Join(dir, "netDb"), res.Routers); err != nil {
 		return nil, err
 	}
 	b, _ := json.MarshalIndent(entries, "", "  ")
