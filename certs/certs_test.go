@@ -25,30 +25,43 @@ func TestGenerateSigner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := s.Cert.PublicKey.(*rsa.PublicKey)
+	checkSignerCert(t, s.Cert)
+	checkSignerFiles(t, s)
+}
+
+// checkSignerCert checks the certificate GenerateSigner made for you@mail.i2p
+// at now: RSA-4096, the I2P subject, self-signed, ten years, no CRL.
+func checkSignerCert(t *testing.T, cert *x509.Certificate) {
+	t.Helper()
+	pub := cert.PublicKey.(*rsa.PublicKey)
 	if pub.N.BitLen() != 4096 || pub.E != 65537 {
 		t.Errorf("key is RSA-%d e=%d, want RSA-4096 e=65537", pub.N.BitLen(), pub.E)
 	}
 	wantDN := "CN=you@mail.i2p,OU=I2P,O=I2P Anonymous Network,L=XX,C=XX"
-	if got := s.Cert.Subject.String(); got != wantDN {
+	if got := cert.Subject.String(); got != wantDN {
 		t.Errorf("subject = %q, want %q", got, wantDN)
 	}
-	if s.Cert.Issuer.String() != wantDN {
-		t.Errorf("issuer = %q, want %q (self-signed)", s.Cert.Issuer, wantDN)
+	if cert.Issuer.String() != wantDN {
+		t.Errorf("issuer = %q, want %q (self-signed)", cert.Issuer, wantDN)
 	}
-	if len(s.Cert.EmailAddresses) != 1 || s.Cert.EmailAddresses[0] != "you@mail.i2p" {
-		t.Errorf("e-mail SANs = %v, want [you@mail.i2p]", s.Cert.EmailAddresses)
+	if len(cert.EmailAddresses) != 1 || cert.EmailAddresses[0] != "you@mail.i2p" {
+		t.Errorf("e-mail SANs = %v, want [you@mail.i2p]", cert.EmailAddresses)
 	}
-	if years := s.Cert.NotAfter.Sub(now).Hours() / 24 / 365; years < 9.99 || years > 10.01 {
+	if years := cert.NotAfter.Sub(now).Hours() / 24 / 365; years < 9.99 || years > 10.01 {
 		t.Errorf("valid for %.2f years, want 10", years)
 	}
-	if err := s.Cert.CheckSignatureFrom(s.Cert); err != nil {
+	if err := cert.CheckSignatureFrom(cert); err != nil {
 		t.Errorf("not self-signed: %v", err)
 	}
-	if len(s.Cert.CRLDistributionPoints) != 0 {
+	if len(cert.CRLDistributionPoints) != 0 {
 		t.Error("certificate names a CRL")
 	}
+}
 
+// checkSignerFiles writes s into a fresh folder and checks the file names,
+// the key's mode, the refusal to overwrite, and that the files load back.
+func checkSignerFiles(t *testing.T, s *certs.SignerKey) {
+	t.Helper()
 	dir := t.TempDir()
 	certPath, keyPath, err := s.WriteFiles(dir, false)
 	if err != nil {

@@ -27,42 +27,10 @@ func TestStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := ReadCounts()
-	for _, ri := range ris[:20] {
-		if ok, err := s.Put(ri); !ok || err != nil {
-			t.Fatalf("Put: %v, %v", ok, err)
-		}
-	}
-	if ok, _ := s.Put(ris[0]); ok {
-		t.Error("Put of the same RouterInfo again reported it new")
-	}
-	entries, err := s.Entries(ctx)
-	if err != nil || len(entries) != 20 {
-		t.Fatalf("Entries: %d, %v; want 20", len(entries), err)
-	}
-	for _, e := range entries {
-		if _, err := s.Load(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if d := ReadCounts(); d != before {
-		t.Errorf("Put, rescan and Load of 20 signed RouterInfos parsed %d and verified %d; want 0 and 0",
-			d.Parses-before.Parses, d.Verifications-before.Verifications)
-	}
+	checkPutsParseNothing(t, s, ris[:20])
 
 	// Another writer: the next rescan reads just those files.
-	for _, ri := range ris[20:] {
-		if _, err := Write(dir, ri); err != nil {
-			t.Fatal(err)
-		}
-	}
-	before = ReadCounts()
-	if entries, _ = s.Entries(ctx); len(entries) != 30 {
-		t.Fatalf("after 10 written by another: %d entries, want 30", len(entries))
-	}
-	if d := ReadCounts(); d.Parses-before.Parses != 10 || d.Verifications-before.Verifications != 10 {
-		t.Errorf("rescan parsed %d and verified %d; want 10 and 10", d.Parses-before.Parses, d.Verifications-before.Verifications)
-	}
+	entries := checkRescanReadsOthers(t, s, dir, ris[20:])
 
 	// A file changed behind the store's back is checked again by Load.
 	e := entries[0]
@@ -74,18 +42,85 @@ func TestStore(t *testing.T) {
 	}
 
 	// Floodfills are kept parsed.
+	checkFloodfillsKept(t, s, entries, entries[0])
+
+	// Expire: everything published before the cutoff, and the tampered one.
+	checkExpire(t, s, dir, entries, synthNow.Add(-30*time.Minute))
+}
+
+// checkPutsParseNothing puts ris, signed and fresh, into the empty store s:
+// each is new once, and neither Put nor a rescan nor Load parses or
+// verifies any of them again.
+func checkPutsParseNothing(t *testing.T, s *Store, ris []*RouterInfo) {
+	t.Helper()
+	ctx := context.Background()
+	before := ReadCounts()
+	for _, ri := range ris {
+		if ok, err := s.Put(ri); !ok || err != nil {
+			t.Fatalf("Put: %v, %v", ok, err)
+		}
+	}
+	if ok, _ := s.Put(ris[0]); ok {
+		t.Error("Put of the same RouterInfo again reported it new")
+	}
+	entries, err := s.Entries(ctx)
+	if err != nil || len(entries) != len(ris) {
+		t.Fatalf("Entries: %d, %v; want %d", len(entries), err, len(ris))
+	}
+	for _, e := range entries {
+		if _, err := s.Load(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := ReadCounts(); d != before {
+		t.Errorf("Put, rescan and Load of %d signed RouterInfos parsed %d and verified %d; want 0 and 0",
+			len(ris), d.Parses-before.Parses, d.Verifications-before.Verifications)
+	}
+}
+
+// checkRescanReadsOthers writes others into dir behind the store's back
+// and checks that the next rescan finds them, parsing and verifying just
+// those; it returns the entries that rescan listed.
+func checkRescanReadsOthers(t *testing.T, s *Store, dir string, others []*RouterInfo) []*Entry {
+	t.Helper()
+	for _, ri := range others {
+		if _, err := Write(dir, ri); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := ReadCounts()
+	entries, _ := s.Entries(context.Background())
+	if len(entries) != 30 {
+		t.Fatalf("after %d written by another: %d entries, want 30", len(others), len(entries))
+	}
+	n := uint64(len(others))
+	if d := ReadCounts(); d.Parses-before.Parses != n || d.Verifications-before.Verifications != n {
+		t.Errorf("rescan parsed %d and verified %d; want %d and %d", d.Parses-before.Parses, d.Verifications-before.Verifications, n, n)
+	}
+	return entries
+}
+
+// checkFloodfillsKept: the store keeps parsed every floodfill among
+// entries whose signature checked out, but for the tampered one.
+func checkFloodfillsKept(t *testing.T, s *Store, entries []*Entry, tampered *Entry) {
+	t.Helper()
 	ff := 0
 	for _, e := range entries {
-		if e.Floodfill() && e.SigOK && e != entries[0] {
+		if e.Floodfill() && e.SigOK && e != tampered {
 			ff++
 		}
 	}
 	if got := len(s.Floodfills(LiveNetID)); got < ff || got == 0 {
 		t.Errorf("Floodfills: %d, want at least %d", got, ff)
 	}
+}
 
-	// Expire: everything published before the cutoff, and the tampered one.
-	n, err := s.Expire(ctx, synthNow.Add(-30*time.Minute))
+// checkExpire expires from s, holding entries in dir, what was published
+// before cutoff: some go, the store and the folder hold the rest, and none
+// left was published before cutoff.
+func checkExpire(t *testing.T, s *Store, dir string, entries []*Entry, cutoff time.Time) {
+	t.Helper()
+	n, err := s.Expire(context.Background(), cutoff)
 	if err != nil || n == 0 {
 		t.Fatalf("Expire: %d, %v", n, err)
 	}
@@ -97,7 +132,7 @@ func TestStore(t *testing.T) {
 		t.Errorf("%d files left, want %d", len(left), 30-n)
 	}
 	for _, e := range entries {
-		if s.Has(e.Hash) && e.Published().Before(synthNow.Add(-30*time.Minute)) {
+		if s.Has(e.Hash) && e.Published().Before(cutoff) {
 			t.Errorf("%v published %v not expired", e.Hash, e.Published())
 		}
 	}

@@ -104,24 +104,7 @@ func TestLiveFamilies(t *testing.T) {
 	}
 	for name, ris := range fams {
 		for _, ri := range ris {
-			if err := ri.VerifyFamily(); err != nil {
-				t.Errorf("%s %s: %v", name, ri.Hash(), err)
-			}
-			if got := Summarize(ri); got.Family != strings.ToLower(name) || got.BadFamily {
-				t.Errorf("%s: Summarize: family %q bad %v", name, got.Family, got.BadFamily)
-			}
-			bad := withOption(ri, OptFamilySig, flipSig(t, ri.Option(OptFamilySig)))
-			err := bad.VerifyFamily()
-			switch name {
-			case "curlhouse", "NiggaNetworks": // i2pd: no key published, not a known family
-				if err != nil {
-					t.Errorf("%s with a changed signature and no key: %v, want nil (unverifiable)", name, err)
-				}
-			default:
-				if !errors.Is(err, ErrFamily) {
-					t.Errorf("%s with a changed signature: %v, want ErrFamily", name, err)
-				}
-			}
+			checkLiveFamilyMember(t, name, ri)
 		}
 	}
 	storm := fams["stormycloud"][0]
@@ -143,6 +126,31 @@ func TestLiveFamilies(t *testing.T) {
 	nn := fams["NiggaNetworks"][0]
 	if err := nn.VerifyFamilyWith(map[string]FamilyKey{"nigganetworks": other}); !errors.Is(err, ErrFamily) {
 		t.Errorf("NiggaNetworks with a known (wrong) key: %v, want ErrFamily", err)
+	}
+}
+
+// checkLiveFamilyMember checks one live router of family name: its family
+// verifies and Summarize takes it, and a changed signature fails unless
+// there is no key to check it with.
+func checkLiveFamilyMember(t *testing.T, name string, ri *RouterInfo) {
+	t.Helper()
+	if err := ri.VerifyFamily(); err != nil {
+		t.Errorf("%s %s: %v", name, ri.Hash(), err)
+	}
+	if got := Summarize(ri); got.Family != strings.ToLower(name) || got.BadFamily {
+		t.Errorf("%s: Summarize: family %q bad %v", name, got.Family, got.BadFamily)
+	}
+	bad := withOption(ri, OptFamilySig, flipSig(t, ri.Option(OptFamilySig)))
+	err := bad.VerifyFamily()
+	switch name {
+	case "curlhouse", "NiggaNetworks": // i2pd: no key published, not a known family
+		if err != nil {
+			t.Errorf("%s with a changed signature and no key: %v, want nil (unverifiable)", name, err)
+		}
+	default:
+		if !errors.Is(err, ErrFamily) {
+			t.Errorf("%s with a changed signature: %v, want ErrFamily", name, err)
+		}
 	}
 }
 
@@ -240,40 +248,10 @@ func TestSynthFamilies(t *testing.T) {
 	p.Now = func() time.Time { return synthNow }
 	var entries []*Entry
 	for i, ri := range ris {
-		if string(again[i].Bytes()) != string(ri.Bytes()) {
-			t.Fatalf("router %d differs between two runs with one seed", i)
-		}
-		if ri.Hash() != plain[i].Hash() || ri.Published != plain[i].Published {
-			t.Errorf("router %d: families changed more than the family options", i)
-		}
-		if err := ri.Verify(); err != nil {
-			t.Fatalf("router %d: %v", i, err)
-		}
+		checkSynthRouter(t, i, ri, again[i], plain[i])
 		e := Summarize(ri)
 		entries = append(entries, e)
-		wantFam, wantBad := "", false
-		switch {
-		case i < 10:
-			wantFam = "good"
-		case i < 20:
-			wantFam, wantBad = "bad", true
-		case i < 25:
-			wantFam = "quiet"
-		}
-		if e.Family != wantFam || e.BadFamily != wantBad {
-			t.Errorf("router %d: family %q bad %v, want %q %v", i, e.Family, e.BadFamily, wantFam, wantBad)
-		}
-		if err := ri.VerifyFamily(); (err != nil) != wantBad || wantBad && !errors.Is(err, ErrFamily) {
-			t.Errorf("router %d: VerifyFamily %v", i, err)
-		}
-		if got := p.CheckReceived(ri, ri.Hash().FileName()); wantBad && got != RejectFamily {
-			t.Errorf("router %d of the bad family received: %v, want %v", i, got, RejectFamily)
-		} else if !wantBad && got == RejectFamily {
-			t.Errorf("router %d received: %v", i, got)
-		}
-		if got := p.Check(e); wantBad != (got == RejectFamily) {
-			t.Errorf("router %d: Check %v (bad family %v)", i, got, wantBad)
-		}
+		checkSynthFamilyVerdicts(t, &p, i, ri, e)
 	}
 	sel := p.Select(entries)
 	if sel.Rejected[RejectFamily] != 10 {
@@ -286,6 +264,59 @@ func TestSynthFamilies(t *testing.T) {
 	}
 	if RejectFamily.String() != "family" {
 		t.Errorf("RejectFamily is %q", RejectFamily)
+	}
+}
+
+// checkSynthRouter: router i of a Synth with families is the same in a
+// second run (again) and, but for its family options, the same as without
+// families (plain); it is validly signed.
+func checkSynthRouter(t *testing.T, i int, ri, again, plain *RouterInfo) {
+	t.Helper()
+	if string(again.Bytes()) != string(ri.Bytes()) {
+		t.Fatalf("router %d differs between two runs with one seed", i)
+	}
+	if ri.Hash() != plain.Hash() || ri.Published != plain.Published {
+		t.Errorf("router %d: families changed more than the family options", i)
+	}
+	if err := ri.Verify(); err != nil {
+		t.Fatalf("router %d: %v", i, err)
+	}
+}
+
+// synthFamilyOf is the family TestSynthFamilies's Synth gives router i,
+// and whether its signature is refuted: ten good, ten bad, five quiet.
+func synthFamilyOf(i int) (family string, bad bool) {
+	switch {
+	case i < 10:
+		return "good", false
+	case i < 20:
+		return "bad", true
+	case i < 25:
+		return "quiet", false
+	}
+	return "", false
+}
+
+// checkSynthFamilyVerdicts: router i, summarized as e, carries the family
+// synthFamilyOf says; its family signature verifies or is refuted
+// accordingly, and Policy p rejects it for its family, when received and
+// when checked, exactly when it is refuted.
+func checkSynthFamilyVerdicts(t *testing.T, p *Policy, i int, ri *RouterInfo, e *Entry) {
+	t.Helper()
+	wantFam, wantBad := synthFamilyOf(i)
+	if e.Family != wantFam || e.BadFamily != wantBad {
+		t.Errorf("router %d: family %q bad %v, want %q %v", i, e.Family, e.BadFamily, wantFam, wantBad)
+	}
+	if err := ri.VerifyFamily(); (err != nil) != wantBad || wantBad && !errors.Is(err, ErrFamily) {
+		t.Errorf("router %d: VerifyFamily %v", i, err)
+	}
+	if got := p.CheckReceived(ri, ri.Hash().FileName()); wantBad && got != RejectFamily {
+		t.Errorf("router %d of the bad family received: %v, want %v", i, got, RejectFamily)
+	} else if !wantBad && got == RejectFamily {
+		t.Errorf("router %d received: %v", i, got)
+	}
+	if got := p.Check(e); wantBad != (got == RejectFamily) {
+		t.Errorf("router %d: Check %v (bad family %v)", i, got, wantBad)
 	}
 }
 

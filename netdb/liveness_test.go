@@ -22,16 +22,7 @@ func TestLivenessVerdicts(t *testing.T) {
 	l.Record(stale, now.Add(-2*time.Hour), true, "ok")
 	l.Record(back, now.Add(-time.Hour), false, "timeout")
 	l.Record(back, now.Add(-time.Minute), true, "ok")
-	if err := l.Save(); err != nil {
-		t.Fatal(err)
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("saved: %v %v, want a 0600 file", fi, err)
-	}
-	l, err = OpenLiveness(path) // what was saved is what counts
-	if err != nil {
-		t.Fatal(err)
-	}
+	l = saveAndReopen(t, l, path) // what was saved is what counts
 	p := Policy{Liveness: l}
 	for h, want := range map[Hash]Reason{live: OK, gone: RejectUnreachable, stale: RejectUnprobed, back: OK, never: RejectUnprobed} {
 		if got := p.liveness(&Entry{Hash: h}, now); got != want {
@@ -55,6 +46,23 @@ func TestLivenessVerdicts(t *testing.T) {
 	if _, err := OpenLiveness(path); err == nil {
 		t.Error("a corrupt liveness file opened")
 	}
+}
+
+// saveAndReopen saves l to path, checks the file is private, and opens it
+// again.
+func saveAndReopen(t *testing.T, l *Liveness, path string) *Liveness {
+	t.Helper()
+	if err := l.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("saved: %v %v, want a 0600 file", fi, err)
+	}
+	l, err := OpenLiveness(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // TestLivenessOnFailure: every failed attempt, and only those, reaches

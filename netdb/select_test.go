@@ -267,44 +267,11 @@ func TestBundleQuotaDiversity(t *testing.T) {
 	if q.MaxPerFamily != 3 || q.MaxPerSubnet != 3 {
 		t.Fatalf("default caps %d per family, %d per /16; the docs say 3 and 3", q.MaxPerFamily, q.MaxPerSubnet)
 	}
+	uncapped := BundleQuota{MinFloodfills: 5, MaxFloodfillShare: 0.5}
+
 	// A netDb where 400 routers (100 of the 150 floodfills) share one /16
 	// and two families hold 150 routers.
-	var netDb []*Entry
-	for i := range 1000 {
-		host, fam := spread(i), ""
-		if i < 400 {
-			host = crowded(i)
-		}
-		switch {
-		case i%10 == 1:
-			fam = "fam-a"
-		case i%20 == 2:
-			fam = "fam-b"
-		}
-		netDb = append(netDb, diverseEntry(i, i%4 == 0 && i < 400 || i%12 == 3 && i >= 400, host, fam))
-	}
-	nff := 0
-	for _, e := range netDb {
-		if e.Floodfill() {
-			nff++
-		}
-	}
-	uncapped := BundleQuota{MinFloodfills: 5, MaxFloodfillShare: 0.5}
-	for seed := range uint64(20) {
-		got := q.Pick(netDb, 75, seed)
-		ff, fam, sub := bundleMix(got)
-		wantFF, _, _ := bundleMix(uncapped.Pick(netDb, 75, seed))
-		if len(got) != 75 || ff != wantFF || fam > 3 || sub > 3 {
-			t.Errorf("seed %d: %d routers, %d floodfills (uncapped %d of %d), %d of one family, %d of one /16; want 75, the same floodfills, <= 3, <= 3",
-				seed, len(got), ff, wantFF, nff, fam, sub)
-		}
-		if again := q.Pick(netDb, 75, seed); !slices.Equal(got, again) {
-			t.Fatalf("seed %d: same seed, different pick", seed)
-		}
-	}
-	if _, fam, sub := bundleMix(uncapped.Pick(netDb, 75, 1)); fam <= 3 || sub <= 3 {
-		t.Errorf("without caps: %d of one family, %d of one /16; the test netDb should need the caps", fam, sub)
-	}
+	checkCapsHold(t, q, uncapped, crowdedNetDb())
 
 	// A test network: 120 routers on one /16 (20 floodfills, 30 in one
 	// family). The /16 cap gives way, the family cap still holds, the
@@ -318,13 +285,7 @@ func TestBundleQuotaDiversity(t *testing.T) {
 		testnet = append(testnet, diverseEntry(i, i%6 == 0, netip.AddrFrom4([4]byte{198, 18, 0, byte(i + 1)}), fam))
 	}
 	for seed := range uint64(5) {
-		got := q.Pick(testnet, 75, seed)
-		ff, fam, sub := bundleMix(got)
-		wantFF, _, _ := bundleMix(uncapped.Pick(testnet, 75, seed))
-		if len(got) != 75 || ff != wantFF || ff < 5 || fam != 3 || sub != 75 {
-			t.Errorf("testnet, seed %d: %d routers, %d floodfills (uncapped %d), %d of one family, %d of one /16; want 75, the same >= 5, 3, 75",
-				seed, len(got), ff, wantFF, fam, sub)
-		}
+		checkTestnetPick(t, q, uncapped, testnet, seed)
 	}
 
 	// Every router in one family: the family cap gives way too.
@@ -351,6 +312,68 @@ func TestBundleQuotaDiversity(t *testing.T) {
 		if ff, fam, _ := bundleMix(got); len(got) != 75 || ff != 5 || fam != 5 {
 			t.Errorf("8 floodfills in one family, seed %d: %d routers, %d floodfills, %d of the family; want 75, 5, 5", seed, len(got), ff, fam)
 		}
+	}
+}
+
+// crowdedNetDb is a netDb of 1000 where 400 routers (100 of the 150
+// floodfills) share one /16 and two families hold 150 routers.
+func crowdedNetDb() []*Entry {
+	var netDb []*Entry
+	for i := range 1000 {
+		host, fam := spread(i), ""
+		if i < 400 {
+			host = crowded(i)
+		}
+		switch {
+		case i%10 == 1:
+			fam = "fam-a"
+		case i%20 == 2:
+			fam = "fam-b"
+		}
+		netDb = append(netDb, diverseEntry(i, i%4 == 0 && i < 400 || i%12 == 3 && i >= 400, host, fam))
+	}
+	return netDb
+}
+
+// checkCapsHold: for 20 seeds q picks 75 of netDb, as many floodfills as
+// uncapped, at most 3 of a family or a /16, the same for the same seed;
+// and netDb needs the caps: without them a family or a /16 has more.
+func checkCapsHold(t *testing.T, q, uncapped BundleQuota, netDb []*Entry) {
+	t.Helper()
+	nff := 0
+	for _, e := range netDb {
+		if e.Floodfill() {
+			nff++
+		}
+	}
+	for seed := range uint64(20) {
+		got := q.Pick(netDb, 75, seed)
+		ff, fam, sub := bundleMix(got)
+		wantFF, _, _ := bundleMix(uncapped.Pick(netDb, 75, seed))
+		if len(got) != 75 || ff != wantFF || fam > 3 || sub > 3 {
+			t.Errorf("seed %d: %d routers, %d floodfills (uncapped %d of %d), %d of one family, %d of one /16; want 75, the same floodfills, <= 3, <= 3",
+				seed, len(got), ff, wantFF, nff, fam, sub)
+		}
+		if again := q.Pick(netDb, 75, seed); !slices.Equal(got, again) {
+			t.Fatalf("seed %d: same seed, different pick", seed)
+		}
+	}
+	if _, fam, sub := bundleMix(uncapped.Pick(netDb, 75, 1)); fam <= 3 || sub <= 3 {
+		t.Errorf("without caps: %d of one family, %d of one /16; the test netDb should need the caps", fam, sub)
+	}
+}
+
+// checkTestnetPick: on a test network all on one /16, q's pick with seed
+// is 75 routers, at least 5 and as many floodfills as uncapped, 3 of the
+// family and all 75 of the /16.
+func checkTestnetPick(t *testing.T, q, uncapped BundleQuota, testnet []*Entry, seed uint64) {
+	t.Helper()
+	got := q.Pick(testnet, 75, seed)
+	ff, fam, sub := bundleMix(got)
+	wantFF, _, _ := bundleMix(uncapped.Pick(testnet, 75, seed))
+	if len(got) != 75 || ff != wantFF || ff < 5 || fam != 3 || sub != 75 {
+		t.Errorf("testnet, seed %d: %d routers, %d floodfills (uncapped %d), %d of one family, %d of one /16; want 75, the same >= 5, 3, 75",
+			seed, len(got), ff, wantFF, fam, sub)
 	}
 }
 

@@ -60,32 +60,14 @@ func TestScanAndRescan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(idx.Entries) != 40 || idx.Read != 40 {
-		t.Fatalf("scan: %d entries, %d read; want 40, 40", len(idx.Entries), idx.Read)
-	}
-	for _, e := range idx.Entries {
-		fi, _ := os.Stat(e.Path)
-		if !fi.ModTime().Equal(e.Published()) {
-			t.Errorf("%s: mtime %v, published %v", e.Path, fi.ModTime(), e.Published())
-		}
-		if !e.SigOK {
-			t.Errorf("%s: signature not ok", e.Path)
-		}
-	}
+	checkFirstScan(t, idx)
 	// Bad files: garbage, a misnamed valid RouterInfo, an unreadable one.
 	var any *Entry
 	for _, e := range idx.Entries {
 		any = e
 		break
 	}
-	valid, _ := os.ReadFile(any.Path)
-	os.MkdirAll(filepath.Join(netDb, "rA"), 0o755)
-	os.WriteFile(filepath.Join(netDb, "rA", "routerInfo-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=.dat"), valid, 0o644)
-	os.WriteFile(filepath.Join(netDb, "routerInfo-garbage.dat"), []byte("garbage"), 0o644)
-	os.WriteFile(filepath.Join(netDb, "README"), []byte("ignored"), 0o644)
-	tampered := bytes.Clone(valid)
-	tampered[len(tampered)-1] ^= 1
-	os.WriteFile(any.Path, tampered, 0o644)
+	addBadFiles(netDb, any)
 
 	idx2, err := Scan(context.Background(), dir, idx)
 	if err != nil {
@@ -105,6 +87,38 @@ func TestScanAndRescan(t *testing.T) {
 	if idx3.Read != 0 || len(idx3.Entries) != 40 {
 		t.Errorf("unchanged rescan read %d files, has %d entries; want 0, 40", idx3.Read, len(idx3.Entries))
 	}
+}
+
+// checkFirstScan: the scan of writeSynth's 40 read and kept them all,
+// each signed and with its file's mtime its published time.
+func checkFirstScan(t *testing.T, idx *Index) {
+	t.Helper()
+	if len(idx.Entries) != 40 || idx.Read != 40 {
+		t.Fatalf("scan: %d entries, %d read; want 40, 40", len(idx.Entries), idx.Read)
+	}
+	for _, e := range idx.Entries {
+		fi, _ := os.Stat(e.Path)
+		if !fi.ModTime().Equal(e.Published()) {
+			t.Errorf("%s: mtime %v, published %v", e.Path, fi.ModTime(), e.Published())
+		}
+		if !e.SigOK {
+			t.Errorf("%s: signature not ok", e.Path)
+		}
+	}
+}
+
+// addBadFiles spoils netDb: a copy of victim's file under another
+// router's name, a garbage RouterInfo file, a file that is no RouterInfo,
+// and victim's own file with its signature changed.
+func addBadFiles(netDb string, victim *Entry) {
+	valid, _ := os.ReadFile(victim.Path)
+	os.MkdirAll(filepath.Join(netDb, "rA"), 0o755)
+	os.WriteFile(filepath.Join(netDb, "rA", "routerInfo-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=.dat"), valid, 0o644)
+	os.WriteFile(filepath.Join(netDb, "routerInfo-garbage.dat"), []byte("garbage"), 0o644)
+	os.WriteFile(filepath.Join(netDb, "README"), []byte("ignored"), 0o644)
+	tampered := bytes.Clone(valid)
+	tampered[len(tampered)-1] ^= 1
+	os.WriteFile(victim.Path, tampered, 0o644)
 }
 
 func TestScanFlat(t *testing.T) {

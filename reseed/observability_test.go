@@ -91,32 +91,59 @@ func TestDashboardAndAlertsUseDefinedMetrics(t *testing.T) {
 			t.Fatalf("metric %s not found among %d: the test cannot read the definitions", want, len(defined))
 		}
 	}
+	checkDashboard(t, defined)
+	checkAlerts(t, defined)
+}
 
+// grafanaDashboard is what the tests read of a Grafana dashboard.
+type grafanaDashboard struct {
+	SchemaVersion int `json:"schemaVersion"`
+	Templating    struct {
+		List []struct {
+			Name, Type string
+			Query      any `json:"query"`
+		}
+	}
+	Panels []struct {
+		Title, Type string
+		Datasource  struct{ UID string }
+		Targets     []struct{ Expr string }
+	}
+}
+
+// checkDashboard: the Grafana dashboard is valid JSON of a recent schema,
+// its queries use only metrics and labels in defined, and it has a panel
+// for each of the metrics an operator watches.
+func checkDashboard(t *testing.T, defined map[string][]string) {
+	t.Helper()
 	b, err := os.ReadFile("../deploy/grafana/i2pseed.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var dash struct {
-		SchemaVersion int `json:"schemaVersion"`
-		Templating    struct {
-			List []struct {
-				Name, Type string
-				Query      any `json:"query"`
-			}
-		}
-		Panels []struct {
-			Title, Type string
-			Datasource  struct{ UID string }
-			Targets     []struct{ Expr string }
-		}
-	}
+	var dash grafanaDashboard
 	if err := json.Unmarshal(b, &dash); err != nil {
 		t.Fatalf("dashboard: %v", err)
 	}
 	if dash.SchemaVersion < 36 {
 		t.Errorf("dashboard schemaVersion %d", dash.SchemaVersion)
 	}
-	var queries []string
+	queries, panels := dashboardQueries(t, &dash)
+	used := checkQueries(t, "i2pseed.json", queries, defined)
+	for _, want := range []string{"i2pseed_requests_total", "i2pseed_bundles_served_total", "i2pseed_pool_built_timestamp_seconds",
+		"i2pseed_pool_eligible_routerinfos", "i2pseed_routerinfos_rejected", "i2pseed_router_sessions", "i2pseed_router_handshakes_total",
+		"i2pseed_router_probes_total", "i2pseed_tls_cert_expiry_timestamp_seconds", "i2pseed_pool_bundles_stale"} {
+		if !used[want] {
+			t.Errorf("dashboard has no panel for %s", want)
+		}
+	}
+	t.Logf("dashboard: %d panels, %d queries, %d of %d metrics", panels, len(queries), len(used), len(defined))
+}
+
+// dashboardQueries returns the queries of dash's variables and panels and
+// how many panels it has; it checks that dash has a Prometheus datasource
+// variable and that every panel queries through it.
+func dashboardQueries(t *testing.T, dash *grafanaDashboard) (queries []string, panels int) {
+	t.Helper()
 	hasDS := false
 	for _, v := range dash.Templating.List {
 		hasDS = hasDS || v.Type == "datasource" && v.Query == "prometheus" && v.Name == "datasource"
@@ -127,7 +154,6 @@ func TestDashboardAndAlertsUseDefinedMetrics(t *testing.T) {
 	if !hasDS {
 		t.Error("dashboard has no Prometheus datasource variable")
 	}
-	panels := 0
 	for _, p := range dash.Panels {
 		if p.Type == "row" {
 			continue
@@ -140,21 +166,18 @@ func TestDashboardAndAlertsUseDefinedMetrics(t *testing.T) {
 			queries = append(queries, tg.Expr)
 		}
 	}
-	used := checkQueries(t, "i2pseed.json", queries, defined)
-	for _, want := range []string{"i2pseed_requests_total", "i2pseed_bundles_served_total", "i2pseed_pool_built_timestamp_seconds",
-		"i2pseed_pool_eligible_routerinfos", "i2pseed_routerinfos_rejected", "i2pseed_router_sessions", "i2pseed_router_handshakes_total",
-		"i2pseed_router_probes_total", "i2pseed_tls_cert_expiry_timestamp_seconds", "i2pseed_pool_bundles_stale"} {
-		if !used[want] {
-			t.Errorf("dashboard has no panel for %s", want)
-		}
-	}
-	t.Logf("dashboard: %d panels, %d queries, %d of %d metrics", panels, len(queries), len(used), len(defined))
+	return queries, panels
+}
 
-	b, err = os.ReadFile("../deploy/prometheus/alerts.yml")
+// checkAlerts: the alert rules use only metrics and labels in defined, and
+// alert on each of the metrics that says the server is in trouble.
+func checkAlerts(t *testing.T, defined map[string][]string) {
+	t.Helper()
+	b, err := os.ReadFile("../deploy/prometheus/alerts.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	used = checkQueries(t, "alerts.yml", []string{string(b)}, defined)
+	used := checkQueries(t, "alerts.yml", []string{string(b)}, defined)
 	for _, want := range []string{"i2pseed_pool_built_timestamp_seconds", "i2pseed_pool_builds_total", "i2pseed_bundles_served_total",
 		"i2pseed_requests_total", "i2pseed_tls_cert_expiry_timestamp_seconds", "i2pseed_router_sessions", "i2pseed_pool_withdrawn"} {
 		if !used[want] {

@@ -130,7 +130,22 @@ func TestBuildPoolDiversity(t *testing.T) {
 	// The caps must matter: the eligible set is crowded.
 	policy := cfg.Policy
 	policy.Now = func() time.Time { return reseedtest.Now }
-	sel := policy.Select(newMemSource(public, local).entries)
+	needCaps(t, policy.Select(newMemSource(public, local).entries))
+	if len(pool.Bundles) != 10 {
+		t.Fatalf("%d bundles, want 10", len(pool.Bundles))
+	}
+	for i, b := range pool.Bundles {
+		st := readBundleStats(t, b)
+		if st.routers != 75 || st.floodfills < 5 || st.maxFamily > 3 || st.maxSubnet > 3 || st.badFamily != 0 || st.misdated != 0 {
+			t.Errorf("bundle %d: %+v; want 75 routers, >= 5 floodfills, <= 3 of a family and of a /16, no bad family, none misdated", i, st)
+		}
+	}
+}
+
+// needCaps stops the test unless sel's eligible routers crowd: 20 of the
+// family crowd, 10 of local and 50 on 127.0/16 at least.
+func needCaps(t *testing.T, sel netdb.Selection) {
+	t.Helper()
 	crowd, loopback := map[string]int{}, 0
 	for _, e := range sel.Eligible {
 		crowd[e.Family]++
@@ -140,15 +155,6 @@ func TestBuildPoolDiversity(t *testing.T) {
 	}
 	if crowd["crowd"] < 20 || crowd["local"] < 10 || loopback < 50 {
 		t.Fatalf("eligible: %d crowd, %d local, %d on 127.0/16; the test needs more", crowd["crowd"], crowd["local"], loopback)
-	}
-	if len(pool.Bundles) != 10 {
-		t.Fatalf("%d bundles, want 10", len(pool.Bundles))
-	}
-	for i, b := range pool.Bundles {
-		st := readBundleStats(t, b)
-		if st.routers != 75 || st.floodfills < 5 || st.maxFamily > 3 || st.maxSubnet > 3 || st.badFamily != 0 || st.misdated != 0 {
-			t.Errorf("bundle %d: %+v; want 75 routers, >= 5 floodfills, <= 3 of a family and of a /16, no bad family, none misdated", i, st)
-		}
 	}
 }
 

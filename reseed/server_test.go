@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed/wire"
@@ -51,47 +52,55 @@ func TestBuildPoolDeterministic(t *testing.T) {
 	p := cfg.Policy
 	p.Now = func() time.Time { return reseedtest.Now }
 	for i, bundle := range a.Bundles {
-		r, err := su3.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Version != fmt.Sprint(reseedtest.Now.Unix()) {
-			t.Errorf("version %q, want the build time", r.Version)
-		}
-		c, err := r.Verify(kr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		entries, err := su3.ReadBundle(c, c.Size(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(entries) != 75 {
-			t.Errorf("bundle %d has %d RouterInfos, want 75", i, len(entries))
-		}
-		ff := 0
-		for _, e := range entries {
-			ri, err := netdb.ParseRouterInfo(e.Data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			en := netdb.Summarize(ri)
-			if reason := p.Check(en); reason != netdb.OK {
-				t.Errorf("bundle %d carries an ineligible RouterInfo: %v", i, reason)
-			}
-			if en.Floodfill() {
-				ff++
-			}
-		}
-		if ff < 5 {
-			t.Errorf("bundle %d has %d floodfills, want >= 5", i, ff)
-		}
+		checkPoolBundle(t, kr, &p, i, bundle)
 	}
 	// A different secret composes different bundles.
 	cfg.Secret = []byte("another secret")
 	c, _ := BuildPool(context.Background(), reseedtest.Store(t, dir), cfg, reseedtest.Now)
 	if bytes.Equal(c.Bundles[0], a.Bundles[0]) {
 		t.Error("a different secret gave the same first bundle")
+	}
+}
+
+// checkPoolBundle: bundle i of a pool built at reseedtest.Now is signed
+// for kr, versioned the build time, and holds 75 RouterInfos that p finds
+// eligible, at least 5 of them floodfills.
+func checkPoolBundle(t *testing.T, kr *certs.Keyring, p *netdb.Policy, i int, bundle []byte) {
+	t.Helper()
+	r, err := su3.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Version != fmt.Sprint(reseedtest.Now.Unix()) {
+		t.Errorf("version %q, want the build time", r.Version)
+	}
+	c, err := r.Verify(kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := su3.ReadBundle(c, c.Size(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 75 {
+		t.Errorf("bundle %d has %d RouterInfos, want 75", i, len(entries))
+	}
+	ff := 0
+	for _, e := range entries {
+		ri, err := netdb.ParseRouterInfo(e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		en := netdb.Summarize(ri)
+		if reason := p.Check(en); reason != netdb.OK {
+			t.Errorf("bundle %d carries an ineligible RouterInfo: %v", i, reason)
+		}
+		if en.Floodfill() {
+			ff++
+		}
+	}
+	if ff < 5 {
+		t.Errorf("bundle %d has %d floodfills, want >= 5", i, ff)
 	}
 }
 
@@ -171,61 +180,21 @@ func do(t *testing.T, ts *httptest.Server, r req) (*http.Response, []byte) {
 
 func TestRequestShapes(t *testing.T) {
 	_, ts, pool := testServer(t, Limits{}, true)
-	isBundle := func(b []byte) bool {
-		for _, p := range pool.Bundles {
-			if bytes.Equal(p, b) {
-				return true
-			}
-		}
-		return false
-	}
-	t.Run("java", func(t *testing.T) {
-		resp, body := do(t, ts, req{path: "/i2pseeds.su3?netid=2", client: "8.8.8.8", headers: map[string]string{
-			"If-Modified-Since": reseedtest.Now.Add(-30 * 24 * time.Hour).Format(http.TimeFormat),
-			"Accept-Encoding":   "gzip", "Connection": "close"}})
-		if resp.StatusCode != 200 || !isBundle(body) {
-			t.Fatalf("status %d, %d bytes; want 200 and a pool bundle", resp.StatusCode, len(body))
-		}
-		if resp.Header.Get("Content-Encoding") != "" || resp.Uncompressed {
-			t.Error("su3 was gzipped")
-		}
-		if d, err := http.ParseTime(resp.Header.Get("Date")); err != nil || time.Since(d) > time.Minute {
-			t.Errorf("Date header %q is not accurate", resp.Header.Get("Date"))
-		}
-	})
+	t.Run("java", func(t *testing.T) { checkJavaShape(t, ts, pool) })
 	t.Run("go-i2p", func(t *testing.T) {
 		resp, body := do(t, ts, req{path: "/i2pseeds.su3", client: "8.8.8.9"})
-		if resp.StatusCode != 200 || !isBundle(body) {
+		if resp.StatusCode != 200 || !inPool(pool, body) {
 			t.Fatalf("status %d; want 200 and a bundle", resp.StatusCode)
 		}
 	})
-	t.Run("i2pd absolute URL, HTTP/1.0, no Host", func(t *testing.T) {
-		conn, err := tls.Dial("tcp", ts.Listener.Addr().String(), &tls.Config{InsecureSkipVerify: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		fmt.Fprintf(conn, "GET https://%s/i2pseeds.su3 HTTP/1.0\r\nUser-Agent: Wget/1.11.4\r\nX-Forwarded-For: 8.8.8.10\r\n\r\n", ts.Listener.Addr())
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 || !isBundle(body) {
-			t.Fatalf("status %d, %d bytes; want 200 and a bundle", resp.StatusCode, len(body))
-		}
-	})
+	t.Run("i2pd absolute URL, HTTP/1.0, no Host", func(t *testing.T) { checkI2PDShape(t, ts, pool) })
 	t.Run("HEAD", func(t *testing.T) {
 		resp, body := do(t, ts, req{path: "/i2pseeds.su3", method: http.MethodHead, client: "8.8.8.11"})
 		if resp.StatusCode != 200 || len(body) != 0 || resp.ContentLength < 1000 {
 			t.Fatalf("HEAD: status %d, body %d, length %d", resp.StatusCode, len(body), resp.ContentLength)
 		}
 	})
-	for _, tt := range []struct {
-		name string
-		r    req
-		want int
-	}{
+	for _, tt := range []refusedShape{
 		{"other netid", req{path: "/i2pseeds.su3?netid=3", client: "8.8.1.1"}, 403},
 		{"netid 02 is 2", req{path: "/i2pseeds.su3?netid=02", client: "8.8.1.10"}, 200},
 		{"netid 258 is not 2", req{path: "/i2pseeds.su3?netid=258", client: "8.8.1.11"}, 403},
@@ -238,15 +207,73 @@ func TestRequestShapes(t *testing.T) {
 		{"etc passwd", req{path: "/../../etc/passwd", client: "8.8.1.8"}, 404},
 		{"directory", req{path: "/netDb/", client: "8.8.1.9"}, 404},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			resp, body := do(t, ts, tt.r)
-			if resp.StatusCode != tt.want {
-				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
-			}
-			if bytes.Contains(body, []byte("root:")) || bytes.HasPrefix(body, []byte("I2Psu3")) && tt.want != 200 {
-				t.Error("served content on a refused request")
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkRefusedShape(t, ts, tt) })
+	}
+}
+
+// inPool reports whether b is one of p's bundles.
+func inPool(p *Pool, b []byte) bool {
+	for _, bundle := range p.Bundles {
+		if bytes.Equal(bundle, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkJavaShape: Java's request, with netid, If-Modified-Since and gzip
+// accepted, gets a pool bundle, not gzipped, with an accurate Date.
+func checkJavaShape(t *testing.T, ts *httptest.Server, pool *Pool) {
+	resp, body := do(t, ts, req{path: "/i2pseeds.su3?netid=2", client: "8.8.8.8", headers: map[string]string{
+		"If-Modified-Since": reseedtest.Now.Add(-30 * 24 * time.Hour).Format(http.TimeFormat),
+		"Accept-Encoding":   "gzip", "Connection": "close"}})
+	if resp.StatusCode != 200 || !inPool(pool, body) {
+		t.Fatalf("status %d, %d bytes; want 200 and a pool bundle", resp.StatusCode, len(body))
+	}
+	if resp.Header.Get("Content-Encoding") != "" || resp.Uncompressed {
+		t.Error("su3 was gzipped")
+	}
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err != nil || time.Since(d) > time.Minute {
+		t.Errorf("Date header %q is not accurate", resp.Header.Get("Date"))
+	}
+}
+
+// checkI2PDShape: i2pd's request, an absolute URL over HTTP/1.0 without a
+// Host header, gets a pool bundle.
+func checkI2PDShape(t *testing.T, ts *httptest.Server, pool *Pool) {
+	conn, err := tls.Dial("tcp", ts.Listener.Addr().String(), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET https://%s/i2pseeds.su3 HTTP/1.0\r\nUser-Agent: Wget/1.11.4\r\nX-Forwarded-For: 8.8.8.10\r\n\r\n", ts.Listener.Addr())
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !inPool(pool, body) {
+		t.Fatalf("status %d, %d bytes; want 200 and a bundle", resp.StatusCode, len(body))
+	}
+}
+
+// A refusedShape is a request of the wrong shape, or one almost so, and
+// the status it must get.
+type refusedShape struct {
+	name string
+	r    req
+	want int
+}
+
+// checkRefusedShape: tt's request gets its status, and a refused one no
+// bundle and no file.
+func checkRefusedShape(t *testing.T, ts *httptest.Server, tt refusedShape) {
+	resp, body := do(t, ts, tt.r)
+	if resp.StatusCode != tt.want {
+		t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+	}
+	if bytes.Contains(body, []byte("root:")) || bytes.HasPrefix(body, []byte("I2Psu3")) && tt.want != 200 {
+		t.Error("served content on a refused request")
 	}
 }
 

@@ -29,16 +29,7 @@ func (c plainChannel) TLSConfig() *tls.Config { return nil }
 // HTTPS and over a second channel, requests counted by channel, the
 // channels on the status page, a reload, and a clean stop.
 func TestService(t *testing.T) {
-	netDb := t.TempDir()
-	ris, err := netdb.Synth(300, netdb.SynthConfig{Now: time.Now(), MaxAge: 6 * time.Hour, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ri := range ris {
-		if _, err := netdb.Write(netDb, ri); err != nil {
-			t.Fatal(err)
-		}
-	}
+	netDb := synthNetDb(t, 300)
 	s := validSettings(t)
 	s.NetDb, s.BundleSize, s.MinEligible, s.Drain = netDb, 50, 50, 5*time.Second
 	c, err := s.Check()
@@ -64,22 +55,7 @@ func TestService(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	get := func(url string) []byte {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, url+wire.BundlePath, nil)
-		req.Header.Set("User-Agent", wire.UserAgent)
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %s %s", url, resp.Status, b)
-		}
-		return b
-	}
-	a, b := get(httpsURL), get(plainURL)
+	a, b := getBundle(t, hc, httpsURL), getBundle(t, hc, plainURL)
 	if len(a) == 0 || string(a) != string(b) {
 		t.Errorf("the same client got %d bytes over HTTPS and %d over the plain channel, want the same bundle", len(a), len(b))
 	}
@@ -108,6 +84,40 @@ func TestService(t *testing.T) {
 	if _, err := net.DialTimeout("tcp", svc.Addr("plain").String(), time.Second); err == nil {
 		t.Error("plain channel still accepts after Run returned")
 	}
+}
+
+// synthNetDb is a netDb folder of n fresh synthetic RouterInfos.
+func synthNetDb(t *testing.T, n int) string {
+	t.Helper()
+	netDb := t.TempDir()
+	ris, err := netdb.Synth(n, netdb.SynthConfig{Now: time.Now(), MaxAge: 6 * time.Hour, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ri := range ris {
+		if _, err := netdb.Write(netDb, ri); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return netDb
+}
+
+// getBundle fetches the bundle from the server at url as a reseeding
+// router would, and stops the test unless it gets one.
+func getBundle(t *testing.T, hc *http.Client, url string) []byte {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url+wire.BundlePath, nil)
+	req.Header.Set("User-Agent", wire.UserAgent)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %s %s", url, resp.Status, b)
+	}
+	return b
 }
 
 func body(t *testing.T, hc *http.Client, url string) []byte {

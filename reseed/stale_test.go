@@ -297,7 +297,6 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- b.Run(ctx) }()
 	defer func() { cancel(); <-done }()
-	builds := func(result string) float64 { return testutil.ToFloat64(srv.metrics.builds.WithLabelValues(result)) }
 	waitFor(t, "no first pool", func() bool { return srv.state.Load() != nil })
 	first := srv.state.Load().pool
 
@@ -306,15 +305,7 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 	ln.live.Record(h1, reseedtest.Now.Add(time.Second), false, "dial")
 	waitFor(t, "no rebuild after a member was found unreachable", func() bool { return srv.state.Load().pool != first })
 	second := srv.state.Load().pool
-	if got := builds("ok"); got != 2 {
-		t.Errorf("%v good builds, want 2", got)
-	}
-	if second.Carrying(h1) != nil || second.Eligible != ln.eligible-1 {
-		t.Errorf("the rebuilt pool carries the dead router in bundles %v, %d eligible; want none, %d", second.Carrying(h1), second.Eligible, ln.eligible-1)
-	}
-	if w := get(srv, "/healthz", "127.0.0.1"); w.Code != 200 || strings.Contains(w.Body.String(), "held back") {
-		t.Errorf("healthz after the rebuild: %d %q", w.Code, w.Body)
-	}
+	checkRebuiltWithout(t, srv, ln, second, h1)
 
 	// Two more dead at once: one rebuild, short of the floor: withdrawn.
 	h2, h3 := second.Carried[0][0], second.Carried[1][0]
@@ -324,7 +315,50 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 	ln.live.Record(h2, reseedtest.Now.Add(2*time.Second), false, "timeout")
 	ln.live.Record(h3, reseedtest.Now.Add(2*time.Second), false, "dial")
 	waitFor(t, "the pool was not withdrawn", func() bool { return testutil.ToFloat64(srv.metrics.withdrawn) == 1 })
-	if got := builds("error"); got != 1 {
+	checkWithdrawnShort(t, srv, ln)
+
+	// Reachable again: the next retry serves.
+	ln.live.Record(h2, reseedtest.Now.Add(3*time.Second), true, "ok")
+	ln.live.Record(h3, reseedtest.Now.Add(3*time.Second), true, "ok")
+	waitFor(t, "still withdrawn after the routers came back", func() bool { return testutil.ToFloat64(srv.metrics.withdrawn) == 0 })
+	if w := get(srv, "/healthz", "127.0.0.1"); w.Code != 200 || !strings.HasPrefix(w.Body.String(), "ok: 4 bundles") {
+		t.Errorf("healthz after recovery: %d %q", w.Code, w.Body)
+	}
+	if w := get(srv, wire.BundlePath, "100.3.3.3"); w.Code != 200 {
+		t.Errorf("bundle after recovery: %d", w.Code)
+	}
+	if got := testutil.ToFloat64(srv.metrics.poolSize); got != 4 {
+		t.Errorf("i2pseed_pool_bundles %v after recovery, want 4", got)
+	}
+}
+
+// builds is how many of srv's pool builds ended with result.
+func builds(srv *Server, result string) float64 {
+	return testutil.ToFloat64(srv.metrics.builds.WithLabelValues(result))
+}
+
+// checkRebuiltWithout: after the first pool's member dead was found
+// unreachable, srv rebuilt once, without it, into rebuilt, and is
+// healthy.
+func checkRebuiltWithout(t *testing.T, srv *Server, ln *liveNet, rebuilt *Pool, dead netdb.Hash) {
+	t.Helper()
+	if got := builds(srv, "ok"); got != 2 {
+		t.Errorf("%v good builds, want 2", got)
+	}
+	if rebuilt.Carrying(dead) != nil || rebuilt.Eligible != ln.eligible-1 {
+		t.Errorf("the rebuilt pool carries the dead router in bundles %v, %d eligible; want none, %d", rebuilt.Carrying(dead), rebuilt.Eligible, ln.eligible-1)
+	}
+	if w := get(srv, "/healthz", "127.0.0.1"); w.Code != 200 || strings.Contains(w.Body.String(), "held back") {
+		t.Errorf("healthz after the rebuild: %d %q", w.Code, w.Body)
+	}
+}
+
+// checkWithdrawnShort: after two more of its routers were found
+// unreachable together, srv rebuilt once, short of the floor, and withdrew
+// the pool: bundles 503, healthz says why, the metrics say withdrawn.
+func checkWithdrawnShort(t *testing.T, srv *Server, ln *liveNet) {
+	t.Helper()
+	if got := builds(srv, "error"); got != 1 {
 		t.Errorf("%v failed builds after two routers were found unreachable together, want 1 (the retry comes 2 s later)", got)
 	}
 	w := get(srv, wire.BundlePath, "100.3.3.3")
@@ -339,20 +373,6 @@ func TestBuilderRebuildsWithdrawsAndRecovers(t *testing.T) {
 	if m := get(srv, "/metrics", "127.0.0.1").Body.String(); !strings.Contains(m, "\ni2pseed_pool_withdrawn 1\n") ||
 		!strings.Contains(m, "\ni2pseed_pool_bundles 0\n") || !strings.Contains(m, "\ni2pseed_pool_bundles_stale ") {
 		t.Errorf("metrics while withdrawn lack i2pseed_pool_withdrawn 1, i2pseed_pool_bundles 0 or i2pseed_pool_bundles_stale:\n%s", m)
-	}
-
-	// Reachable again: the next retry serves.
-	ln.live.Record(h2, reseedtest.Now.Add(3*time.Second), true, "ok")
-	ln.live.Record(h3, reseedtest.Now.Add(3*time.Second), true, "ok")
-	waitFor(t, "still withdrawn after the routers came back", func() bool { return testutil.ToFloat64(srv.metrics.withdrawn) == 0 })
-	if w := get(srv, "/healthz", "127.0.0.1"); w.Code != 200 || !strings.HasPrefix(w.Body.String(), "ok: 4 bundles") {
-		t.Errorf("healthz after recovery: %d %q", w.Code, w.Body)
-	}
-	if w := get(srv, wire.BundlePath, "100.3.3.3"); w.Code != 200 {
-		t.Errorf("bundle after recovery: %d", w.Code)
-	}
-	if got := testutil.ToFloat64(srv.metrics.poolSize); got != 4 {
-		t.Errorf("i2pseed_pool_bundles %v after recovery, want 4", got)
 	}
 }
 

@@ -152,23 +152,7 @@ func TestWriteBundleI2PDSafe(t *testing.T) {
 		t.Fatal(err)
 	}
 	z := buf.Bytes()
-	n := 0
-	for off := 0; off+30 <= len(z) && string(z[off:off+4]) == "PK\x03\x04"; n++ {
-		flags := binary.LittleEndian.Uint16(z[off+6:])
-		method := binary.LittleEndian.Uint16(z[off+8:])
-		crc := binary.LittleEndian.Uint32(z[off+14:])
-		csize := binary.LittleEndian.Uint32(z[off+18:])
-		usize := binary.LittleEndian.Uint32(z[off+22:])
-		nameLen := int(binary.LittleEndian.Uint16(z[off+26:]))
-		extraLen := int(binary.LittleEndian.Uint16(z[off+28:]))
-		name := string(z[off+30 : off+30+nameLen])
-		if flags&0x8 != 0 || method != zip.Deflate || crc == 0 || csize == 0 || usize == 0 {
-			t.Fatalf("local header of %s: flags %#x method %d crc %#x sizes %d/%d; want deflate, no descriptor, real CRC and sizes",
-				name, flags, method, crc, csize, usize)
-		}
-		off += 30 + nameLen + extraLen + int(csize)
-	}
-	if n != len(entries) {
+	if n := checkLocalHeaders(t, z); n != len(entries) {
 		t.Errorf("walked %d local headers, want %d", n, len(entries))
 	}
 	if bytes.Contains(z, []byte("PK\x07\x08")) {
@@ -197,6 +181,31 @@ func TestWriteBundleI2PDSafe(t *testing.T) {
 	if !bytes.Equal(z, again.Bytes()) {
 		t.Error("same entries and time gave different bytes")
 	}
+}
+
+// checkLocalHeaders walks the local headers at the start of the zip z,
+// each followed by its data, checking each is i2pd-safe: deflate, no
+// data-descriptor flag, a real CRC and sizes. It returns how many it
+// walked.
+func checkLocalHeaders(t *testing.T, z []byte) int {
+	t.Helper()
+	n := 0
+	for off := 0; off+30 <= len(z) && string(z[off:off+4]) == "PK\x03\x04"; n++ {
+		flags := binary.LittleEndian.Uint16(z[off+6:])
+		method := binary.LittleEndian.Uint16(z[off+8:])
+		crc := binary.LittleEndian.Uint32(z[off+14:])
+		csize := binary.LittleEndian.Uint32(z[off+18:])
+		usize := binary.LittleEndian.Uint32(z[off+22:])
+		nameLen := int(binary.LittleEndian.Uint16(z[off+26:]))
+		extraLen := int(binary.LittleEndian.Uint16(z[off+28:]))
+		name := string(z[off+30 : off+30+nameLen])
+		if flags&0x8 != 0 || method != zip.Deflate || crc == 0 || csize == 0 || usize == 0 {
+			t.Fatalf("local header of %s: flags %#x method %d crc %#x sizes %d/%d; want deflate, no descriptor, real CRC and sizes",
+				name, flags, method, crc, csize, usize)
+		}
+		off += 30 + nameLen + extraLen + int(csize)
+	}
+	return n
 }
 
 func TestWriteBundleRejects(t *testing.T) {
@@ -281,29 +290,7 @@ func TestWriteBundleEntryTimes(t *testing.T) {
 		return times[i].UTC()
 	}
 	for i, f := range zr.File { // sorted by name: name(i) sorts as i
-		w := want(i)
-		dos := w.Truncate(2 * time.Second)
-		if w.Year() < 1980 {
-			dos = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
-		gotDOS := time.Date(int(f.ModifiedDate>>9)+1980, time.Month(f.ModifiedDate>>5&15), int(f.ModifiedDate&31),
-			int(f.ModifiedTime>>11), int(f.ModifiedTime>>5&63), int(f.ModifiedTime&31)*2, 0, time.UTC)
-		if !gotDOS.Equal(dos) {
-			t.Errorf("entry %d: MS-DOS time %v, want %v", i, gotDOS, dos)
-		}
-		ext := extendedTime(t, f.Extra)
-		if ext != uint32(w.Unix()) {
-			t.Errorf("entry %d: extended timestamp %d, want %d (%v)", i, ext, w.Unix(), w)
-		}
-		if !f.Modified.Equal(w.Truncate(time.Second)) {
-			t.Errorf("entry %d: zip reads Modified %v, want %v", i, f.Modified, w.Truncate(time.Second))
-		}
-		// The local header carries the same extra field.
-		off, _ := f.DataOffset()
-		extra := z[off-int64(len(f.Extra)) : off]
-		if !bytes.Equal(extra, f.Extra) || binary.LittleEndian.Uint16(z[off-int64(len(f.Extra))-int64(len(f.Name))-2:]) != uint16(len(f.Extra)) {
-			t.Errorf("entry %d: local header's extra field %x, central %x", i, extra, f.Extra)
-		}
+		checkEntryTime(t, z, i, f, want(i))
 	}
 	got, err := su3.ReadBundle(bytes.NewReader(z), int64(len(z)), nil)
 	if err != nil {
@@ -321,6 +308,35 @@ func TestWriteBundleEntryTimes(t *testing.T) {
 	su3.WriteBundle(&other, entries, fallback.Add(time.Hour))
 	if !bytes.Equal(z, again.Bytes()) || bytes.Equal(z, other.Bytes()) {
 		t.Error("entry dates do not determine the bytes")
+	}
+}
+
+// checkEntryTime: entry i of the zip z, f, is dated w in its MS-DOS
+// fields (2-second steps, clamped to 1980) and its extended timestamp,
+// which the local header carries too, and zip reads it as w.
+func checkEntryTime(t *testing.T, z []byte, i int, f *zip.File, w time.Time) {
+	t.Helper()
+	dos := w.Truncate(2 * time.Second)
+	if w.Year() < 1980 {
+		dos = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	gotDOS := time.Date(int(f.ModifiedDate>>9)+1980, time.Month(f.ModifiedDate>>5&15), int(f.ModifiedDate&31),
+		int(f.ModifiedTime>>11), int(f.ModifiedTime>>5&63), int(f.ModifiedTime&31)*2, 0, time.UTC)
+	if !gotDOS.Equal(dos) {
+		t.Errorf("entry %d: MS-DOS time %v, want %v", i, gotDOS, dos)
+	}
+	ext := extendedTime(t, f.Extra)
+	if ext != uint32(w.Unix()) {
+		t.Errorf("entry %d: extended timestamp %d, want %d (%v)", i, ext, w.Unix(), w)
+	}
+	if !f.Modified.Equal(w.Truncate(time.Second)) {
+		t.Errorf("entry %d: zip reads Modified %v, want %v", i, f.Modified, w.Truncate(time.Second))
+	}
+	// The local header carries the same extra field.
+	off, _ := f.DataOffset()
+	extra := z[off-int64(len(f.Extra)) : off]
+	if !bytes.Equal(extra, f.Extra) || binary.LittleEndian.Uint16(z[off-int64(len(f.Extra))-int64(len(f.Name))-2:]) != uint16(len(f.Extra)) {
+		t.Errorf("entry %d: local header's extra field %x, central %x", i, extra, f.Extra)
 	}
 }
 

@@ -32,15 +32,44 @@ import (
 // ones are enough; every bad one is refused for the right reason.
 func TestBootstrap(t *testing.T) {
 	signer, kr := reseedtest.Signer(t)
-	serve := func(b []byte) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if r.UserAgent() != wire.UserAgent || r.URL.Query().Get("netid") != "2" {
-				http.Error(w, "bad request shape", 400)
-				return
-			}
-			w.Write(b)
-		}
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	servers := bootstrapServers(t, bootstrapBundles(t, signer, kr), hang)
+	pool := x509.NewCertPool()
+	pool.AddCert(reseedtest.ServerCert(t).Cert)
+	var urls []string
+	byURL := map[string]string{}
+	for name, s := range servers {
+		urls = append(urls, s.URL+"/")
+		byURL[s.URL+"/"] = name
 	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	cfg := Config{URLs: urls, Keyring: kr, MinRouters: 1000, MinServers: 12, Parallel: 4, // try them all
+		ServerTimeout: 2 * time.Second, HTTP: client, Now: func() time.Time { return reseedtest.Now }, Rand: rand.New(rand.NewPCG(1, 2))}
+	res, err := Bootstrap(context.Background(), cfg, nil)
+	if !errors.Is(err, ErrNotEnough) {
+		t.Fatalf("wanting 1000 from 12: got %v, want ErrNotEnough", err)
+	}
+	checkServerVerdicts(t, res, len(servers), byURL, bootstrapVerdicts(cfg.ServerTimeout))
+	if len(res.Routers) != 150 {
+		t.Errorf("merged %d RouterInfos, want 150", len(res.Routers))
+	}
+
+	// With the defaults (100 from 2), the good servers are enough.
+	cfg.MinRouters, cfg.MinServers = 100, 2
+	cfg.URLs = []string{servers["good1"].URL + "/", servers["good2"].URL + "/", servers["tampered"].URL + "/"}
+	res, err = Bootstrap(context.Background(), cfg, nil)
+	if err != nil || len(res.Routers) != 150 {
+		t.Fatalf("good servers: %d RouterInfos, %v", len(res.Routers), err)
+	}
+	checkWriteNetDb(t, res.Routers)
+}
+
+// bootstrapBundles are TestBootstrap's bundles by server name: two good
+// ones of 75 RouterInfos, and one of each kind of bad one. It adds to kr a
+// signer whose certificate expired.
+func bootstrapBundles(t *testing.T, signer *su3.Signer, kr *certs.Keyring) map[string][]byte {
+	t.Helper()
 	good1 := reseedtest.SignBundle(t, signer, reseedtest.SynthEntries(t, 75, netdb.SynthConfig{Now: reseedtest.Now, Seed: 1, MaxAge: 10 * time.Hour}))
 	good2 := reseedtest.SignBundle(t, signer, reseedtest.SynthEntries(t, 75, netdb.SynthConfig{Now: reseedtest.Now, Seed: 2, MaxAge: 10 * time.Hour}))
 	tampered := bytes.Clone(good1)
@@ -72,21 +101,28 @@ func TestBootstrap(t *testing.T) {
 	}
 	zw.Close()
 	manyBundle, _ := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: "1"}, many.Bytes(), signer)
-	huge := make([]byte, 50<<20)
-	hang := make(chan struct{})
-	t.Cleanup(func() { close(hang) })
+	return map[string][]byte{
+		"good1": good1, "good2": good2, "tampered": tampered, "unknown": unknown, "wrongnetid": wrongNet,
+		"expired": expired, "forged": forgedBundle, "dotdot": dotdotBundle, "10000": manyBundle,
+		"50MB": make([]byte, 50<<20),
+	}
+}
 
+// bootstrapServers serves each of bundles over TLS to requests of the
+// right shape, and adds a server that hangs until hang closes and one that
+// answers 404.
+func bootstrapServers(t *testing.T, bundles map[string][]byte, hang <-chan struct{}) map[string]*httptest.Server {
+	t.Helper()
+	serve := func(b []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.UserAgent() != wire.UserAgent || r.URL.Query().Get("netid") != "2" {
+				http.Error(w, "bad request shape", 400)
+				return
+			}
+			w.Write(b)
+		}
+	}
 	servers := map[string]*httptest.Server{
-		"good1":      reseedtest.TLSServer(t, serve(good1)),
-		"good2":      reseedtest.TLSServer(t, serve(good2)),
-		"tampered":   reseedtest.TLSServer(t, serve(tampered)),
-		"unknown":    reseedtest.TLSServer(t, serve(unknown)),
-		"wrongnetid": reseedtest.TLSServer(t, serve(wrongNet)),
-		"expired":    reseedtest.TLSServer(t, serve(expired)),
-		"forged":     reseedtest.TLSServer(t, serve(forgedBundle)),
-		"dotdot":     reseedtest.TLSServer(t, serve(dotdotBundle)),
-		"10000":      reseedtest.TLSServer(t, serve(manyBundle)),
-		"50MB":       reseedtest.TLSServer(t, serve(huge)),
 		"hangs": reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-hang:
@@ -96,22 +132,16 @@ func TestBootstrap(t *testing.T) {
 		}),
 		"404": reseedtest.TLSServer(t, http.NotFound),
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(reseedtest.ServerCert(t).Cert)
-	var urls []string
-	byURL := map[string]string{}
-	for name, s := range servers {
-		urls = append(urls, s.URL+"/")
-		byURL[s.URL+"/"] = name
+	for name, b := range bundles {
+		servers[name] = reseedtest.TLSServer(t, serve(b))
 	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	cfg := Config{URLs: urls, Keyring: kr, MinRouters: 1000, MinServers: 12, Parallel: 4, // try them all
-		ServerTimeout: 2 * time.Second, HTTP: client, Now: func() time.Time { return reseedtest.Now }, Rand: rand.New(rand.NewPCG(1, 2))}
-	res, err := Bootstrap(context.Background(), cfg, nil)
-	if !errors.Is(err, ErrNotEnough) {
-		t.Fatalf("wanting 1000 from 12: got %v, want ErrNotEnough", err)
-	}
-	want := map[string]func(ServerResult) bool{
+	return servers
+}
+
+// bootstrapVerdicts says, by server name, what TestBootstrap's servers'
+// results must be; the hanging one is given up after timeout.
+func bootstrapVerdicts(timeout time.Duration) map[string]func(ServerResult) bool {
+	return map[string]func(ServerResult) bool{
 		"good1":    func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
 		"good2":    func(r ServerResult) bool { return r.Err == nil && r.Accepted == 75 },
 		"tampered": func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrSignature) },
@@ -127,15 +157,21 @@ func TestBootstrap(t *testing.T) {
 		"10000":  func(r ServerResult) bool { return errors.Is(r.Err, su3.ErrBundle) },
 		"50MB":   func(r ServerResult) bool { return errors.Is(r.Err, ErrTooLarge) },
 		"hangs": func(r ServerResult) bool {
-			return errors.Is(r.Err, context.DeadlineExceeded) && r.Duration >= cfg.ServerTimeout*9/10
+			return errors.Is(r.Err, context.DeadlineExceeded) && r.Duration >= timeout*9/10
 		},
 		"404": func(r ServerResult) bool { return errors.Is(r.Err, ErrHTTPStatus) && r.Status == 404 },
 	}
-	if len(res.Servers) != len(servers) {
+}
+
+// checkServerVerdicts: res has a result for each of the n servers, and
+// each, named by byURL, took some time and is what want says.
+func checkServerVerdicts(t *testing.T, res *Result, n int, byURL map[string]string, want map[string]func(ServerResult) bool) {
+	t.Helper()
+	if len(res.Servers) != n {
 		for _, r := range res.Servers {
 			t.Logf("%s: %v", byURL[r.URL], r.Err)
 		}
-		t.Fatalf("%d server results, want %d", len(res.Servers), len(servers))
+		t.Fatalf("%d server results, want %d", len(res.Servers), n)
 	}
 	for _, r := range res.Servers {
 		name := byURL[r.URL]
@@ -143,19 +179,14 @@ func TestBootstrap(t *testing.T) {
 			t.Errorf("%s: err %v, accepted %d, rejected %v, in %v", name, r.Err, r.Accepted, r.Rejected, r.Duration)
 		}
 	}
-	if len(res.Routers) != 150 {
-		t.Errorf("merged %d RouterInfos, want 150", len(res.Routers))
-	}
+}
 
-	// With the defaults (100 from 2), the good servers are enough.
-	cfg.MinRouters, cfg.MinServers = 100, 2
-	cfg.URLs = []string{servers["good1"].URL + "/", servers["good2"].URL + "/", servers["tampered"].URL + "/"}
-	res, err = Bootstrap(context.Background(), cfg, nil)
-	if err != nil || len(res.Routers) != 150 {
-		t.Fatalf("good servers: %d RouterInfos, %v", len(res.Routers), err)
-	}
+// checkWriteNetDb: WriteNetDb stores the 150 routers in a fresh netDb
+// that scans to 150 entries, and leaves no temporary files.
+func checkWriteNetDb(t *testing.T, routers map[netdb.Hash]*netdb.RouterInfo) {
+	t.Helper()
 	dir := t.TempDir()
-	if n, err := WriteNetDb(context.Background(), dir, res.Routers); err != nil || n != 150 {
+	if n, err := WriteNetDb(context.Background(), dir, routers); err != nil || n != 150 {
 		t.Fatalf("WriteNetDb: %d, %v", n, err)
 	}
 	idx, err := netdb.Scan(context.Background(), dir, nil)
@@ -356,7 +387,26 @@ func TestBootstrapFile(t *testing.T) {
 	kr.Now = func() time.Time { return signed }
 	cfg := Config{Keyring: kr, MaxAge: 30 * 24 * time.Hour, Now: func() time.Time { return signed }}
 	live := filepath.Join("..", "..", "su3", "testdata", "live-diva.su3")
-	res, err := BootstrapFile(cfg, live)
+	checkLiveFile(t, cfg, live)
+
+	dir := t.TempDir()
+	cfg.Now, cfg.MaxAge = func() time.Time { return reseedtest.Now }, 0
+	checkPlainZipFile(t, cfg, dir)
+	checkFileTooLarge(t, cfg, dir, live)
+
+	if _, err := BootstrapFile(cfg, dir); !errors.Is(err, ErrNotFile) {
+		t.Errorf("directory: %v, want ErrNotFile", err)
+	}
+	if _, err := BootstrapFile(cfg, filepath.Join(dir, "missing.su3")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
+	}
+}
+
+// checkLiveFile: the live bundle at path, signed by diva.exchange, gives
+// its 77 RouterInfos, floodfills counted, as a signed result for path.
+func checkLiveFile(t *testing.T, cfg Config, path string) {
+	t.Helper()
+	res, err := BootstrapFile(cfg, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,12 +417,16 @@ func TestBootstrapFile(t *testing.T) {
 			ff++
 		}
 	}
-	if r.URL != live || r.Signer != "reseed@diva.exchange" || r.Unsigned || r.Accepted != 77 || len(res.Routers) != 77 ||
+	if r.URL != path || r.Signer != "reseed@diva.exchange" || r.Unsigned || r.Accepted != 77 || len(res.Routers) != 77 ||
 		r.Floodfills != ff || res.Floodfills() != ff || ff == 0 || r.Duration <= 0 {
 		t.Errorf("live su3: %+v, %d routers, %d floodfills (counted %d)", r, len(res.Routers), res.Floodfills(), ff)
 	}
+}
 
-	dir := t.TempDir()
+// checkPlainZipFile: a plain zip of 10 RouterInfos (2 floodfills) written
+// into dir is used, but marked unsigned.
+func checkPlainZipFile(t *testing.T, cfg Config, dir string) {
+	t.Helper()
 	var z bytes.Buffer
 	if err := su3.WriteBundle(&z, splitFloodfills(t, 21, 8, 2), reseedtest.Now); err != nil {
 		t.Fatal(err)
@@ -381,12 +435,17 @@ func TestBootstrapFile(t *testing.T) {
 	if err := os.WriteFile(zipPath, z.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Now, cfg.MaxAge = func() time.Time { return reseedtest.Now }, 0
-	res, err = BootstrapFile(cfg, zipPath)
+	res, err := BootstrapFile(cfg, zipPath)
 	if r := res.Servers[0]; err != nil || !r.Unsigned || r.Signer != "" || r.Accepted != 10 || r.Floodfills != 2 || len(res.Routers) != 10 {
 		t.Errorf("plain zip: %v, %+v", err, r)
 	}
+}
 
+// checkFileTooLarge: a 200 MB sparse file in dir is refused as too large
+// before it is read, with a result for it; so is the live file at live
+// when MaxBody is 64 KiB.
+func checkFileTooLarge(t *testing.T, cfg Config, dir, live string) {
+	t.Helper()
 	big := filepath.Join(dir, "big.su3")
 	f, err := os.Create(big)
 	if err != nil {
@@ -396,7 +455,7 @@ func TestBootstrapFile(t *testing.T) {
 	if err := os.Truncate(big, 200<<20); err != nil {
 		t.Fatal(err)
 	}
-	res, err = BootstrapFile(cfg, big)
+	res, err := BootstrapFile(cfg, big)
 	if !errors.Is(err, ErrTooLarge) || errors.Is(err, su3.ErrFormat) || !strings.Contains(err.Error(), "209715200 bytes, over the 4 MiB limit") {
 		t.Errorf("200 MB file: %v, want ErrTooLarge naming the 4 MiB limit", err)
 	}
@@ -408,13 +467,6 @@ func TestBootstrapFile(t *testing.T) {
 	small.MaxBody = 64 << 10
 	if _, err := BootstrapFile(small, live); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "64 KiB") {
 		t.Errorf("MaxBody 64 KiB: %v, want ErrTooLarge", err)
-	}
-
-	if _, err := BootstrapFile(cfg, dir); !errors.Is(err, ErrNotFile) {
-		t.Errorf("directory: %v, want ErrNotFile", err)
-	}
-	if _, err := BootstrapFile(cfg, filepath.Join(dir, "missing.su3")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
 	}
 }
 

@@ -198,14 +198,7 @@ func TestCheckVerdicts(t *testing.T) {
 		return s.build(t)
 	}
 
-	for _, tc := range []struct {
-		name    string
-		handler http.HandlerFunc
-		tls     *tls.Certificate
-		now     time.Time
-		want    map[string]Verdict // the verdicts that must differ from Pass, and some that must not
-		judged  bool
-	}{
+	for _, tc := range []verdictCase{
 		{name: "good", handler: serve(ok), judged: true,
 			want: map[string]Verdict{"http-200": Pass, "signature": Pass, "sig-type": Pass, "zip": Pass, "zip-stream": Pass, "count": Pass,
 				"floodfills": Pass, "netid-403": Pass, "same-bundle": Pass, "su3-age": Pass, "routerinfo-age": Pass, "tls": Pass, "time": Pass}},
@@ -240,40 +233,56 @@ func TestCheckVerdicts(t *testing.T) {
 		{name: "reseed-tools: limited already", handler: limitedServer(ok, 0), judged: false,
 			want: map[string]Verdict{"http-200": Limited}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ts := reseedtest.TLSServer(t, tc.handler)
-			if tc.tls != nil {
-				ts.TLS.Certificates = []tls.Certificate{*tc.tls}
-			}
-			now := reseedtest.Now.Add(time.Hour)
-			if !tc.now.IsZero() {
-				now = tc.now
-			}
-			cfg := Config{Client: client.Config{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return now }}}
-			rep := Server(context.Background(), cfg, ts.URL+"/")
-			got := verdicts(rep)
-			for name, v := range tc.want {
-				if got[name] != v {
-					t.Errorf("%s: %s, want %s (%s)", name, got[name], v, detail(rep, name))
-				}
-			}
-			for _, c := range rep.Checks {
-				if _, named := tc.want[c.Name]; !named && c.Verdict != Pass {
-					t.Errorf("%s: %s (%s), want OK", c.Name, c.Verdict, c.Detail)
-				}
-			}
-			if rep.Judged() != tc.judged {
-				t.Errorf("Judged() = %v, want %v", rep.Judged(), tc.judged)
-			}
-			if (rep.Count(Fail) > 0) != (rep.Err != nil) && rep.Judged() {
-				t.Errorf("%d FAIL but Err %v", rep.Count(Fail), rep.Err)
-			}
-			if t.Failed() {
-				for _, c := range rep.Checks {
-					t.Logf("%-5s %-15s %-8s %s", c.Verdict, c.Name, c.Rule, c.Detail)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkVerdictCase(t, kr, tc) })
+	}
+}
+
+// A verdictCase is a server that breaks one rule, and the verdicts it
+// must get.
+type verdictCase struct {
+	name    string
+	handler http.HandlerFunc
+	tls     *tls.Certificate
+	now     time.Time
+	want    map[string]Verdict // the verdicts that must differ from Pass, and some that must not
+	judged  bool
+}
+
+// checkVerdictCase checks tc's server with kr at tc.now (by default an
+// hour after reseedtest.Now): the verdicts tc names are as it says, every
+// other check passes, and the report is judged, and failed, as it should be.
+func checkVerdictCase(t *testing.T, kr *certs.Keyring, tc verdictCase) {
+	ts := reseedtest.TLSServer(t, tc.handler)
+	if tc.tls != nil {
+		ts.TLS.Certificates = []tls.Certificate{*tc.tls}
+	}
+	now := reseedtest.Now.Add(time.Hour)
+	if !tc.now.IsZero() {
+		now = tc.now
+	}
+	cfg := Config{Client: client.Config{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return now }}}
+	rep := Server(context.Background(), cfg, ts.URL+"/")
+	got := verdicts(rep)
+	for name, v := range tc.want {
+		if got[name] != v {
+			t.Errorf("%s: %s, want %s (%s)", name, got[name], v, detail(rep, name))
+		}
+	}
+	for _, c := range rep.Checks {
+		if _, named := tc.want[c.Name]; !named && c.Verdict != Pass {
+			t.Errorf("%s: %s (%s), want OK", c.Name, c.Verdict, c.Detail)
+		}
+	}
+	if rep.Judged() != tc.judged {
+		t.Errorf("Judged() = %v, want %v", rep.Judged(), tc.judged)
+	}
+	if (rep.Count(Fail) > 0) != (rep.Err != nil) && rep.Judged() {
+		t.Errorf("%d FAIL but Err %v", rep.Count(Fail), rep.Err)
+	}
+	if t.Failed() {
+		for _, c := range rep.Checks {
+			t.Logf("%-5s %-15s %-8s %s", c.Verdict, c.Name, c.Rule, c.Detail)
+		}
 	}
 }
 

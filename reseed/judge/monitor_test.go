@@ -30,6 +30,17 @@ func scrape(t *testing.T, h http.Handler, path string) string {
 	return string(b)
 }
 
+// monitorUp is what h's metrics say of server's i2pseed_monitor_up, or
+// "absent".
+func monitorUp(t *testing.T, h http.Handler, server string) string {
+	t.Helper()
+	re := regexp.MustCompile(`i2pseed_monitor_up\{server="` + regexp.QuoteMeta(server) + `"\} (\d)`)
+	if g := re.FindStringSubmatch(scrape(t, h, "/metrics")); g != nil {
+		return g[1]
+	}
+	return "absent"
+}
+
 // TestMonitor: a server that fails and recovers, and one that rate-limits,
 // judged in turn; the metrics, the status page and the history on disk
 // follow, and the history survives a restart.
@@ -37,16 +48,7 @@ func TestMonitor(t *testing.T) {
 	signer, kr := reseedtest.Signer(t)
 	ok := bundleSpec{entries: reseedtest.SynthEntries(t, 75, netdb.SynthConfig{Now: reseedtest.Now, Seed: 31, MaxAge: 10 * time.Hour}), signer: signer}.build(t)
 	var broken atomic.Bool
-	flap := reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case broken.Load():
-			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
-		case r.URL.Query().Get("netid") != "2":
-			http.Error(w, "wrong netid", http.StatusForbidden)
-		default:
-			w.Write(ok)
-		}
-	})
+	flap := flappingServer(t, ok, &broken)
 	limited := reseedtest.TLSServer(t, limitedServer(ok, 0))
 	dir := t.TempDir()
 	cfg := MonitorConfig{
@@ -60,14 +62,7 @@ func TestMonitor(t *testing.T) {
 	}
 	h := m.Handler()
 	ctx := context.Background()
-	up := func(server string) string {
-		re := regexp.MustCompile(`i2pseed_monitor_up\{server="` + regexp.QuoteMeta(server) + `"\} (\d)`)
-		if g := re.FindStringSubmatch(scrape(t, h, "/metrics")); g != nil {
-			return g[1]
-		}
-		return "absent"
-	}
-	if got := up(cfg.Servers[0]); got != "absent" {
+	if got := monitorUp(t, h, cfg.Servers[0]); got != "absent" {
 		t.Errorf("before any check: up %s, want absent", got)
 	}
 	for i, state := range []bool{false, true, false} {
@@ -76,42 +71,91 @@ func TestMonitor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[bool]string{false: "1", true: "0"}[state]
-		if got := up(cfg.Servers[0]); got != want || res.Up == state {
-			t.Errorf("round %d (broken %v): up %s, result %+v", i, state, got, res)
-		}
-		metrics := scrape(t, h, "/metrics")
-		hasErr := strings.Contains(metrics, `i2pseed_monitor_last_error_info{error="http-200: status 503`)
-		if hasErr != state {
-			t.Errorf("round %d: last_error_info present %v, want %v", i, hasErr, state)
-		}
-		if !state && !strings.Contains(metrics, `i2pseed_monitor_routerinfos{server="`+cfg.Servers[0]+`"} 75`) {
-			t.Errorf("round %d: no routerinfos 75 in\n%s", i, metrics)
-		}
-		if state && strings.Contains(metrics, `i2pseed_monitor_routerinfos{server="`+cfg.Servers[0]+`"}`) {
-			t.Errorf("round %d: a server with no bundle reports a RouterInfo count", i)
-		}
+		checkFlapRound(t, h, cfg.Servers[0], i, state, res)
 	}
 	if _, err := m.CheckNow(ctx, cfg.Servers[1]); err != nil {
 		t.Fatal(err)
 	}
+	checkMonitorMetrics(t, scrape(t, h, "/metrics"), cfg.Servers[0], cfg.Servers[1])
+	checkStatusPage(t, scrape(t, h, "/"), cfg.Servers[0], cfg.Servers[1])
+
+	// The history is on disk, 0600, and a new monitor starts from it.
+	checkHistoryReloads(t, cfg)
+	if got := monitorUp(t, h, cfg.Servers[0]); got != "1" {
+		t.Errorf("old monitor's metrics changed: %s", got)
+	}
+	// A history file that does not parse is refused, not overwritten.
+	os.WriteFile(cfg.History, []byte("{not json"), 0o600)
+	if _, err := NewMonitor(cfg); err == nil {
+		t.Error("corrupt history accepted")
+	}
+	if b, _ := os.ReadFile(cfg.History); string(b) != "{not json" {
+		t.Error("corrupt history overwritten")
+	}
+}
+
+// flappingServer serves bundle, honouring netid, except while broken,
+// when it answers 503.
+func flappingServer(t *testing.T, bundle []byte, broken *atomic.Bool) *httptest.Server {
+	return reseedtest.TLSServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case broken.Load():
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		case r.URL.Query().Get("netid") != "2":
+			http.Error(w, "wrong netid", http.StatusForbidden)
+		default:
+			w.Write(bundle)
+		}
+	})
+}
+
+// checkFlapRound: after round i's check of server, broken or not, gave
+// res, h's metrics say whether it is up, name the last error while it is
+// broken, and count its RouterInfos only while it is not.
+func checkFlapRound(t *testing.T, h http.Handler, server string, i int, broken bool, res Judgement) {
+	t.Helper()
+	want := map[bool]string{false: "1", true: "0"}[broken]
+	if got := monitorUp(t, h, server); got != want || res.Up == broken {
+		t.Errorf("round %d (broken %v): up %s, result %+v", i, broken, got, res)
+	}
 	metrics := scrape(t, h, "/metrics")
+	hasErr := strings.Contains(metrics, `i2pseed_monitor_last_error_info{error="http-200: status 503`)
+	if hasErr != broken {
+		t.Errorf("round %d: last_error_info present %v, want %v", i, hasErr, broken)
+	}
+	if !broken && !strings.Contains(metrics, `i2pseed_monitor_routerinfos{server="`+server+`"} 75`) {
+		t.Errorf("round %d: no routerinfos 75 in\n%s", i, metrics)
+	}
+	if broken && strings.Contains(metrics, `i2pseed_monitor_routerinfos{server="`+server+`"}`) {
+		t.Errorf("round %d: a server with no bundle reports a RouterInfo count", i)
+	}
+}
+
+// checkMonitorMetrics: the metrics hold the figures of flap, checked three
+// times, and of limited, rate-limited.
+func checkMonitorMetrics(t *testing.T, metrics, flap, limited string) {
+	t.Helper()
 	for _, want := range []string{
-		`i2pseed_monitor_rate_limited{server="` + cfg.Servers[1] + `"} 1`,
-		`i2pseed_monitor_up{server="` + cfg.Servers[1] + `"} 0`,
-		`i2pseed_monitor_floodfills{server="` + cfg.Servers[0] + `"}`,
-		`i2pseed_monitor_tls_expiry_timestamp_seconds{server="` + cfg.Servers[0] + `"}`,
-		`i2pseed_monitor_su3_age_seconds{server="` + cfg.Servers[0] + `"} 3600`,
-		`i2pseed_monitor_check_duration_seconds{server="` + cfg.Servers[0] + `"}`,
-		`i2pseed_monitor_checks{server="` + cfg.Servers[0] + `",verdict="FAIL"} 0`,
-		`i2pseed_monitor_checks_recorded{server="` + cfg.Servers[0] + `"} 3`,
+		`i2pseed_monitor_rate_limited{server="` + limited + `"} 1`,
+		`i2pseed_monitor_up{server="` + limited + `"} 0`,
+		`i2pseed_monitor_floodfills{server="` + flap + `"}`,
+		`i2pseed_monitor_tls_expiry_timestamp_seconds{server="` + flap + `"}`,
+		`i2pseed_monitor_su3_age_seconds{server="` + flap + `"} 3600`,
+		`i2pseed_monitor_check_duration_seconds{server="` + flap + `"}`,
+		`i2pseed_monitor_checks{server="` + flap + `",verdict="FAIL"} 0`,
+		`i2pseed_monitor_checks_recorded{server="` + flap + `"} 3`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	page := scrape(t, h, "/")
-	for _, want := range []string{cfg.Servers[0], cfg.Servers[1], `class="up">UP`, `class="limit">RATE-LIMITED`, "2 of 3"} {
+}
+
+// checkStatusPage: the status page names both servers, flap up in 2 of 3
+// checks and limited rate-limited, and loads nothing from elsewhere.
+func checkStatusPage(t *testing.T, page, flap, limited string) {
+	t.Helper()
+	for _, want := range []string{flap, limited, `class="up">UP`, `class="limit">RATE-LIMITED`, "2 of 3"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("status page lacks %q", want)
 		}
@@ -121,8 +165,13 @@ func TestMonitor(t *testing.T) {
 			t.Errorf("status page has %q", external)
 		}
 	}
+}
 
-	// The history is on disk, 0600, and a new monitor starts from it.
+// checkHistoryReloads: cfg's history file is private and a new monitor
+// reads from it the first server's three results: up, down, up, the
+// first without its checks.
+func checkHistoryReloads(t *testing.T, cfg MonitorConfig) {
+	t.Helper()
 	if fi, err := os.Stat(cfg.History); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("history file: %v %v", fi, err)
 	}
@@ -133,17 +182,6 @@ func TestMonitor(t *testing.T) {
 	hist := again.History(cfg.Servers[0])
 	if len(hist) != 3 || !hist[0].Up || hist[1].Up || !hist[2].Up || hist[0].Checks != nil || hist[2].Checks == nil {
 		t.Errorf("reloaded history: %+v", hist)
-	}
-	if got := up(cfg.Servers[0]); got != "1" {
-		t.Errorf("old monitor's metrics changed: %s", got)
-	}
-	// A history file that does not parse is refused, not overwritten.
-	os.WriteFile(cfg.History, []byte("{not json"), 0o600)
-	if _, err := NewMonitor(cfg); err == nil {
-		t.Error("corrupt history accepted")
-	}
-	if b, _ := os.ReadFile(cfg.History); string(b) != "{not json" {
-		t.Error("corrupt history overwritten")
 	}
 }
 

@@ -72,22 +72,11 @@ func TestAgainstFlynnNoise(t *testing.T) {
 		t.Fatal(err)
 	}
 	// flynn's initiator with the same keys and ephemeral.
-	fa, err := noise.NewHandshakeState(flynnConfig(true, f.alice.Static, f.peer.Static[:], eph))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var opts [16]byte
 	opts[0], opts[1] = 2, 2
 	binary.BigEndian.PutUint16(opts[4:], 5+16)
 	binary.BigEndian.PutUint32(opts[8:], uint32(testNow.Unix()))
-	want, _, _, err := fa.WriteMessage(nil, opts[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := aesCBC(f.peer.RouterHash, f.peer.IV[:], msg1[:32], false)
-	if !bytes.Equal(x, want[:32]) || !bytes.Equal(msg1[32:], want[32:]) {
-		t.Fatalf("message 1 differs from flynn/noise's:\n got %x\nwant %x (X de-obfuscated)", append(x, msg1[32:]...), want)
-	}
+	x := checkMessage1LikeFlynn(t, f, eph, opts, msg1)
 
 	// flynn as Bob.
 	bobEph := bytes.Repeat([]byte{0x24}, 32)
@@ -118,18 +107,45 @@ func TestAgainstFlynnNoise(t *testing.T) {
 		t.Fatalf("flynn Bob read message 3: %q, %v", payload, err)
 	}
 	// Alice sends with k_ab = flynn's first cipher state.
+	checkDataKeysLikeFlynn(t, keys, csRecv, csSend)
+	if !bytes.Equal(fb.ChannelBinding(), alice.ss.h[:]) {
+		t.Errorf("handshake hash differs from flynn's")
+	}
+}
+
+// checkMessage1LikeFlynn: msg1, made by f's Alice with ephemeral key eph
+// and options opts, is what flynn/noise's initiator makes of the same,
+// once its X is de-obfuscated; it returns that X.
+func checkMessage1LikeFlynn(t *testing.T, f fixture, eph []byte, opts [16]byte, msg1 []byte) []byte {
+	t.Helper()
+	fa, err := noise.NewHandshakeState(flynnConfig(true, f.alice.Static, f.peer.Static[:], eph))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, err := fa.WriteMessage(nil, opts[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := aesCBC(f.peer.RouterHash, f.peer.IV[:], msg1[:32], false)
+	if !bytes.Equal(x, want[:32]) || !bytes.Equal(msg1[32:], want[32:]) {
+		t.Fatalf("message 1 differs from flynn/noise's:\n got %x\nwant %x (X de-obfuscated)", append(x, msg1[32:]...), want)
+	}
+	return x
+}
+
+// checkDataKeysLikeFlynn: Alice's data phase keys are flynn's cipher
+// states: recv opens what Alice sends, and Alice opens what send seals.
+func checkDataKeysLikeFlynn(t *testing.T, keys Keys, recv, send *noise.CipherState) {
+	t.Helper()
 	aead, _ := chacha20poly1305.New(keys.Send[:])
 	ct := aead.Seal(nil, nonce(0), []byte("data"), nil)
-	if pt, err := csRecv.Decrypt(nil, nil, ct); err != nil || string(pt) != "data" {
+	if pt, err := recv.Decrypt(nil, nil, ct); err != nil || string(pt) != "data" {
 		t.Errorf("flynn cannot open Alice's data frame: %v", err)
 	}
-	back, _ := csSend.Encrypt(nil, nil, []byte("reply"))
+	back, _ := send.Encrypt(nil, nil, []byte("reply"))
 	aead, _ = chacha20poly1305.New(keys.Recv[:])
 	if pt, err := aead.Open(nil, nonce(0), back, nil); err != nil || string(pt) != "reply" {
 		t.Errorf("Alice cannot open flynn's data frame: %v", err)
-	}
-	if !bytes.Equal(fb.ChannelBinding(), alice.ss.h[:]) {
-		t.Errorf("handshake hash differs from flynn's")
 	}
 }
 

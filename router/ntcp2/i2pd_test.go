@@ -87,6 +87,27 @@ func TestHandshakeWithI2PD(t *testing.T) {
 		t.Fatalf("handshake with i2pd: %v\nlog:\n%s", err, tail(p.Log()))
 	}
 	sess.SetDeadline(time.Now().Add(20 * time.Second))
+	seen := readI2PDGreeting(t, sess, p, peer)
+	t.Logf("handshake with i2pd complete; blocks received: %v", seen)
+	defer sess.Close(transport.ReasonNormal)
+
+	// (before the subtests below, whose failed and repeated handshakes
+	// from our source keep a loaded i2pd busy)
+	// Ask i2pd for its own RouterInfo directly over the session.
+	sess.SetDeadline(time.Now().Add(20 * time.Second))
+	checkI2PDAnswersLookup(t, sess, p, peer, ourRI)
+	t.Run("wrong netId refused", func(t *testing.T) { checkI2PDRefusesNetID(t, ns, addr, peer) })
+	t.Run("repeated handshakes", func(t *testing.T) { checkRepeatedHandshakes(t, ns, addr, peer) })
+	if !strings.Contains(p.Log(), "NTCP2") {
+		t.Log(tail(p.Log()))
+	}
+}
+
+// readI2PDGreeting reads i2pd's first frames on sess, up to five until an
+// I2NP message, checking the RouterInfo it pushes and that it does not
+// terminate; it returns how many blocks of each type came.
+func readI2PDGreeting(t *testing.T, sess *Session, p *i2pdtest.Process, peer Peer) map[BlockType]int {
+	t.Helper()
 	seen := map[BlockType]int{}
 	for frames := 0; len(seen) == 0 || (seen[BlockI2NP] == 0 && frames < 5); frames++ {
 		blocks, err := sess.ReadBlocks()
@@ -103,13 +124,14 @@ func TestHandshakeWithI2PD(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("handshake with i2pd complete; blocks received: %v", seen)
-	defer sess.Close(transport.ReasonNormal)
+	return seen
+}
 
-	// (before the subtests below, whose failed and repeated handshakes
-	// from our source keep a loaded i2pd busy)
-	// Ask i2pd for its own RouterInfo directly over the session.
-	sess.SetDeadline(time.Now().Add(20 * time.Second))
+// checkI2PDAnswersLookup: i2pd answers a DatabaseLookup for its own
+// RouterInfo, sent over sess by the router of ourRI, with its RouterInfo
+// or a search reply that parses.
+func checkI2PDAnswersLookup(t *testing.T, sess *Session, p *i2pdtest.Process, peer Peer, ourRI []byte) {
+	t.Helper()
 	ri, _ := netdb.ParseRouterInfo(ourRI)
 	lookup := i2np.DatabaseLookup{Key: peer.RouterHash, From: ri.Hash(), Flags: i2np.LookupRouterInfo}
 	body, _ := lookup.AppendBinary(nil)
@@ -123,71 +145,81 @@ func TestHandshakeWithI2PD(t *testing.T) {
 			t.Fatalf("no answer to our lookup: %v\nlog:\n%s", err, tail(p.Log()))
 		}
 		for _, b := range blocks {
-			if b.Type != BlockI2NP {
-				continue
-			}
-			m, _ := i2np.ParseShort(b.Data)
-			t.Logf("answer to the lookup: I2NP %v", m.Type)
-			switch m.Type {
-			case i2np.TypeDatabaseStore:
-				checkPushedRouterInfo(t, b.Data, peer)
-				answered = true
-			case i2np.TypeDatabaseSearchReply:
-				if _, err := i2np.ParseSearchReply(m.Body); err != nil {
-					t.Error(err)
-				}
+			if b.Type == BlockI2NP && isLookupAnswer(t, b.Data, peer) {
 				answered = true
 			}
 		}
 	}
-	t.Run("wrong netId refused", func(t *testing.T) {
-		ns.AddAddr(t, "198.18.0.3") // a fresh source: i2pd blocks one after a failure
-		c, err := ns.DialFrom("198.18.0.3", addr)
+}
+
+// isLookupAnswer reports whether the I2NP message data answers a lookup:
+// a DatabaseStore of peer's RouterInfo (checked) or a search reply (which
+// must parse).
+func isLookupAnswer(t *testing.T, data []byte, peer Peer) bool {
+	t.Helper()
+	m, _ := i2np.ParseShort(data)
+	t.Logf("answer to the lookup: I2NP %v", m.Type)
+	switch m.Type {
+	case i2np.TypeDatabaseStore:
+		checkPushedRouterInfo(t, data, peer)
+		return true
+	case i2np.TypeDatabaseSearchReply:
+		if _, err := i2np.ParseSearchReply(m.Body); err != nil {
+			t.Error(err)
+		}
+		return true
+	}
+	return false
+}
+
+// checkI2PDRefusesNetID: i2pd at addr refuses a handshake for netId 3,
+// from a fresh source.
+func checkI2PDRefusesNetID(t *testing.T, ns *i2pdtest.NetNS, addr string, peer Peer) {
+	ns.AddAddr(t, "198.18.0.3") // a fresh source: i2pd blocks one after a failure
+	c, err := ns.DialFrom("198.18.0.3", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var static2 [32]byte
+	rand.Read(static2[:])
+	// 2.45.1 closes at once; 2.57+ holds the connection 10-42 s
+	// (probing resistance), so Client's own deadline ends it.
+	_, err = Client(c, &Config{NetID: 3, Static: static2}, peer, ourRouterInfo(t, static2))
+	if !errors.Is(err, ErrHandshake) || !errors.Is(err, ErrNoMessage2) {
+		t.Errorf("netId 3 against i2pd's 2: got %v, want ErrHandshake and ErrNoMessage2", err)
+	}
+}
+
+// checkRepeatedHandshakes: 20 fresh identities from one source, one
+// handshake each 50 ms (back to back, i2pd 2.45.1 drops some before
+// message 2 from a source it sees hundreds of times a second): every one
+// succeeds.
+func checkRepeatedHandshakes(t *testing.T, ns *i2pdtest.NetNS, addr string, peer Peer) {
+	const n = 20
+	ok := 0
+	start := time.Now()
+	for i := range n {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * 50 * time.Millisecond)))
+		c, err := ns.Dial(addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
-		var static2 [32]byte
-		rand.Read(static2[:])
-		// 2.45.1 closes at once; 2.57+ holds the connection 10-42 s
-		// (probing resistance), so Client's own deadline ends it.
-		_, err = Client(c, &Config{NetID: 3, Static: static2}, peer, ourRouterInfo(t, static2))
-		if !errors.Is(err, ErrHandshake) || !errors.Is(err, ErrNoMessage2) {
-			t.Errorf("netId 3 against i2pd's 2: got %v, want ErrHandshake and ErrNoMessage2", err)
+		var s2 [32]byte
+		rand.Read(s2[:])
+		if sess, err := Client(c, &Config{NetID: 2, Static: s2}, peer, ourRouterInfo(t, s2)); err == nil {
+			ok++
+			sess.Close(transport.ReasonNormal)
+		} else {
+			c.Close()
+			t.Logf("handshake failed: %v", err)
 		}
-	})
-	t.Run("repeated handshakes", func(t *testing.T) {
-		// 20 fresh identities from one source, one handshake each 50 ms
-		// (back to back, i2pd 2.45.1 drops some before message 2 from a
-		// source it sees hundreds of times a second): every one succeeds.
-		const n = 20
-		ok := 0
-		start := time.Now()
-		for i := range n {
-			time.Sleep(time.Until(start.Add(time.Duration(i) * 50 * time.Millisecond)))
-			c, err := ns.Dial(addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var s2 [32]byte
-			rand.Read(s2[:])
-			if sess, err := Client(c, &Config{NetID: 2, Static: s2}, peer, ourRouterInfo(t, s2)); err == nil {
-				ok++
-				sess.Close(transport.ReasonNormal)
-			} else {
-				c.Close()
-				t.Logf("handshake failed: %v", err)
-			}
-		}
-		took := time.Since(start)
-		if ok != n {
-			t.Errorf("%d of %d handshakes completed", ok, n)
-		}
-		t.Logf("%d/%d handshakes with i2pd in %v", ok, n, took.Round(time.Millisecond))
-	})
-	if !strings.Contains(p.Log(), "NTCP2") {
-		t.Log(tail(p.Log()))
 	}
+	took := time.Since(start)
+	if ok != n {
+		t.Errorf("%d of %d handshakes completed", ok, n)
+	}
+	t.Logf("%d/%d handshakes with i2pd in %v", ok, n, took.Round(time.Millisecond))
 }
 
 // checkPushedRouterInfo: the RouterInfo i2pd pushes on connect is its own,

@@ -187,46 +187,10 @@ func TestInboundFromJava(t *testing.T) {
 			accepted <- c
 		}
 	}()
-	// Java publishes to our floodfill within seconds of its start, but in
-	// about one start in three under load (CI) it never does: 2 minutes in
-	// it logs "No peers remaining", with our RouterInfo file still in its
-	// netDb. What it does to us is the test, not that start-up: a start
-	// that never dials us is stopped and Java started once more.
-	var p *testnet.Process
-	var conn net.Conn
-	var started time.Time
-	for attempt := 1; conn == nil; attempt++ {
-		if p, err = testnet.StartJava(opts); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(p.Stop)
-		started = time.Now()
-		select {
-		case conn = <-accepted:
-		case <-time.After(150 * time.Second): // usually a second or two
-			// Java schedules its jobs by the wall clock: a clock stepped
-			// back (a VM restored from a snapshot) delays its start-up.
-			wall := time.Now().Round(0).Sub(started.Round(0))
-			_, kept := os.Stat(filepath.Join(dir, "netDb", "r"+ri.Hash().String()[:1], ri.Hash().FileName()))
-			msg := fmt.Sprintf("Java never connected to us (start %d; wall clock moved %v in %v; our RouterInfo file in its netDb: %v); log:\n%s\n...\n%s",
-				attempt, wall.Round(time.Second), time.Since(started).Round(time.Second), errText(kept), head(p.Log()), tail(p.Log()))
-			if attempt == 2 {
-				t.Fatal(msg)
-			}
-			t.Log(msg)
-			p.Stop()
-		}
-	}
+	p, conn, started := startJavaUntilItDials(t, opts, accepted, ri)
 	// Last, pass or fail, after our session closed and before Java stops:
 	// Java held nothing against us (testnet.Rules).
-	t.Cleanup(func() {
-		a, err := testnet.AuditLogs(p.Dir, testnet.Ours{Addrs: []string{ourAddr}, Hashes: []netdb.Hash{ri.Hash()}})
-		if err != nil {
-			t.Error(err)
-		} else if err := a.Err(); err != nil {
-			t.Error(err)
-		}
-	})
+	t.Cleanup(func() { auditJava(t, p, ourAddr, ri.Hash()) })
 	t.Logf("Java connected %v after it started", time.Since(started).Round(time.Millisecond))
 	defer conn.Close()
 	if got := conn.RemoteAddr().(*net.TCPAddr).IP.String(); got != javaAddr {
@@ -247,6 +211,55 @@ func TestInboundFromJava(t *testing.T) {
 		t.Errorf("inbound peer is %s, want Java's %s", sess.PeerRouterInfo.Hash(), want.Hash())
 	}
 	t.Logf("Java %s connected inbound and completed the handshake in %v", want.Hash(), time.Since(start).Round(time.Millisecond))
+}
+
+// startJavaUntilItDials starts Java with opts, whose netDb holds ri, and
+// returns it, the connection it made to us, from accepted, and when it
+// started. Java publishes to our floodfill within seconds of its start,
+// but in about one start in three under load (CI) it never does: 2
+// minutes in it logs "No peers remaining", with our RouterInfo file still
+// in its netDb. What it does to us is the test, not that start-up: a
+// start that never dials us is stopped and Java started once more.
+func startJavaUntilItDials(t *testing.T, opts testnet.JavaOptions, accepted <-chan net.Conn, ri *netdb.RouterInfo) (*testnet.Process, net.Conn, time.Time) {
+	t.Helper()
+	var p *testnet.Process
+	var conn net.Conn
+	var started time.Time
+	for attempt := 1; conn == nil; attempt++ {
+		var err error
+		if p, err = testnet.StartJava(opts); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Stop)
+		started = time.Now()
+		select {
+		case conn = <-accepted:
+		case <-time.After(150 * time.Second): // usually a second or two
+			// Java schedules its jobs by the wall clock: a clock stepped
+			// back (a VM restored from a snapshot) delays its start-up.
+			wall := time.Now().Round(0).Sub(started.Round(0))
+			_, kept := os.Stat(filepath.Join(opts.Dir, "netDb", "r"+ri.Hash().String()[:1], ri.Hash().FileName()))
+			msg := fmt.Sprintf("Java never connected to us (start %d; wall clock moved %v in %v; our RouterInfo file in its netDb: %v); log:\n%s\n...\n%s",
+				attempt, wall.Round(time.Second), time.Since(started).Round(time.Second), errText(kept), head(p.Log()), tail(p.Log()))
+			if attempt == 2 {
+				t.Fatal(msg)
+			}
+			t.Log(msg)
+			p.Stop()
+		}
+	}
+	return p, conn, started
+}
+
+// auditJava: the logs of Java, run as p, hold nothing against us, at
+// ourAddr as ours (testnet.Rules).
+func auditJava(t *testing.T, p *testnet.Process, ourAddr string, ours netdb.Hash) {
+	a, err := testnet.AuditLogs(p.Dir, testnet.Ours{Addrs: []string{ourAddr}, Hashes: []netdb.Hash{ours}})
+	if err != nil {
+		t.Error(err)
+	} else if err := a.Err(); err != nil {
+		t.Error(err)
+	}
 }
 
 func errText(err error) string {

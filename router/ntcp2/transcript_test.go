@@ -282,18 +282,7 @@ func (p *player) answer(sess *Session, blocks []Block) error {
 		if b.Type != BlockI2NP || err != nil {
 			continue
 		}
-		var reply interface{ AppendBinary([]byte) ([]byte, error) }
-		var t i2np.Type
-		switch m.Type {
-		case i2np.TypeDatabaseLookup:
-			if l, err := i2np.ParseDatabaseLookup(m.Body); err == nil && l.Flags&i2np.LookupReplyTunnel == 0 && l.From == peer {
-				reply, t = &i2np.SearchReply{Key: l.Key, From: p.ours.Hash()}, i2np.TypeDatabaseSearchReply
-			}
-		case i2np.TypeDatabaseStore:
-			if ds, err := i2np.ParseDatabaseStore(m.Body); err == nil && ds.ReplyToken != 0 && ds.ReplyTunnel == 0 && ds.ReplyGateway == peer {
-				reply, t = i2np.DeliveryStatus{MsgID: ds.ReplyToken, Timestamp: p.now}, i2np.TypeDeliveryStatus
-			}
-		}
+		reply, t := p.replyTo(m, peer)
 		if reply == nil {
 			continue
 		}
@@ -307,6 +296,24 @@ func (p *player) answer(sess *Session, blocks []Block) error {
 		p.replies++
 	}
 	return nil
+}
+
+// replyTo is our Bob's reply to m from peer, and its type: an empty
+// search reply to a lookup whose reply comes straight back, a
+// DeliveryStatus to a store asking for one straight back; nil to anything
+// else.
+func (p *player) replyTo(m i2np.Message, peer [32]byte) (interface{ AppendBinary([]byte) ([]byte, error) }, i2np.Type) {
+	switch m.Type {
+	case i2np.TypeDatabaseLookup:
+		if l, err := i2np.ParseDatabaseLookup(m.Body); err == nil && l.Flags&i2np.LookupReplyTunnel == 0 && l.From == peer {
+			return &i2np.SearchReply{Key: l.Key, From: p.ours.Hash()}, i2np.TypeDatabaseSearchReply
+		}
+	case i2np.TypeDatabaseStore:
+		if ds, err := i2np.ParseDatabaseStore(m.Body); err == nil && ds.ReplyToken != 0 && ds.ReplyTunnel == 0 && ds.ReplyGateway == peer {
+			return i2np.DeliveryStatus{MsgID: ds.ReplyToken, Timestamp: p.now}, i2np.TypeDeliveryStatus
+		}
+	}
+	return nil, 0
 }
 
 // answered tells, for our Alice, which of her messages Bob's blocks
@@ -460,9 +467,7 @@ func replayTranscript(t *testing.T, tr *transcript) (res replayResult) {
 	var lookup, explore, store bool
 	keys, _, err := p.play(conn, func(n int) bool {
 		if n == 0 {
-			if got, want := conn.consumed(), len(bytes.Join(peerHandshake, nil)); got != want {
-				t.Errorf("our handshake read %d bytes, want the %d of the peer's handshake messages", got, want)
-			}
+			checkHandshakeRead(t, conn, peerHandshake)
 		}
 		return n < tr.FramesRead
 	}, func([]Block) {})
@@ -471,14 +476,7 @@ func replayTranscript(t *testing.T, tr *transcript) (res replayResult) {
 	}
 
 	// Ours: byte for byte what we sent the real peer.
-	if len(conn.writes) != len(ours) {
-		t.Errorf("we wrote %d messages and frames, want %d", len(conn.writes), len(ours))
-	}
-	for i := range min(len(conn.writes), len(ours)) {
-		if !bytes.Equal(conn.writes[i], ours[i]) {
-			t.Errorf("our %s differs from the recorded one:\ngot  %s\nwant %s", recordName(tr.Side, i), short(conn.writes[i]), short(ours[i]))
-		}
-	}
+	checkOurWrites(t, tr.Side, conn.writes, ours)
 
 	// Both data phases: each recorded entry is one frame, each decrypts
 	// and parses into blocks; the peer's blocks decode (checkPeerBlock).
@@ -495,23 +493,7 @@ func replayTranscript(t *testing.T, tr *transcript) (res replayResult) {
 		{sideAlice, tr.Alice[2:], aliceKeys, &res.aliceFrames},
 		{sideBob, tr.Bob[1:], bobKeys, &res.bobFrames},
 	} {
-		for i, blocks := range decodeFrames(t, dir.side, dir.records, dir.keys) {
-			*dir.frames = append(*dir.frames, describe(blocks))
-			for _, b := range blocks {
-				if m, err := i2np.ParseShort(b.Data); b.Type == BlockI2NP && err == nil && decodable(m.Type) {
-					from := "peer"
-					if dir.side == tr.Side {
-						from = "us"
-					}
-					res.messages = append(res.messages, from+" "+hex.EncodeToString(b.Data))
-				}
-				if dir.side == tr.Side {
-					continue
-				}
-				if err := p.checkPeerBlock(b); err != nil {
-					t.Errorf("the peer's frame %d, %v block: %v", i+1, b.Type, err)
-				}
-			}
+		for _, blocks := range p.replayFrames(t, dir.side, dir.records, dir.keys, dir.frames, &res.messages) {
 			if tr.Side == sideAlice && dir.side == sideBob {
 				p.answered(blocks, &lookup, &explore, &store)
 			}
@@ -522,6 +504,57 @@ func replayTranscript(t *testing.T, tr *transcript) (res replayResult) {
 		t.Logf("answers: RouterInfo lookup %v, exploration %v, store %v", lookup, explore, store)
 	}
 	return res
+}
+
+// checkHandshakeRead: our side's handshake read from conn the peer's
+// handshake messages, no more, no less.
+func checkHandshakeRead(t *testing.T, conn *replayConn, peerHandshake [][]byte) {
+	t.Helper()
+	if got, want := conn.consumed(), len(bytes.Join(peerHandshake, nil)); got != want {
+		t.Errorf("our handshake read %d bytes, want the %d of the peer's handshake messages", got, want)
+	}
+}
+
+// checkOurWrites: our side, side, wrote byte for byte the recorded ours.
+func checkOurWrites(t *testing.T, side string, writes, ours [][]byte) {
+	t.Helper()
+	if len(writes) != len(ours) {
+		t.Errorf("we wrote %d messages and frames, want %d", len(writes), len(ours))
+	}
+	for i := range min(len(writes), len(ours)) {
+		if !bytes.Equal(writes[i], ours[i]) {
+			t.Errorf("our %s differs from the recorded one:\ngot  %s\nwant %s", recordName(side, i), short(writes[i]), short(ours[i]))
+		}
+	}
+}
+
+// replayFrames decodes side's recorded data frames, records, with keys
+// (decodeFrames) and returns their blocks. It appends each frame's
+// description to frames and, to messages, each I2NP message whose body
+// package i2np decodes, after who sent it; it checks each block the peer
+// sent (checkPeerBlock).
+func (p *player) replayFrames(t *testing.T, side string, records [][]byte, keys Keys, frames, messages *[]string) [][]Block {
+	t.Helper()
+	from := "peer"
+	if side == p.tr.Side {
+		from = "us"
+	}
+	decoded := decodeFrames(t, side, records, keys)
+	for i, blocks := range decoded {
+		*frames = append(*frames, describe(blocks))
+		for _, b := range blocks {
+			if m, err := i2np.ParseShort(b.Data); b.Type == BlockI2NP && err == nil && decodable(m.Type) {
+				*messages = append(*messages, from+" "+hex.EncodeToString(b.Data))
+			}
+			if side == p.tr.Side {
+				continue
+			}
+			if err := p.checkPeerBlock(b); err != nil {
+				t.Errorf("the peer's frame %d, %v block: %v", i+1, b.Type, err)
+			}
+		}
+	}
+	return decoded
 }
 
 // decodable reports whether package i2np decodes the bodies of messages
@@ -597,52 +630,28 @@ func (p *player) checkPeerBlock(b Block) error {
 	return nil
 }
 
+// checkPeerI2NP decodes an I2NP message the peer sent and checks that it
+// encodes back to the same bytes (a DatabaseStore to the same message:
+// checkPeerStore); a search reply must be from the peer, for a key we
+// asked about.
 func (p *player) checkPeerI2NP(m i2np.Message) error {
 	var again []byte
 	var err error
 	switch m.Type {
 	case i2np.TypeDatabaseStore:
-		ds, err := i2np.ParseDatabaseStore(m.Body)
-		if err != nil {
-			return err
-		}
-		b, err := ds.AppendBinary(nil)
-		if err != nil {
-			return err
-		}
-		ds2, err := i2np.ParseDatabaseStore(b)
-		if err != nil || ds2.Key != ds.Key || ds2.ReplyToken != ds.ReplyToken || ds2.ReplyTunnel != ds.ReplyTunnel ||
-			ds2.ReplyGateway != ds.ReplyGateway || !bytes.Equal(ds2.RouterInfo, ds.RouterInfo) {
-			return fmt.Errorf("DatabaseStore does not encode back to itself (%v)", err)
-		}
-		if ds.Key != p.peer.Hash() {
-			return nil // a RouterInfo it knows (e.g. ours)
-		}
-		return p.checkPeerRouterInfo(ds.RouterInfo)
+		return p.checkPeerStore(m.Body)
 	case i2np.TypeDatabaseSearchReply:
-		r, err := i2np.ParseSearchReply(m.Body)
-		if err != nil {
-			return err
-		}
-		if p.tr.Side == sideAlice && r.Key != p.bob.RouterHash && r.Key != p.explore {
-			return fmt.Errorf("search reply for %x, a key we did not ask for", r.Key[:4])
-		}
-		if r.From != p.peer.Hash() {
-			return fmt.Errorf("search reply from %x, want the peer", r.From[:4])
-		}
-		again, err = r.AppendBinary(nil)
+		again, err = p.checkPeerSearchReply(m.Body)
 	case i2np.TypeDeliveryStatus:
-		d, err := i2np.ParseDeliveryStatus(m.Body)
-		if err != nil {
-			return err
+		var d i2np.DeliveryStatus
+		if d, err = i2np.ParseDeliveryStatus(m.Body); err == nil {
+			again, err = d.AppendBinary(nil)
 		}
-		again, err = d.AppendBinary(nil)
 	case i2np.TypeDatabaseLookup:
-		l, err := i2np.ParseDatabaseLookup(m.Body)
-		if err != nil {
-			return err
+		var l *i2np.DatabaseLookup
+		if l, err = i2np.ParseDatabaseLookup(m.Body); err == nil {
+			again, err = l.AppendBinary(nil)
 		}
-		again, err = l.AppendBinary(nil)
 	default:
 		return nil // only the header is ours to decode
 	}
@@ -653,6 +662,46 @@ func (p *player) checkPeerI2NP(m i2np.Message) error {
 		return fmt.Errorf("%v encodes back to %x, want %x", m.Type, again, m.Body)
 	}
 	return nil
+}
+
+// checkPeerStore: a DatabaseStore the peer sent encodes back, its
+// RouterInfo gzipped anew, to the same message; if it stores the peer's
+// RouterInfo, that is validly signed.
+func (p *player) checkPeerStore(body []byte) error {
+	ds, err := i2np.ParseDatabaseStore(body)
+	if err != nil {
+		return err
+	}
+	b, err := ds.AppendBinary(nil)
+	if err != nil {
+		return err
+	}
+	ds2, err := i2np.ParseDatabaseStore(b)
+	if err != nil || ds2.Key != ds.Key || ds2.ReplyToken != ds.ReplyToken || ds2.ReplyTunnel != ds.ReplyTunnel ||
+		ds2.ReplyGateway != ds.ReplyGateway || !bytes.Equal(ds2.RouterInfo, ds.RouterInfo) {
+		return fmt.Errorf("DatabaseStore does not encode back to itself (%v)", err)
+	}
+	if ds.Key != p.peer.Hash() {
+		return nil // a RouterInfo it knows (e.g. ours)
+	}
+	return p.checkPeerRouterInfo(ds.RouterInfo)
+}
+
+// checkPeerSearchReply checks a search reply the peer sent, from the peer
+// and, to our Alice, for a key she asked about, and returns it encoded
+// again.
+func (p *player) checkPeerSearchReply(body []byte) ([]byte, error) {
+	r, err := i2np.ParseSearchReply(body)
+	if err != nil {
+		return nil, err
+	}
+	if p.tr.Side == sideAlice && r.Key != p.bob.RouterHash && r.Key != p.explore {
+		return nil, fmt.Errorf("search reply for %x, a key we did not ask for", r.Key[:4])
+	}
+	if r.From != p.peer.Hash() {
+		return nil, fmt.Errorf("search reply from %x, want the peer", r.From[:4])
+	}
+	return r.AppendBinary(nil)
 }
 
 // checkPeerRouterInfo: b is a validly signed RouterInfo of the peer's.
