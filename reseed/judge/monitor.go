@@ -159,10 +159,14 @@ func NewMonitor(cfg MonitorConfig) (*Monitor, error) {
 // Servers returns the servers watched.
 func (m *Monitor) Servers() []string { return slices.Clone(m.cfg.Servers) }
 
-// CheckNow judges one server now, records the result and saves the history.
+// CheckNow judges one server now, records the result and saves the history;
+// a check cut off because ctx ended is returned but not recorded.
 func (m *Monitor) CheckNow(ctx context.Context, server string) (Judgement, error) {
 	rep := Server(ctx, m.cfg.Check, server)
 	res := JudgementOf(rep, m.cfg.Check.Client.Now())
+	if ctx.Err() != nil {
+		return res, nil // cut off by the caller, not the server's fault: not recorded
+	}
 	m.mu.Lock()
 	hist := m.history[server]
 	for i := range hist {
@@ -244,6 +248,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 		}
 		if _, err := m.CheckNow(ctx, next); err != nil {
 			return err
+		}
+		if ctx.Err() != nil {
+			return nil
 		}
 		due[next] = time.Now().Add(m.wait())
 	}

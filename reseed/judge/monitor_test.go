@@ -232,3 +232,30 @@ func TestMonitorRun(t *testing.T) {
 		t.Errorf("servers saw %d requests", hits.Load())
 	}
 }
+
+// TestMonitorCheckCutOff: a check cut off by the caller's context is not
+// held against the server.
+func TestMonitorCheckCutOff(t *testing.T) {
+	_, kr := reseedtest.Signer(t)
+	m, err := NewMonitor(MonitorConfig{
+		Check:   Config{Client: client.Config{Keyring: kr, HTTP: insecureClient(), Now: func() time.Time { return reseedtest.Now }}},
+		Servers: []string{"https://127.0.0.1:1/"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.CheckNow(ctx, "https://127.0.0.1:1/"); err != nil {
+		t.Fatal(err)
+	}
+	if h := m.History("https://127.0.0.1:1/"); len(h) != 0 {
+		t.Errorf("a cut-off check was recorded: %+v", h)
+	}
+	if _, err := m.CheckNow(context.Background(), "https://127.0.0.1:1/"); err != nil {
+		t.Fatal(err)
+	}
+	if h := m.History("https://127.0.0.1:1/"); len(h) != 1 || h[0].Up {
+		t.Errorf("a refused connection: %+v, want one DOWN result", h)
+	}
+}
