@@ -189,67 +189,8 @@ scrape_configs:
 	startProcess(t, &syncWriter{w: &out}, prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+strings.TrimPrefix(api, "http://"))
 
-	type rule struct {
-		Name, Health, State, LastError string
-		Type                           string
-	}
-	var (
-		missing []string
-		loaded  []rule
-		pending map[string]bool
-	)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		missing = missing[:0]
-		for _, m := range append([]string{`up{job="i2pseed"} == 1`}, metrics...) {
-			if len(promQuery(t, api, m)) == 0 {
-				missing = append(missing, m)
-			}
-		}
-		var r struct {
-			Data struct {
-				Groups []struct {
-					Name  string
-					Rules []rule
-				}
-			}
-		}
-		loaded = loaded[:0]
-		healthy := 0
-		if promGet(t, api+"/api/v1/rules", &r) {
-			for _, g := range r.Data.Groups {
-				for _, ru := range g.Rules {
-					loaded = append(loaded, ru)
-					if ru.Health == "ok" {
-						healthy++
-					}
-				}
-			}
-		}
-		var a struct {
-			Data struct {
-				Alerts []struct {
-					Labels map[string]string
-					State  string
-				}
-			}
-		}
-		pending = map[string]bool{}
-		if promGet(t, api+"/api/v1/alerts", &a) {
-			for _, al := range a.Data.Alerts {
-				if al.Labels["instance"] == s.Metrics && al.State != "inactive" {
-					pending[al.Labels["alertname"]] = true
-				}
-			}
-		}
-		if len(missing) == 0 && len(loaded) == alerts && healthy == alerts && pending["ReseedRouterNoSessions"] {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 90s: series missing for %v; rules %+v; alerts pending %v\nprometheus:\n%s", missing, loaded, pending, out.String())
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	st := waitPrometheus(t, api, s.Metrics, metrics, alerts, &out)
+	loaded, pending := st.loaded, st.pending
 
 	// The values are the server's: its certificate, its pool, its router.
 	exp := promQuery(t, api, "i2pseed_tls_cert_expiry_timestamp_seconds")
@@ -268,6 +209,85 @@ scrape_configs:
 		}
 	}
 	t.Logf("%d rules ok; %d metrics the alerts use all scraped; pending: %v", len(loaded), len(metrics), pending)
+}
+
+// A promRule is a rule as Prometheus's API reports it.
+type promRule struct {
+	Name, Health, State, LastError string
+	Type                           string
+}
+
+// promState is what Prometheus reports: series missing among the metrics
+// asked for, the rules loaded (healthy: with health ok), and the alerts
+// pending or firing for one instance.
+type promState struct {
+	missing []string
+	loaded  []promRule
+	healthy int
+	pending map[string]bool
+}
+
+// scrapeState asks Prometheus at api for its state.
+func scrapeState(t *testing.T, api, instance string, metrics []string) promState {
+	var st promState
+	for _, m := range append([]string{`up{job="i2pseed"} == 1`}, metrics...) {
+		if len(promQuery(t, api, m)) == 0 {
+			st.missing = append(st.missing, m)
+		}
+	}
+	var r struct {
+		Data struct {
+			Groups []struct {
+				Name  string
+				Rules []promRule
+			}
+		}
+	}
+	if promGet(t, api+"/api/v1/rules", &r) {
+		for _, g := range r.Data.Groups {
+			for _, ru := range g.Rules {
+				st.loaded = append(st.loaded, ru)
+				if ru.Health == "ok" {
+					st.healthy++
+				}
+			}
+		}
+	}
+	var a struct {
+		Data struct {
+			Alerts []struct {
+				Labels map[string]string
+				State  string
+			}
+		}
+	}
+	st.pending = map[string]bool{}
+	if promGet(t, api+"/api/v1/alerts", &a) {
+		for _, al := range a.Data.Alerts {
+			if al.Labels["instance"] == instance && al.State != "inactive" {
+				st.pending[al.Labels["alertname"]] = true
+			}
+		}
+	}
+	return st
+}
+
+// waitPrometheus waits up to 90 s until every metric has a series, all
+// alerts rules are loaded and healthy, and the router-without-sessions
+// alert is pending for instance.
+func waitPrometheus(t *testing.T, api, instance string, metrics []string, alerts int, out fmt.Stringer) promState {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		st := scrapeState(t, api, instance, metrics)
+		if len(st.missing) == 0 && len(st.loaded) == alerts && st.healthy == alerts && st.pending["ReseedRouterNoSessions"] {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 90s: series missing for %v; rules %+v; alerts pending %v\nprometheus:\n%s", st.missing, st.loaded, st.pending, out.String())
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // spki is the base64 SHA-256 of a certificate's public key, as chromium's

@@ -98,57 +98,8 @@ func slowDownload(listen string, chunk int, started chan<- struct{}) <-chan down
 func TestServeDrain(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 
-	t.Run("finishes", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		listen, done, stderr := startServe(t, ctx, data, "--drain", "30s")
-		started := make(chan struct{})
-		got := slowDownload(listen, 4<<10, started) // a bundle in a few seconds
-		<-started
-		time.Sleep(200 * time.Millisecond)
-		cancel()
-		var d download
-		select {
-		case d = <-got:
-		case <-time.After(25 * time.Second):
-			t.Fatal("the slow download did not finish")
-		}
-		if d.err != nil || d.proto != "HTTP/2.0" {
-			t.Fatalf("slow download over %s while serve drained: %d bytes, %v\n%s", d.proto, d.n, d.err, stderr.String())
-		}
-		waitExit0(t, done, stderr, 10*time.Second, "after draining")
-		if log := stderr.String(); !strings.Contains(log, "msg=drained") || strings.Contains(log, "drain limit passed") {
-			t.Errorf("log does not say it drained:\n%s", log)
-		}
-	})
-
-	t.Run("cut", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		listen, done, stderr := startServe(t, ctx, data, "--drain", "1s")
-		started := make(chan struct{})
-		got := slowDownload(listen, 64, started) // a bundle in over a minute
-		<-started
-		time.Sleep(200 * time.Millisecond)
-		start := time.Now()
-		cancel()
-		waitExit0(t, done, stderr, 15*time.Second, "after cutting a slow client (--drain 1s)")
-		if took := time.Since(start); took < time.Second || took > 8*time.Second {
-			t.Errorf("serve took %v to stop with --drain 1s", took)
-		}
-		if log := stderr.String(); !strings.Contains(log, "drain limit passed") || !strings.Contains(log, "closed=1 ") {
-			t.Errorf("log does not say one connection was cut:\n%s", log)
-		}
-		select {
-		case d := <-got:
-			if d.err == nil {
-				t.Errorf("the cut download completed (%d bytes)", d.n)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("the cut download still runs")
-		}
-	})
-
+	t.Run("finishes", func(t *testing.T) { drainFinishes(t, data) })
+	t.Run("cut", func(t *testing.T) { drainCuts(t, data) })
 	t.Run("negative", func(t *testing.T) {
 		var stderr bytes.Buffer
 		code := runContext(context.Background(), []string{"serve", "--netdb", t.TempDir(), "--signer", "drain@mail.i2p",
@@ -157,4 +108,57 @@ func TestServeDrain(t *testing.T) {
 			t.Errorf("--drain -1s: exit %d, %q; want 2 naming --drain", code, stderr.String())
 		}
 	})
+}
+
+// drainFinishes: a slow client finishes within --drain 30s.
+func drainFinishes(t *testing.T, data string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	listen, done, stderr := startServe(t, ctx, data, "--drain", "30s")
+	started := make(chan struct{})
+	got := slowDownload(listen, 4<<10, started) // a bundle in a few seconds
+	<-started
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	var d download
+	select {
+	case d = <-got:
+	case <-time.After(25 * time.Second):
+		t.Fatal("the slow download did not finish")
+	}
+	if d.err != nil || d.proto != "HTTP/2.0" {
+		t.Fatalf("slow download over %s while serve drained: %d bytes, %v\n%s", d.proto, d.n, d.err, stderr.String())
+	}
+	waitExit0(t, done, stderr, 10*time.Second, "after draining")
+	if log := stderr.String(); !strings.Contains(log, "msg=drained") || strings.Contains(log, "drain limit passed") {
+		t.Errorf("log does not say it drained:\n%s", log)
+	}
+}
+
+// drainCuts: a client still there when --drain 1s passes is cut.
+func drainCuts(t *testing.T, data string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	listen, done, stderr := startServe(t, ctx, data, "--drain", "1s")
+	started := make(chan struct{})
+	got := slowDownload(listen, 64, started) // a bundle in over a minute
+	<-started
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	waitExit0(t, done, stderr, 15*time.Second, "after cutting a slow client (--drain 1s)")
+	if took := time.Since(start); took < time.Second || took > 8*time.Second {
+		t.Errorf("serve took %v to stop with --drain 1s", took)
+	}
+	if log := stderr.String(); !strings.Contains(log, "drain limit passed") || !strings.Contains(log, "closed=1 ") {
+		t.Errorf("log does not say one connection was cut:\n%s", log)
+	}
+	select {
+	case d := <-got:
+		if d.err == nil {
+			t.Errorf("the cut download completed (%d bytes)", d.n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the cut download still runs")
+	}
 }
