@@ -39,6 +39,7 @@ func TestSettingsCheck(t *testing.T) {
 		{"host a name", func(s *Settings) { s.NTCP2 = ntcp2.Settings{Listen: ":12345", Host: "example.com"} }, "ntcp2-host", "want the IP address"},
 		{"private on netid 2", func(s *Settings) { s.NTCP2.Listen = "192.168.1.5:12345" }, "ntcp2-host", "routers refuse a RouterInfo whose only address is not public"},
 		{"loopback host on netid 2", func(s *Settings) { s.NTCP2 = ntcp2.Settings{Listen: ":12345", Host: "127.0.0.1"} }, "ntcp2-host", "not public"},
+		{"host without listen", func(s *Settings) { s.NTCP2 = ntcp2.Settings{Host: "203.0.113.5"} }, "ntcp2-host", "needs ntcp2-listen"},
 		{"private on a test network", func(s *Settings) { s.NTCP2.Listen, s.Testnet = "192.168.1.5:12345", true }, "", ""},
 		{"private on netid 3", func(s *Settings) { s.NTCP2.Listen, s.NetID = "192.168.1.5:12345", 3 }, "", ""},
 		{"public IPv6", func(s *Settings) { s.NTCP2.Listen = "[2a00:1450::1]:12345" }, "", ""},

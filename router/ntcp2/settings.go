@@ -17,7 +17,8 @@ type Settings struct {
 	// sessions on; its address is then published. Empty: outbound only.
 	Listen string
 	// Host ("ntcp2-host") is the IP address to publish, by default
-	// Listen's host (which must then be one). Unused without Listen.
+	// Listen's host (which must then be one). Refused without Listen: an
+	// outbound-only router publishes no address.
 	Host string
 }
 
@@ -36,6 +37,9 @@ func (s Settings) Check(public bool) error {
 // published is the address s publishes, invalid when outbound only.
 func (s Settings) published() (netip.AddrPort, error) {
 	if s.Listen == "" {
+		if s.Host != "" {
+			return netip.AddrPort{}, setting.Errorf("ntcp2-host", s.Host, "needs ntcp2-listen: without a listener nothing is published")
+		}
 		return netip.AddrPort{}, nil
 	}
 	host, port, err := net.SplitHostPort(s.Listen)
