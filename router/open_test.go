@@ -43,7 +43,6 @@ func TestSettingsCheck(t *testing.T) {
 		{"private on a test network", func(s *Settings) { s.NTCP2.Listen, s.Testnet = "192.168.1.5:12345", true }, "", ""},
 		{"private on netid 3", func(s *Settings) { s.NTCP2.Listen, s.NetID = "192.168.1.5:12345", 3 }, "", ""},
 		{"public IPv6", func(s *Settings) { s.NTCP2.Listen = "[2a00:1450::1]:12345" }, "", ""},
-		{"host without listen", func(s *Settings) { s.NTCP2.Host = "192.168.1.5" }, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
