@@ -103,8 +103,11 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 			return nil, err
 		}
 	}
-	https := &HTTPSChannel{Addr: c.Listen, MaxConns: c.MaxConns, Blocklist: s.block, TLS: s.tls.TLSConfig()}
-	if err := s.listen(ctx, append([]Channel{https}, opt.Channels...)); err != nil {
+	chans := []Channel{&HTTPSChannel{Addr: c.Listen, MaxConns: c.MaxConns, Blocklist: s.block, TLS: s.tls.TLSConfig()}}
+	for _, a := range c.Yggdrasil {
+		chans = append(chans, &YggdrasilChannel{Addr: a, MaxConns: c.MaxConns, Blocklist: s.block})
+	}
+	if err := s.listen(ctx, append(chans, opt.Channels...)); err != nil {
 		return nil, err
 	}
 	if startTLS != nil {
@@ -207,8 +210,8 @@ func (s *Service) listen(ctx context.Context, chans []Channel) error {
 	for _, ch := range chans {
 		ln, err := ch.Listen(ctx)
 		if err != nil {
-			key := ch.Name()
-			if key == "https" {
+			key := ch.Name() + "-listen" // the setting of a channel's address
+			if key == "https-listen" {
 				key = "listen"
 			}
 			return setting.Errorf(key, "", "%v", err)

@@ -41,6 +41,9 @@ type Settings struct {
 	Blocklist     string // file of CIDR prefixes
 	MaxConns      int
 	Limits        Limits
+	// YggdrasilListen are [200::/7 address]:port addresses to serve
+	// plain HTTP on for routers that reach only the Yggdrasil mesh.
+	YggdrasilListen []string
 	// Drain is how long open connections may finish at shutdown.
 	Drain time.Duration
 	TLS   TLSSettings
@@ -80,6 +83,7 @@ type ServeConfig struct {
 	MaxConns       int
 	MetricsListen  string
 	Drain          time.Duration
+	Yggdrasil      []string // plain HTTP listen addresses on the mesh
 	TLS            TLSSettings
 	Router         router.Settings // checked when BuiltinRouter
 	netDbKey       string          // the setting NetDbDir comes from
@@ -90,7 +94,7 @@ func (s Settings) Check() (*ServeConfig, error) {
 	c := &ServeConfig{
 		Listen: s.Listen, NetDbDir: s.NetDb, DataDir: s.DataDir, SignerID: s.Signer,
 		Rebuild: s.Rebuild, Epoch: s.Epoch, MaxConns: s.MaxConns, MetricsListen: s.MetricsListen,
-		BlocklistPath: s.Blocklist, Drain: s.Drain, TLS: s.TLS,
+		BlocklistPath: s.Blocklist, Drain: s.Drain, TLS: s.TLS, Yggdrasil: s.YggdrasilListen,
 	}
 	if err := s.checkScalars(); err != nil {
 		return nil, err
@@ -113,6 +117,9 @@ func (s Settings) Check() (*ServeConfig, error) {
 		return nil, err
 	}
 	if err := s.TLS.check(); err != nil {
+		return nil, err
+	}
+	if err := checkYggdrasil(s.YggdrasilListen); err != nil {
 		return nil, err
 	}
 	if c.BuiltinRouter {

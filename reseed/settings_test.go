@@ -161,3 +161,20 @@ func TestDefaultDataDir(t *testing.T) {
 		t.Errorf("got %q, want /var/lib/i2pseed for root, else an i2pseed directory", got)
 	}
 }
+
+func TestYggdrasilSetting(t *testing.T) {
+	for _, bad := range []string{"127.0.0.1:8080", "[2001:db8::1]:8080", "[201:abcd::1]:0", "201:abcd::1", "[fc00::1]:80"} {
+		s := validSettings(t)
+		s.YggdrasilListen = []string{bad}
+		_, err := s.Check()
+		var se *setting.Error
+		if !errors.As(err, &se) || se.Setting != "yggdrasil-listen" {
+			t.Errorf("%s: %v, want a setting.Error naming yggdrasil-listen", bad, err)
+		}
+	}
+	s := validSettings(t)
+	s.YggdrasilListen = []string{"[201:abcd::1]:8080", "[300:1::2]:80"}
+	if c, err := s.Check(); err != nil || len(c.Yggdrasil) != 2 {
+		t.Errorf("Yggdrasil node and subnet addresses: %v, %v", c, err)
+	}
+}

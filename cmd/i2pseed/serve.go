@@ -58,6 +58,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.String("blocklist", "", "file of CIDR prefixes whose connections are dropped (reloaded on SIGHUP)")
 	f.Int("max-conns", 1024, "simultaneous connections")
 	f.Bool("log-clients", false, "log client addresses (off by default, for privacy)")
+	f.StringSlice("yggdrasil-listen", nil, "also serve plain HTTP on these Yggdrasil addresses, e.g. [201:abcd::1]:8080, for routers that reach only the mesh (i2pd's reseed.yggurls)")
 	f.Duration("drain", 30*time.Second, "on SIGTERM, how long open connections may finish before they are closed (keep it below systemd's TimeoutStopSec, 45s in the shipped unit)")
 	addRouterFlags(cmd)
 	return cmd
@@ -74,7 +75,7 @@ func (a *app) serveSettings() reseed.Settings {
 		TrustedProxies: a.cfg.GetStringSlice("trusted-proxies"), UserAgents: a.cfg.GetStringSlice("user-agents"),
 		LogClients: a.cfg.GetBool("log-clients"), MetricsListen: a.cfg.GetString("metrics-listen"),
 		Blocklist: a.cfg.GetString("blocklist"), MaxConns: a.cfg.GetInt("max-conns"), Limits: a.limits(),
-		Router: a.routerSettings(),
+		Router: a.routerSettings(), YggdrasilListen: a.cfg.GetStringSlice("yggdrasil-listen"),
 		TLS: reseed.TLSSettings{
 			Mode: a.cfg.GetString("tls"), Hosts: a.cfg.GetStringSlice("host"),
 			CertFile: a.cfg.GetString("tls-cert"), KeyFile: a.cfg.GetString("tls-key"),
