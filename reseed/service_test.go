@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed/wire"
 )
@@ -88,18 +89,7 @@ func TestService(t *testing.T) {
 
 // synthNetDb is a netDb folder of n fresh synthetic RouterInfos.
 func synthNetDb(t *testing.T, n int) string {
-	t.Helper()
-	netDb := t.TempDir()
-	ris, err := netdb.Synth(n, netdb.SynthConfig{Now: time.Now(), MaxAge: 6 * time.Hour, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ri := range ris {
-		if _, err := netdb.Write(netDb, ri); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return netDb
+	return reseedtest.SynthNetDb(t, n, netdb.SynthConfig{Now: time.Now(), MaxAge: 6 * time.Hour, Seed: 3})
 }
 
 // getBundle fetches the bundle from the server at url as a reseeding

@@ -73,9 +73,6 @@ func TestYggdrasilChannel(t *testing.T) {
 	if !strings.Contains(string(metrics), `i2pseed_requests_total{channel="yggdrasil",code="200"} 1`) {
 		t.Errorf("the request is not counted as the yggdrasil channel's:\n%s", metrics)
 	}
-	if _, err := net.DialTimeout("tcp", "["+ygg+"]:8080", time.Second); err == nil {
-		t.Error("the mesh address answers outside the namespace")
-	}
 }
 
 // getOver GETs u as a router would, wanting a 200.

@@ -97,7 +97,13 @@ func fakeFloodfill(t *testing.T, addr *net.TCPAddr) *netdb.RouterInfo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ri, err := id.RouterInfo(time.Now(), 2, ntcp2Address(t, id, addr.AddrPort()))
+	return floodfillOf(t, id, ntcp2Address(t, id, addr.AddrPort()))
+}
+
+// floodfillOf is id's floodfill RouterInfo (caps XfR, netId 2) with addrs.
+func floodfillOf(t *testing.T, id *Identity, addrs []netdb.RouterAddress) *netdb.RouterInfo {
+	t.Helper()
+	ri, err := id.RouterInfo(time.Now(), 2, addrs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,15 +87,7 @@ func floodfillAnswer(m i2np.Message, ff netdb.Hash, holds []*netdb.RouterInfo) (
 // dial it, but it makes the RouterInfo one routers store).
 func memFloodfill(t *testing.T, id *Identity, tr transport.Transport) *netdb.RouterInfo {
 	t.Helper()
-	ri, err := id.RouterInfo(time.Now(), 2, append(ntcp2Address(t, id, netip.AddrPort{}), tr.Address()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ri.Options = netdb.Mapping{{Key: "caps", Value: "XfR"}, {Key: "netId", Value: "2"}, {Key: "router.version", Value: Version}}
-	if err := ri.SignEd25519(id.SigningKey); err != nil {
-		t.Fatal(err)
-	}
-	return ri
+	return floodfillOf(t, id, append(ntcp2Address(t, id, netip.AddrPort{}), tr.Address()))
 }
 
 // TestHarvestOverInjectedTransport: a router given NTCP2 and a second

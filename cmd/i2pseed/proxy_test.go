@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/reseed/wire"
@@ -44,7 +45,7 @@ func reseedFixture(t *testing.T) (url, caFile, certDir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, err := reseed.BuildPool(context.Background(), mustStore(t, filepath.Join(dir, "netDb")), reseed.PoolConfig{
+	pool, err := reseed.BuildPool(context.Background(), reseedtest.Store(t, filepath.Join(dir, "netDb")), reseed.PoolConfig{
 		Policy: netdb.DefaultPolicy(), Quota: netdb.DefaultBundleQuota, Signer: &su3.Signer{ID: "test@mail.i2p", Key: key}, Secret: []byte("s"),
 	}, now)
 	if err != nil {
@@ -193,14 +194,4 @@ func TestBootstrapThroughProxies(t *testing.T) {
 	if code != 1 || !strings.Contains(stdout.String(), "certificate") {
 		t.Errorf("untrusted TLS certificate: exit %d, %s", code, stdout.String())
 	}
-}
-
-// mustStore opens the netDb store in dir.
-func mustStore(t testing.TB, dir string) *netdb.Store {
-	t.Helper()
-	s, err := netdb.OpenStore(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

@@ -151,8 +151,15 @@ func Store(t testing.TB, dir string) *netdb.Store {
 // up to 20 hours old) into a new netDb directory.
 func SynthDir(t testing.TB, n int) string {
 	t.Helper()
+	return SynthNetDb(t, n, netdb.SynthConfig{Now: Now, Seed: 11, MaxAge: 20 * time.Hour})
+}
+
+// SynthNetDb writes n synthetic RouterInfos made with cfg into a new netDb
+// directory.
+func SynthNetDb(t testing.TB, n int, cfg netdb.SynthConfig) string {
+	t.Helper()
 	dir := t.TempDir()
-	ris, err := netdb.Synth(n, netdb.SynthConfig{Now: Now, Seed: 11, MaxAge: 20 * time.Hour})
+	ris, err := netdb.Synth(n, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

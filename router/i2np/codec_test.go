@@ -52,24 +52,32 @@ var lookupTests = []struct {
 	{"byte after the reply tags", cat(lkKey, lkFrom, []byte{0x02, 0, 0}, lkReplyKey, []byte{1}, rep(6, 33)), nil},
 }
 
+// checkRoundTrip: b decodes to want and want encodes back to b, or, with
+// want nil, b is refused with ErrFormat.
+func checkRoundTrip[M interface {
+	*DatabaseLookup | *SearchReply
+	AppendBinary([]byte) ([]byte, error)
+}](t *testing.T, b []byte, want M, parse func([]byte) (M, error)) {
+	t.Helper()
+	got, err := parse(b)
+	if want == nil {
+		if !errors.Is(err, ErrFormat) {
+			t.Fatalf("got %+v, %v; want ErrFormat", got, err)
+		}
+		return
+	}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, %v; want %+v", got, err, want)
+	}
+	enc, err := want.AppendBinary(nil)
+	if err != nil || !bytes.Equal(enc, b) {
+		t.Fatalf("encodes to %x, %v; want %x", enc, err, b)
+	}
+}
+
 func TestParseDatabaseLookup(t *testing.T) {
 	for _, tt := range lookupTests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseDatabaseLookup(tt.b)
-			if tt.want == nil {
-				if !errors.Is(err, ErrFormat) {
-					t.Fatalf("got %+v, %v; want ErrFormat", got, err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
-			}
-			b, err := tt.want.AppendBinary(nil)
-			if err != nil || !bytes.Equal(b, tt.b) {
-				t.Fatalf("encodes to %x, %v; want %x", b, err, tt.b)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkRoundTrip(t, tt.b, tt.want, ParseDatabaseLookup) })
 	}
 }
 
@@ -114,22 +122,7 @@ func TestSearchReply(t *testing.T) {
 		{"trailing byte", cat(key, []byte{0}, from, []byte{0}), nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseSearchReply(tt.b)
-			if tt.want == nil {
-				if !errors.Is(err, ErrFormat) {
-					t.Fatalf("got %+v, %v; want ErrFormat", got, err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
-			}
-			b, err := tt.want.AppendBinary(nil)
-			if err != nil || !bytes.Equal(b, tt.b) {
-				t.Fatalf("encodes to %x, %v; want %x", b, err, tt.b)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkRoundTrip(t, tt.b, tt.want, ParseSearchReply) })
 	}
 	if _, err := (&SearchReply{Peers: make([][32]byte, 256)}).AppendBinary(nil); err == nil {
 		t.Error("a search reply of 256 peers encoded")

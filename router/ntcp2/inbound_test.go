@@ -1,7 +1,6 @@
 package ntcp2
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -12,12 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/transport"
-	"github.com/i2pseed/i2pseed/su3"
 	"github.com/i2pseed/i2pseed/testnet"
 )
 
@@ -82,20 +79,8 @@ func TestInboundFromI2PD(t *testing.T) {
 	ri := publishedRouterInfo(t, static, iv, ourAddr, 18702)
 
 	// A reseed bundle holding only our RouterInfo, signed with the test key.
-	var z bytes.Buffer
-	if err := su3.WriteBundle(&z, []su3.Entry{{Name: ri.Hash().FileName(), Data: ri.Bytes()}}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	key, err := certs.LoadPrivateKey("../../su3/testdata/test-signer.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bundle, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: fmt.Sprint(time.Now().Unix())}, z.Bytes(), &su3.Signer{ID: "test@mail.i2p", Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "bundle.su3"), bundle, 0o644)
+	writeReseedBundle(t, filepath.Join(dir, "bundle.su3"), ri)
 	certsDir := i2pdtest.CertsDir(t, "../../su3/testdata/test-signer.crt")
 
 	accepted := make(chan net.Conn, 1)

@@ -135,13 +135,7 @@ func recordI2PD(t *testing.T, bin string, inbound bool) *transcript {
 // tunnels through us first; 2.45.1 does not know G, and builds them
 // before it publishes. It reports whether our Bob answered anything.
 func recordI2PDInbound(t *testing.T, bin string) (*transcript, bool) {
-	ns := i2pdtest.NewNetNS(t)
-	ourAddr := "198.18.0.2"
-	ns.AddAddr(t, ourAddr)
-	ln, err := ns.Listen(net.JoinHostPort(ourAddr, "18712"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, ourAddr, ln := bobListener(t)
 	defer ln.Close()
 	tr := newTranscript(sideBob, 2)
 	var iv [16]byte
@@ -168,6 +162,20 @@ func recordI2PDInbound(t *testing.T, bin string) (*transcript, bool) {
 	}
 	p.Stop()
 	return tr, answered
+}
+
+// bobListener is a namespace with our Bob's address, 198.18.0.2, on its
+// lo and a listener there for the peer to dial.
+func bobListener(t *testing.T) (*i2pdtest.NetNS, string, net.Listener) {
+	t.Helper()
+	ns := i2pdtest.NewNetNS(t)
+	ourAddr := "198.18.0.2"
+	ns.AddAddr(t, ourAddr)
+	ln, err := ns.Listen(net.JoinHostPort(ourAddr, "18712"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns, ourAddr, ln
 }
 
 // writeReseedBundle writes an su3 reseed bundle holding only ri, signed
@@ -291,13 +299,7 @@ func recordJava(t *testing.T) *transcript {
 // RouterInfo, a floodfill's, dials our Bob to publish its own (as
 // TestInboundFromJava, whose notes on Java's start apply).
 func recordJavaInbound(t *testing.T) *transcript {
-	ns := i2pdtest.NewNetNS(t)
-	ourAddr := "198.18.0.2"
-	ns.AddAddr(t, ourAddr)
-	ln, err := ns.Listen(net.JoinHostPort(ourAddr, "18712"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, ourAddr, ln := bobListener(t)
 	defer ln.Close()
 	opts := javaOptions(t, ns, false)
 	tr := newTranscript(sideBob, int(opts.NetID))
@@ -311,6 +313,7 @@ func recordJavaInbound(t *testing.T) *transcript {
 	}
 	accepted := acceptAll(ln)
 	var p *testnet.Process
+	var err error
 	var conn net.Conn
 	for attempt := 1; conn == nil; attempt++ {
 		if p, err = testnet.StartJava(opts); err != nil {
