@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/i2pseed
 DEMO  := demo
 
-.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd deps-observability deb deb-test nspawn-test
+.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd deps-observability deps-overlays deb deb-test nspawn-test
 
 all: build
 
@@ -23,6 +23,13 @@ deps-i2pd:
 	@if command -v i2pd >/dev/null && command -v pebble >/dev/null && ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-i2pd.sh; \
 	else echo "note: i2pd not installed and not root: i2pd interop tests will skip"; fi
+
+# yggdrasil and tor for the delivery-channel tests (each runs its own
+# daemons in namespaces; the packaged services never start).
+deps-overlays:
+	@if command -v yggdrasil >/dev/null && command -v tor >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-overlays.sh; \
+	else echo "note: yggdrasil/tor not installed and not root: their channel tests will skip"; fi
 
 # Prometheus (promtool) and chromium for the monitoring tests: the alert
 # rules, a real Prometheus scraping serve, the status page in a real browser.
@@ -50,7 +57,7 @@ export JAVA_I2P
 # over the live bundle (sampled under -race, which makes it slow); the alert
 # rules with promtool; as root, the demo (on that mixed network), the package
 # test and the package under a real systemd in a container.
-test: deps-i2pd deps-observability vet
+test: deps-i2pd deps-observability deps-overlays vet
 	@if [ "$$(id -u)" = 0 ]; then echo "(making the nspawn test's container root in the background: /tmp/i2pseed-nspawn-prepare.log)"; \
 		bash deploy/test-nspawn.sh --prepare >/tmp/i2pseed-nspawn-prepare.log 2>&1 & fi
 	$(GO) test -race -count=1 -skip 'TestWholeChain' ./...
