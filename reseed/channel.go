@@ -41,22 +41,55 @@ func (c *HTTPSChannel) Listen(context.Context) (net.Listener, error) {
 
 func (c *HTTPSChannel) TLSConfig() *tls.Config { return c.TLS }
 
-// channelKey carries a request's channel name in its context.
+// A ClientKeyer is a Channel whose clients are not told apart by their IP
+// address: every client of an onion service comes from the local Tor, and
+// a SAM bridge names the client's I2P destination instead. ClientKey is
+// the key a request's client is rate-limited and assigned its bundle by.
+type ClientKeyer interface {
+	ClientKey(r *http.Request) string
+}
+
+// channelKey carries a request's channel in its context.
 type channelKey struct{}
+
+type channelInfo struct {
+	name  string
+	keyer ClientKeyer // nil: by IP address
+}
 
 // channelOf is the name of the channel r came in on ("https" when none).
 func channelOf(r *http.Request) string {
-	if name, ok := r.Context().Value(channelKey{}).(string); ok {
-		return name
+	if c, ok := r.Context().Value(channelKey{}).(channelInfo); ok {
+		return c.name
 	}
 	return "https"
+}
+
+// clientKeyOf is the key r's client is limited and assigned a bundle by:
+// its channel's ClientKey, or its address grouped as clientKey does.
+func (s *Server) clientKeyOf(r *http.Request) string {
+	if c, ok := r.Context().Value(channelKey{}).(channelInfo); ok && c.keyer != nil {
+		return c.name + ":" + c.keyer.ClientKey(r)
+	}
+	return clientKey(clientAddr(r, s.cfg.TrustedProxies))
 }
 
 // ChannelHandler is Handler for the requests of one channel: they are
 // counted under its name.
 func (s *Server) ChannelHandler(name string) http.Handler {
+	return s.channelHandler(channelInfo{name: name})
+}
+
+// HandlerFor is Handler for the requests of ch: counted under its name,
+// and its clients told apart by its ClientKey when it has one.
+func (s *Server) HandlerFor(ch Channel) http.Handler {
+	keyer, _ := ch.(ClientKeyer)
+	return s.channelHandler(channelInfo{name: ch.Name(), keyer: keyer})
+}
+
+func (s *Server) channelHandler(c channelInfo) http.Handler {
 	h := s.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), channelKey{}, name)))
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), channelKey{}, c)))
 	})
 }

@@ -302,8 +302,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, code int, msg st
 
 func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
-	client := clientAddr(r, s.cfg.TrustedProxies)
-	key := clientKey(client)
+	key := s.clientKeyOf(r)
 	if ok, scope := s.limit.Load().allow(key, now); !ok {
 		s.metrics.limited.WithLabelValues(scope).Inc()
 		w.Header().Set("Retry-After", "60")
@@ -346,7 +345,7 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 	s.metrics.served.Inc()
 	if s.cfg.LogClients {
-		s.log.Info("bundle served", "client", client.String(), "bundle", i)
+		s.log.Info("bundle served", "channel", channelOf(r), "client", clientAddr(r, s.cfg.TrustedProxies).String(), "bundle", i)
 	}
 }
 

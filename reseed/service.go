@@ -318,7 +318,7 @@ type httpServed struct {
 func (s *Service) serve(errc chan<- error) []httpServed {
 	var out []httpServed
 	for _, ch := range s.channels {
-		hs := HTTPServer(s.srv.ChannelHandler(ch.Name()), ch.TLSConfig(), DefaultTimeouts)
+		hs := HTTPServer(s.srv.HandlerFor(ch.Channel), ch.TLSConfig(), DefaultTimeouts)
 		hs.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)
 		cc := &connCounter{}
 		hs.ConnState = cc.track
