@@ -15,7 +15,7 @@ import (
 // national firewall that reaches only the mesh reseeds from plain
 // http://[ygg address]:port/ URLs (i2pd's reseed.yggurls): the mesh
 // authenticates the server by its address, which is derived from its key.
-var YggdrasilPrefix = netip.MustParsePrefix("200::/7")
+var YggdrasilPrefix = netip.MustParsePrefix("200::/7") // the same range wire.PlainHTTPAllowed accepts
 
 // YggdrasilChannel serves plain HTTP on a Yggdrasil address, beside the
 // HTTPS channel, with the same bundles, limits and metrics.

@@ -1,6 +1,9 @@
 package wire
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestBundleURL(t *testing.T) {
 	for in, want := range map[string]string{
@@ -17,6 +20,22 @@ func TestBundleURL(t *testing.T) {
 	for _, bad := range []string{"ftp://x/", "https://", "reseed.example", "%zz"} {
 		if got, err := BundleURL(bad, 2); err == nil {
 			t.Errorf("BundleURL(%q) = %q, want an error", bad, got)
+		}
+	}
+}
+
+func TestPlainHTTPOnlyOnOverlays(t *testing.T) {
+	for _, ok := range []string{
+		"http://[201:abcd::1]:8080/", "http://[300:1::5]/", "http://abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstu.onion/",
+		"http://ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p/", "http://reseed.i2p/", "http://127.0.0.1:8080/", "http://[::1]:80/", "http://localhost:8080/",
+	} {
+		if _, err := BundleURL(ok, 2); err != nil {
+			t.Errorf("BundleURL(%q): %v, want plain http allowed", ok, err)
+		}
+	}
+	for _, bad := range []string{"http://reseed.example/", "http://198.51.100.7/", "http://[2001:db8::1]/", "http://onion.example/", "http://[fc00::1]/"} {
+		if _, err := BundleURL(bad, 2); !errors.Is(err, ErrPlainHTTP) {
+			t.Errorf("BundleURL(%q) = %v, want ErrPlainHTTP", bad, err)
 		}
 	}
 }
