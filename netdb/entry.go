@@ -61,7 +61,14 @@ func Summarize(ri *RouterInfo) *Entry {
 		Caps:        ri.Option("caps"),
 		Family:      ri.Family(),
 		BadFamily:   ri.VerifyFamily() != nil,
+		Addrs:       addrs(ri),
 	}
+	return e
+}
+
+// addrs are ri's NTCP2 and SSU2 addresses as selection reads them.
+func addrs(ri *RouterInfo) []Addr {
+	var out []Addr
 	for _, a := range ri.Addresses {
 		if a.Transport != "NTCP2" && a.Transport != "SSU2" {
 			continue
@@ -69,7 +76,7 @@ func Summarize(ri *RouterInfo) *Entry {
 		ad := Addr{Transport: a.Transport, BadKey: !a.Usable()}
 		ad.Host, ad.Port = hostPort(a.Options)
 		ad.Introducers = slices.ContainsFunc(a.Options, func(kv KV) bool { return strings.HasPrefix(kv.Key, "ih") })
-		e.Addrs = append(e.Addrs, ad)
+		out = append(out, ad)
 	}
-	return e
+	return out
 }

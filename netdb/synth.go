@@ -33,6 +33,10 @@ type SynthConfig struct {
 	// Families[0].Members routers join the first, the next ones the
 	// second, and so on. Everything else about the routers is as without.
 	Families []SynthFamily
+	// Yggdrasil makes the first Yggdrasil routers also publish an NTCP2
+	// address on the Yggdrasil mesh (a host in YggdrasilPrefix), as i2pd
+	// does with meshnets.yggdrasil; zero keeps the output as without.
+	Yggdrasil int
 }
 
 // A SynthFamily is a router family Synth puts routers in.
@@ -178,6 +182,11 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 			ri.Addresses = append(ri.Addresses, RouterAddress{Cost: 5, Transport: "NTCP2", Options: Mapping{
 				{"host", v6}, {"i", b64(16)}, {"port", port}, {"s", i2pbase64.EncodeToString(ntcpStatic[:])}, {"v", "2"}}})
 		}
+	}
+	if i < cfg.Yggdrasil {
+		ygg := netip.AddrFrom16([16]byte{0x02, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)})
+		ri.Addresses = append(ri.Addresses, RouterAddress{Cost: 3, Transport: "NTCP2", Options: Mapping{
+			{"host", ygg.String()}, {"i", b64(16)}, {"port", port}, {"s", i2pbase64.EncodeToString(ntcpStatic[:])}, {"v", "2"}}})
 	}
 	if f, ok := cfg.family(i); ok {
 		cfg.addFamily(ri, f)

@@ -20,10 +20,12 @@ type metrics struct {
 	withdrawn prometheus.Gauge
 	eligible  prometheus.Gauge
 	routers   prometheus.Gauge
-	rejected  *prometheus.GaugeVec
-	builds    *prometheus.CounterVec
-	poolBuilt prometheus.Gauge
-	tlsExpiry *expiryCollector
+	// meshRouters: eligible routers reachable over Yggdrasil (mesh.go)
+	meshRouters prometheus.Gauge
+	rejected    *prometheus.GaugeVec
+	builds      *prometheus.CounterVec
+	poolBuilt   prometheus.Gauge
+	tlsExpiry   *expiryCollector
 }
 
 func newMetrics() *metrics {
@@ -45,6 +47,8 @@ func newMetrics() *metrics {
 			Name: "i2pseed_pool_eligible_routerinfos", Help: "RouterInfos that passed the selection policy at the last build."}),
 		routers: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "i2pseed_source_routerinfos", Help: "RouterInfos the source had at the last build."}),
+		meshRouters: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "i2pseed_pool_mesh_routerinfos", Help: "Eligible RouterInfos reachable over the Yggdrasil mesh at the last build, which the bundles for the yggdrasil channel's clients carry first (0 without that channel)."}),
 		rejected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "i2pseed_routerinfos_rejected", Help: "RouterInfos rejected at the last build, by reason."}, []string{"reason"}),
 		builds: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -66,7 +70,7 @@ func newMetrics() *metrics {
 
 // collectors are the server's own metrics.
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.requests, m.served, m.limited, m.poolSize, m.poolStale, m.withdrawn, m.eligible, m.routers, m.rejected, m.builds, m.poolBuilt, m.tlsExpiry}
+	return []prometheus.Collector{m.requests, m.served, m.limited, m.poolSize, m.poolStale, m.withdrawn, m.eligible, m.routers, m.meshRouters, m.rejected, m.builds, m.poolBuilt, m.tlsExpiry}
 }
 
 func (m *metrics) request(channel string, code int) {

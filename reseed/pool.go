@@ -38,6 +38,10 @@ type PoolConfig struct {
 	// Secret keys the bundle composition and the client-to-bundle mapping.
 	// Replicas that must agree share it.
 	Secret []byte
+	// Mesh builds K more bundles for clients that arrive over the
+	// Yggdrasil mesh (see Pool.Mesh); set when a yggdrasil channel is
+	// served.
+	Mesh bool
 }
 
 func (c *PoolConfig) bundleSize() int { return cmpOr(c.BundleSize, 75) }
@@ -61,6 +65,12 @@ type Pool struct {
 	Routers  int // RouterInfos the source had
 	Eligible int // of which passed the policy
 	Rejected map[netdb.Reason]int
+	// Mesh is how many of Bundles, at the end, are for clients of the
+	// Yggdrasil mesh: each holds as many of the MeshRouters eligible
+	// routers reachable over the mesh as it fits, topped up with others.
+	// Zero when not asked for (PoolConfig.Mesh) or none is reachable.
+	Mesh        int
+	MeshRouters int
 
 	members map[netdb.Hash][]int // router -> the bundles carrying it
 }
@@ -110,19 +120,29 @@ func BuildPool(ctx context.Context, src Source, cfg PoolConfig, at time.Time) (*
 	if k <= 0 {
 		k = min(max(2*len(sel.Eligible)/n, 1), 100)
 	}
-	version := strconv.FormatInt(at.Unix(), 10)
+	err = pool.sign(ctx, src, cfg.Signer, k, func(i int) []*netdb.Entry {
+		return cfg.Quota.Pick(sel.Eligible, n, bundleSeed(cfg.Secret, at, i))
+	})
+	if err == nil && cfg.Mesh {
+		err = pool.addMesh(ctx, src, cfg, sel.Eligible, k)
+	}
+	return pool, err
+}
+
+// sign adds k bundles to p, bundle i holding the RouterInfos pick(i).
+func (p *Pool) sign(ctx context.Context, src Source, signer *su3.Signer, k int, pick func(i int) []*netdb.Entry) error {
+	version := strconv.FormatInt(p.Built.Unix(), 10)
 	for i := range k {
 		if err := ctx.Err(); err != nil {
-			return pool, err
+			return err
 		}
-		pick := cfg.Quota.Pick(sel.Eligible, n, bundleSeed(cfg.Secret, at, i))
-		b, carried, err := buildBundle(src, pick, cfg.Signer, at, version)
+		b, carried, err := buildBundle(src, pick(i), signer, p.Built, version)
 		if err != nil {
-			return pool, fmt.Errorf("reseed: bundle %d: %w", i, err)
+			return fmt.Errorf("reseed: bundle %d: %w", len(p.Bundles), err)
 		}
-		pool.add(b, carried)
+		p.add(b, carried)
 	}
-	return pool, nil
+	return nil
 }
 
 // buildBundle signs a bundle of the RouterInfos in pick that can still be

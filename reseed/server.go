@@ -226,6 +226,7 @@ func (s *Server) recordBuild(p *Pool, err error) {
 	if p != nil {
 		s.metrics.eligible.Set(float64(p.Eligible))
 		s.metrics.routers.Set(float64(p.Routers))
+		s.metrics.meshRouters.Set(float64(p.MeshRouters))
 		s.metrics.rejected.Reset()
 		for r, n := range p.Rejected {
 			s.metrics.rejected.WithLabelValues(r.String()).Set(float64(n))
@@ -324,7 +325,8 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := st.pool
-	i, ok := st.pick(BundleFor(s.cfg.Secret, p.Built, []byte(key), len(p.Bundles)))
+	lo, hi := p.bundleRange(channelOf(r) == yggdrasilName)
+	i, ok := st.pick(lo, hi, BundleFor(s.cfg.Secret, p.Built, []byte(key), hi-lo))
 	if !ok {
 		w.Header().Set("Retry-After", "300")
 		s.refuse(w, r, http.StatusServiceUnavailable, "bundles withdrawn: their routers were found unreachable; try another reseed server")
@@ -386,6 +388,7 @@ Routers fetch <code>/i2pseeds.su3</code> by themselves; there is nothing to down
 <tr><td>eligible RouterInfos</td><td>{{.Eligible}} of {{.Routers}}</td></tr>
 <tr><td>netid</td><td>{{.NetID}}</td></tr>
 {{range .Channels}}<tr><td>channel</td><td>{{.}}</td></tr>
+{{end}}{{with .Mesh}}<tr><td>mesh bundles</td><td id="mesh">{{.}}</td></tr>
 {{end}}
 <tr><td>su3 signer</td><td>{{.Signer}}</td></tr>
 <tr><td>TLS certificate SHA-256</td><td><code id="tls-sha256">{{.Fingerprint}}</code></td></tr>
@@ -413,12 +416,14 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		NetID                                   netdb.NetID
 		Router                                  *RouterStatus
 		Channels                                []string
+		Mesh                                    string
 	}{Channels: s.channelList(), Status: "starting: no bundles yet", Built: "-", Signer: s.cfg.SignerID, NetID: s.cfg.NetID, BundleSize: cmp.Or(max(s.cfg.BundleSize, 0), 75)}
 	if st := s.state.Load(); st != nil {
 		p := st.pool
 		data.Status = statusLine(st)
 		data.Built = fmt.Sprintf("%s (%s ago)", p.Built.Format(time.RFC3339), p.Age(s.cfg.Now()).Round(time.Second))
 		data.Bundles, data.Eligible, data.Routers = len(p.Bundles), p.Eligible, p.Routers
+		data.Mesh = s.meshLine(p)
 	}
 	if f := s.router.Load(); f != nil {
 		rs := (*f)()
@@ -489,8 +494,7 @@ func (b *Builder) Run(ctx context.Context) error {
 		switch {
 		case err == nil:
 			b.Server.SetPool(pool)
-			log.Info("pool built", "bundles", len(pool.Bundles), "eligible", pool.Eligible, "routerinfos", pool.Routers,
-				"took", time.Since(start).Round(time.Millisecond))
+			log.Info("pool built", builtAttrs(pool, b.Config.Mesh, time.Since(start))...)
 			backoff = firstBackoff
 		case ctx.Err() != nil:
 			return ctx.Err()

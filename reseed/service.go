@@ -209,6 +209,10 @@ func (s *Service) listen(ctx context.Context, chans []Channel) error {
 	var names []string
 	for _, ch := range chans {
 		ln, err := ch.Listen(ctx)
+		var se *setting.Error
+		if errors.As(err, &se) { // the channel names its setting
+			return err
+		}
 		if err != nil {
 			key := ch.Name() + "-listen" // the setting of a channel's address
 			if key == "https-listen" {

@@ -112,7 +112,7 @@ func (s Settings) Check() (*ServeConfig, error) {
 		return nil, err
 	}
 	c.Pool = PoolConfig{Policy: policy, Quota: netdb.DefaultBundleQuota, BundleSize: s.BundleSize,
-		Bundles: s.Bundles, MinEligible: s.MinEligible}
+		Bundles: s.Bundles, MinEligible: s.MinEligible, Mesh: len(s.YggdrasilListen) > 0}
 	if c.Server, err = s.server(netID); err != nil {
 		return nil, err
 	}

@@ -82,16 +82,17 @@ func (st *poolState) serving() bool {
 	return st.withdrawn == nil && st.nstale < len(st.pool.Bundles)
 }
 
-// pick returns the bundle served to a client whose own bundle is i: i if
-// it is fresh, else the next fresh one after it, (i+1) mod k and on;
+// pick returns the bundle served to a client whose own bundle is lo+i,
+// among the bundles lo to hi (k = hi-lo) its channel is served from: lo+i
+// if it is fresh, else the next fresh one after it, lo+(i+1) mod k and on;
 // false when none is served.
-func (st *poolState) pick(i int) (int, bool) {
+func (st *poolState) pick(lo, hi, i int) (int, bool) {
 	if !st.serving() {
 		return 0, false
 	}
-	k := len(st.pool.Bundles)
+	k := hi - lo
 	for j := range k {
-		if b := (i + j) % k; !st.stale[b] {
+		if b := lo + (i+j)%k; !st.stale[b] {
 			return b, true
 		}
 	}

@@ -3,11 +3,14 @@ package reseed
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"syscall"
 
 	"github.com/i2pseed/i2pseed/internal/setting"
+	"github.com/i2pseed/i2pseed/netdb"
 )
 
 // YggdrasilPrefix is the address range of the Yggdrasil mesh: node
@@ -15,7 +18,7 @@ import (
 // national firewall that reaches only the mesh reseeds from plain
 // http://[ygg address]:port/ URLs (i2pd's reseed.yggurls): the mesh
 // authenticates the server by its address, which is derived from its key.
-var YggdrasilPrefix = netip.MustParsePrefix("200::/7") // the same range wire.PlainHTTPAllowed accepts
+var YggdrasilPrefix = netdb.YggdrasilPrefix // the same range wire.PlainHTTPAllowed accepts
 
 // YggdrasilChannel serves plain HTTP on a Yggdrasil address, beside the
 // HTTPS channel, with the same bundles, limits and metrics.
@@ -25,13 +28,20 @@ type YggdrasilChannel struct {
 	Blocklist *Blocklist // nil: none
 }
 
-func (c *YggdrasilChannel) Name() string { return "yggdrasil" }
+func (c *YggdrasilChannel) Name() string { return yggdrasilName }
 
+// Listen listens on c.Addr. When the address is on no interface of the
+// host, as when the yggdrasil daemon is not running, the error is a
+// *setting.Error for yggdrasil-listen that says so.
 func (c *YggdrasilChannel) Listen(context.Context) (net.Listener, error) {
 	if _, err := yggdrasilAddr(c.Addr); err != nil {
-		return nil, err
+		return nil, setting.Errorf("yggdrasil-listen", c.Addr, "%v", err)
 	}
-	return Listen(c.Addr, ListenConfig{MaxConns: c.MaxConns, Blocklist: c.Blocklist})
+	ln, err := Listen(c.Addr, ListenConfig{MaxConns: c.MaxConns, Blocklist: c.Blocklist})
+	if errors.Is(err, syscall.EADDRNOTAVAIL) {
+		return nil, setting.Errorf("yggdrasil-listen", c.Addr, "not on this host; is yggdrasil running?")
+	}
+	return ln, err
 }
 
 func (c *YggdrasilChannel) TLSConfig() *tls.Config { return nil }
