@@ -184,7 +184,8 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 		}
 	}
 	if i < cfg.Yggdrasil {
-		ygg := netip.AddrFrom16([16]byte{0x02, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)})
+		// A node's address is its key's: they differ in the first 64 bits.
+		ygg := netip.AddrFrom16([16]byte{0x02, 0x01, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i), 15: 1})
 		ri.Addresses = append(ri.Addresses, RouterAddress{Cost: 3, Transport: "NTCP2", Options: Mapping{
 			{"host", ygg.String()}, {"i", b64(16)}, {"port", port}, {"s", i2pbase64.EncodeToString(ntcpStatic[:])}, {"v", "2"}}})
 	}

@@ -24,6 +24,9 @@ func LibFaketime() string {
 type Options struct {
 	// Args are extra i2pd options, e.g. --reseed.file=...
 	Args []string
+	// Conf are extra lines of i2pd.conf, for the switches (ipv4,
+	// reservedrange) that i2pd's command line can only turn on.
+	Conf []string
 	// FakeTime, if set, starts i2pd's wall clock there (libfaketime "@"
 	// form, e.g. "@2026-03-02 12:00:00"); the monotonic clock stays real.
 	FakeTime string
@@ -71,7 +74,8 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 	// typo in it; 2.45.1 refuses them on inbound whatever the flag).
 	// A switch on i2pd's command line, so only the config file can turn it off.
 	conf := filepath.Join(opts.Dir, "i2pd.conf")
-	if err := os.WriteFile(conf, []byte("reservedrange = false\n"), 0o644); err != nil {
+	lines := strings.Join(append([]string{"reservedrange = false"}, opts.Conf...), "\n") + "\n"
+	if err := os.WriteFile(conf, []byte(lines), 0o644); err != nil {
 		return nil, fmt.Errorf("testnet: %w", err)
 	}
 	args := append([]string{"--datadir=" + dataDir, "--conf=" + conf,

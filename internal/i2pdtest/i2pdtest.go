@@ -130,6 +130,7 @@ func (ns *NetNS) AddAddr(t testing.TB, addr string) {
 // Options for one i2pd run.
 type Options struct {
 	Args     []string // extra i2pd options
+	Conf     []string // extra i2pd.conf lines: "ipv4 = false"
 	FakeTime string   // libfaketime "@" start time for i2pd's wall clock
 	DataDir  string   // i2pd's data directory; empty means a fresh one
 	NetNS    *NetNS   // run in this namespace instead of a new, empty one
@@ -151,7 +152,7 @@ type Process struct{ *testnet.Process }
 // Start runs i2pd with opts and stops it when the test ends.
 func Start(t testing.TB, i2pd string, opts Options) *Process {
 	t.Helper()
-	o := testnet.Options{Args: opts.Args, FakeTime: opts.FakeTime, Dir: t.TempDir(), DataDir: opts.DataDir, LogLevel: opts.LogLevel}
+	o := testnet.Options{Args: opts.Args, Conf: opts.Conf, FakeTime: opts.FakeTime, Dir: t.TempDir(), DataDir: opts.DataDir, LogLevel: opts.LogLevel}
 	if opts.NetNS != nil {
 		o.NetNS = opts.NetNS.NetNS
 	}
