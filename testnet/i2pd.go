@@ -134,7 +134,7 @@ func routerArgs(cfg RoutersConfig, i int) []string {
 	if i < cfg.Floodfills {
 		a = append(a, "--floodfill")
 	}
-	return a
+	return append(a, yggdrasilArgs(cfg, i)...)
 }
 
 // firstStartI2PD runs i2pd router i alone, with no reseed, until its

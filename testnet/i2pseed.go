@@ -67,6 +67,9 @@ func serverArgs(cfg Config, srvDir, seeds string) []string {
 	args := serveArgs(NetID.String(), srvDir, ServerAddr, 2*n, cmpOr(cfg.MinEligible, n)).
 		Set(cliflag.ServeSeed, seeds).Set(cliflag.ServeNTCP2Listen, fmt.Sprintf("%s:%d", ServerAddr, RouterNTCP2)).
 		Set(cliflag.ServeRebuild, "1m").Set(cliflag.ServeProbeRecheck, "1m")
+	if cfg.Yggdrasil > 0 {
+		args.Set(cliflag.ServeYggdrasil, YggdrasilServer)
+	}
 	return append(args.Strings(), cfg.ServerArgs...)
 }
 

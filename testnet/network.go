@@ -55,7 +55,13 @@ type Config struct {
 	MinEligible int
 	// ServerArgs are extra `i2pseed serve` flags.
 	ServerArgs []string
-	Log        io.Writer // progress lines; nil discards
+	// Yggdrasil: the first Yggdrasil i2pd routers also publish an address
+	// on the Yggdrasil mesh (YggdrasilRouterAddr), and the server serves
+	// its yggdrasil channel on YggdrasilServer, so that its harvest and
+	// its mesh bundles have mesh routers. The mesh is simulated: the
+	// addresses are on the namespace's lo, no yggdrasil daemon runs.
+	Yggdrasil int
+	Log       io.Writer // progress lines; nil discards
 }
 
 // State is a running network, kept in Dir/testnet.json.
@@ -169,6 +175,11 @@ func (st *State) up(ctx context.Context, ns *NetNS, cfg Config) error {
 			return err
 		}
 	}
+	if cfg.Yggdrasil > 0 {
+		if err := ns.addAddr6(yggdrasilServerAddr); err != nil {
+			return err
+		}
+	}
 	logLine(cfg.Log, "starting %d i2pd routers (%d floodfill) and %d Java I2P routers (%d floodfill) in network namespace %s",
 		cfg.Routers, cfg.Floodfills, cfg.Java, cfg.JavaFloodfills, ns.Name)
 	signer, err := testSigner(filepath.Join(st.Dir, "server", "keys"))
@@ -178,7 +189,7 @@ func (st *State) up(ctx context.Context, ns *NetNS, cfg Config) error {
 	signerCert := filepath.Join(st.Dir, "server", "keys", certs.CertFileName(signerID))
 	st.Config = RoutersConfig{Dir: st.Dir, Routers: cfg.Routers, Floodfills: cfg.Floodfills,
 		Java: cfg.Java, JavaFloodfills: cfg.JavaFloodfills, I2PD: cfg.I2PD, JavaI2P: cfg.JavaI2P, NetID: NetID,
-		Signer: signer, SignerCert: signerCert, Detach: true}
+		Signer: signer, SignerCert: signerCert, Detach: true, Yggdrasil: min(cfg.Yggdrasil, cfg.Routers)}
 	routers, err := StartRouters(ctx, ns, st.Config)
 	for _, r := range routers {
 		st.Routers = append(st.Routers, r.RouterState)

@@ -29,6 +29,9 @@ type RoutersConfig struct {
 	Signer     *su3.Signer `json:"-"`
 	SignerCert string
 	Detach     bool // start them in sessions of their own (Options.Detach)
+	// Yggdrasil: the first Yggdrasil i2pd routers also publish an NTCP2
+	// address on the Yggdrasil mesh (see YggdrasilRouterAddr).
+	Yggdrasil int `json:",omitempty"`
 }
 
 // Implementations of the routers of a test network.
@@ -97,6 +100,8 @@ func routerHosts(ns *NetNS, cfg RoutersConfig) ([]*NetNS, error) {
 			}
 			hosts[i] = h
 		} else if err := ns.AddAddr(addr); err != nil {
+			return nil, err
+		} else if err := addYggdrasil(ns, cfg, i); err != nil {
 			return nil, err
 		}
 	}

@@ -140,3 +140,45 @@ func WaitRoute(ctx context.Context, ns *NetNS, addr netip.AddrPort) error {
 		}
 	}
 }
+
+// A test network's Yggdrasil addresses (Config.Yggdrasil), on the
+// namespace's lo: each in a /64 of its own, as real node addresses (the
+// hash of a node's key) are.
+const (
+	yggdrasilServerAddr = "201:7e57:0:2::1"
+	// YggdrasilServer is where the server of a network with Yggdrasil
+	// routers serves its yggdrasil channel.
+	YggdrasilServer = "[" + yggdrasilServerAddr + "]:8080"
+)
+
+// YggdrasilRouterAddr is i2pd router i's Yggdrasil address in a test
+// network with Yggdrasil routers.
+func YggdrasilRouterAddr(i int) string { return fmt.Sprintf("201:7e57:0:%x::1", firstRouter+i) }
+
+// yggdrasilArgs are the i2pd options that make router i publish its
+// Yggdrasil address, if it is to have one: meshnets.yggaddress names the
+// address of the host's to publish (i2pd checks it is local and in
+// 200::/7; without it i2pd takes the first such address it finds).
+func yggdrasilArgs(cfg RoutersConfig, i int) []string {
+	if i >= min(cfg.Yggdrasil, cfg.Routers) {
+		return nil
+	}
+	return []string{"--meshnets.yggdrasil", "--meshnets.yggaddress=" + YggdrasilRouterAddr(i)}
+}
+
+// addYggdrasil puts i2pd router i's Yggdrasil address on ns's lo, if it
+// is to have one.
+func addYggdrasil(ns *NetNS, cfg RoutersConfig, i int) error {
+	if yggdrasilArgs(cfg, i) == nil {
+		return nil
+	}
+	return ns.addAddr6(YggdrasilRouterAddr(i))
+}
+
+// addAddr6 puts an IPv6 address (a /128) on ns's lo.
+func (ns *NetNS) addAddr6(addr string) error {
+	if out, err := exec.Command("ip", "-n", ns.Name, "addr", "add", addr+"/128", "dev", "lo").CombinedOutput(); err != nil {
+		return fmt.Errorf("testnet: ip addr add %s: %v: %s", addr, err, out)
+	}
+	return nil
+}

@@ -49,6 +49,7 @@ const (
 	ServeMinVersion     Serve = "min-version"
 	ServeBurstPerClient Serve = "burst-per-client"
 	ServeRatePerClient  Serve = "rate-per-client"
+	ServeYggdrasil      Serve = "yggdrasil-listen"
 )
 
 // Router is a flag of `i2pseed router`.
