@@ -50,7 +50,8 @@ func (a *app) testnetUpCmd() *cobra.Command {
 		start := time.Now()
 		st, err := testnet.Up(cmd.Context(), testnet.Config{Dir: a.cfg.GetString("dir"), Routers: a.cfg.GetInt("routers"),
 			Floodfills: a.cfg.GetInt("floodfills"), Java: a.cfg.GetInt("java"), JavaFloodfills: a.cfg.GetInt("java-floodfills"),
-			JavaI2P: jars, I2PD: i2pd, Self: self, Log: a.stderr, MinEligible: a.cfg.GetInt("min-eligible")})
+			JavaI2P: jars, I2PD: i2pd, Self: self, Log: a.stderr, MinEligible: a.cfg.GetInt("min-eligible"),
+			Yggdrasil: a.cfg.GetInt("yggdrasil")})
 		if err != nil {
 			return err
 		}
@@ -63,6 +64,7 @@ func (a *app) testnetUpCmd() *cobra.Command {
 	f.Int("java", 0, "Java I2P routers (needs --java-i2p)")
 	f.Int("java-floodfills", 0, "of them floodfills (default: half, rounded up)")
 	f.Int("min-eligible", 0, "fewest eligible routers the server builds bundles from (default: all of them)")
+	f.Int("yggdrasil", 0, "of the i2pd routers, this many also publish a Yggdrasil address, and the server serves http://"+testnet.YggdrasilServer+"/ for them")
 	addTestnetImplFlags(cmd)
 	return cmd
 }
