@@ -70,6 +70,22 @@ func (p *Pool) bundleRange(mesh bool) (lo, hi int) {
 	return 0, k
 }
 
+// bundleFor is the bundle served to the client key, on the yggdrasil
+// channel if mesh: its own among its channel's bundles, or the next fresh
+// one when that is held back (poolState.pick); when every mesh bundle is
+// held back (they share the mesh routers, so one found unreachable holds
+// back them all), an ordinary one until the rebuild.
+func (s *Server) bundleFor(st *poolState, key string, mesh bool) (int, bool) {
+	p := st.pool
+	lo, hi := p.bundleRange(mesh)
+	i, ok := st.pick(lo, hi, BundleFor(s.cfg.Secret, p.Built, []byte(key), hi-lo))
+	if !ok && lo > 0 {
+		lo, hi = p.bundleRange(false)
+		i, ok = st.pick(lo, hi, BundleFor(s.cfg.Secret, p.Built, []byte(key), hi-lo))
+	}
+	return i, ok
+}
+
 // builtAttrs are the log attributes of a pool built in took: with mesh
 // bundles asked for, how many mesh routers the selection had.
 func builtAttrs(p *Pool, mesh bool, took time.Duration) []any {

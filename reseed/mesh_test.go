@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,22 @@ func TestServeMeshBundles(t *testing.T) {
 		if j := bundleIndex(pool.Bundles, get(https, client, "/i2pseeds.su3")); j < 0 || j >= 4 {
 			t.Errorf("HTTPS client %s got bundle %d, want an ordinary one (0-3)", client, j)
 		}
+	}
+	// A mesh router found unreachable holds back every mesh bundle (all
+	// carry it): mesh clients get ordinary bundles until the rebuild.
+	var meshRouter netdb.Hash
+	for _, h := range pool.Carried[4] {
+		if slices.Equal(pool.Carrying(h), []int{4, 5, 6, 7}) {
+			meshRouter = h
+			break
+		}
+	}
+	if meshRouter.IsZero() {
+		t.Fatal("no router carried by every mesh bundle and no other")
+	}
+	srv.RouterUnreachable(meshRouter, reseedtest.Now)
+	if j := bundleIndex(pool.Bundles, get(ygg, "[201:1::1]:4000", "/i2pseeds.su3")); j < 0 || j >= 4 {
+		t.Errorf("with every mesh bundle held back a mesh client got bundle %d, want an ordinary one (0-3)", j)
 	}
 	metrics := string(get(https, "192.0.2.1:1", "/metrics"))
 	if want := fmt.Sprintf("i2pseed_pool_mesh_routerinfos %d\n", eligibleMesh); !strings.Contains(metrics, want) {

@@ -325,8 +325,7 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := st.pool
-	lo, hi := p.bundleRange(channelOf(r) == yggdrasilName)
-	i, ok := st.pick(lo, hi, BundleFor(s.cfg.Secret, p.Built, []byte(key), hi-lo))
+	i, ok := s.bundleFor(st, key, channelOf(r) == yggdrasilName)
 	if !ok {
 		w.Header().Set("Retry-After", "300")
 		s.refuse(w, r, http.StatusServiceUnavailable, "bundles withdrawn: their routers were found unreachable; try another reseed server")
