@@ -122,14 +122,16 @@ func writeYggdrasilConf(bin, path string, cfg YggdrasilConfig) error {
 func WaitRoute(ctx context.Context, ns *NetNS, addr netip.AddrPort) error {
 	for {
 		var err error
-		ns.Do(func() error {
+		if nserr := ns.Do(func() error {
 			d := net.Dialer{Timeout: time.Second}
 			var c net.Conn
 			if c, err = d.DialContext(ctx, "tcp", addr.String()); err == nil {
 				c.Close()
 			}
 			return nil
-		})
+		}); nserr != nil {
+			return fmt.Errorf("testnet: %w", nserr)
+		}
 		if err == nil || errors.Is(err, syscall.ECONNREFUSED) {
 			return nil
 		}
