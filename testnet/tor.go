@@ -277,3 +277,41 @@ func StartTorNetworkTimed(ctx context.Context, ns *NetNS, c TorConfig) (*TorNetw
 	}
 	return n, time.Since(start), nil
 }
+
+// StartLoneTor starts one tor in ns with DisableNetwork 1 (it makes no
+// connection but to its ControlPort, and names a DirAuthority that does
+// not exist, never the public ones): enough to authenticate and add
+// onion services, which it accepts without publishing them. Cookie
+// authentication, and password as HashedControlPassword when not "".
+// It returns once the ControlPort listens, at ns.Addr:9051.
+func StartLoneTor(ctx context.Context, ns *NetNS, dir, password string) (*Process, string, error) {
+	if _, err := exec.LookPath("tor"); err != nil {
+		return nil, "", ErrNoTor
+	}
+	control := fmt.Sprintf("%s:%d", ns.Addr, torControl)
+	torrc := fmt.Sprintf("DataDirectory %s\nDisableNetwork 1\nSocksPort 0\nControlPort %s\nCookieAuthentication 1\n"+
+		"Log notice file %s\nDirAuthority none orport=5000 no-v2 v3ident=%s 127.0.0.2:7000 %s\n",
+		dir, control, filepath.Join(dir, "notice.log"), strings.Repeat("0", 40), strings.Repeat("0", 40))
+	if password != "" {
+		out, err := exec.CommandContext(ctx, "tor", "--quiet", "--hash-password", password).Output()
+		if err != nil {
+			return nil, "", fmt.Errorf("testnet: tor --hash-password: %w", err)
+		}
+		torrc += "HashedControlPassword " + strings.TrimSpace(string(out)) + "\n"
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "torrc"), []byte(torrc), 0o600); err != nil {
+		return nil, "", err
+	}
+	p, err := startProcess(ns.Command("tor", "-f", filepath.Join(dir, "torrc")), dir, dir, filepath.Join(dir, "notice.log"), false)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := p.WaitFor(ctx, "Opened Control listener"); err != nil {
+		p.Stop()
+		return nil, "", err
+	}
+	return p, control, nil
+}

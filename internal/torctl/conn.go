@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A Conn is an open control connection. Its commands are serialized;
@@ -164,4 +165,18 @@ func (c *Conn) DelOnion(id string) error {
 		return fmt.Errorf("DEL_ONION: %w", err)
 	}
 	return nil
+}
+
+// SetDeadline bounds the commands that follow (zero: none).
+func (c *Conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
+
+// Wait blocks until the connection ends, skipping any event that
+// arrives, and returns why (io.EOF when tor closed it). Send no command
+// while it waits.
+func (c *Conn) Wait() error {
+	for {
+		if _, err := c.readReply(); err != nil {
+			return err
+		}
+	}
 }
