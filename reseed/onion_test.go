@@ -119,6 +119,40 @@ func TestOnionChannelLoneTor(t *testing.T) {
 		}
 	})
 
+	addTwice(t, listen, control, keyFile)
+
+	ln, err := listen(&OnionChannel{Control: control, KeyFile: keyFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	assertTorGone(t, tor, ln)
+}
+
+// assertTorGone stops tor and wants ln's Accept to fail with ErrTorGone.
+func assertTorGone(t *testing.T, tor *testnet.Process, ln net.Listener) {
+	t.Helper()
+	accepted := make(chan error, 1)
+	go func() { _, err := ln.Accept(); accepted <- err }()
+	tor.Stop()
+	select {
+	case err := <-accepted:
+		if !errors.Is(err, ErrTorGone) {
+			t.Errorf("Accept after tor stopped: got %v, want ErrTorGone", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("Accept still waits after tor stopped")
+	}
+	if !bytes.Contains([]byte(tor.Log()), []byte("Opened Control listener")) {
+		t.Errorf("tor log: %s", tor.Log())
+	}
+}
+
+// addTwice adds the service with the password, then by cookie, each time
+// with the key's address, refusing a second copy while one is up, and
+// withdrawn on Close.
+func addTwice(t *testing.T, listen func(*OnionChannel) (net.Listener, error), control, keyFile string) {
+	t.Helper()
 	for _, pw := range []string{"s3cret", ""} { // HASHEDPASSWORD, then SAFECOOKIE
 		ln, err := listen(&OnionChannel{Control: control, Password: pw, KeyFile: keyFile})
 		if err != nil {
@@ -137,23 +171,4 @@ func TestOnionChannelLoneTor(t *testing.T) {
 		ln.Close() // withdraws it: the next round adds the same key again
 	}
 
-	ln, err := listen(&OnionChannel{Control: control, KeyFile: keyFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan error, 1)
-	go func() { _, err := ln.Accept(); accepted <- err }()
-	tor.Stop()
-	select {
-	case err := <-accepted:
-		if !errors.Is(err, ErrTorGone) {
-			t.Errorf("Accept after tor stopped: got %v, want ErrTorGone", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Error("Accept still waits after tor stopped")
-	}
-	if !bytes.Contains([]byte(tor.Log()), []byte("Opened Control listener")) {
-		t.Errorf("tor log: %s", tor.Log())
-	}
 }
