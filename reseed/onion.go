@@ -50,7 +50,11 @@ type OnionChannel struct {
 	Password string // HashedControlPassword; "" for cookie or no authentication
 	KeyFile  string // the ed25519 key, made on first use
 	MaxConns int
-	Logger   *slog.Logger // nil: discard
+	// TLS, when set, also serves HTTPS on the service's port 443 (i2pd
+	// fetches every reseed.urls URL over TLS, without checking the
+	// certificate; the onion address authenticates the server).
+	TLS    *tls.Config
+	Logger *slog.Logger // nil: discard
 }
 
 var (
@@ -66,7 +70,7 @@ func (c *OnionChannel) ClientKey(*http.Request) string { return onionClientKey }
 func (c *OnionChannel) SettingKey() string   { return "tor-control" }
 func (c *OnionChannel) SettingValue() string { return c.Control }
 
-// Listen loads or makes the key, listens on 127.0.0.1 (a port of the
+// Listen loads or makes the key, listens on 127.0.0.1 (ports of the
 // system's choice), connects to tor and adds the onion service pointing
 // there. The listener's Addr is the onion address, <id>.onion:80.
 func (c *OnionChannel) Listen(ctx context.Context) (net.Listener, error) {
@@ -74,39 +78,41 @@ func (c *OnionChannel) Listen(ctx context.Context) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := Listen("127.0.0.1:0", ListenConfig{MaxConns: c.MaxConns})
-	if err != nil {
+	ol := &onionListener{accepted: make(chan accepted), done: make(chan struct{})}
+	if err := ol.listenLocal(c.MaxConns, c.TLS); err != nil {
+		ol.close()
 		return nil, err
 	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := torctl.Dial(dctx, c.Control)
-	if err != nil {
-		ln.Close()
+	if ol.ctl, err = torctl.Dial(dctx, c.Control); err != nil {
+		ol.close()
 		return nil, fmt.Errorf("no tor control port: %w", err)
 	}
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	id, err := addOnion(conn, c.Password, key, ln.Addr().String())
+	ol.ctl.SetDeadline(time.Now().Add(10 * time.Second))
+	id, err := addOnion(ol.ctl, c.Password, key, ol.ports())
 	if err != nil {
-		conn.Close()
-		ln.Close()
+		ol.close()
 		return nil, err
 	}
-	conn.SetDeadline(time.Time{})
-	ol := &onionListener{Listener: ln, ctl: conn, addr: onionAddr(id + ".onion:80")}
+	ol.ctl.SetDeadline(time.Time{})
+	ol.addr = onionAddr(id + ".onion:80")
 	go ol.watch(c.Logger)
+	for _, ln := range ol.lns {
+		go ol.acceptLoop(ln)
+	}
 	return ol, nil
 }
 
-// addOnion authenticates and adds the service, port 80 to target.
-func addOnion(conn *torctl.Conn, password string, key ed25519.PrivateKey, target string) (string, error) {
+// addOnion authenticates and adds the service.
+func addOnion(conn *torctl.Conn, password string, key ed25519.PrivateKey, ports []torctl.Port) (string, error) {
 	if err := conn.Authenticate(password); err != nil {
 		if errors.Is(err, torctl.ErrAuth) && password == "" {
 			return "", fmt.Errorf("tor refused us: %w (give --tor-control-password, or let this user read tor's cookie file)", err)
 		}
 		return "", fmt.Errorf("tor refused us: %w", err)
 	}
-	id, err := conn.AddOnion(key, torctl.Port{Virtual: 80, Target: target})
+	id, err := conn.AddOnion(key, ports...)
 	if err != nil {
 		return "", fmt.Errorf("tor refused the onion service: %w", err)
 	}
@@ -119,15 +125,70 @@ type onionAddr string
 func (a onionAddr) Network() string { return "onion" }
 func (a onionAddr) String() string  { return string(a) }
 
-// An onionListener is the local listener an onion service points to; it
-// holds the control connection that keeps the service published.
+// An onionListener is the local listeners an onion service points to
+// (port 80 plain, 443 TLS), accepted as one; it holds the control
+// connection that keeps the service published.
 type onionListener struct {
-	net.Listener
-	ctl     *torctl.Conn
-	addr    onionAddr
-	once    sync.Once
-	closing atomic.Bool // Close was called
-	gone    atomic.Bool // tor closed the control connection first
+	lns      []net.Listener // [0] for port 80, [1] for 443 if TLS
+	tlsCfg   *tls.Config
+	accepted chan accepted
+	ctl      *torctl.Conn
+	addr     onionAddr
+	once     sync.Once
+	done     chan struct{}
+	closing  atomic.Bool // Close was called
+	gone     atomic.Bool // tor closed the control connection first
+}
+
+type accepted struct {
+	c   net.Conn
+	err error
+}
+
+// listenLocal opens the local listeners.
+func (l *onionListener) listenLocal(maxConns int, cfg *tls.Config) error {
+	n := 1
+	if cfg != nil {
+		n, l.tlsCfg = 2, cfg
+	}
+	for range n {
+		ln, err := Listen("127.0.0.1:0", ListenConfig{MaxConns: maxConns})
+		if err != nil {
+			return err
+		}
+		l.lns = append(l.lns, ln)
+	}
+	return nil
+}
+
+// ports maps the service's port 80 (and 443) to the local listeners.
+func (l *onionListener) ports() []torctl.Port {
+	ps := []torctl.Port{{Virtual: 80, Target: l.lns[0].Addr().String()}}
+	if len(l.lns) > 1 {
+		ps = append(ps, torctl.Port{Virtual: 443, Target: l.lns[1].Addr().String()})
+	}
+	return ps
+}
+
+// acceptLoop hands ln's connections to Accept, TLS ones wrapped.
+func (l *onionListener) acceptLoop(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err == nil && ln != l.lns[0] {
+			c = tls.Server(c, l.tlsCfg)
+		}
+		select {
+		case l.accepted <- accepted{c, err}:
+		case <-l.done:
+			if c != nil {
+				c.Close()
+			}
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (l *onionListener) Addr() net.Addr { return l.addr }
@@ -153,11 +214,18 @@ func (l *onionListener) watch(log *slog.Logger) {
 }
 
 func (l *onionListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil && l.gone.Load() {
-		return nil, ErrTorGone
+	select {
+	case a := <-l.accepted:
+		if a.err != nil && l.gone.Load() {
+			return nil, ErrTorGone
+		}
+		return a.c, a.err
+	case <-l.done:
+		if l.gone.Load() {
+			return nil, ErrTorGone
+		}
+		return nil, net.ErrClosed
 	}
-	return c, err
 }
 
 // Close withdraws the service (by closing the control connection) and
@@ -170,8 +238,13 @@ func (l *onionListener) Close() error {
 
 func (l *onionListener) close() {
 	l.once.Do(func() {
-		l.ctl.Close()
-		l.Listener.Close()
+		close(l.done)
+		if l.ctl != nil {
+			l.ctl.Close()
+		}
+		for _, ln := range l.lns {
+			ln.Close()
+		}
 	})
 }
 

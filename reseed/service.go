@@ -109,7 +109,7 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 	}
 	if c.TorControl != "" {
 		chans = append(chans, &OnionChannel{Control: c.TorControl, Password: c.TorPassword,
-			KeyFile: filepath.Join(c.DataDir, OnionKeyFile), MaxConns: c.MaxConns, Logger: s.log})
+			KeyFile: filepath.Join(c.DataDir, OnionKeyFile), MaxConns: c.MaxConns, TLS: s.tls.TLSConfig(), Logger: s.log})
 	}
 	if err := s.listen(ctx, append(chans, opt.Channels...)); err != nil {
 		return nil, err
