@@ -1,9 +1,11 @@
 package testnet
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -314,4 +316,45 @@ func StartLoneTor(ctx context.Context, ns *NetNS, dir, password string) (*Proces
 		return nil, "", err
 	}
 	return p, control, nil
+}
+
+// A JavaReseed is one reseed of a fresh Java I2P router (netId 2).
+type JavaReseed struct {
+	Jars string // the directory of its router.jar and i2p.jar
+	Dir  string // its base directory
+	Addr string // its address, on a host of its own linked to the namespace; "" is 198.18.1.200
+	// Server is what it reseeds from: URL, SignerCert and TLSCert (both
+	// trusted).
+	Server *ServerState
+	Config map[string]string // router.config entries on top (a reseed proxy, say)
+}
+
+// ReseedJava starts the Java router of r in ns, waits until its reseed
+// is over, stops the router and reports.
+func ReseedJava(ctx context.Context, ns *NetNS, r JavaReseed) (*BootstrapResult, error) {
+	if err := trustServer(r.Dir, r.Server); err != nil {
+		return nil, err
+	}
+	addr := cmp.Or(r.Addr, javaClientAddr)
+	host, err := ns.NewHost(addr)
+	if err != nil {
+		return nil, err
+	}
+	defer host.Delete()
+	cfg := map[string]string{"router.reseedDisable": "false", "i2p.reseedURL": r.Server.URL}
+	maps.Copy(cfg, r.Config)
+	start := time.Now()
+	p, err := StartJava(JavaOptions{Jars: r.Jars, Dir: r.Dir, NetNS: host, Host: addr, Port: 18998, I2CPPort: 17998,
+		NetID: 2, Config: cfg})
+	if err != nil {
+		return nil, err
+	}
+	defer p.Stop()
+	j := &javaClient{p: p, wrapperLog: filepath.Join(r.Dir, "wrapper.log"), start: start}
+	res := &BootstrapResult{}
+	if failed, err := j.waitReseed(ctx, res); err != nil {
+		return failed, err
+	}
+	j.report(res)
+	return res, nil
 }

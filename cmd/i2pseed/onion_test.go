@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +24,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/torctl"
 	"github.com/i2pseed/i2pseed/reseed"
 	"github.com/i2pseed/i2pseed/testnet"
 	"golang.org/x/time/rate"
@@ -85,6 +91,7 @@ func TestOnionReseed(t *testing.T) {
 		t.Errorf("check over the onion: exit %d:\n%s", code, out)
 	}
 	i2pdOverOnion(t, ns, srv, tn.Socks, onion)
+	javaOverOnion(t, ctx, ns, srv, tn.Socks, onion)
 
 	metrics, status := serverPages(srv)
 	if !regexp.MustCompile(`i2pseed_requests_total\{channel="onion",code="200"\} [1-9]`).MatchString(metrics) {
@@ -107,12 +114,13 @@ type onionServe struct {
 // runs it until the test ends.
 func startOnionServe(t *testing.T, ctx context.Context, ns *testnet.NetNS, control string) *onionServe {
 	t.Helper()
-	nd := t.TempDir()
+	nd, dataDir := t.TempDir(), t.TempDir()
 	synthNetDb(t, 300, false, nd)
-	s := reseed.Settings{Listen: "127.0.0.1:0", NetDb: nd, DataDir: t.TempDir(), Signer: "onion@mail.i2p", Rebuild: time.Hour,
+	onionHost := writeOnionKey(t, filepath.Join(dataDir, reseed.OnionKeyFile))
+	s := reseed.Settings{Listen: "127.0.0.1:0", NetDb: nd, DataDir: dataDir, Signer: "onion@mail.i2p", Rebuild: time.Hour,
 		BundleSize: 75, MinEligible: 50, NetID: 2, MinVersion: "0.9.59", UserAgents: []string{"any"}, MaxConns: 100,
 		Limits:     reseed.Limits{PerClient: rate.Limit(10), PerClientBurst: 50, Global: 100, GlobalBurst: 100},
-		TLS:        reseed.TLSSettings{Mode: "selfsigned", Hosts: []string{"127.0.0.1"}},
+		TLS:        reseed.TLSSettings{Mode: "selfsigned", Hosts: []string{"127.0.0.1", onionHost}},
 		TorControl: control}
 	c, err := s.Check()
 	if err != nil {
@@ -219,20 +227,29 @@ func i2pdOverOnion(t *testing.T, ns *testnet.NetNS, srv *onionServe, socks, onio
 		t.Fatalf("signer certificates %v, want one", crts)
 	}
 	certDir := i2pdtest.CertsDir(t, crts[0])
-	url := strings.Replace(onion, "http://", "https://", 1) // i2pd speaks TLS to every reseed URL
 	for _, bin := range bins {
-		start := time.Now()
-		res := i2pdtest.Run(t, bin, i2pdtest.Options{NetNS: &i2pdtest.NetNS{NetNS: ns}, Args: []string{
-			"--certsdir=" + certDir, "--reseed.urls=" + url, "--reseed.verify=true",
-			"--reseed.proxy=socks://" + socks}})
-		added := len(regexp.MustCompile(`NetDb: RouterInfo added: `).FindAllString(res.Log, -1))
-		if added != 75 {
-			t.Errorf("%s added %d RouterInfos over the onion, want 75; log:\n%s", bin, added, res.Log)
-			continue
+		// i2pd speaks TLS to every reseed.urls URL, to port 443 unless one
+		// is given: http://<onion>/ works as well as https://.
+		for _, url := range []string{strings.Replace(onion, "http://", "https://", 1), onion} {
+			i2pdReseed(t, ns, bin, certDir, url, socks)
 		}
-		t.Logf("%s reseeded over the onion: %d RouterInfos added in %v; %s", bin, added, time.Since(start).Round(time.Millisecond),
-			strings.Join(regexp.MustCompile(`(?m)^.*Reseed: .*$`).FindAllString(res.Log, -1), "\n"))
 	}
+}
+
+// i2pdReseed runs i2pd until it has reseeded from url through socks.
+func i2pdReseed(t *testing.T, ns *testnet.NetNS, bin, certDir, url, socks string) {
+	t.Helper()
+	start := time.Now()
+	res := i2pdtest.Run(t, bin, i2pdtest.Options{NetNS: &i2pdtest.NetNS{NetNS: ns}, Args: []string{
+		"--certsdir=" + certDir, "--reseed.urls=" + url, "--reseed.verify=true",
+		"--reseed.proxy=socks://" + socks}})
+	added := len(regexp.MustCompile(`NetDb: RouterInfo added: `).FindAllString(res.Log, -1))
+	if added != 75 {
+		t.Errorf("%s added %d RouterInfos from %s, want 75; log:\n%s", bin, added, url, res.Log)
+		return
+	}
+	t.Logf("%s reseeded from %s: %d RouterInfos added in %v; %s", bin, url, added, time.Since(start).Round(time.Millisecond),
+		strings.Join(regexp.MustCompile(`(?m)^.*Reseed: .*$`).FindAllString(res.Log, -1), "\n"))
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
@@ -263,4 +280,51 @@ func (l *lockedBuf) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// writeOnionKey writes a new onion key to path, as serve would make it,
+// and returns its .onion host name (for the TLS certificate Java checks).
+func writeOnionKey(t *testing.T, path string) string {
+	t.Helper()
+	pub, key, _ := ed25519.GenerateKey(rand.Reader)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return torctl.ServiceID(pub) + ".onion"
+}
+
+// javaOverOnion: Java I2P's reseeder fetches https://<onion>/ through a
+// SOCKS5 proxy (router.reseedSSLProxyType) when the TLS certificate names
+// the .onion; a plain http://<onion>/ URL it fetches only directly or
+// through an HTTP proxy, so it gets nothing.
+func javaOverOnion(t *testing.T, ctx context.Context, ns *testnet.NetNS, srv *onionServe, socks, onion string) {
+	t.Helper()
+	jars := i2pdtest.RequireJava(t)
+	crts, _ := filepath.Glob(filepath.Join(srv.svc.SignerDir(), "*.crt"))
+	host, port, _ := net.SplitHostPort(socks)
+	proxy := map[string]string{"router.reseedSSLProxyEnable": "true", "router.reseedSSLProxyType": "SOCKS5",
+		"router.reseedSSLProxyHost": host, "router.reseedSSLProxyPort": port}
+	for i, tt := range []struct {
+		url, sslRequired string
+		want             int
+	}{
+		{strings.Replace(onion, "http://", "https://", 1), "true", 75},
+		{onion, "false", 0},
+	} {
+		cfg := maps.Clone(proxy)
+		cfg["router.reseedSSLRequired"] = tt.sslRequired
+		res, err := testnet.ReseedJava(ctx, ns, testnet.JavaReseed{Jars: jars, Dir: t.TempDir(), Addr: fmt.Sprintf("198.18.1.%d", 200+i),
+			Server: &testnet.ServerState{URL: tt.url, SignerCert: crts[0], TLSCert: srv.ca}, Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Java from %s through SOCKS5: %d RouterInfos in %v, failures %q", tt.url, res.Added, res.Took.Round(time.Millisecond), res.Failures)
+		if res.Added != tt.want {
+			t.Errorf("Java added %d RouterInfos from %s, want %d; log:\n%s", res.Added, tt.url, tt.want, res.Log)
+		}
+	}
 }
