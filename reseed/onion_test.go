@@ -85,7 +85,8 @@ func TestOnionChannelLoneTor(t *testing.T) {
 	t.Cleanup(func() { ns.Delete() })
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	tor, control, err := testnet.StartLoneTor(ctx, ns, t.TempDir(), "s3cret")
+	torDir := t.TempDir()
+	tor, control, err := testnet.StartLoneTor(ctx, ns, torDir, "s3cret")
 	if errors.Is(err, testnet.ErrNoTor) {
 		needTor(t, err)
 	}
@@ -120,6 +121,13 @@ func TestOnionChannelLoneTor(t *testing.T) {
 	})
 
 	addTwice(t, listen, control, keyFile)
+	t.Run("control socket", func(t *testing.T) {
+		ln, err := listen(&OnionChannel{Control: "unix:" + filepath.Join(torDir, "ctl", "control"), KeyFile: keyFile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln.Close()
+	})
 
 	ln, err := listen(&OnionChannel{Control: control, KeyFile: keyFile})
 	if err != nil {

@@ -285,15 +285,16 @@ func StartTorNetworkTimed(ctx context.Context, ns *NetNS, c TorConfig) (*TorNetw
 // not exist, never the public ones): enough to authenticate and add
 // onion services, which it accepts without publishing them. Cookie
 // authentication, and password as HashedControlPassword when not "".
-// It returns once the ControlPort listens, at ns.Addr:9051.
+// It returns once the ControlPort listens, at ns.Addr:9051; a
+// ControlSocket listens at dir/ctl/control too.
 func StartLoneTor(ctx context.Context, ns *NetNS, dir, password string) (*Process, string, error) {
 	if _, err := exec.LookPath("tor"); err != nil {
 		return nil, "", ErrNoTor
 	}
 	control := fmt.Sprintf("%s:%d", ns.Addr, torControl)
-	torrc := fmt.Sprintf("DataDirectory %s\nDisableNetwork 1\nSocksPort 0\nControlPort %s\nCookieAuthentication 1\n"+
+	torrc := fmt.Sprintf("DataDirectory %s\nDisableNetwork 1\nSocksPort 0\nControlPort %s\nControlSocket %s\nCookieAuthentication 1\n"+
 		"Log notice file %s\nDirAuthority none orport=5000 no-v2 v3ident=%s 127.0.0.2:7000 %s\n",
-		dir, control, filepath.Join(dir, "notice.log"), strings.Repeat("0", 40), strings.Repeat("0", 40))
+		dir, control, filepath.Join(dir, "ctl", "control"), filepath.Join(dir, "notice.log"), strings.Repeat("0", 40), strings.Repeat("0", 40))
 	if password != "" {
 		out, err := exec.CommandContext(ctx, "tor", "--quiet", "--hash-password", password).Output()
 		if err != nil {
@@ -301,7 +302,10 @@ func StartLoneTor(ctx context.Context, ns *NetNS, dir, password string) (*Proces
 		}
 		torrc += "HashedControlPassword " + strings.TrimSpace(string(out)) + "\n"
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "ctl"), 0o700); err != nil {
+		return nil, "", err
+	}
+	if err := errors.Join(os.Chmod(dir, 0o700), os.Chmod(filepath.Join(dir, "ctl"), 0o700)); err != nil {
 		return nil, "", err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "torrc"), []byte(torrc), 0o600); err != nil {
