@@ -7,14 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/internal/torctl"
+	"github.com/i2pseed/i2pseed/reseed/wire"
 	"github.com/i2pseed/i2pseed/testnet"
 )
 
@@ -179,4 +184,39 @@ func addTwice(t *testing.T, listen func(*OnionChannel) (net.Listener, error), co
 		ln.Close() // withdraws it: the next round adds the same key again
 	}
 
+}
+
+// TestOnionClientsShareOneKey: requests on the onion channel, whatever
+// address they seem to come from, get one bundle and share one
+// per-client limit; the same addresses over HTTPS are told apart.
+func TestOnionClientsShareOneKey(t *testing.T) {
+	srv, _, pool := testServer(t, Limits{PerClient: rate.Every(time.Hour), PerClientBurst: 3, Global: 1000, GlobalBurst: 100}, true)
+	if len(pool.Bundles) < 2 {
+		t.Fatalf("a pool of %d bundles cannot tell", len(pool.Bundles))
+	}
+	get := func(h http.Handler, addr string) (int, []byte) {
+		r := httptest.NewRequest(http.MethodGet, "/i2pseeds.su3", nil)
+		r.RemoteAddr, r.Header["User-Agent"] = addr+":40000", []string{wire.UserAgent}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.Bytes()
+	}
+	onion := srv.HandlerFor(&OnionChannel{})
+	var first []byte
+	for i := range 5 {
+		code, body := get(onion, fmt.Sprintf("127.0.0.%d", i+1))
+		switch {
+		case i < 3 && (code != http.StatusOK || (first != nil && !bytes.Equal(body, first))):
+			t.Fatalf("onion request %d: %d, or another bundle; want 200 and the first's", i, code)
+		case i >= 3 && code != http.StatusTooManyRequests:
+			t.Fatalf("onion request %d beyond the shared burst of 3: %d, want 429", i, code)
+		}
+		if first == nil {
+			first = body
+		}
+	}
+	https := srv.HandlerFor(&HTTPSChannel{})
+	if code, _ := get(https, "203.0.113.9"); code != http.StatusOK {
+		t.Errorf("an HTTPS client after the onion clients' burst: %d, want 200", code)
+	}
 }
