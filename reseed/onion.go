@@ -42,7 +42,8 @@ const onionClientKey = "tor"
 
 // OnionChannel publishes the server as a Tor onion service through a
 // tor's control port and serves plain HTTP on its virtual port 80 (Tor
-// authenticates the server by its address, derived from its key). The
+// authenticates the server by its address, derived from its key), and
+// HTTPS on port 443 when TLS is set. The
 // service lives as long as the control connection: closing the listener
 // closes it and tor withdraws the service.
 type OnionChannel struct {
@@ -108,7 +109,7 @@ func (c *OnionChannel) Listen(ctx context.Context) (net.Listener, error) {
 func addOnion(conn *torctl.Conn, password string, key ed25519.PrivateKey, ports []torctl.Port) (string, error) {
 	if err := conn.Authenticate(password); err != nil {
 		if errors.Is(err, torctl.ErrAuth) && password == "" {
-			return "", fmt.Errorf("tor refused us: %w (give --tor-control-password, or let this user read tor's cookie file)", err)
+			return "", fmt.Errorf("tor refused us: %w (set tor-control-password, or let this user read tor's cookie file)", err)
 		}
 		return "", fmt.Errorf("tor refused us: %w", err)
 	}
