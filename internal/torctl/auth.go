@@ -39,13 +39,21 @@ const (
 	clientHashKey = "Tor safe cookie authentication controller-to-server hash"
 )
 
-// ProtocolInfo asks tor how to authenticate.
+// ProtocolInfo asks tor how to authenticate. Tor answers it once before
+// authentication (a second time it closes the connection with 514), so
+// the answer is kept for Authenticate.
 func (c *Conn) ProtocolInfo() (*ProtocolInfo, error) {
+	if c.pi != nil {
+		return c.pi, nil
+	}
 	r, err := c.Command("PROTOCOLINFO 1")
 	if err != nil {
 		return nil, fmt.Errorf("PROTOCOLINFO: %w", err)
 	}
-	return parseProtocolInfo(r)
+	if c.pi, err = parseProtocolInfo(r); err != nil {
+		return nil, err
+	}
+	return c.pi, nil
 }
 
 // parseProtocolInfo reads the AUTH and VERSION lines of a reply.

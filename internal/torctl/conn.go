@@ -20,7 +20,8 @@ type Conn struct {
 	nc   net.Conn
 	r    *bufio.Reader
 	mu   sync.Mutex
-	Rand io.Reader // SAFECOOKIE nonces; nil is crypto/rand
+	pi   *ProtocolInfo // PROTOCOLINFO's answer, once asked
+	Rand io.Reader     // SAFECOOKIE nonces; nil is crypto/rand
 }
 
 // Dial connects to a control port: "host:port", or "unix:/path" for a

@@ -64,7 +64,7 @@ func TestParseDataReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := r.Lines[0].Data; len(d) < 3 || d[0] != "ControlPort 127.0.0.1:9051" {
+	if d := r.Lines[0].Data; len(d) < 3 || !strings.HasPrefix(d[0], "ControlPort ") {
 		t.Errorf("data lines = %q", d)
 	}
 }
@@ -117,7 +117,7 @@ func TestParseProtocolInfo(t *testing.T) {
 	if len(pi.Methods) != 3 || pi.Methods[0] != want[0] || pi.Methods[1] != want[1] || pi.Methods[2] != want[2] {
 		t.Errorf("methods %v, want %v", pi.Methods, want)
 	}
-	if pi.CookieFile != "/tmp/torrec/data/control_auth_cookie" || pi.Version != "0.4.9.11" {
+	if !strings.HasSuffix(pi.CookieFile, "/control_auth_cookie") || pi.Version != "0.4.9.11" {
 		t.Errorf("cookie file %q, version %q", pi.CookieFile, pi.Version)
 	}
 }
