@@ -49,6 +49,13 @@ type ClientKeyer interface {
 	ClientKey(r *http.Request) string
 }
 
+// A settingNamer is a Channel whose Listen errors are about a setting
+// other than <name>-listen (the onion channel's: tor-control).
+type settingNamer interface {
+	SettingKey() string
+	SettingValue() string
+}
+
 // channelKey carries a request's channel in its context.
 type channelKey struct{}
 

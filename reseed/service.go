@@ -107,6 +107,10 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 	for _, a := range c.Yggdrasil {
 		chans = append(chans, &YggdrasilChannel{Addr: a, MaxConns: c.MaxConns, Blocklist: s.block})
 	}
+	if c.TorControl != "" {
+		chans = append(chans, &OnionChannel{Control: c.TorControl, Password: c.TorPassword,
+			KeyFile: filepath.Join(c.DataDir, OnionKeyFile), MaxConns: c.MaxConns, TLS: s.tls.TLSConfig(), Logger: s.log})
+	}
 	if err := s.listen(ctx, append(chans, opt.Channels...)); err != nil {
 		return nil, err
 	}
@@ -214,11 +218,14 @@ func (s *Service) listen(ctx context.Context, chans []Channel) error {
 			return err
 		}
 		if err != nil {
-			key := ch.Name() + "-listen" // the setting of a channel's address
+			key, value := ch.Name()+"-listen", "" // the setting of a channel's address
 			if key == "https-listen" {
 				key = "listen"
 			}
-			return setting.Errorf(key, "", "%v", err)
+			if n, ok := ch.(settingNamer); ok {
+				key, value = n.SettingKey(), n.SettingValue()
+			}
+			return setting.Errorf(key, value, "%v", err)
 		}
 		s.channels = append(s.channels, openChannel{ch, ln})
 		names = append(names, ch.Name()+" "+ln.Addr().String())

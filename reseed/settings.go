@@ -44,6 +44,10 @@ type Settings struct {
 	// YggdrasilListen are [200::/7 address]:port addresses to serve
 	// plain HTTP on for routers that reach only the Yggdrasil mesh.
 	YggdrasilListen []string
+	// TorControl is tor's ControlPort (host:port or unix:/path) through
+	// which serve publishes itself as an onion service; TorControlPassword
+	// its HashedControlPassword ("" for cookie or no authentication).
+	TorControl, TorControlPassword string
 	// Drain is how long open connections may finish at shutdown.
 	Drain time.Duration
 	TLS   TLSSettings
@@ -84,6 +88,8 @@ type ServeConfig struct {
 	MetricsListen  string
 	Drain          time.Duration
 	Yggdrasil      []string // plain HTTP listen addresses on the mesh
+	TorControl     string   // tor's ControlPort; "" for no onion service
+	TorPassword    string
 	TLS            TLSSettings
 	Router         router.Settings // checked when BuiltinRouter
 	netDbKey       string          // the setting NetDbDir comes from
@@ -96,6 +102,7 @@ func (s Settings) Check() (*ServeConfig, error) {
 		Rebuild: s.Rebuild, Epoch: s.Epoch, MaxConns: s.MaxConns, MetricsListen: s.MetricsListen,
 		BlocklistPath: s.Blocklist, Drain: s.Drain, TLS: s.TLS, Yggdrasil: s.YggdrasilListen,
 	}
+	c.TorControl, c.TorPassword = s.TorControl, s.TorControlPassword
 	if err := s.checkScalars(); err != nil {
 		return nil, err
 	}
@@ -120,6 +127,9 @@ func (s Settings) Check() (*ServeConfig, error) {
 		return nil, err
 	}
 	if err := checkYggdrasil(s.YggdrasilListen); err != nil {
+		return nil, err
+	}
+	if err := checkTorControl(s.TorControl); err != nil {
 		return nil, err
 	}
 	if c.BuiltinRouter {
