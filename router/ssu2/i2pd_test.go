@@ -1,0 +1,164 @@
+package ssu2
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/netdb"
+)
+
+var update = flag.Bool("update", false, "record the transcripts in testdata against the real routers")
+
+// startI2PD runs one i2pd in a new namespace with only SSU2, published on
+// port, and returns its SSU2 peer.
+func startI2PD(t *testing.T, port string) (*i2pdtest.NetNS, *i2pdtest.Process, Peer) {
+	t.Helper()
+	i2pd := i2pdtest.Require(t)
+	ns := i2pdtest.NewNetNS(t)
+	p := i2pdtest.Start(t, i2pd, i2pdtest.Options{NetNS: ns, LogLevel: "debug", Args: []string{
+		"--host=" + ns.Addr, "--port=" + port, "--ntcp2.enabled=false", "--ssu2.enabled=true",
+		"--ssu2.published=true", "--floodfill", "--reseed.file=/nonexistent/none.su3"}})
+	p.WaitFor(t, "Daemon: Transports started")
+	riBytes, err := os.ReadFile(filepath.Join(p.DataDir, "router.info"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri, err := netdb.ParseRouterInfo(riBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, ok := PeerFromRouterInfo(ri)
+	if !ok {
+		t.Fatalf("no published SSU2 address in i2pd's RouterInfo: %+v", ri.Addresses)
+	}
+	return ns, p, peer
+}
+
+// listenUDP opens a UDP socket on the namespace's address.
+func listenUDP(t *testing.T, ns *i2pdtest.NetNS) *net.UDPConn {
+	t.Helper()
+	var c *net.UDPConn
+	err := ns.Do(func() (err error) {
+		c, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(ns.Addr)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// recordingConn keeps every datagram sent and received.
+type recordingConn struct {
+	net.PacketConn
+	sent, received [][]byte
+}
+
+func (r *recordingConn) WriteTo(b []byte, a net.Addr) (int, error) {
+	r.sent = append(r.sent, append([]byte(nil), b...))
+	return r.PacketConn.WriteTo(b, a)
+}
+
+func (r *recordingConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, a, err := r.PacketConn.ReadFrom(b)
+	if err == nil {
+		r.received = append(r.received, append([]byte(nil), b[:n]...))
+	}
+	return n, a, err
+}
+
+// recordingRand keeps the randomness it hands out.
+type recordingRand struct{ b []byte }
+
+func (r *recordingRand) Read(p []byte) (int, error) {
+	n, err := rand.Read(p)
+	r.b = append(r.b, p[:n]...)
+	return n, err
+}
+
+func i2pdVersion(t *testing.T) string {
+	bin := os.Getenv("I2PD")
+	if bin == "" {
+		bin = "i2pd"
+	}
+	out, _ := exec.Command(bin, "--version").Output()
+	for _, f := range strings.Fields(string(out)) {
+		if strings.Count(f, ".") == 2 && f[0] >= '0' && f[0] <= '9' {
+			return f
+		}
+	}
+	t.Fatalf("no version in i2pd --version: %q", out)
+	return ""
+}
+
+// TestProbeI2PD: a TokenRequest to a real i2pd's published SSU2 address,
+// keyed with its intro key, is answered with a Retry holding a token;
+// one keyed with another intro key is not answered at all. With -update
+// it records the exchange into testdata for TestRecordedRetry.
+func TestProbeI2PD(t *testing.T) {
+	ns, p, peer := startI2PD(t, "18801")
+	conn := &recordingConn{PacketConn: listenUDP(t, ns)}
+	rr := &recordingRand{}
+	now := time.Now()
+	cfg := &Config{NetID: 2, Rand: rr, Now: func() time.Time { return now }}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	r, err := Probe(ctx, conn, cfg, peer)
+	if err != nil {
+		t.Fatalf("probe: %v\nlog:\n%s", err, tail(p.Log()))
+	}
+	t.Logf("Retry after %v: token %x, Bob sees us at %v, his clock %v", time.Since(start).Round(time.Millisecond), r.Token, r.Addr, time.Unix(int64(r.Time), 0))
+	if r.Addr.Addr().String() != ns.Addr || int(r.Addr.Port()) != conn.LocalAddr().(*net.UDPAddr).Port {
+		t.Errorf("Address block %v, want our socket %v", r.Addr, conn.LocalAddr())
+	}
+	if *update {
+		writeRecording(t, "retry-i2pd-"+i2pdVersion(t)+".json", recording{
+			Impl: "i2pd " + i2pdVersion(t), IntroKey: peer.IntroKey, Static: peer.Static, NetID: 2,
+			Now: now.Unix(), Rand: rr.b, Sent: conn.sent, Received: conn.received,
+		})
+	}
+
+	t.Run("wrong intro key unanswered", func(t *testing.T) {
+		wrong := peer
+		wrong.IntroKey[0] ^= 1
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := Probe(ctx, listenUDP(t, ns), &Config{NetID: 2}, wrong)
+		if !errors.Is(err, ErrNoRetry) {
+			t.Fatalf("probe with a wrong intro key: %v, want ErrNoRetry", err)
+		}
+	})
+	if testing.Verbose() {
+		t.Log(grep(p.Log(), "SSU2"))
+	}
+}
+
+func grep(log, s string) string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func tail(log string) string {
+	lines := strings.Split(log, "\n")
+	return strings.Join(lines[max(0, len(lines)-40):], "\n")
+}
+
+var _ io.Reader = (*recordingRand)(nil)
