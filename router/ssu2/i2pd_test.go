@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"flag"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -161,4 +160,3 @@ func tail(log string) string {
 	return strings.Join(lines[max(0, len(lines)-40):], "\n")
 }
 
-var _ io.Reader = (*recordingRand)(nil)
