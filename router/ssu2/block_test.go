@@ -147,4 +147,3 @@ func TestHeaderRoundTrips(t *testing.T) {
 		t.Error("String names")
 	}
 }
-

@@ -159,4 +159,3 @@ func tail(log string) string {
 	lines := strings.Split(log, "\n")
 	return strings.Join(lines[max(0, len(lines)-40):], "\n")
 }
-
