@@ -1,6 +1,7 @@
 package ssu2
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -66,7 +67,9 @@ type recordingConn struct {
 }
 
 func (r *recordingConn) WriteTo(b []byte, a net.Addr) (int, error) {
-	r.sent = append(r.sent, append([]byte(nil), b...))
+	if len(r.sent) == 0 || !bytes.Equal(r.sent[len(r.sent)-1], b) { // resends once
+		r.sent = append(r.sent, append([]byte(nil), b...))
+	}
 	return r.PacketConn.WriteTo(b, a)
 }
 
@@ -158,4 +161,64 @@ func grep(log, s string) string {
 func tail(log string) string {
 	lines := strings.Split(log, "\n")
 	return strings.Join(lines[max(0, len(lines)-40):], "\n")
+}
+
+// TestSessionCreatedI2PD: after the token exchange, a real i2pd answers
+// our SessionRequest with a SessionCreated that authenticates, which
+// proves the handshake hash (header mixed in), the es and ee keys and
+// SessionCreated's header key. With -update it records the exchange for
+// TestRecordedSessionCreated.
+func TestSessionCreatedI2PD(t *testing.T) {
+	ns, p, peer := startI2PD(t, "18802")
+	conn := &recordingConn{PacketConn: listenUDP(t, ns)}
+	rr := &recordingRand{}
+	now := time.Now()
+	c, err := NewClientHandshake(&Config{NetID: 2, Rand: rr, Now: func() time.Time { return now }}, peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Zero()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := c.RequestToken(ctx, conn); err != nil {
+		t.Fatalf("token: %v\nlog:\n%s", err, tail(p.Log()))
+	}
+	start := time.Now()
+	sc, err := c.RequestSession(ctx, conn)
+	if err != nil {
+		t.Fatalf("SessionCreated: %v\nlog:\n%s", err, grep(p.Log(), "SSU2"))
+	}
+	t.Logf("SessionCreated after %v: Bob sees us at %v, new token %+v, relay tag %d",
+		time.Since(start).Round(time.Millisecond), sc.Addr, sc.NewToken, sc.RelayTag)
+	if sc.Addr.Addr().String() != ns.Addr {
+		t.Errorf("Address block %v, want %s", sc.Addr, ns.Addr)
+	}
+	if *update {
+		writeRecording(t, "session-i2pd-"+i2pdVersion(t)+".json", recording{
+			Impl: "i2pd " + i2pdVersion(t), IntroKey: peer.IntroKey, Static: peer.Static, NetID: 2,
+			Now: now.Unix(), Rand: rr.b, Sent: conn.sent, Received: conn.received,
+		})
+	}
+	t.Run("wrong static key unanswered", func(t *testing.T) {
+		wrong := peer
+		wrong.Static[0] ^= 1
+		c, err := NewClientHandshake(&Config{NetID: 2}, wrong)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Zero()
+		conn := listenUDP(t, ns)
+		if _, err := c.RequestToken(ctx, conn); err != nil {
+			t.Fatalf("token: %v", err)
+		}
+		if _, err := c.RequestSession(ctx, conn); !errors.Is(err, ErrNoSessionCreated) {
+			t.Fatalf("SessionRequest to a wrong static key: %v, want ErrNoSessionCreated", err)
+		}
+		if !strings.Contains(p.Log(), "SessionRequest AEAD verification failed") {
+			t.Errorf("i2pd did not log the failed SessionRequest:\n%s", grep(p.Log(), "SSU2"))
+		}
+	})
+	if testing.Verbose() {
+		t.Log(grep(p.Log(), "SSU2"))
+	}
 }

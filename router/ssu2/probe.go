@@ -10,11 +10,11 @@ import (
 )
 
 // Resending handshake packets: i2pd resends its own after a second, Java
-// after 1.25 s; we resend a TokenRequest as i2pd does, at most
-// probeSends times in all.
+// after 1.25 s; we resend ours as i2pd does, at most handshakeSends times
+// in all.
 const (
 	handshakeResend = time.Second
-	probeSends      = 3
+	handshakeSends  = 3
 	maxPacketLen    = 1500 // SSU2's largest datagram (IPv6 MTU 1500)
 )
 
@@ -27,54 +27,89 @@ const (
 // Datagrams from other addresses, and ones that are not Bob's Retry, are
 // ignored. Without an answer a second after the last TokenRequest, or by
 // ctx's end, it returns an error wrapping ErrNoRetry (and ctx.Err()); a
-// Retry without a token, an error wrapping
-// ErrNoToken (with the Retry). conn's read deadline is its own.
+// Retry without a token, an error wrapping ErrNoToken (with the Retry).
+// It sets conn's read deadline.
 func Probe(ctx context.Context, conn net.PacketConn, cfg *Config, peer Peer) (Retry, error) {
 	c, err := NewClientHandshake(cfg, peer)
 	if err != nil {
 		return Retry{}, err
 	}
+	return c.RequestToken(ctx, conn)
+}
+
+// RequestToken sends the TokenRequest and waits for the Retry, as Probe.
+func (c *ClientHandshake) RequestToken(ctx context.Context, conn net.PacketConn) (Retry, error) {
 	req, err := c.CreateTokenRequest()
 	if err != nil {
 		return Retry{}, err
 	}
+	var r Retry
+	err = c.exchange(ctx, conn, req, ErrNoRetry, func(pkt []byte) (err error) {
+		r, err = c.ConsumeRetry(pkt)
+		return err
+	})
+	return r, err
+}
+
+// RequestSession sends SessionRequest (after RequestToken) and waits for
+// Bob's SessionCreated, resending as RequestToken does; without one it
+// returns an error wrapping ErrNoSessionCreated. A SessionCreated proves
+// Bob holds the static key "s" of his address.
+func (c *ClientHandshake) RequestSession(ctx context.Context, conn net.PacketConn) (SessionCreated, error) {
+	req, err := c.CreateSessionRequest()
+	if err != nil {
+		return SessionCreated{}, err
+	}
+	var sc SessionCreated
+	err = c.exchange(ctx, conn, req, ErrNoSessionCreated, func(pkt []byte) (err error) {
+		sc, err = c.ConsumeSessionCreated(pkt)
+		return err
+	})
+	return sc, err
+}
+
+// exchange sends pkt to Bob and hands Bob's datagrams to consume until it
+// accepts one (or fails otherwise than by a packet that is not the
+// answer), resending pkt every handshakeResend; noAnswer is wrapped when
+// none comes.
+func (c *ClientHandshake) exchange(ctx context.Context, conn net.PacketConn, pkt []byte, noAnswer error, consume func([]byte) error) error {
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
-	to := net.UDPAddrFromAddrPort(peer.Addr)
+	to := net.UDPAddrFromAddrPort(c.peer.Addr)
 	buf := make([]byte, maxPacketLen)
 	for sends := 1; ; sends++ {
-		if _, err := conn.WriteTo(req, to); err != nil {
-			return Retry{}, fmt.Errorf("ssu2: sending TokenRequest: %w", err)
+		if _, err := conn.WriteTo(pkt, to); err != nil {
+			return fmt.Errorf("ssu2: sending: %w", err)
 		}
-		r, err := c.awaitRetry(ctx, conn, buf, time.Now().Add(handshakeResend))
+		err := c.await(ctx, conn, buf, time.Now().Add(handshakeResend), consume)
 		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("%w: %w", noAnswer, ctx.Err())
 		case err == nil || !isTimeout(err):
-			return r, err
-		case sends == probeSends:
-			return Retry{}, fmt.Errorf("%w: %d TokenRequests unanswered: %w", ErrNoRetry, sends, err)
+			return err
+		case sends == handshakeSends:
+			return fmt.Errorf("%w: %d packets unanswered: %w", noAnswer, sends, err)
 		}
 	}
 }
 
-// awaitRetry reads datagrams until Bob's Retry or the deadline.
-func (c *ClientHandshake) awaitRetry(ctx context.Context, conn net.PacketConn, buf []byte, deadline time.Time) (Retry, error) {
+// await reads datagrams until consume accepts one from Bob, or the
+// deadline.
+func (c *ClientHandshake) await(ctx context.Context, conn net.PacketConn, buf []byte, deadline time.Time, consume func([]byte) error) error {
 	conn.SetReadDeadline(deadline)
 	for {
 		n, from, err := conn.ReadFrom(buf)
-		if ctx.Err() != nil {
-			return Retry{}, fmt.Errorf("%w: %w", ErrNoRetry, ctx.Err())
-		}
-		if err != nil {
-			return Retry{}, err
+		if err != nil || ctx.Err() != nil {
+			return err
 		}
 		if !sameAddr(from, c.peer.Addr) {
 			continue
 		}
-		r, err := c.ConsumeRetry(buf[:n])
+		err = consume(buf[:n])
 		if errors.Is(err, ErrHeader) || errors.Is(err, ErrPacket) || errors.Is(err, ErrDecrypt) {
 			continue // not Bob's answer to us
 		}
-		return r, err
+		return err
 	}
 }
 

@@ -23,6 +23,7 @@ type ClientHandshake struct {
 	src  ConnID // ours: the destination of Bob's packets
 	dst  ConnID // Bob's, which we choose
 	tok  Token
+	noise
 }
 
 // NewClientHandshake prepares Alice's side with Bob, drawing both
@@ -143,7 +144,13 @@ func (c *ClientHandshake) openLongHeader(pkt []byte, want PacketType) (LongHeade
 	if err := MaskLongHeader(b, &c.peer.IntroKey, &c.peer.IntroKey); err != nil {
 		return LongHeader{}, err
 	}
-	h, err := ParseLongHeader(b[:LongHeaderLen])
+	return c.checkLongHeader(b[:LongHeaderLen], want)
+}
+
+// checkLongHeader parses an unmasked long header and checks it is a
+// packet of type want for this session and network.
+func (c *ClientHandshake) checkLongHeader(b []byte, want PacketType) (LongHeader, error) {
+	h, err := ParseLongHeader(b)
 	switch {
 	case err != nil && h.Type == want:
 		return h, err

@@ -190,7 +190,7 @@ func TestProbeUnanswered(t *testing.T) {
 		peer := udpBob(t, &testBob{intro: Key{1}}, false)
 		_, err := Probe(context.Background(), aliceConn(t), &Config{NetID: 2}, peer)
 		if !errors.Is(err, ErrNoRetry) || errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("got %v, want ErrNoRetry after %d TokenRequests", err, probeSends)
+			t.Fatalf("got %v, want ErrNoRetry after %d TokenRequests", err, handshakeSends)
 		}
 	})
 }

@@ -1,0 +1,189 @@
+package ssu2
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+)
+
+// ErrNoTokenYet is returned by CreateSessionRequest before a Retry gave
+// a token: Java drops a SessionRequest without one silently.
+var ErrNoTokenYet = errors.New("ssu2: SessionRequest needs a token (TokenRequest first)")
+
+// Padding limits of a SessionRequest's Padding block.
+const (
+	sessionRequestMinPad = 8
+	sessionRequestMaxPad = 40
+)
+
+// noise is the handshake's Noise state, from SessionRequest on.
+type noise struct {
+	ss    *symmetricState
+	ePriv PrivateKey // our ephemeral key
+	re    PublicKey  // Bob's ephemeral key, from SessionCreated
+}
+
+// CreateSessionRequest builds message 1 of the Noise handshake (-> e,
+// es): a long header with the token from Retry, our ephemeral key X, and
+// DateTime and Padding blocks sealed with the key from es. The header
+// (unmasked) and X are mixed into the handshake hash first; header and X
+// are masked with Bob's intro key.
+func (c *ClientHandshake) CreateSessionRequest() ([]byte, error) {
+	if c.tok.IsZero() {
+		return nil, ErrNoTokenYet
+	}
+	h := LongHeader{DestConnID: c.dst, Type: TypeSessionRequest, Version: Version, NetID: uint8(c.cfg.NetID),
+		SrcConnID: c.src, Token: c.tok}
+	var pn [4]byte
+	if err := c.cfg.read(pn[:]); err != nil {
+		return nil, err
+	}
+	h.PacketNumber = binary.BigEndian.Uint32(pn[:])
+	if err := c.cfg.read(c.ePriv[:]); err != nil {
+		return nil, err
+	}
+	x := c.ePriv.Public()
+	pad, err := c.randomPad(sessionRequestMinPad, sessionRequestMaxPad)
+	if err != nil {
+		return nil, err
+	}
+	padding := make([]byte, pad)
+	if err := c.cfg.read(padding); err != nil {
+		return nil, err
+	}
+	payload := AppendDateTime(nil, uint32(c.cfg.now().Unix()))
+	payload = AppendBlock(payload, BlockPadding, padding)
+
+	c.ss = newSymmetricState(c.peer.Static) // <- s
+	pkt, _ := h.AppendBinary(nil)
+	c.ss.mixHash(pkt)  // the header
+	c.ss.mixHash(x[:]) // -> e
+	shared, err := dh(&c.ePriv, &c.peer.Static)
+	if err != nil {
+		return nil, err
+	}
+	c.ss.mixKey(shared) // es
+	clear(shared)
+	pkt = append(pkt, x[:]...)
+	pkt = append(pkt, c.ss.encryptAndHash(payload)...)
+	if err := MaskHandshakeHeader(pkt, &c.peer.IntroKey, &c.peer.IntroKey); err != nil {
+		return nil, err
+	}
+	return pkt, nil
+}
+
+// SessionCreated is what Bob's SessionCreated says.
+type SessionCreated struct {
+	Header   LongHeader
+	Time     uint32         // Bob's clock (DateTime), seconds
+	Addr     netip.AddrPort // where Bob sees us; invalid if absent
+	NewToken *NewToken      // a token for our next session, if Bob gave one
+	RelayTag uint32         // 0 if none
+}
+
+// ConsumeSessionCreated reads message 2 (<- e, ee): its header masked
+// with Bob's intro key and k_header_2 = HKDF(ck, ZEROLEN,
+// "SessCreateHeader"), the header and Y mixed into the hash, the payload
+// opened with the key from ee. It proves Bob holds the static key "s" we
+// encrypted to. Packets that fail leave the handshake as it was, so the
+// caller may go on waiting for the genuine one. pkt is not modified.
+func (c *ClientHandshake) ConsumeSessionCreated(pkt []byte) (SessionCreated, error) {
+	if c.ss == nil {
+		return SessionCreated{}, fmt.Errorf("%w: SessionCreated before SessionRequest", ErrPacket)
+	}
+	if len(pkt) < MinHandshakePacketLen {
+		return SessionCreated{}, fmt.Errorf("%w: %d-byte packet", ErrHeader, len(pkt))
+	}
+	kh2 := hkdfKey(&c.ss.ck, infoSessionCreated)
+	defer kh2.zero()
+	hx := append([]byte(nil), pkt[:LongHeaderLen+KeyLen]...)
+	hx = append(hx, pkt[len(pkt)-sampleLen:]...)
+	if err := MaskHandshakeHeader(hx, &c.peer.IntroKey, &kh2); err != nil {
+		return SessionCreated{}, err
+	}
+	h, err := c.checkLongHeader(hx[:LongHeaderLen], TypeSessionCreated)
+	if err != nil {
+		return SessionCreated{}, err
+	}
+	ss := *c.ss // committed only if the packet is Bob's and valid
+	defer ss.zero()
+	y := PublicKey(hx[LongHeaderLen : LongHeaderLen+KeyLen])
+	ss.mixHash(hx[:LongHeaderLen]) // the header
+	ss.mixHash(y[:])               // <- e
+	shared, err := dh(&c.ePriv, &y)
+	if err != nil {
+		return SessionCreated{}, err
+	}
+	ss.mixKey(shared) // ee
+	clear(shared)
+	payload, err := ss.decryptAndHash(pkt[LongHeaderLen+KeyLen:])
+	if err != nil {
+		return SessionCreated{}, fmt.Errorf("ssu2: SessionCreated: %w", err)
+	}
+	sc := SessionCreated{Header: h}
+	if err := sc.readPayload(payload); err != nil {
+		return sc, fmt.Errorf("ssu2: SessionCreated: %w", err)
+	}
+	if err := checkSkew(sc.Time, c.cfg.now()); err != nil {
+		return sc, fmt.Errorf("ssu2: SessionCreated: %w", err)
+	}
+	*c.ss, c.re = ss, y // the deferred zero clears the copy only
+	return sc, nil
+}
+
+// readPayload reads SessionCreated's blocks: DateTime (required),
+// Address, RelayTag, NewToken; others are skipped.
+func (sc *SessionCreated) readPayload(p []byte) error {
+	blocks, err := ParseBlocks(p)
+	if err != nil {
+		return err
+	}
+	seen := map[BlockType]bool{}
+	for _, b := range blocks {
+		if seen[b.Type] && b.Type != BlockPadding {
+			return fmt.Errorf("%w: two %v blocks", ErrBlock, b.Type)
+		}
+		seen[b.Type] = true
+		if err := sc.readBlock(b); err != nil {
+			return err
+		}
+	}
+	if !seen[BlockDateTime] {
+		return fmt.Errorf("%w: no DateTime", ErrBlock)
+	}
+	return nil
+}
+
+func (sc *SessionCreated) readBlock(b Block) error {
+	var err error
+	switch b.Type {
+	case BlockDateTime:
+		sc.Time, err = ParseDateTime(b.Data)
+	case BlockAddress:
+		sc.Addr, err = ParseAddress(b.Data)
+	case BlockNewToken:
+		var t NewToken
+		t, err = ParseNewToken(b.Data)
+		sc.NewToken = &t
+	case BlockRelayTag:
+		if err = wantLen(BlockRelayTag, b.Data, 4); err == nil {
+			sc.RelayTag = binary.BigEndian.Uint32(b.Data)
+		}
+	case BlockTermination:
+		var t Termination
+		if t, err = ParseTermination(b.Data); err == nil {
+			err = fmt.Errorf("%w: Termination (%v) in SessionCreated", ErrBlock, t.Reason)
+		}
+	}
+	return err
+}
+
+// Zero forgets the handshake's secrets (the Noise state and ephemeral
+// key); call it when abandoning the handshake.
+func (c *ClientHandshake) Zero() {
+	if c.ss != nil {
+		c.ss.zero()
+	}
+	c.ePriv.zero()
+}
