@@ -2,6 +2,8 @@ package ssu2
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 )
@@ -160,6 +162,31 @@ func FuzzMask(f *testing.F) {
 			if mask(q, &Key{1}, &Key{2}); !bytes.Equal(q, p) {
 				t.Fatalf("masking twice changed %x to %x", p, q)
 			}
+		}
+	})
+}
+
+// FuzzConsumeSessionCreated: Alice, having sent the recorded
+// SessionRequest, reads a hostile SessionCreated; only the router's may
+// be accepted.
+func FuzzConsumeSessionCreated(f *testing.F) {
+	recs := readRecordings(f, "session-*.json")
+	rec := recs[slices.Sorted(maps.Keys(recs))[0]]
+	_, _, genuine := replaySession(f, rec)
+	f.Add(genuine)
+	f.Add(genuine[:MinHandshakePacketLen])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg := &Config{NetID: 2, Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
+		c, _ := NewClientHandshake(cfg, Peer{IntroKey: rec.IntroKey, Static: rec.Static})
+		c.CreateTokenRequest()
+		if _, err := c.ConsumeRetry(rec.Received[0]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.CreateSessionRequest(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ConsumeSessionCreated(b); err == nil && !bytes.Equal(b, genuine) {
+			t.Fatalf("a SessionCreated the router did not send was accepted: %x", b)
 		}
 	})
 }
