@@ -14,7 +14,9 @@ import (
 
 // recordedPackets is every packet of the recordings, masked as sent.
 func recordedPackets(f *testing.F) (pkts [][]byte, recs []recording) {
-	for _, r := range readRecordings(f, "retry-*.json") {
+	all := readRecordings(f, "retry-*.json")
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		r := all[name]
 		pkts = append(pkts, r.Sent...)
 		pkts = append(pkts, r.Received...)
 		recs = append(recs, r)
