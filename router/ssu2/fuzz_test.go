@@ -2,6 +2,7 @@ package ssu2
 
 import (
 	"bytes"
+	"github.com/i2pseed/i2pseed/netdb"
 	"maps"
 	"slices"
 	"testing"
@@ -134,7 +135,7 @@ func FuzzConsumeRetry(f *testing.F) {
 	f.Add(rec.Received[0])
 	f.Add(rec.Received[0][:MinLongPacketLen])
 	f.Fuzz(func(t *testing.T, b []byte) {
-		cfg := &Config{NetID: 2, Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
+		cfg := &Config{NetID: netdb.NetID(rec.NetID), Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
 		c, err := NewClientHandshake(cfg, Peer{IntroKey: rec.IntroKey, Static: rec.Static})
 		if err != nil {
 			t.Fatal(err)
@@ -178,7 +179,7 @@ func FuzzConsumeSessionCreated(f *testing.F) {
 	f.Add(genuine)
 	f.Add(genuine[:MinHandshakePacketLen])
 	f.Fuzz(func(t *testing.T, b []byte) {
-		cfg := &Config{NetID: 2, Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
+		cfg := &Config{NetID: netdb.NetID(rec.NetID), Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
 		c, _ := NewClientHandshake(cfg, Peer{IntroKey: rec.IntroKey, Static: rec.Static})
 		c.CreateTokenRequest()
 		if _, err := c.ConsumeRetry(rec.Received[0]); err != nil {

