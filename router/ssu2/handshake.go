@@ -187,3 +187,76 @@ func (c *ClientHandshake) Zero() {
 	}
 	c.ePriv.zero()
 }
+
+// ErrNotCreated is returned by CreateSessionConfirmed before a
+// SessionCreated was consumed.
+var ErrNotCreated = errors.New("ssu2: SessionConfirmed before SessionCreated")
+
+// Padding limits of SessionConfirmed's Padding block.
+const (
+	sessionConfirmedMinPad = 1
+	sessionConfirmedMaxPad = 32
+)
+
+// SessionKeys are an established session's data phase keys, Alice's
+// view: what she sends to Bob with, and what Bob sends to her with.
+type SessionKeys struct {
+	Send, Recv Direction
+}
+
+// Zero forgets the keys.
+func (k *SessionKeys) Zero() {
+	k.Send.zero()
+	k.Recv.zero()
+}
+
+// CreateSessionConfirmed builds message 3 (-> s, se): a short header
+// (packet number 0, one fragment) mixed into the hash; our static key
+// sealed with the key from ee (nonce 1); then, with the key from se, a
+// RouterInfo block holding routerInfo (ours, whose SSU2 address has our
+// static key) and Padding. The header is masked with Bob's intro key and
+// k_header_2 = HKDF(ck, ZEROLEN, "SessionConfirmed"). It returns the
+// packet and the data phase keys, and forgets the handshake's secrets.
+// A RouterInfo too big for one packet is refused: SessionConfirmed in
+// two fragments is not done yet.
+func (c *ClientHandshake) CreateSessionConfirmed(routerInfo []byte) ([]byte, *SessionKeys, error) {
+	if c.ss == nil || c.re.IsZero() {
+		return nil, nil, ErrNotCreated
+	}
+	pad, err := c.randomPad(sessionConfirmedMinPad, sessionConfirmedMaxPad)
+	if err != nil {
+		return nil, nil, err
+	}
+	padding := make([]byte, pad)
+	if err := c.cfg.read(padding); err != nil {
+		return nil, nil, err
+	}
+	payload := AppendRouterInfoBlock(nil, routerInfo)
+	payload = AppendBlock(payload, BlockPadding, padding)
+	if n := ShortHeaderLen + KeyLen + 16 + len(payload) + 16; n > MaxPacketLen {
+		return nil, nil, fmt.Errorf("ssu2: SessionConfirmed of %d bytes, over %d (a %d-byte RouterInfo)", n, MaxPacketLen, len(routerInfo))
+	}
+	kh2 := hkdfKey(&c.ss.ck, infoSessionConfirmed)
+	defer kh2.zero()
+	h := ShortHeader{DestConnID: c.dst, Type: TypeSessionConfirmed, Flags: [3]byte{0x01}} // fragment 0 of 1
+	pkt, _ := h.AppendBinary(nil)
+	c.ss.mixHash(pkt) // the header
+	s := c.cfg.Static.Public()
+	pkt = append(pkt, c.ss.encryptAndHash(s[:])...) // -> s
+	shared, err := dh(&c.cfg.Static, &c.re)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.ss.mixKey(shared) // se
+	clear(shared)
+	pkt = append(pkt, c.ss.encryptAndHash(payload)...)
+	if err := MaskShortHeader(pkt, &c.peer.IntroKey, &kh2); err != nil {
+		return nil, nil, err
+	}
+	ab, ba := splitDataKeys(&c.ss.ck)
+	c.Zero()
+	return pkt, &SessionKeys{
+		Send: Direction{ConnID: c.dst, Intro: c.peer.IntroKey, Keys: ab},
+		Recv: Direction{ConnID: c.src, Intro: c.cfg.IntroKey, Keys: ba},
+	}, nil
+}

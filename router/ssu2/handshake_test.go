@@ -1,9 +1,12 @@
 package ssu2
 
 import (
+	"slices"
+
 	"bytes"
 	"errors"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/transport"
 	"testing"
 	"time"
 )
@@ -15,8 +18,7 @@ func replaySession(t testing.TB, rec recording) (*ClientHandshake, SessionCreate
 	if len(rec.Sent) < 2 || len(rec.Received) < 2 {
 		t.Fatalf("recording of %s holds %d sent and %d received packets", rec.Impl, len(rec.Sent), len(rec.Received))
 	}
-	cfg := &Config{NetID: netdb.NetID(rec.NetID), Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
-	c, err := NewClientHandshake(cfg, Peer{IntroKey: rec.IntroKey, Static: rec.Static})
+	c, err := NewClientHandshake(replayConfig(rec), Peer{IntroKey: rec.IntroKey, Static: rec.Static})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +44,54 @@ func replaySession(t testing.TB, rec recording) (*ClientHandshake, SessionCreate
 	}
 	t.Fatalf("no SessionCreated of %s's authenticates", rec.Impl)
 	return nil, SessionCreated{}, nil
+}
+
+// replayConfig is Alice's config of a recording: its randomness, clock,
+// network and keys.
+func replayConfig(rec recording) *Config {
+	return &Config{NetID: netdb.NetID(rec.NetID), Static: rec.OurStatic, IntroKey: rec.OurIntroKey,
+		Rand: bytes.NewReader(rec.Rand), Now: func() time.Time { return time.Unix(rec.Now, 0) }}
+}
+
+// TestRecordedSession replays the rest of the recorded sessions: our
+// SessionConfirmed and Termination come out byte for byte as sent (se,
+// the SessionConfirmed header key, the data phase split), and the
+// router's Data packets open with the data keys and our intro key, the
+// first ACKing SessionConfirmed.
+func TestRecordedSession(t *testing.T) {
+	for name, rec := range readRecordings(t, "session-*.json") {
+		t.Run(name, func(t *testing.T) {
+			if rec.OurRouterInfo == nil {
+				t.Skipf("%s: recorded up to SessionCreated only", rec.Impl)
+			}
+			c, _, created := replaySession(t, rec)
+			confirmed, keys, err := c.CreateSessionConfirmed(rec.OurRouterInfo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.Sent) < 4 || !bytes.Equal(confirmed, rec.Sent[2]) {
+				t.Fatalf("SessionConfirmed differs from the one %s took", rec.Impl)
+			}
+			var data []ShortHeader
+			for _, pkt := range rec.Received[slices.IndexFunc(rec.Received, func(p []byte) bool { return bytes.Equal(p, created) }):] {
+				if h, payload, err := OpenData(&keys.Recv, pkt); err == nil {
+					data = append(data, h)
+					if len(data) == 1 {
+						checkFirstData(t, h, payload)
+					}
+				}
+			}
+			if len(data) == 0 {
+				t.Fatalf("none of %s's Data packets opens", rec.Impl)
+			}
+			payload := AppendACK(nil, ACK{Through: data[0].PacketNumber})
+			payload = AppendTermination(payload, Termination{ValidPackets: 1, Reason: transport.ReasonNormal})
+			if term, _ := SealData(&keys.Send, 1, 0, payload); !bytes.Equal(term, rec.Sent[3]) {
+				t.Errorf("our Termination differs from the one sent to %s", rec.Impl)
+			}
+			t.Logf("%s: %d Data packets open", rec.Impl, len(data))
+		})
+	}
 }
 
 // TestRecordedSessionCreated replays the handshakes recorded against real

@@ -163,17 +163,23 @@ func tail(log string) string {
 	return strings.Join(lines[max(0, len(lines)-40):], "\n")
 }
 
-// TestSessionCreatedI2PD: after the token exchange, a real i2pd answers
-// our SessionRequest with a SessionCreated that authenticates, which
-// proves the handshake hash (header mixed in), the es and ee keys and
-// SessionCreated's header key. With -update it records the exchange for
-// TestRecordedSessionCreated.
-func TestSessionCreatedI2PD(t *testing.T) {
+// TestSessionI2PD: after the token exchange, a real i2pd answers our
+// SessionRequest with a SessionCreated that authenticates, which proves
+// the handshake hash (header mixed in), the es and ee keys and
+// SessionCreated's header key; it takes our SessionConfirmed and sends a
+// Data packet that opens with the data phase keys (se, the split, our
+// intro key as its k_header_1) and ACKs packet 0; it answers our
+// Termination with its own. With -update it records the exchange for
+// TestRecordedSession.
+func TestSessionI2PD(t *testing.T) {
 	ns, p, peer := startI2PD(t, "18802")
 	conn := &recordingConn{PacketConn: listenUDP(t, ns)}
 	rr := &recordingRand{}
 	now := time.Now()
-	c, err := NewClientHandshake(&Config{NetID: 2, Rand: rr, Now: func() time.Time { return now }}, peer)
+	cfg := &Config{NetID: 2, Rand: rr, Now: func() time.Time { return now }}
+	rand.Read(cfg.Static[:])
+	rand.Read(cfg.IntroKey[:])
+	c, err := NewClientHandshake(cfg, peer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,10 +199,20 @@ func TestSessionCreatedI2PD(t *testing.T) {
 	if sc.Addr.Addr().String() != ns.Addr {
 		t.Errorf("Address block %v, want %s", sc.Addr, ns.Addr)
 	}
+	ourRI := ourRouterInfo(t, &c.cfg.Static, &c.cfg.IntroKey, 2)
+	keys, h, payload, err := c.Confirm(ctx, conn, ourRI)
+	if err != nil {
+		t.Fatalf("SessionConfirmed: %v\nlog:\n%s", err, grep(p.Log(), "SSU2"))
+	}
+	defer keys.Zero()
+	blocks := checkFirstData(t, h, payload)
+	t.Logf("i2pd's first Data packet %d: %v", h.PacketNumber, blockTypes(blocks))
+	terminate(t, conn, peer.Addr, keys, h.PacketNumber, p.Log)
 	if *update {
 		writeRecording(t, "session-i2pd-"+i2pdVersion(t)+".json", recording{
 			Impl: "i2pd " + i2pdVersion(t), IntroKey: peer.IntroKey, Static: peer.Static, NetID: 2,
 			Now: now.Unix(), Rand: rr.b, Sent: conn.sent, Received: conn.received,
+			OurStatic: c.cfg.Static, OurIntroKey: c.cfg.IntroKey, OurRouterInfo: ourRI,
 		})
 	}
 	t.Run("wrong static key unanswered", func(t *testing.T) {

@@ -2,6 +2,7 @@ package ssu2
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
@@ -67,7 +68,9 @@ func waitSSU2(path string, d time.Duration) (Peer, bool) {
 }
 
 // TestHandshakeJava: Java I2P 2.7 answers our TokenRequest with a Retry
-// and our SessionRequest with a SessionCreated, as i2pd does.
+// and our SessionRequest with a SessionCreated, takes our
+// SessionConfirmed and ACKs it in a Data packet, and answers our
+// Termination, as i2pd does.
 func TestHandshakeJava(t *testing.T) {
 	ns := i2pdtest.NewNetNS(t)
 	javaAddr := "198.18.0.40"
@@ -77,7 +80,10 @@ func TestHandshakeJava(t *testing.T) {
 	conn := &recordingConn{PacketConn: listenUDP(t, ns)}
 	rr := &recordingRand{}
 	now := time.Now()
-	c, err := NewClientHandshake(&Config{NetID: javaNetID, Rand: rr, Now: func() time.Time { return now }}, peer)
+	cfg := &Config{NetID: javaNetID, Rand: rr, Now: func() time.Time { return now }}
+	rand.Read(cfg.Static[:])
+	rand.Read(cfg.IntroKey[:])
+	c, err := NewClientHandshake(cfg, peer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,10 +105,20 @@ func TestHandshakeJava(t *testing.T) {
 		t.Fatalf("SessionCreated from Java: %v\nlog:\n%s", err, logOf())
 	}
 	t.Logf("Java's SessionCreated: sees us at %v, new token %+v", sc.Addr, sc.NewToken)
+	ourRI := ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, javaNetID)
+	keys, h, payload, err := c.Confirm(ctx, conn, ourRI)
+	if err != nil {
+		t.Fatalf("SessionConfirmed: %v\nlog:\n%s", err, logOf())
+	}
+	defer keys.Zero()
+	blocks := checkFirstData(t, h, payload)
+	t.Logf("Java's first Data packet %d: %v", h.PacketNumber, blockTypes(blocks))
+	terminate(t, conn, peer.Addr, keys, h.PacketNumber, logOf)
 	if *update {
 		writeRecording(t, "session-java-2.7.0.json", recording{
 			Impl: "Java I2P 2.7.0", IntroKey: peer.IntroKey, Static: peer.Static, NetID: javaNetID,
 			Now: now.Unix(), Rand: rr.b, Sent: conn.sent, Received: conn.received,
+			OurStatic: cfg.Static, OurIntroKey: cfg.IntroKey, OurRouterInfo: ourRI,
 		})
 	}
 }

@@ -80,8 +80,13 @@ const MaxClockSkew = 60 * time.Second
 // deterministic.
 type Config struct {
 	NetID netdb.NetID
-	Rand  io.Reader        // nil: crypto/rand
-	Now   func() time.Time // nil: time.Now
+	// Static and IntroKey are our long-term SSU2 keys, "s" (public half)
+	// and "i" of the address in our RouterInfo; Bob masks the headers of
+	// his data packets with IntroKey. Only SessionConfirmed needs them.
+	Static   PrivateKey
+	IntroKey Key
+	Rand     io.Reader        // nil: crypto/rand
+	Now      func() time.Time // nil: time.Now
 }
 
 func (c *Config) rand() io.Reader {

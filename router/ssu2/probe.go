@@ -68,6 +68,29 @@ func (c *ClientHandshake) RequestSession(ctx context.Context, conn net.PacketCon
 	return sc, err
 }
 
+// Confirm sends SessionConfirmed (after RequestSession) with our
+// routerInfo, resending it until Bob's first Data packet authenticates
+// with the new keys (i2pd's first ACKs it); it returns the keys and that
+// packet's header and payload. Without one it returns an error wrapping
+// ErrNoData.
+func (c *ClientHandshake) Confirm(ctx context.Context, conn net.PacketConn, routerInfo []byte) (*SessionKeys, ShortHeader, []byte, error) {
+	pkt, keys, err := c.CreateSessionConfirmed(routerInfo)
+	if err != nil {
+		return nil, ShortHeader{}, nil, err
+	}
+	var h ShortHeader
+	var payload []byte
+	err = c.exchange(ctx, conn, pkt, ErrNoData, func(pkt []byte) (err error) {
+		h, payload, err = OpenData(&keys.Recv, pkt)
+		return err
+	})
+	if err != nil {
+		keys.Zero()
+		return nil, h, nil, err
+	}
+	return keys, h, payload, nil
+}
+
 // exchange sends pkt to Bob and hands Bob's datagrams to consume until it
 // accepts one (or fails otherwise than by a packet that is not the
 // answer), resending pkt every handshakeResend; noAnswer is wrapped when

@@ -19,6 +19,10 @@ type recording struct {
 	Rand     []byte    `json:"rand"` // our randomness, in the order drawn
 	Sent     [][]byte  `json:"sent"`
 	Received [][]byte  `json:"received"`
+	// Our keys and RouterInfo, for recordings that reach SessionConfirmed.
+	OurStatic     PrivateKey `json:"our_static,omitzero"`
+	OurIntroKey   Key        `json:"our_intro_key,omitzero"`
+	OurRouterInfo []byte     `json:"our_router_info,omitempty"`
 }
 
 func writeRecording(t *testing.T, name string, r recording) {
