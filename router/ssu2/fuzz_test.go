@@ -193,3 +193,35 @@ func FuzzConsumeSessionCreated(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenData: Alice reads hostile Data packets with the keys of the
+// recorded session; only the router's packets may open.
+func FuzzOpenData(f *testing.F) {
+	recs := readRecordings(f, "session-*.json")
+	rec := recs[slices.Sorted(maps.Keys(recs))[0]]
+	c, _, _ := replaySession(f, rec)
+	_, keys, err := c.CreateSessionConfirmed(rec.OurRouterInfo)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var genuine [][]byte
+	for _, p := range rec.Received {
+		if _, _, err := OpenData(&keys.Recv, p); err == nil {
+			genuine = append(genuine, p)
+			f.Add(p)
+		}
+	}
+	if len(genuine) == 0 {
+		f.Fatal("no recorded Data packet opens")
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, payload, err := OpenData(&keys.Recv, b)
+		if err != nil {
+			return
+		}
+		if !slices.ContainsFunc(genuine, func(g []byte) bool { return bytes.Equal(g, b) }) {
+			t.Fatalf("a Data packet the router did not send opened: %x", b)
+		}
+		ParseBlocks(payload)
+	})
+}
