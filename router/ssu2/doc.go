@@ -8,10 +8,21 @@
 //
 // This package holds the codecs (packet headers in header.go, header
 // protection in protect.go, payload blocks in block.go), the handshake's
-// key derivations (kdf.go), and the first exchange of a dialling Alice:
-// TokenRequest and Retry (token.go), which doubles as a cheap liveness
-// probe, since only a router holding Bob's published intro key "i" can
-// answer it (Probe, probe.go).
+// key derivations (kdf.go) and a dialling Alice's side of the handshake
+// as one state struct, ClientHandshake, with a Create (ours) or Consume
+// (Bob's) step per packet: TokenRequest and Retry (token.go), which
+// double as a cheap liveness probe, since only a router holding Bob's
+// published intro key "i" can answer (Probe); SessionRequest and
+// SessionCreated, which prove Bob holds his static key "s"; and
+// SessionConfirmed, which yields the data phase keys (handshake.go). Data
+// packets are sealed and opened by SealData and OpenData (data.go).
+// RequestToken, RequestSession and Confirm (probe.go) run the steps over
+// a UDP socket, resending each packet a second apart until Bob answers.
+//
+// Not yet here: the session (transport.Conn: ACKs within 150 ms, resends
+// with new packet numbers, I2NP fragmentation and reassembly),
+// SessionConfirmed in two fragments for a large RouterInfo, Bob's side,
+// and the transport.Transport the router is given.
 //
 // Protocol flow (Alice dials Bob, whose static key s, intro key i, host and
 // port are published in his RouterInfo's SSU2 address):
