@@ -114,6 +114,14 @@ func TestHandshakeJava(t *testing.T) {
 	blocks := checkFirstData(t, h, payload)
 	t.Logf("Java's first Data packet %d: %v", h.PacketNumber, blockTypes(blocks))
 	terminate(t, conn, peer.Addr, keys, h.PacketNumber, logOf)
+	t.Run("wrong intro key unanswered", func(t *testing.T) {
+		wrong := peer
+		wrong.IntroKey[0] ^= 1
+		_, err := Probe(ctx, listenUDP(t, ns), &Config{NetID: javaNetID}, wrong)
+		if !errors.Is(err, ErrNoRetry) {
+			t.Fatalf("probe with a wrong intro key: %v, want ErrNoRetry", err)
+		}
+	})
 	if *update {
 		writeRecording(t, "session-java-2.7.0.json", recording{
 			Impl: "Java I2P 2.7.0", IntroKey: peer.IntroKey, Static: peer.Static, NetID: javaNetID,
