@@ -134,26 +134,7 @@ func (c *ClientHandshake) ConsumeSessionCreated(pkt []byte) (SessionCreated, err
 
 // readPayload reads SessionCreated's blocks: DateTime (required),
 // Address, RelayTag, NewToken; others are skipped.
-func (sc *SessionCreated) readPayload(p []byte) error {
-	blocks, err := ParseBlocks(p)
-	if err != nil {
-		return err
-	}
-	seen := map[BlockType]bool{}
-	for _, b := range blocks {
-		if seen[b.Type] && b.Type != BlockPadding {
-			return fmt.Errorf("%w: two %v blocks", ErrBlock, b.Type)
-		}
-		seen[b.Type] = true
-		if err := sc.readBlock(b); err != nil {
-			return err
-		}
-	}
-	if !seen[BlockDateTime] {
-		return fmt.Errorf("%w: no DateTime", ErrBlock)
-	}
-	return nil
-}
+func (sc *SessionCreated) readPayload(p []byte) error { return readHandshakePayload(p, sc.readBlock) }
 
 func (sc *SessionCreated) readBlock(b Block) error {
 	var err error

@@ -166,7 +166,11 @@ func (c *ClientHandshake) checkLongHeader(b []byte, want PacketType) (LongHeader
 
 // readPayload reads a Retry's blocks: DateTime (required), Address,
 // Termination; others are skipped.
-func (r *Retry) readPayload(p []byte) error {
+func (r *Retry) readPayload(p []byte) error { return readHandshakePayload(p, r.readBlock) }
+
+// readHandshakePayload parses a handshake packet's payload and hands each
+// block to read: no type twice but Padding, and a DateTime required.
+func readHandshakePayload(p []byte, read func(Block) error) error {
 	blocks, err := ParseBlocks(p)
 	if err != nil {
 		return err
@@ -177,7 +181,7 @@ func (r *Retry) readPayload(p []byte) error {
 			return fmt.Errorf("%w: two %v blocks", ErrBlock, b.Type)
 		}
 		seen[b.Type] = true
-		if err := r.readBlock(b); err != nil {
+		if err := read(b); err != nil {
 			return err
 		}
 	}
