@@ -16,6 +16,8 @@ import (
 
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/i2np"
+	"github.com/i2pseed/i2pseed/router/transport"
 )
 
 var update = flag.Bool("update", false, "record the transcripts in testdata against the real routers")
@@ -236,5 +238,70 @@ func TestSessionI2PD(t *testing.T) {
 	})
 	if testing.Verbose() {
 		t.Log(grep(p.Log(), "SSU2"))
+	}
+}
+
+// TestDialI2PD: a Session with a real i2pd: it pushes its RouterInfo in a
+// DatabaseStore, answers our DatabaseLookup for it, ACKs every packet of
+// a message we send in fragments, and takes our Termination.
+func TestDialI2PD(t *testing.T) {
+	ns, p, peer := startI2PD(t, "18803")
+	cfg := &Config{NetID: 2}
+	rand.Read(cfg.Static[:])
+	rand.Read(cfg.IntroKey[:])
+	ourRI := ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := Dial(ctx, listenUDP(t, ns), cfg, peer, ourRI)
+	if err != nil {
+		t.Fatalf("dial: %v\nlog:\n%s", err, grep(p.Log(), "SSU2"))
+	}
+	defer s.Close(transport.ReasonNormal)
+	checkPushedRouterInfo(t, s, peer, "pushed")
+
+	ri, _ := netdb.ParseRouterInfo(ourRI)
+	lookup := i2np.DatabaseLookup{Key: peer.RouterHash, From: ri.Hash(), Flags: i2np.LookupRouterInfo}
+	body, _ := lookup.AppendBinary(nil)
+	if err := s.SendI2NP(i2np.Message{Type: i2np.TypeDatabaseLookup, ID: 7, Expiration: time.Now().Add(time.Minute), Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	checkPushedRouterInfo(t, s, peer, "looked up")
+
+	big := make([]byte, 3000)
+	rand.Read(big)
+	if err := s.SendI2NP(i2np.Message{Type: i2np.TypeData, ID: 8, Expiration: time.Now().Add(time.Minute), Body: big}); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(10 * time.Second); s.Unacked() > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d packets unacknowledged\nlog:\n%s", s.Unacked(), grep(p.Log(), "SSU2"))
+		}
+	}
+	if !strings.Contains(p.Log(), "SSU2: Follow-on fragment") {
+		t.Errorf("i2pd logged no follow-on fragment of ours:\n%s", grep(p.Log(), "SSU2"))
+	}
+}
+
+// checkPushedRouterInfo reads messages until a DatabaseStore of peer's
+// RouterInfo.
+func checkPushedRouterInfo(t *testing.T, s *Session, peer Peer, what string) {
+	t.Helper()
+	for {
+		r, err := s.Receive(time.Now().Add(10 * time.Second))
+		if err != nil {
+			t.Fatalf("waiting for the %s RouterInfo: %v", what, err)
+		}
+		if r.Message == nil || r.Message.Type != i2np.TypeDatabaseStore {
+			continue
+		}
+		ds, err := i2np.ParseDatabaseStore(r.Message.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ds.Key != peer.RouterHash {
+			continue
+		}
+		t.Logf("%s RouterInfo: a DatabaseStore of %d bytes", what, len(r.Message.Body))
+		return
 	}
 }

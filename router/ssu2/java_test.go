@@ -12,6 +12,8 @@ import (
 
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/i2np"
+	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/i2pseed/i2pseed/testnet"
 )
 
@@ -128,5 +130,44 @@ func TestHandshakeJava(t *testing.T) {
 			Now: now.Unix(), Rand: rr.b, Sent: conn.sent, Received: conn.received,
 			OurStatic: cfg.Static, OurIntroKey: cfg.IntroKey, OurRouterInfo: ourRI,
 		})
+	}
+}
+
+// TestDialJava: a Session with Java I2P: it pushes its RouterInfo in a
+// DatabaseStore and ACKs every packet of a message we send in fragments.
+// (Java drops direct lookups in its first 2 minutes: none here.)
+func TestDialJava(t *testing.T) {
+	ns := i2pdtest.NewNetNS(t)
+	javaAddr := "198.18.0.41"
+	ns.AddAddr(t, javaAddr)
+	p, peer := startJava(t, ns, javaAddr, 18850)
+	logOf := func() string { b, _ := os.ReadFile(p.LogFile); return tail(string(b)) }
+	cfg := &Config{NetID: javaNetID}
+	rand.Read(cfg.Static[:])
+	rand.Read(cfg.IntroKey[:])
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var s *Session
+	var err error
+	for attempt := 1; ; attempt++ { // Java may not listen yet when it publishes
+		s, err = Dial(ctx, listenUDP(t, ns), cfg, peer, ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, javaNetID))
+		if err == nil || !errors.Is(err, ErrNoRetry) || attempt == 3 {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("dial: %v\nlog:\n%s", err, logOf())
+	}
+	defer s.Close(transport.ReasonNormal)
+	checkPushedRouterInfo(t, s, peer, "pushed")
+	big := make([]byte, 3000)
+	rand.Read(big)
+	if err := s.SendI2NP(i2np.Message{Type: i2np.TypeData, ID: 8, Expiration: time.Now().Add(time.Minute), Body: big}); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(10 * time.Second); s.Unacked() > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d packets unacknowledged\nlog:\n%s", s.Unacked(), logOf())
+		}
 	}
 }
