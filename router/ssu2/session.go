@@ -49,9 +49,10 @@ type Session struct {
 	reasm   Reassembler
 	err     error // why the session ended; nil while it runs
 
-	inbox chan transport.Received
-	done  chan struct{} // closed when the session ends
-	stop  sync.Once
+	inbox   chan transport.Received
+	done    chan struct{} // closed when the session ends
+	stop    sync.Once
+	rtoBase time.Duration // initialRTO; shorter in tests
 }
 
 type sentPacket struct {
@@ -83,14 +84,19 @@ func Dial(ctx context.Context, conn net.PacketConn, cfg *Config, peer Peer, rout
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{conn: conn, peer: peer.Addr, keys: keys, sendPN: 1, unacked: map[uint32]*sentPacket{},
-		inbox: make(chan transport.Received, inboxLen), done: make(chan struct{})}
-	conn.SetReadDeadline(time.Time{})
+	s := newSession(conn, peer.Addr, keys)
 	s.mu.Lock()
 	s.handle(h, payload, time.Now())
 	s.mu.Unlock()
 	go s.loop()
 	return s, nil
+}
+
+// newSession is the data phase with keys, our next packet number 1
+// (SessionConfirmed was 0); the caller starts loop.
+func newSession(conn net.PacketConn, peer netip.AddrPort, keys *SessionKeys) *Session {
+	return &Session{conn: conn, peer: peer, keys: keys, sendPN: 1, unacked: map[uint32]*sentPacket{},
+		inbox: make(chan transport.Received, inboxLen), done: make(chan struct{}), rtoBase: initialRTO}
 }
 
 // loop reads Bob's packets and keeps time for ACKs and resends until the
@@ -234,15 +240,15 @@ func (s *Session) deliver(r transport.Received) {
 }
 
 // rto is how long a packet sent tries+1 times waits for its ACK.
-func rto(tries int) time.Duration {
-	return min(initialRTO<<tries, maxRTO)
+func (s *Session) rto(tries int) time.Duration {
+	return min(s.rtoBase<<tries, maxRTO)
 }
 
 // resend sends again, with new packet numbers, what waited too long for
 // an ACK; after maxResends the session ends. Called with s.mu held.
 func (s *Session) resend(now time.Time) {
 	for pn, p := range s.unacked {
-		if now.Sub(p.sent) < rto(p.tries) {
+		if now.Sub(p.sent) < s.rto(p.tries) {
 			continue
 		}
 		if p.tries >= maxResends {
@@ -327,7 +333,7 @@ func (s *Session) Receive(deadline time.Time) (transport.Received, error) {
 		defer s.mu.Unlock()
 		return transport.Received{}, s.err
 	case <-t.C:
-		return transport.Received{}, os.ErrDeadlineExceeded
+		return transport.Received{}, errDeadline
 	}
 }
 
@@ -373,3 +379,6 @@ func (s *Session) end(err error) {
 	s.stop.Do(func() { close(s.done) })
 	s.keys.Zero()
 }
+
+// errDeadline is Receive's error when its deadline passes.
+var errDeadline = os.ErrDeadlineExceeded
