@@ -18,11 +18,17 @@
 // packets are sealed and opened by SealData and OpenData (data.go).
 // RequestToken, RequestSession and Confirm (probe.go) run the steps over
 // a UDP socket, resending each packet a second apart until Bob answers.
+// Dial runs them all and returns a Session (session.go), a
+// transport.Conn: one goroutine ACKs Bob's packets at once (ack.go),
+// resends ours with new packet numbers until ACKed, puts fragmented I2NP
+// messages together and cuts ours (fragment.go), and ends with a
+// Termination. Transport (transport.go) is SSU2 behind the router's seam,
+// transport.Transport, for a router that only dials: each session has a
+// socket of its own, and our address is unpublished (RouterKeys).
 //
-// Not yet here: the session (transport.Conn: ACKs within 150 ms, resends
-// with new packet numbers, I2NP fragmentation and reassembly),
-// SessionConfirmed in two fragments for a large RouterInfo, Bob's side,
-// and the transport.Transport the router is given.
+// Not yet here: SessionConfirmed in two fragments for a RouterInfo over
+// one packet, Bob's side (Accept), congestion control beyond resends,
+// path validation, and the router's use of the Transport.
 //
 // Protocol flow (Alice dials Bob, whose static key s, intro key i, host and
 // port are published in his RouterInfo's SSU2 address):

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,4 +303,48 @@ func checkPushedRouterInfo(t *testing.T, s *Session, peer Peer, what string) {
 		t.Logf("%s RouterInfo: a DatabaseStore of %d bytes", what, len(r.Message.Body))
 		return
 	}
+}
+
+// TestTransportI2PD: the Transport dials i2pd from its RouterInfo (its
+// socket in the namespace), the session carries i2pd's DatabaseStore,
+// and ending the dial's context interrupts Receive while Close still
+// ends the session.
+func TestTransportI2PD(t *testing.T) {
+	ns, p, _ := startI2PD(t, "18804")
+	riBytes, err := os.ReadFile(filepath.Join(p.DataDir, "router.info"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := netdb.ParseRouterInfo(riBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys RouterKeys
+	rand.Read(keys.Static[:])
+	rand.Read(keys.IntroKey[:])
+	ours, err := netdb.ParseRouterInfo(ourRouterInfo(t, &keys.Static, &keys.IntroKey, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := NewTransport(TransportConfig{Keys: keys, NetID: 2, ListenUDP: func(context.Context, netip.AddrPort) (net.PacketConn, error) {
+		return listenUDP(t, ns), nil
+	}})
+	if !tr.CanDial(bob) {
+		t.Fatal("CanDial: false for i2pd's RouterInfo")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, err := tr.Dial(ctx, bob, ours)
+	if err != nil {
+		t.Fatalf("dial: %v\nlog:\n%s", err, grep(p.Log(), "SSU2"))
+	}
+	checkPushedRouterInfo(t, c.(*Session), Peer{RouterHash: bob.Hash()}, "pushed")
+	cancel()
+	if _, err := c.Receive(time.Now().Add(10 * time.Second)); !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Receive after the context ended: %v, want ErrInterrupted", err)
+	}
+	if err := c.Close(transport.ReasonShutdown); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitFor(t, "SSU2: Termination reason=3")
 }

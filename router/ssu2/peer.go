@@ -30,7 +30,9 @@ func PeerFromRouterInfo(ri *netdb.RouterInfo) (Peer, bool) {
 		if err != nil {
 			continue
 		}
-		p.RouterHash = ri.Hash()
+		if ri.Identity != nil { // always, for a parsed RouterInfo
+			p.RouterHash = ri.Hash()
+		}
 		if p.Addr.Addr().Is4() {
 			return p, true
 		}

@@ -53,6 +53,10 @@ type Session struct {
 	done    chan struct{} // closed when the session ends
 	stop    sync.Once
 	rtoBase time.Duration // initialRTO; shorter in tests
+
+	interrupted   chan struct{} // closed when the Transport's Dial context ends
+	interruptOnce sync.Once
+	stopCtx       func() bool // ends the context.AfterFunc that interrupts
 }
 
 type sentPacket struct {
@@ -96,8 +100,16 @@ func Dial(ctx context.Context, conn net.PacketConn, cfg *Config, peer Peer, rout
 // (SessionConfirmed was 0); the caller starts loop.
 func newSession(conn net.PacketConn, peer netip.AddrPort, keys *SessionKeys) *Session {
 	return &Session{conn: conn, peer: peer, keys: keys, sendPN: 1, unacked: map[uint32]*sentPacket{},
-		inbox: make(chan transport.Received, inboxLen), done: make(chan struct{}), rtoBase: initialRTO}
+		inbox: make(chan transport.Received, inboxLen), done: make(chan struct{}), rtoBase: initialRTO,
+		interrupted: make(chan struct{})}
 }
+
+// ErrInterrupted is returned by Receive once the context the session was
+// dialled under has ended; the session is still open for Close.
+var ErrInterrupted = fmt.Errorf("ssu2: session interrupted: %w", context.Canceled)
+
+// interrupt makes Receive return ErrInterrupted.
+func (s *Session) interrupt() { s.interruptOnce.Do(func() { close(s.interrupted) }) }
 
 // loop reads Bob's packets and keeps time for ACKs and resends until the
 // session ends.
@@ -332,6 +344,8 @@ func (s *Session) Receive(deadline time.Time) (transport.Received, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return transport.Received{}, s.err
+	case <-s.interrupted:
+		return transport.Received{}, ErrInterrupted
 	case <-t.C:
 		return transport.Received{}, errDeadline
 	}
@@ -346,6 +360,9 @@ func (s *Session) Unacked() int {
 
 // Close tells Bob why in a Termination block and closes the socket.
 func (s *Session) Close(reason transport.Reason) error {
+	if s.stopCtx != nil {
+		s.stopCtx()
+	}
 	s.mu.Lock()
 	if s.err == nil {
 		s.sendTermination(reason, time.Now())
