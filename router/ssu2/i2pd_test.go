@@ -252,10 +252,12 @@ func TestDialI2PD(t *testing.T) {
 	ourRI := ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	start := time.Now()
 	s, err := Dial(ctx, listenUDP(t, ns), cfg, peer, ourRI)
 	if err != nil {
 		t.Fatalf("dial: %v\nlog:\n%s", err, grep(p.Log(), "SSU2"))
 	}
+	t.Logf("dialled in %v", time.Since(start).Round(time.Millisecond))
 	defer s.Close(transport.ReasonNormal)
 	checkPushedRouterInfo(t, s, peer, "pushed")
 

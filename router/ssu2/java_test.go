@@ -149,7 +149,9 @@ func TestDialJava(t *testing.T) {
 	defer cancel()
 	var s *Session
 	var err error
+	var start time.Time
 	for attempt := 1; ; attempt++ { // Java may not listen yet when it publishes
+		start = time.Now()
 		s, err = Dial(ctx, listenUDP(t, ns), cfg, peer, ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, javaNetID))
 		if err == nil || !errors.Is(err, ErrNoRetry) || attempt == 3 {
 			break
@@ -158,6 +160,7 @@ func TestDialJava(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dial: %v\nlog:\n%s", err, logOf())
 	}
+	t.Logf("dialled in %v (the last attempt)", time.Since(start).Round(time.Millisecond))
 	defer s.Close(transport.ReasonNormal)
 	checkPushedRouterInfo(t, s, peer, "pushed")
 	big := make([]byte, 3000)
