@@ -67,11 +67,11 @@ type sentPacket struct {
 
 var _ transport.Conn = (*Session)(nil)
 
-// Dial runs Alice's whole handshake with peer over conn (which the
-// session then owns) and returns the session: TokenRequest, SessionRequest
-// and SessionConfirmed with routerInfo (ours, whose SSU2 address has
-// cfg's static and intro keys), each resent until answered. Ending ctx
-// ends the handshake.
+// Dial runs Alice's whole handshake with peer over conn and returns the
+// session, which then owns conn (on failure it stays the caller's):
+// TokenRequest, SessionRequest and SessionConfirmed with routerInfo
+// (ours, whose SSU2 address has cfg's static and intro keys), each resent
+// until answered. Ending ctx ends the handshake.
 func Dial(ctx context.Context, conn net.PacketConn, cfg *Config, peer Peer, routerInfo []byte) (*Session, error) {
 	c, err := NewClientHandshake(cfg, peer)
 	if err != nil {
