@@ -184,6 +184,12 @@ type RouterInfoBlock struct {
 	RouterInfo []byte // aliased, as sent (compressed if Gzip)
 }
 
+// RouterInfo block flags.
+const (
+	riFlagFlood = 0x01
+	riFlagGzip  = 0x02
+)
+
 // ParseRouterInfoBlock reads a RouterInfo block; fragmented RouterInfos
 // (frag other than 0x01: fragment 0 of 1) are refused, as no router sends
 // them.
@@ -193,10 +199,10 @@ func ParseRouterInfoBlock(b []byte) (RouterInfoBlock, error) {
 		return RouterInfoBlock{}, fmt.Errorf("%w: RouterInfo of %d bytes", ErrBlock, len(b))
 	case b[1] != 0x01:
 		return RouterInfoBlock{}, fmt.Errorf("%w: RouterInfo fragment %#02x, want 0x01", ErrBlock, b[1])
-	case b[0]&^0x03 != 0:
+	case b[0]&^(riFlagFlood|riFlagGzip) != 0:
 		return RouterInfoBlock{}, fmt.Errorf("%w: RouterInfo flags %#02x", ErrBlock, b[0])
 	}
-	return RouterInfoBlock{Flood: b[0]&1 != 0, Gzip: b[0]&2 != 0, RouterInfo: b[2:]}, nil
+	return RouterInfoBlock{Flood: b[0]&riFlagFlood != 0, Gzip: b[0]&riFlagGzip != 0, RouterInfo: b[2:]}, nil
 }
 
 // AppendRouterInfoBlock appends a RouterInfo block, uncompressed, not

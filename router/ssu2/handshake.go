@@ -1,6 +1,8 @@
 package ssu2
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -198,8 +200,9 @@ func (k *SessionKeys) Zero() {
 // static key) and Padding. The header is masked with Bob's intro key and
 // k_header_2 = HKDF(ck, ZEROLEN, "SessionConfirmed"). It returns the
 // packet and the data phase keys, and forgets the handshake's secrets.
-// A RouterInfo too big for one packet is refused: SessionConfirmed in
-// two fragments is not done yet.
+// A RouterInfo too big for one packet goes gzipped, as i2pd sends it;
+// one too big even so is refused (SessionConfirmed in two fragments is
+// not done yet).
 func (c *ClientHandshake) CreateSessionConfirmed(routerInfo []byte) ([]byte, *SessionKeys, error) {
 	if c.ss == nil || c.re.IsZero() {
 		return nil, nil, ErrNotCreated
@@ -212,10 +215,9 @@ func (c *ClientHandshake) CreateSessionConfirmed(routerInfo []byte) ([]byte, *Se
 	if err := c.cfg.read(padding); err != nil {
 		return nil, nil, err
 	}
-	payload := AppendRouterInfoBlock(nil, routerInfo)
-	payload = AppendBlock(payload, BlockPadding, padding)
-	if n := ShortHeaderLen + KeyLen + 16 + len(payload) + 16; n > MaxPacketLen {
-		return nil, nil, fmt.Errorf("ssu2: SessionConfirmed of %d bytes, over %d (a %d-byte RouterInfo)", n, MaxPacketLen, len(routerInfo))
+	payload, err := sessionConfirmedPayload(routerInfo, padding)
+	if err != nil {
+		return nil, nil, err
 	}
 	kh2 := hkdfKey(&c.ss.ck, infoSessionConfirmed)
 	defer kh2.zero()
@@ -240,4 +242,27 @@ func (c *ClientHandshake) CreateSessionConfirmed(routerInfo []byte) ([]byte, *Se
 		Send: Direction{ConnID: c.dst, Intro: c.peer.IntroKey, Keys: ab},
 		Recv: Direction{ConnID: c.src, Intro: c.cfg.IntroKey, Keys: ba},
 	}, nil
+}
+
+// sessionConfirmedPayload is the RouterInfo block (gzipped if it does not
+// fit one packet uncompressed) and padding.
+func sessionConfirmedPayload(routerInfo, padding []byte) ([]byte, error) {
+	const room = MaxPacketLen - ShortHeaderLen - KeyLen - 16 - 16
+	payload := AppendBlock(AppendRouterInfoBlock(nil, routerInfo), BlockPadding, padding)
+	if len(payload) <= room {
+		return payload, nil
+	}
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	zw.Write(routerInfo)
+	zw.Close()
+	payload = AppendBlock(nil, BlockRouterInfo, append([]byte{riFlagGzip, 0x01}, z.Bytes()...))
+	if len(payload) > room {
+		return nil, fmt.Errorf("ssu2: SessionConfirmed of %d bytes with a %d-byte RouterInfo gzipped to %d, over %d",
+			ShortHeaderLen+KeyLen+16+len(payload)+16, len(routerInfo), z.Len(), MaxPacketLen)
+	}
+	if free := room - len(payload) - blockHeaderLen; free >= 0 {
+		payload = AppendBlock(payload, BlockPadding, padding[:min(len(padding), free)])
+	}
+	return payload, nil
 }

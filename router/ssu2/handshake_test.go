@@ -1,7 +1,12 @@
 package ssu2
 
 import (
+	"compress/gzip"
+	"crypto/rand"
+	"fmt"
+	"io"
 	"slices"
+	"strings"
 
 	"bytes"
 	"errors"
@@ -165,5 +170,46 @@ func TestDataKeys(t *testing.T) {
 	}
 	if hkdfKey(&ck, infoSessionCreated) == hkdfKey(&ck, infoSessionConfirmed) {
 		t.Error("SessionCreated and SessionConfirmed header keys are equal")
+	}
+}
+
+// bigOptions are RouterInfo options that make it too big for one packet
+// uncompressed, but not gzipped.
+func bigOptions() []netdb.KV {
+	var kv []netdb.KV
+	for i := range 8 {
+		kv = append(kv, netdb.KV{Key: fmt.Sprintf("zz.pad.%d", i), Value: strings.Repeat("x", 200)})
+	}
+	return kv
+}
+
+func TestSessionConfirmedPayload(t *testing.T) {
+	small := bytes.Repeat([]byte{7}, 600)
+	p, err := sessionConfirmedPayload(small, make([]byte, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, _ := ParseBlocks(p)
+	if rb, err := ParseRouterInfoBlock(blocks[0].Data); err != nil || rb.Gzip || !bytes.Equal(rb.RouterInfo, small) {
+		t.Errorf("a small RouterInfo: %+v, %v; want it as is", rb, err)
+	}
+	big := bytes.Repeat([]byte("RouterInfo "), 300)
+	p, err = sessionConfirmedPayload(big, make([]byte, 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, _ = ParseBlocks(p)
+	rb, err := ParseRouterInfoBlock(blocks[0].Data)
+	if err != nil || !rb.Gzip || ShortHeaderLen+KeyLen+32+len(p) > MaxPacketLen {
+		t.Fatalf("a %d-byte RouterInfo: gzip %v, %d-byte payload, %v", len(big), rb.Gzip, len(p), err)
+	}
+	zr, _ := gzip.NewReader(bytes.NewReader(rb.RouterInfo))
+	if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, big) {
+		t.Errorf("gzipped RouterInfo does not inflate back: %v", err)
+	}
+	random := make([]byte, 3000)
+	rand.Read(random)
+	if _, err := sessionConfirmedPayload(random, nil); err == nil {
+		t.Error("a RouterInfo too big even gzipped was accepted")
 	}
 }

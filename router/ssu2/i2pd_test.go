@@ -241,15 +241,18 @@ func TestSessionI2PD(t *testing.T) {
 	}
 }
 
-// TestDialI2PD: a Session with a real i2pd: it pushes its RouterInfo in a
-// DatabaseStore, answers our DatabaseLookup for it, ACKs every packet of
+// TestDialI2PD: a Session with a real i2pd, our RouterInfo too big for
+// one packet but gzipped: it pushes its RouterInfo in a DatabaseStore, answers our DatabaseLookup for it, ACKs every packet of
 // a message we send in fragments, and takes our Termination.
 func TestDialI2PD(t *testing.T) {
 	ns, p, peer := startI2PD(t, "18803")
 	cfg := &Config{NetID: 2}
 	rand.Read(cfg.Static[:])
 	rand.Read(cfg.IntroKey[:])
-	ourRI := ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, 2)
+	ourRI := ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, 2, bigOptions()...) // gzipped in SessionConfirmed
+	if len(ourRI) <= MaxPacketLen {
+		t.Fatalf("a %d-byte RouterInfo fits one packet: the test would not gzip it", len(ourRI))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	start := time.Now()

@@ -133,7 +133,8 @@ func TestHandshakeJava(t *testing.T) {
 	}
 }
 
-// TestDialJava: a Session with Java I2P: it pushes its RouterInfo in a
+// TestDialJava: a Session with Java I2P, our RouterInfo gzipped in
+// SessionConfirmed (too big for one packet otherwise): it pushes its RouterInfo in a
 // DatabaseStore and ACKs every packet of a message we send in fragments.
 // (Java drops direct lookups in its first 2 minutes: none here.)
 func TestDialJava(t *testing.T) {
@@ -152,7 +153,7 @@ func TestDialJava(t *testing.T) {
 	var start time.Time
 	for attempt := 1; ; attempt++ { // Java may not listen yet when it publishes
 		start = time.Now()
-		s, err = Dial(ctx, listenUDP(t, ns), cfg, peer, ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, javaNetID))
+		s, err = Dial(ctx, listenUDP(t, ns), cfg, peer, ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, javaNetID, bigOptions()...))
 		if err == nil || !errors.Is(err, ErrNoRetry) || attempt == 3 {
 			break
 		}

@@ -18,7 +18,7 @@ import (
 // ourRouterInfo makes a signed RouterInfo for a router with an
 // unpublished SSU2 address: caps 4, our static key s, our intro key i,
 // v=2, as Alice presents herself in SessionConfirmed.
-func ourRouterInfo(t testing.TB, static *PrivateKey, intro *Key, netID int) []byte {
+func ourRouterInfo(t testing.TB, static *PrivateKey, intro *Key, netID int, extra ...netdb.KV) []byte {
 	t.Helper()
 	_, sigPriv, _ := ed25519.GenerateKey(rand.Reader)
 	var enc, pad [32]byte
@@ -38,6 +38,7 @@ func ourRouterInfo(t testing.TB, static *PrivateKey, intro *Key, netID int) []by
 		Options: netdb.Mapping{{Key: "caps", Value: "LU"}, {Key: "netId", Value: fmt.Sprint(netID)},
 			{Key: "router.version", Value: "0.9.65"}},
 	}
+	ri.Options = append(ri.Options, extra...)
 	if err := ri.SignEd25519(sigPriv); err != nil {
 		t.Fatal(err)
 	}
