@@ -27,8 +27,9 @@
 // socket of its own, and our address is unpublished (RouterKeys).
 //
 // Not yet here: SessionConfirmed in two fragments for a RouterInfo over
-// one packet even gzipped, Bob's side (Accept), congestion control beyond resends,
-// path validation, and the router's use of the Transport.
+// one packet even gzipped, Bob's side (Accept), congestion control
+// beyond resends, path validation, and the router's use of the
+// Transport.
 //
 // Protocol flow (Alice dials Bob, whose static key s, intro key i, host and
 // port are published in his RouterInfo's SSU2 address):
