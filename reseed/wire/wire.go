@@ -28,10 +28,6 @@ const UserAgent = "Wget/1.11.4"
 // the open Internet tells every observer that a new I2P router is starting.
 var ErrPlainHTTP = errors.New("reseed: plain http only for Yggdrasil, .onion and .i2p hosts; use https://")
 
-// yggdrasil is the Yggdrasil mesh's address range (node addresses and
-// routed subnets).
-var yggdrasil = netip.MustParsePrefix("200::/7")
-
 // PlainHTTPAllowed reports whether a reseed URL may be plain http:// to
 // host: an address on the Yggdrasil mesh, a Tor onion service or an I2P
 // destination (the overlay authenticates the server and hides the fetch),
@@ -42,7 +38,7 @@ func PlainHTTPAllowed(host string) bool {
 		return true
 	}
 	a, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil && (a.IsLoopback() || yggdrasil.Contains(a))
+	return err == nil && (a.IsLoopback() || netdb.YggdrasilPrefix.Contains(a))
 }
 
 // BundleURL turns a server URL into its bundle URL with the netid query:
