@@ -70,3 +70,31 @@ func TestSynthYggdrasil(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyMesh: a router that publishes only a mesh address has no
+// address for an ordinary bundle, and one for a mesh bundle (Policy.Mesh).
+func TestPolicyMesh(t *testing.T) {
+	now := time.Unix(1.7e9, 0)
+	ris, err := Synth(40, SynthConfig{Now: now, Seed: 5, Yggdrasil: 40, YggdrasilOnly: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := DefaultPolicy()
+	p.Now = func() time.Time { return now }
+	checked := 0
+	for _, ri := range ris {
+		e := Summarize(ri)
+		p.Mesh = true
+		if p.Check(e) != OK {
+			continue // caps, version...: not what this test is about
+		}
+		checked++
+		p.Mesh = false
+		if r := p.Check(e); r != RejectAddress {
+			t.Errorf("mesh-only router without Policy.Mesh: %v, want %v", r, RejectAddress)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no mesh-only router passes the mesh policy: the test tests nothing")
+	}
+}

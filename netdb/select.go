@@ -60,6 +60,10 @@ type Policy struct {
 	// AllowPrivate accepts private, loopback and benchmarking (198.18.0.0/15)
 	// addresses: for test networks only.
 	AllowPrivate bool
+	// Mesh also admits routers reachable only over the Yggdrasil mesh
+	// (Entry.Yggdrasil), for bundles served to clients on the mesh;
+	// otherwise a router needs a reachable IPv4 address.
+	Mesh bool
 	// AllowUntested drops the demand for the R (reachable) cap and accepts
 	// D (moderate congestion): routers of an isolated test network never
 	// get their reachability tested, and Java I2P there publishes D for
@@ -161,10 +165,11 @@ func (p *Policy) checkPublished(e *Entry, now time.Time) Reason {
 	return OK
 }
 
-// checkAddress requires a reachable IPv4 address and otherwise says why
-// there is none: a bad static key, introducers only, or no usable host.
+// checkAddress requires a reachable IPv4 address (or, with Mesh, one on
+// the Yggdrasil mesh) and otherwise says why there is none: a bad static
+// key, introducers only, or no usable host.
 func (p *Policy) checkAddress(e *Entry) Reason {
-	if _, ok := p.reachableIPv4(e); ok {
+	if _, ok := p.reachableIPv4(e); ok || p.Mesh && e.Yggdrasil() {
 		return OK
 	}
 	switch {

@@ -37,6 +37,9 @@ type SynthConfig struct {
 	// address on the Yggdrasil mesh (a host in YggdrasilPrefix), as i2pd
 	// does with meshnets.yggdrasil; zero keeps the output as without.
 	Yggdrasil int
+	// YggdrasilOnly makes the first YggdrasilOnly of those publish only
+	// their mesh address, as i2pd does with ipv4 and ipv6 off.
+	YggdrasilOnly int
 }
 
 // A SynthFamily is a router family Synth puts routers in.
@@ -186,6 +189,9 @@ func synthOne(rng *rand.Rand, cfg SynthConfig, i int) (*RouterInfo, error) {
 	if i < cfg.Yggdrasil {
 		// A node's address is its key's: they differ in the first 64 bits.
 		ygg := netip.AddrFrom16([16]byte{0x02, 0x01, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i), 15: 1})
+		if i < cfg.YggdrasilOnly {
+			ri.Addresses = nil
+		}
 		ri.Addresses = append(ri.Addresses, RouterAddress{Cost: 3, Transport: "NTCP2", Options: Mapping{
 			{"host", ygg.String()}, {"i", b64(16)}, {"port", port}, {"s", i2pbase64.EncodeToString(ntcpStatic[:])}, {"v", "2"}}})
 	}

@@ -23,14 +23,19 @@ import (
 // mesh bundles.
 const yggdrasilName = "yggdrasil"
 
-// addMesh adds K bundles for mesh clients to p, drawn from eligible, and
-// counts the mesh routers among them; none when there are none.
-func (p *Pool) addMesh(ctx context.Context, src Source, cfg PoolConfig, eligible []*netdb.Entry, k int) error {
+// addMesh adds K bundles for mesh clients to p: the mesh routers of
+// meshEligible (selected with Policy.Mesh, so routers on the mesh only are
+// among them) topped up with the others of eligible; it counts the mesh
+// routers, and adds none when there are none.
+func (p *Pool) addMesh(ctx context.Context, src Source, cfg PoolConfig, meshEligible, eligible []*netdb.Entry, k int) error {
 	var mesh, rest []*netdb.Entry
-	for _, e := range eligible {
+	for _, e := range meshEligible {
 		if e.Yggdrasil() {
 			mesh = append(mesh, e)
-		} else {
+		}
+	}
+	for _, e := range eligible {
+		if !e.Yggdrasil() {
 			rest = append(rest, e)
 		}
 	}

@@ -20,13 +20,15 @@ import (
 )
 
 // meshSource is 400 synthetic routers of which the first nmesh also
-// publish a Yggdrasil address, and how many of those are eligible.
-func meshSource(t *testing.T, nmesh int) (*memSource, int) {
+// publish a Yggdrasil address (the first nonly of those no other), and
+// how many of those are eligible for mesh bundles (Policy.Mesh).
+func meshSource(t *testing.T, nmesh, nonly int) (*memSource, int) {
 	t.Helper()
-	ris := synthOrFatal(t, 400, netdb.SynthConfig{Now: reseedtest.Now, Seed: 41, MaxAge: 20 * time.Hour, Yggdrasil: nmesh})
+	ris := synthOrFatal(t, 400, netdb.SynthConfig{Now: reseedtest.Now, Seed: 41, MaxAge: 20 * time.Hour, Yggdrasil: nmesh, YggdrasilOnly: nonly})
 	src := newMemSource(ris)
 	p := netdb.DefaultPolicy()
 	p.Now = func() time.Time { return reseedtest.Now }
+	p.Mesh = true
 	eligible := 0
 	for _, e := range p.Select(src.entries).Eligible {
 		if e.Yggdrasil() {
@@ -75,7 +77,7 @@ func TestBuildPoolMesh(t *testing.T) {
 		nmesh int
 	}{{"few", 30}, {"many", 200}, {"none", 0}} {
 		t.Run(tt.name, func(t *testing.T) {
-			src, eligibleMesh := meshSource(t, tt.nmesh)
+			src, eligibleMesh := meshSource(t, tt.nmesh, 0)
 			if tt.nmesh > 0 && eligibleMesh == 0 {
 				t.Fatal("no mesh router is eligible: the test tests nothing")
 			}
@@ -132,7 +134,7 @@ func checkMeshPool(t *testing.T, pool, plain *Pool, eligibleMesh int) {
 // bundle, the same one every time; one on HTTPS an ordinary bundle; the
 // metrics and the status page say how many mesh routers the pool had.
 func TestServeMeshBundles(t *testing.T) {
-	src, eligibleMesh := meshSource(t, 30)
+	src, eligibleMesh := meshSource(t, 30, 0)
 	cfg := poolConfig(t)
 	cfg.Bundles, cfg.BundleSize, cfg.Mesh = 4, 60, true
 	pool, err := BuildPool(context.Background(), src, cfg, reseedtest.Now)
@@ -219,5 +221,39 @@ func TestYggdrasilListenNotOnHost(t *testing.T) {
 	}
 	if got, want := err.Error(), "yggdrasil-listen [201:abcd::99]:8080: not on this host; is yggdrasil running?"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestBuildPoolMeshOnly: routers that publish only a mesh address are
+// carried by every mesh bundle (there are fewer than a bundle holds) and
+// by no ordinary one, which their clients could not use.
+func TestBuildPoolMeshOnly(t *testing.T) {
+	src, eligibleMesh := meshSource(t, 30, 12)
+	cfg := poolConfig(t)
+	cfg.Bundles, cfg.BundleSize, cfg.Mesh = 4, 60, true
+	pool, err := BuildPool(context.Background(), src, cfg, reseedtest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pool.MeshRouters != eligibleMesh || pool.Mesh != 4 {
+		t.Fatalf("MeshRouters %d, Mesh %d; want %d and 4", pool.MeshRouters, pool.Mesh, eligibleMesh)
+	}
+	pol := cfg.Policy
+	pol.Now, pol.Mesh = func() time.Time { return reseedtest.Now }, true
+	only := 0
+	for _, e := range src.entries {
+		if !e.Yggdrasil() || slices.ContainsFunc(e.Addrs, func(a netdb.Addr) bool { return !netdb.YggdrasilPrefix.Contains(a.Host) }) {
+			continue
+		}
+		if pol.Check(e) != netdb.OK {
+			continue // old, unreachable caps...
+		}
+		only++
+		if got := pool.Carrying(e.Hash); !slices.Equal(got, []int{4, 5, 6, 7}) {
+			t.Errorf("mesh-only router %s is in bundles %v, want the mesh bundles 4-7", e.Hash, got)
+		}
+	}
+	if only == 0 {
+		t.Error("no eligible mesh-only router: the test tests nothing")
 	}
 }

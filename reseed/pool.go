@@ -110,6 +110,7 @@ func BuildPool(ctx context.Context, src Source, cfg PoolConfig, at time.Time) (*
 	}
 	policy := cfg.Policy
 	policy.Now = func() time.Time { return at }
+	policy.Mesh = false // mesh-only routers go into mesh bundles only
 	sel := policy.Select(entries)
 	pool := &Pool{Built: at, Routers: len(entries), Eligible: len(sel.Eligible), Rejected: sel.Rejected}
 	if len(sel.Eligible) < cfg.minEligible() {
@@ -124,7 +125,8 @@ func BuildPool(ctx context.Context, src Source, cfg PoolConfig, at time.Time) (*
 		return cfg.Quota.Pick(sel.Eligible, n, bundleSeed(cfg.Secret, at, i))
 	})
 	if err == nil && cfg.Mesh {
-		err = pool.addMesh(ctx, src, cfg, sel.Eligible, k)
+		policy.Mesh = true
+		err = pool.addMesh(ctx, src, cfg, policy.Select(entries).Eligible, sel.Eligible, k)
 	}
 	return pool, err
 }

@@ -118,6 +118,9 @@ func (s Settings) Check() (*ServeConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	// With a yggdrasil channel the built-in router also probes routers on
+	// the mesh only (Policy.Mesh: the pool's policy is its candidates).
+	policy.Mesh = len(s.YggdrasilListen) > 0
 	c.Pool = PoolConfig{Policy: policy, Quota: netdb.DefaultBundleQuota, BundleSize: s.BundleSize,
 		Bundles: s.Bundles, MinEligible: s.MinEligible, Mesh: len(s.YggdrasilListen) > 0}
 	if c.Server, err = s.server(netID); err != nil {
