@@ -48,7 +48,9 @@ t=$(now)
 trap '$bin testnet down --dir "$demo" >/dev/null 2>&1 || true' EXIT
 # Bundles need all but one router (--min-eligible): when one stops (step 6),
 # the next pool is built from the live ones instead of being withdrawn.
-$bin testnet up --routers "$routers" --java "$java" --min-eligible $((total - 1)) --dir "$demo" | tee "$demo/up.txt"
+# Two i2pd routers also publish an address on a (simulated) Yggdrasil mesh
+# and the server serves its yggdrasil channel for them (step 6).
+$bin testnet up --routers "$routers" --java "$java" --yggdrasil 2 --min-eligible $((total - 1)) --dir "$demo" | tee "$demo/up.txt"
 ns=$(sed -n 's/.*network namespace \(i2pseed-[0-9a-f]*\).*/\1/p' "$demo/up.txt" | awk 'NR == 1')
 url=https://198.18.0.2:8443/
 metric() { ip netns exec "$ns" curl -sk "${url}metrics" | sed -n "s/^$1 \(.*\)/\1/p"; }
@@ -88,7 +90,19 @@ ip netns exec "$ns" $bin bootstrap --netid 7 --urls "$url" --ca "$demo/server/tl
 	--min-servers 1 --min-routers "$total" --min-floodfills "$served_ff" --netdb "$demo/client-netDb"
 row "i2pseed bootstrap" "$(ls "$demo"/client-netDb/r*/ | grep -c routerInfo) RouterInfos written" "$t"
 
-step "6. liveness: a router stops; the built-in router's probes find it gone, its bundles are held back at once and the next pool is built without it"
+step "6. the Yggdrasil channel: plain HTTP on the server's mesh address; a mesh client's bundle carries every router it can reach there"
+t=$(now)
+ygg=http://[201:7e57:0:2::1]:8080/
+ip netns exec "$ns" $bin bootstrap --netid 7 --urls "$ygg" --certs "$demo/certs/reseed" \
+	--min-servers 1 --min-routers "$total" --min-floodfills "$served_ff" --netdb "$demo/mesh-netDb"
+mesh=$(metric i2pseed_pool_mesh_routerinfos)
+[ "$mesh" = 2 ] || { echo "the pool counts $mesh routers on the mesh, want 2"; exit 1; }
+on_mesh=$(grep -l 'host.201:7e57' "$demo"/mesh-netDb/r*/routerInfo-*.dat 2>/dev/null | wc -l)
+[ "$on_mesh" = 2 ] || { echo "the mesh client's bundle carries $on_mesh routers on the mesh, want 2"; exit 1; }
+ip netns exec "$ns" curl -sk "${url}metrics" | grep -E '^i2pseed_(requests_total\{code="200",channel="yggdrasil"\}|pool_mesh_routerinfos)'
+row "bootstrap over Yggdrasil" "$(ls "$demo"/mesh-netDb/r*/ | grep -c routerInfo) RouterInfos, both mesh routers" "$t"
+
+step "7. liveness: a router stops; the built-in router's probes find it gone, its bundles are held back at once and the next pool is built without it"
 t=$(now)
 $bin testnet stop --dir "$demo" --routers 1
 unreachable() { metric 'i2pseed_routerinfos_rejected{reason="unreachable"}'; }
@@ -99,22 +113,22 @@ echo "the pool refuses it: i2pseed_routerinfos_rejected{reason=\"unreachable\"} 
 row "stopped router left the pool" "next pool: the $((total - 1)) live routers" "$t"
 $bin testnet start --dir "$demo"
 
-step "7. i2pseed monitor --once: our server and an address where nothing answers, judged as check does, history kept"
+step "8. i2pseed monitor --once: our server and an address where nothing answers, judged as check does, history kept"
 t=$(now)
 ip netns exec "$ns" $bin monitor --once --netid 7 --min-routers $((total - 1)) --min-floodfills "$floodfills" --ca "$demo/server/tls/tls.crt" \
 	--certs "$demo/certs/reseed" --history "$demo/monitor.json" "$url" https://127.0.0.1:1/ | tee "$demo/monitor.txt" || true
 grep -q "^$url .*UP" "$demo/monitor.txt" && grep -q "DOWN" "$demo/monitor.txt" || { echo "monitor: want our server UP and the dead address DOWN"; exit 1; }
 row "i2pseed monitor --once" "ours UP, the dead address DOWN" "$t"
 
-step "8. what the server and its router report (/metrics)"
+step "9. what the server and its router report (/metrics)"
 ip netns exec "$ns" curl -sk "${url}metrics" | grep -E '^i2pseed_(router_(handshakes|routerinfos_stored|publish|lookups|probes|routers_live)|bundles_served|pool_(bundles|withdrawn))'
 
-step "9. i2pseed testnet audit: no router's log blocks, bans or throttles ours (Java's banlist, blocked IPs, throttled lookups; i2pd's bans)"
+step "10. i2pseed testnet audit: no router's log blocks, bans or throttles ours (Java's banlist, blocked IPs, throttled lookups; i2pd's bans)"
 t=$(now)
 $bin testnet audit --dir "$demo"
 row "peers' logs audited" "0 blocks, bans or throttles of ours" "$t"
 
-step "10. i2pseed testnet down"
+step "11. i2pseed testnet down"
 t=$(now)
 trap - EXIT
 $bin testnet down --dir "$demo"
