@@ -107,6 +107,9 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 	for _, a := range c.Yggdrasil {
 		chans = append(chans, &YggdrasilChannel{Addr: a, MaxConns: c.MaxConns, Blocklist: s.block})
 	}
+	if c.I2PSAM != "" {
+		chans = append(chans, &I2PChannel{SAM: c.I2PSAM, KeyFile: filepath.Join(c.DataDir, I2PKeyFile)})
+	}
 	if err := s.listen(ctx, append(chans, opt.Channels...)); err != nil {
 		return nil, err
 	}
@@ -209,7 +212,9 @@ func (s *Service) listen(ctx context.Context, chans []Channel) error {
 	var names []string
 	for _, ch := range chans {
 		ln, err := ch.Listen(ctx)
-		if err != nil {
+		if se := (*setting.Error)(nil); errors.As(err, &se) {
+			return err // the channel named its setting (i2p-sam)
+		} else if err != nil {
 			key := ch.Name() + "-listen" // the setting of a channel's address
 			if key == "https-listen" {
 				key = "listen"

@@ -44,6 +44,9 @@ type Settings struct {
 	// YggdrasilListen are [200::/7 address]:port addresses to serve
 	// plain HTTP on for routers that reach only the Yggdrasil mesh.
 	YggdrasilListen []string
+	// I2PSAM is the host:port of a router's SAM bridge to publish an I2P
+	// destination through (I2PChannel); "" for none.
+	I2PSAM string
 	// Drain is how long open connections may finish at shutdown.
 	Drain time.Duration
 	TLS   TLSSettings
@@ -84,6 +87,7 @@ type ServeConfig struct {
 	MetricsListen  string
 	Drain          time.Duration
 	Yggdrasil      []string // plain HTTP listen addresses on the mesh
+	I2PSAM         string   // SAM bridge host:port; "" for no I2P channel
 	TLS            TLSSettings
 	Router         router.Settings // checked when BuiltinRouter
 	netDbKey       string          // the setting NetDbDir comes from
@@ -95,6 +99,7 @@ func (s Settings) Check() (*ServeConfig, error) {
 		Listen: s.Listen, NetDbDir: s.NetDb, DataDir: s.DataDir, SignerID: s.Signer,
 		Rebuild: s.Rebuild, Epoch: s.Epoch, MaxConns: s.MaxConns, MetricsListen: s.MetricsListen,
 		BlocklistPath: s.Blocklist, Drain: s.Drain, TLS: s.TLS, Yggdrasil: s.YggdrasilListen,
+		I2PSAM: s.I2PSAM,
 	}
 	if err := s.checkScalars(); err != nil {
 		return nil, err
@@ -120,6 +125,9 @@ func (s Settings) Check() (*ServeConfig, error) {
 		return nil, err
 	}
 	if err := checkYggdrasil(s.YggdrasilListen); err != nil {
+		return nil, err
+	}
+	if err := checkI2PSAM(s.I2PSAM); err != nil {
 		return nil, err
 	}
 	if c.BuiltinRouter {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/i2pseed/i2pseed/netdb"
@@ -40,7 +41,8 @@ type Options struct {
 }
 
 // StartI2PD runs the i2pd binary with everything but the router itself
-// off (no HTTP console, proxies, SAM, I2CP, UPnP), logging to Dir/i2pd.log.
+// off (no HTTP console, proxies, SAM, I2CP, UPnP) unless Args turn it on,
+// logging to Dir/i2pd.log.
 func StartI2PD(bin string, opts Options) (*Process, error) {
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("testnet: Options.Dir is required")
@@ -76,10 +78,8 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 	}
 	args := append([]string{"--datadir=" + dataDir, "--conf=" + conf,
 		"--tunconf=" + tunconf, "--tunnelsdir=" + filepath.Join(opts.Dir, "tunnels.d"),
-		"--log=file", "--logfile=" + logFile, "--loglevel=" + level,
-		"--http.enabled=false", "--httpproxy.enabled=false", "--socksproxy.enabled=false",
-		"--sam.enabled=false", "--i2cp.enabled=false", "--bob.enabled=false",
-		"--i2pcontrol.enabled=false", "--upnp.enabled=false"}, opts.Args...)
+		"--log=file", "--logfile=" + logFile, "--loglevel=" + level},
+		append(servicesOff(opts.Args), opts.Args...)...)
 	// unshare and ip netns exec exec i2pd in place: the PID we signal is
 	// i2pd's own. libfaketime is preloaded through the environment, not
 	// the faketime wrapper, which would fork.
@@ -94,6 +94,20 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 			"FAKETIME_DONT_FAKE_MONOTONIC=1") // or i2pd's netDb thread stalls
 	}
 	return startProcess(cmd, opts.Dir, dataDir, logFile, opts.Detach)
+}
+
+// servicesOff turns off i2pd's services (HTTP console, proxies, SAM,
+// I2CP, UPnP) but those args turn on themselves, e.g. --sam.enabled=true:
+// i2pd refuses an option given twice.
+func servicesOff(args []string) []string {
+	var off []string
+	for _, svc := range []string{"http", "httpproxy", "socksproxy", "sam", "i2cp", "bob", "i2pcontrol", "upnp"} {
+		opt := "--" + svc + ".enabled="
+		if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, opt) }) {
+			off = append(off, opt+"false")
+		}
+	}
+	return off
 }
 
 // CertsDir makes an i2pd certificates directory dir whose reseed/ holds

@@ -48,7 +48,7 @@ func (b *Bridge) open(ctx context.Context) (*ctrl, error) {
 	defer cancel()
 	nc, err := dial(dctx, "tcp", b.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("%w at %s: %w", ErrNoBridge, b.Addr, err)
+		return nil, fmt.Errorf("%w: %w", ErrNoBridge, err)
 	}
 	c := &ctrl{Conn: nc, r: bufio.NewReaderSize(nc, maxLine)}
 	r, err := c.cmd(dctx, "HELLO", "REPLY", "HELLO VERSION MIN="+minVersion+" MAX="+maxVersion)
@@ -57,7 +57,7 @@ func (b *Bridge) open(ctx context.Context) (*ctrl, error) {
 		if errors.Is(err, ErrRefused) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w at %s: %w", ErrNoBridge, b.Addr, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrNoBridge, b.Addr, err)
 	}
 	if v, _ := r.Get("VERSION"); v < minVersion || v > maxVersion {
 		nc.Close()
