@@ -59,6 +59,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.Int("max-conns", 1024, "simultaneous connections")
 	f.Bool("log-clients", false, "log client addresses (off by default, for privacy)")
 	f.StringSlice("yggdrasil-listen", nil, "also serve plain HTTP on these Yggdrasil addresses, e.g. [201:abcd::1]:8080, for routers that reach only the mesh (i2pd's reseed.yggurls)")
+	f.String("i2p-sam", "", "also serve plain HTTP on an I2P destination published through this SAM bridge, e.g. 127.0.0.1:7656 (i2pd: sam.enabled=true); its key is kept in --data-dir/i2p")
 	f.Duration("drain", 30*time.Second, "on SIGTERM, how long open connections may finish before they are closed (keep it below systemd's TimeoutStopSec, 45s in the shipped unit)")
 	addRouterFlags(cmd)
 	return cmd
@@ -76,6 +77,7 @@ func (a *app) serveSettings() reseed.Settings {
 		LogClients: a.cfg.GetBool("log-clients"), MetricsListen: a.cfg.GetString("metrics-listen"),
 		Blocklist: a.cfg.GetString("blocklist"), MaxConns: a.cfg.GetInt("max-conns"), Limits: a.limits(),
 		Router: a.routerSettings(), YggdrasilListen: a.cfg.GetStringSlice("yggdrasil-listen"),
+		I2PSAM: a.cfg.GetString("i2p-sam"),
 		TLS: reseed.TLSSettings{
 			Mode: a.cfg.GetString("tls"), Hosts: a.cfg.GetStringSlice("host"),
 			CertFile: a.cfg.GetString("tls-cert"), KeyFile: a.cfg.GetString("tls-key"),
