@@ -51,6 +51,14 @@ func (c *I2PChannel) TLSConfig() *tls.Config { return nil }
 // connections carry as their RemoteAddr.
 func (c *I2PChannel) ClientKey(r *http.Request) string { return r.RemoteAddr }
 
+// I2PProxyUserAgent is the User-Agent the HTTP proxies of i2pd and Java
+// I2P put on every request unless told to pass the client's on.
+const I2PProxyUserAgent = "MYOB/6.66 (AN/ON)"
+
+// ProxyUserAgents: routers fetch through their HTTP proxy, which hides
+// their User-Agent behind I2PProxyUserAgent.
+func (c *I2PChannel) ProxyUserAgents() []string { return []string{I2PProxyUserAgent} }
+
 // Listen creates the SAM session with the kept key (or a new EdDSA one,
 // then kept) and returns its listener, whose Addr is the .b32.i2p
 // address. Errors name the i2p-sam setting, or data-dir for the key file.
@@ -136,6 +144,7 @@ func checkI2PSAM(addr string) error {
 }
 
 var (
-	_ Channel     = (*I2PChannel)(nil)
-	_ ClientKeyer = (*I2PChannel)(nil)
+	_ Channel        = (*I2PChannel)(nil)
+	_ ClientKeyer    = (*I2PChannel)(nil)
+	_ ProxiedChannel = (*I2PChannel)(nil)
 )

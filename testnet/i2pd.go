@@ -169,6 +169,9 @@ func firstStartI2PD(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int, rd
 func startI2PDRouter(ns *NetNS, cfg RoutersConfig, i int, dir string, detach bool) (*Process, error) {
 	args := append(routerArgs(cfg, i), "--certsdir="+filepath.Join(cfg.Dir, "certs"),
 		"--reseed.file="+filepath.Join(cfg.Dir, "initial.su3"), "--reseed.verify=true")
+	if cfg.Args != nil {
+		args = append(args, cfg.Args(i)...)
+	}
 	return StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: dir, DataDir: filepath.Join(dir, "data"), Args: args, Detach: detach})
 }
 

@@ -29,6 +29,9 @@ type RoutersConfig struct {
 	Signer     *su3.Signer `json:"-"`
 	SignerCert string
 	Detach     bool // start them in sessions of their own (Options.Detach)
+	// Args, if set, are extra options of i2pd router i (e.g. its SAM
+	// bridge or HTTP proxy turned on), given from its second start on.
+	Args func(i int) []string `json:"-"`
 }
 
 // Implementations of the routers of a test network.
