@@ -1,8 +1,10 @@
 package reseed
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -125,6 +127,9 @@ func TestI2PChannelOverTestnet(t *testing.T) {
 		first, firstSAM)
 	t.Logf("verified bundle, 5 runs each: I2P via HTTP proxy %v; I2P via SAM %v; HTTPS %v", proxyTimes, samTimes, httpsTimes)
 
+	if *recordSAM != "" {
+		recordAccept(t, ns, *recordSAM)
+	}
 	rec := httptest.NewRecorder()
 	svc.Server().Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	if !strings.Contains(rec.Body.String(), b32) {
@@ -287,4 +292,80 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// recordSAM, set to a name like i2pd-2.58, makes TestI2PChannelOverTestnet
+// record what the bridge sends on an accepting socket (the replies, then
+// the peer's line) into ../internal/sam/testdata/<name>-accept.txt, the
+// fuzz seeds of sam.ParseAcceptLine.
+var recordSAM = flag.String("record-sam", "", "record an i2pd STREAM ACCEPT transcript as ../internal/sam/testdata/`NAME`-accept.txt")
+
+// recordAccept creates a session on the SAM router by hand, accepts one
+// stream on a raw socket while the proxy router's bridge connects to it,
+// and writes the lines the accepting side read.
+func recordAccept(t *testing.T, ns *i2pdtest.NetNS, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	raw := func() (net.Conn, *bufio.Reader) {
+		c, err := ns.Dial(net.JoinHostPort(routerHost(samRouter), "7656"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(2 * time.Minute))
+		return c, bufio.NewReader(c)
+	}
+	var lines []string
+	say := func(c net.Conn, r *bufio.Reader, cmd string) string {
+		fmt.Fprintf(c, "%s\n", cmd)
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		lines = append(lines, line)
+		return strings.TrimSuffix(line, "\n")
+	}
+	ctl, ctlR := raw()
+	say(ctl, ctlR, "HELLO VERSION MIN=3.1 MAX=3.3")
+	st, _ := sam.ParseReply(say(ctl, ctlR, "SESSION CREATE STYLE=STREAM ID=rec DESTINATION=TRANSIENT SIGNATURE_TYPE=7 inbound.length=1 outbound.length=1"))
+	v, _ := st.Get("DESTINATION")
+	key, err := sam.ParsePrivateKey(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, accR := raw()
+	say(acc, accR, "HELLO VERSION MIN=3.1 MAX=3.3")
+	say(acc, accR, "STREAM ACCEPT ID=rec SILENT=false")
+	b := &sam.Bridge{Addr: net.JoinHostPort(routerHost(proxyRouter), "7656"),
+		Dial: func(_ context.Context, _, addr string) (net.Conn, error) { return ns.Dial(addr) }}
+	s, err := b.NewSession(ctx, sam.SessionConfig{ID: "dialer", Options: shortTunnels})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	go func() {
+		for ctx.Err() == nil { // until the LeaseSet is found
+			if c, err := s.Dial(ctx, key.Destination()); err == nil {
+				c.Write([]byte("ping"))
+				<-ctx.Done()
+				c.Close()
+				return
+			}
+			time.Sleep(time.Second)
+		}
+	}()
+	peer, err := accR.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no peer line: %v", err)
+	}
+	lines = append(lines, peer)
+	if _, err := sam.ParseAcceptLine(strings.TrimSuffix(peer, "\n")); err != nil {
+		t.Errorf("recorded peer line does not parse: %v", err)
+	}
+	out := filepath.Join("..", "internal", "sam", "testdata", name+"-accept.txt")
+	if err := os.WriteFile(out, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s", out)
 }

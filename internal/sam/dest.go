@@ -71,9 +71,9 @@ type Destination []byte
 // layout: 384 key bytes, then a certificate whose length it gives, and
 // nothing after.
 func ParseDestination(s string) (Destination, error) {
-	b, err := i2pbase64.DecodeString(s)
+	b, err := decode(s)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+		return nil, err
 	}
 	n, err := destLen(b)
 	if err != nil {
@@ -83,6 +83,19 @@ func ParseDestination(s string) (Destination, error) {
 		return nil, fmt.Errorf("%w: %d bytes after the destination", ErrKey, len(b)-n)
 	}
 	return Destination(b), nil
+}
+
+// decode decodes I2P base64, refusing the line breaks encoding/base64
+// skips: a key is one word of a SAM line.
+func decode(s string) ([]byte, error) {
+	if i := strings.IndexFunc(s, func(r rune) bool { return !strings.ContainsRune(i2pbase64.Alphabet+"=", r) }); i >= 0 {
+		return nil, fmt.Errorf("%w: byte %q at %d", ErrKey, s[i], i)
+	}
+	b, err := i2pbase64.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+	}
+	return b, nil
 }
 
 // destLen is the length of the destination at the start of b.
@@ -129,9 +142,9 @@ type PrivateKey []byte
 // ParsePrivateKey decodes an I2P-base64 private key and checks its
 // layout; only signature types of known private key length are taken.
 func ParsePrivateKey(s string) (PrivateKey, error) {
-	b, err := i2pbase64.DecodeString(strings.TrimSpace(s))
+	b, err := decode(strings.TrimSpace(s))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+		return nil, err
 	}
 	n, err := destLen(b)
 	if err != nil {

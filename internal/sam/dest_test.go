@@ -75,3 +75,26 @@ func TestB32(t *testing.T) {
 		t.Errorf("NULL certificate: %v, want DSA_SHA1", d.SigType())
 	}
 }
+
+// FuzzParsePrivateKey: a key that parses encodes back to its input, and
+// its destination parses on its own; whatever parses as a destination
+// encodes back too.
+func FuzzParsePrivateKey(f *testing.F) {
+	for _, rk := range recordedKeys(f) {
+		f.Add(rk.priv)
+		f.Add(rk.dest)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if k, err := ParsePrivateKey(s); err == nil {
+			if k.String() != strings.TrimSpace(s) {
+				t.Fatalf("key %q re-encodes as %q", s, k.String())
+			}
+			if _, err := ParseDestination(k.Destination().String()); err != nil {
+				t.Fatalf("the key's destination does not parse: %v", err)
+			}
+		}
+		if d, err := ParseDestination(s); err == nil && d.String() != s {
+			t.Fatalf("destination %q re-encodes as %q", s, d.String())
+		}
+	})
+}

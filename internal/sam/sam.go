@@ -280,13 +280,13 @@ type AcceptLine struct {
 
 // ParseAcceptLine parses the line before an accepted stream's data.
 func ParseAcceptLine(line string) (*AcceptLine, error) {
-	first, rest, _ := strings.Cut(line, " ")
+	first, rest, hasArgs := strings.Cut(line, " ")
 	d, err := ParseDestination(first)
 	if err != nil {
 		return nil, err
 	}
 	al := &AcceptLine{Destination: d}
-	if rest == "" {
+	if !hasArgs {
 		return al, nil
 	}
 	r, err := ParseReply("ACCEPT LINE " + rest) // the same KEY=VALUE grammar

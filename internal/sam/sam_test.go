@@ -10,26 +10,58 @@ import (
 	"testing"
 )
 
-// recorded are the reply lines of testdata/*-replies.txt: what a real
-// bridge sent, one line each (recorded from i2pd 2.58 with zero-hop
-// sessions in a namespace without network).
+// recorded are the reply lines a real bridge sent, one a line:
+// testdata/*-replies.txt (i2pd 2.58 with zero-hop sessions in a namespace
+// without network) and all but the last line of testdata/*-accept.txt
+// (go test ./reseed -run TestI2PChannelOverTestnet -record-sam=NAME).
 func recorded(t testing.TB) []string {
 	t.Helper()
-	files, _ := filepath.Glob("testdata/*-replies.txt")
 	var lines []string
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(strings.NewReader(string(b)))
-		sc.Buffer(nil, maxLine)
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-		}
+	for _, f := range testdataFiles(t, "*-replies.txt") {
+		lines = append(lines, readLines(t, f)...)
+	}
+	for _, f := range testdataFiles(t, "*-accept.txt") {
+		l := readLines(t, f)
+		lines = append(lines, l[:len(l)-1]...)
+	}
+	return lines
+}
+
+// recordedAccept are the peer lines of testdata/*-accept.txt: what a
+// bridge sent on an accepting socket when a peer connected.
+func recordedAccept(t testing.TB) []string {
+	t.Helper()
+	var lines []string
+	for _, f := range testdataFiles(t, "*-accept.txt") {
+		l := readLines(t, f)
+		lines = append(lines, l[len(l)-1])
+	}
+	return lines
+}
+
+func testdataFiles(t testing.TB, pattern string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join("testdata", pattern))
+	if len(files) == 0 {
+		t.Fatalf("no testdata/%s", pattern)
+	}
+	return files
+}
+
+func readLines(t testing.TB, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	sc.Buffer(nil, maxLine)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
 	}
 	if len(lines) == 0 {
-		t.Fatal("no recorded replies in testdata")
+		t.Fatalf("%s is empty", name)
 	}
 	return lines
 }
@@ -103,6 +135,29 @@ func TestReplyErr(t *testing.T) {
 	}
 }
 
+// TestParseAcceptRecorded: i2pd (2.45.1 and 2.58, SAM 3.3 agreed) sends
+// the peer's destination alone, without FROM_PORT and TO_PORT.
+func TestParseAcceptRecorded(t *testing.T) {
+	for _, line := range recordedAccept(t) {
+		al, err := ParseAcceptLine(line)
+		if err != nil {
+			t.Fatalf("%.60q: %v", line, err)
+		}
+		if al.Destination.String() != line || al.Destination.SigType() != SigEdDSAEd25519 {
+			t.Errorf("%.60q: destination %v, sig type %v", line, al.Destination.B32(), al.Destination.SigType())
+		}
+	}
+	al, err := ParseAcceptLine(recordedAccept(t)[0] + " FROM_PORT=0 TO_PORT=80")
+	if v, _ := (&Reply{Args: al.Args}).Get("TO_PORT"); err != nil || v != "80" {
+		t.Errorf("with ports: %v, TO_PORT %q", err, v)
+	}
+	for _, bad := range []string{"", "notbase64", recordedAccept(t)[0][:100], recordedAccept(t)[0] + " ", recordedAccept(t)[0] + " X=\""} {
+		if _, err := ParseAcceptLine(bad); err == nil {
+			t.Errorf("%.60q parsed", bad)
+		}
+	}
+}
+
 // FuzzParseReply: whatever parses formats back to a line that parses to
 // the same reply.
 func FuzzParseReply(f *testing.F) {
@@ -128,9 +183,9 @@ func FuzzParseReply(f *testing.F) {
 // FuzzParseAcceptLine: an accept line parses only with a well-formed
 // destination, which encodes back to the line's first word.
 func FuzzParseAcceptLine(f *testing.F) {
-	for _, line := range recordedKeys(f) {
-		f.Add(line.dest + " FROM_PORT=0 TO_PORT=0")
-		f.Add(line.dest)
+	for _, line := range recordedAccept(f) {
+		f.Add(line)
+		f.Add(line + " FROM_PORT=0 TO_PORT=0") // as SAM 3.2 describes it
 	}
 	f.Fuzz(func(t *testing.T, line string) {
 		al, err := ParseAcceptLine(line)
