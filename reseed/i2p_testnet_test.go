@@ -102,11 +102,23 @@ func TestI2PChannelOverTestnet(t *testing.T) {
 		}
 	}()
 
+	fetchOverI2P(t, ns, svc, s.DataDir, b32)
+	if *recordSAM != "" {
+		recordAccept(t, ns, *recordSAM)
+	}
+	checkI2PServed(t, svc, b32, logBuf.String())
+}
+
+// fetchOverI2P fetches and verifies bundles from svc: through the proxy
+// router's HTTP proxy and SAM bridge from its .b32.i2p address, and over
+// HTTPS, and logs the times.
+func fetchOverI2P(t *testing.T, ns *i2pdtest.NetNS, svc *Service, dataDir, b32 string) {
+	t.Helper()
 	kr := certs.NewKeyring()
 	if _, err := kr.LoadDir(svc.SignerDir()); err != nil {
 		t.Fatal(err)
 	}
-	tlsCA, err := os.ReadFile(filepath.Join(s.DataDir, "tls", "tls.crt"))
+	tlsCA, err := os.ReadFile(filepath.Join(dataDir, "tls", "tls.crt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +139,15 @@ func TestI2PChannelOverTestnet(t *testing.T) {
 		first, firstSAM)
 	t.Logf("verified bundle, 5 runs each: I2P via HTTP proxy %v; I2P via SAM %v; HTTPS %v", proxyTimes, samTimes, httpsTimes)
 
-	if *recordSAM != "" {
-		recordAccept(t, ns, *recordSAM)
+}
+
+// checkI2PServed checks the I2P channel's traces: the address in the
+// startup log and on the status page, 12 requests counted as channel i2p,
+// and two clients told apart by their destinations.
+func checkI2PServed(t *testing.T, svc *Service, b32, log string) {
+	t.Helper()
+	if !strings.Contains(log, "i2p="+b32) {
+		t.Errorf("the startup log does not name i2p=%s", b32)
 	}
 	rec := httptest.NewRecorder()
 	svc.Server().Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -144,7 +163,7 @@ func TestI2PChannelOverTestnet(t *testing.T) {
 	// Clients are told apart by their destination: the proxy's and the
 	// SAM client's session, each a .b32.i2p address other than ours.
 	clients := map[string]int{}
-	for _, m := range regexp.MustCompile(`channel=i2p client=(\S+)`).FindAllStringSubmatch(logBuf.String(), -1) {
+	for _, m := range regexp.MustCompile(`channel=i2p client=(\S+)`).FindAllStringSubmatch(log, -1) {
 		clients[m[1]]++
 	}
 	if len(clients) != 2 {
