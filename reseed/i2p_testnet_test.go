@@ -40,7 +40,7 @@ const (
 // shortTunnels are one-hop tunnels: the test network is small, and the
 // test is about the channel, not anonymity.
 var shortTunnels = []sam.Arg{{Key: "inbound.length", Value: "1"}, {Key: "outbound.length", Value: "1"},
-	{Key: "inbound.quantity", Value: "2"}, {Key: "outbound.quantity", Value: "2"}}
+	{Key: "inbound.quantity", Value: "3"}, {Key: "outbound.quantity", Value: "3"}}
 
 // routerHost is router i's address in the test network (testnet's layout).
 func routerHost(i int) string { return fmt.Sprintf("198.18.0.%d", 10+i) }
@@ -201,14 +201,15 @@ func startI2PNetwork(t *testing.T, i2pd string, ns *i2pdtest.NetNS) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := testnet.StartRouters(t.Context(), ns.NetNS, testnet.RoutersConfig{Dir: t.TempDir(), Routers: i2pRouters, Floodfills: 2,
+	rs, err := testnet.StartRouters(t.Context(), ns.NetNS, testnet.RoutersConfig{Dir: t.TempDir(), Routers: i2pRouters, Floodfills: 3,
 		I2PD: i2pd, NetID: testnet.NetID, Signer: &su3.Signer{ID: "test@mail.i2p", Key: key}, SignerCert: "../su3/testdata/test-signer.crt",
 		Args: i2pRouterArgs})
 	for _, r := range rs {
 		if r.Process != nil {
 			t.Cleanup(func() {
 				if t.Failed() {
-					t.Logf("router %s log tail:\n%s", r.Addr, tailLines(r.Process.Log(), 15))
+					t.Logf("router %s log, LeaseSet lines:\n%s\ntail:\n%s", r.Addr,
+						tailLines(grepLines(r.Process.Log(), "LeaseSet"), 15), tailLines(r.Process.Log(), 15))
 				}
 				r.Process.Stop()
 			})
