@@ -85,6 +85,7 @@ func TestI2PKeyKept(t *testing.T) {
 	ns := i2pdtest.NewNetNS(t)
 	p := i2pdtest.Start(t, i2pd, i2pdtest.Options{NetNS: ns, Args: []string{"--sam.enabled=true",
 		"--sam.address=" + ns.Addr, "--reseed.file=/nonexistent/none.su3"}})
+	started := time.Now()
 	bridge := net.JoinHostPort(ns.Addr, "7656")
 	dial := func(ctx context.Context, _, addr string) (net.Conn, error) { return ns.Dial(addr) }
 	waitFor(t, "i2pd's SAM bridge", func() bool {
@@ -94,6 +95,7 @@ func TestI2PKeyKept(t *testing.T) {
 		}
 		return err == nil
 	})
+	t.Logf("SAM bridge up after %v", time.Since(started).Round(time.Millisecond))
 	keyFile := filepath.Join(t.TempDir(), "data", I2PKeyFile)
 	ch := &I2PChannel{SAM: bridge, KeyFile: keyFile, Dial: dial, Options: zeroHop}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -104,6 +106,7 @@ func TestI2PKeyKept(t *testing.T) {
 	}
 	first := ln.Addr()
 	ln.Close()
+	t.Logf("session made after %v", time.Since(started).Round(time.Millisecond))
 	if first.Network() != "i2p" || !strings.HasSuffix(first.String(), ".b32.i2p") || len(first.String()) != 60 {
 		t.Errorf("Addr %s %q, want i2p and a .b32.i2p address", first.Network(), first)
 	}
