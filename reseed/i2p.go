@@ -37,6 +37,9 @@ const I2PSessionTimeout = 3 * time.Minute
 type I2PChannel struct {
 	SAM     string // the bridge's host:port, e.g. 127.0.0.1:7656
 	KeyFile string // the destination's private key; made if missing
+	// MaxConns caps the streams served at once, as on the other channels
+	// (0 means 1024).
+	MaxConns int
 	// Dial reaches the bridge; nil dials directly.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Options are I2CP options of the session (tunnel lengths and counts);
@@ -82,7 +85,7 @@ func (c *I2PChannel) Listen(ctx context.Context) (net.Listener, error) {
 			return nil, setting.Errorf("data-dir", filepath.Dir(filepath.Dir(c.KeyFile)), "%v", err)
 		}
 	}
-	return s.Listen(), nil
+	return wrapListener(s.Listen(), ListenConfig{MaxConns: c.MaxConns}), nil
 }
 
 // i2pSAMError says what to do about the bridge's failure, naming i2p-sam.

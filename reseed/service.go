@@ -108,7 +108,7 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 		chans = append(chans, &YggdrasilChannel{Addr: a, MaxConns: c.MaxConns, Blocklist: s.block})
 	}
 	if c.I2PSAM != "" {
-		chans = append(chans, &I2PChannel{SAM: c.I2PSAM, KeyFile: filepath.Join(c.DataDir, I2PKeyFile)})
+		chans = append(chans, &I2PChannel{SAM: c.I2PSAM, KeyFile: filepath.Join(c.DataDir, I2PKeyFile), MaxConns: c.MaxConns})
 	}
 	if err := s.listen(ctx, append(chans, opt.Channels...)); err != nil {
 		return nil, err
