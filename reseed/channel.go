@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
+	"slices"
 )
 
 // A Channel is one way clients reach the server: HTTPS on IP addresses
@@ -49,11 +50,12 @@ type ClientKeyer interface {
 	ClientKey(r *http.Request) string
 }
 
-// A settingNamer is a Channel whose Listen errors are about a setting
-// other than <name>-listen (the onion channel's: tor-control).
-type settingNamer interface {
-	SettingKey() string
-	SettingValue() string
+// A ProxiedChannel is a Channel whose clients come through proxies that
+// replace the User-Agent (the HTTP proxies of i2pd and Java I2P send
+// "MYOB/6.66 (AN/ON)"): bundle requests with those agents are allowed
+// besides the server's own list.
+type ProxiedChannel interface {
+	ProxyUserAgents() []string
 }
 
 // channelKey carries a request's channel in its context.
@@ -62,6 +64,8 @@ type channelKey struct{}
 type channelInfo struct {
 	name  string
 	keyer ClientKeyer // nil: by IP address
+	// agents are User-Agents allowed on the channel besides the server's.
+	agents []string
 }
 
 // channelOf is the name of the channel r came in on ("https" when none).
@@ -81,6 +85,26 @@ func (s *Server) clientKeyOf(r *http.Request) string {
 	return clientKey(clientAddr(r, s.cfg.TrustedProxies))
 }
 
+// agentAllowed reports whether r's User-Agent may fetch bundles: any when
+// the server has no list, else one of its list or of r's channel's.
+func (s *Server) agentAllowed(r *http.Request) bool {
+	ua := r.UserAgent()
+	if len(s.cfg.UserAgents) == 0 || slices.Contains(s.cfg.UserAgents, ua) {
+		return true
+	}
+	c, ok := r.Context().Value(channelKey{}).(channelInfo)
+	return ok && slices.Contains(c.agents, ua)
+}
+
+// clientLabel is how a request's client is logged (LogClients): its
+// channel's ClientKey (an I2P client's .b32.i2p address), else its address.
+func (s *Server) clientLabel(r *http.Request) string {
+	if c, ok := r.Context().Value(channelKey{}).(channelInfo); ok && c.keyer != nil {
+		return c.keyer.ClientKey(r)
+	}
+	return clientAddr(r, s.cfg.TrustedProxies).String()
+}
+
 // ChannelHandler is Handler for the requests of one channel: they are
 // counted under its name.
 func (s *Server) ChannelHandler(name string) http.Handler {
@@ -91,7 +115,11 @@ func (s *Server) ChannelHandler(name string) http.Handler {
 // and its clients told apart by its ClientKey when it has one.
 func (s *Server) HandlerFor(ch Channel) http.Handler {
 	keyer, _ := ch.(ClientKeyer)
-	return s.channelHandler(channelInfo{name: ch.Name(), keyer: keyer})
+	c := channelInfo{name: ch.Name(), keyer: keyer}
+	if p, ok := ch.(ProxiedChannel); ok {
+		c.agents = p.ProxyUserAgents()
+	}
+	return s.channelHandler(c)
 }
 
 func (s *Server) channelHandler(c channelInfo) http.Handler {

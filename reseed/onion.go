@@ -67,18 +67,27 @@ func (c *OnionChannel) Name() string                   { return "onion" }
 func (c *OnionChannel) TLSConfig() *tls.Config         { return nil }
 func (c *OnionChannel) ClientKey(*http.Request) string { return onionClientKey }
 
-// SettingKey and SettingValue name the setting a Listen error is about.
-func (c *OnionChannel) SettingKey() string   { return "tor-control" }
-func (c *OnionChannel) SettingValue() string { return c.Control }
-
 // Listen loads or makes the key, listens on 127.0.0.1 (ports of the
 // system's choice), connects to tor and adds the onion service pointing
-// there. The listener's Addr is the onion address, <id>.onion:80.
+// there. The listener's Addr is the onion address, <id>.onion:80. Its
+// errors name the setting to fix: data-dir (the key) or tor-control.
 func (c *OnionChannel) Listen(ctx context.Context) (net.Listener, error) {
 	key, err := loadOrCreateOnionKey(c.KeyFile)
 	if err != nil {
-		return nil, err
+		return nil, setting.Errorf("data-dir", filepath.Dir(c.KeyFile), "%v", err)
 	}
+	ln, err := c.publish(ctx, key)
+	if se := (*setting.Error)(nil); errors.As(err, &se) {
+		return nil, err
+	} else if err != nil {
+		return nil, setting.Errorf("tor-control", c.Control, "%v", err)
+	}
+	return ln, nil
+}
+
+// publish listens locally and adds the onion service for key.
+func (c *OnionChannel) publish(ctx context.Context, key ed25519.PrivateKey) (net.Listener, error) {
+	var err error
 	ol := &onionListener{accepted: make(chan accepted), done: make(chan struct{})}
 	if err := ol.listenLocal(c.MaxConns, c.TLS); err != nil {
 		ol.close()

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -314,7 +313,7 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, http.StatusForbidden, "this server serves netid "+s.cfg.NetID.String())
 		return
 	}
-	if len(s.cfg.UserAgents) > 0 && !slices.Contains(s.cfg.UserAgents, r.UserAgent()) {
+	if !s.agentAllowed(r) {
 		s.refuse(w, r, http.StatusForbidden, "reseed bundles are for I2P routers only")
 		return
 	}
@@ -346,7 +345,7 @@ func (s *Server) serveBundle(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 	s.metrics.served.Inc()
 	if s.cfg.LogClients {
-		s.log.Info("bundle served", "channel", channelOf(r), "client", clientAddr(r, s.cfg.TrustedProxies).String(), "bundle", i)
+		s.log.Info("bundle served", "channel", channelOf(r), "client", s.clientLabel(r), "bundle", i)
 	}
 }
 

@@ -111,6 +111,9 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 		chans = append(chans, &OnionChannel{Control: c.TorControl, Password: c.TorPassword,
 			KeyFile: filepath.Join(c.DataDir, OnionKeyFile), MaxConns: c.MaxConns, TLS: s.tls.TLSConfig(), Logger: s.log})
 	}
+	if c.I2PSAM != "" {
+		chans = append(chans, &I2PChannel{SAM: c.I2PSAM, KeyFile: filepath.Join(c.DataDir, I2PKeyFile), MaxConns: c.MaxConns})
+	}
 	if err := s.listen(ctx, append(chans, opt.Channels...)); err != nil {
 		return nil, err
 	}
@@ -213,19 +216,14 @@ func (s *Service) listen(ctx context.Context, chans []Channel) error {
 	var names []string
 	for _, ch := range chans {
 		ln, err := ch.Listen(ctx)
-		var se *setting.Error
-		if errors.As(err, &se) { // the channel names its setting
-			return err
-		}
-		if err != nil {
-			key, value := ch.Name()+"-listen", "" // the setting of a channel's address
+		if se := (*setting.Error)(nil); errors.As(err, &se) {
+			return err // the channel named its setting (i2p-sam)
+		} else if err != nil {
+			key := ch.Name() + "-listen" // the setting of a channel's address
 			if key == "https-listen" {
 				key = "listen"
 			}
-			if n, ok := ch.(settingNamer); ok {
-				key, value = n.SettingKey(), n.SettingValue()
-			}
-			return setting.Errorf(key, value, "%v", err)
+			return setting.Errorf(key, "", "%v", err)
 		}
 		s.channels = append(s.channels, openChannel{ch, ln})
 		names = append(names, ch.Name()+" "+ln.Addr().String())

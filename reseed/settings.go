@@ -48,6 +48,9 @@ type Settings struct {
 	// which serve publishes itself as an onion service; TorControlPassword
 	// its HashedControlPassword ("" for cookie or no authentication).
 	TorControl, TorControlPassword string
+	// I2PSAM is the host:port of a router's SAM bridge to publish an I2P
+	// destination through (I2PChannel); "" for none.
+	I2PSAM string
 	// Drain is how long open connections may finish at shutdown.
 	Drain time.Duration
 	TLS   TLSSettings
@@ -90,6 +93,7 @@ type ServeConfig struct {
 	Yggdrasil      []string // plain HTTP listen addresses on the mesh
 	TorControl     string   // tor's ControlPort; "" for no onion service
 	TorPassword    string
+	I2PSAM         string // SAM bridge host:port; "" for no I2P channel
 	TLS            TLSSettings
 	Router         router.Settings // checked when BuiltinRouter
 	netDbKey       string          // the setting NetDbDir comes from
@@ -101,6 +105,7 @@ func (s Settings) Check() (*ServeConfig, error) {
 		Listen: s.Listen, NetDbDir: s.NetDb, DataDir: s.DataDir, SignerID: s.Signer,
 		Rebuild: s.Rebuild, Epoch: s.Epoch, MaxConns: s.MaxConns, MetricsListen: s.MetricsListen,
 		BlocklistPath: s.Blocklist, Drain: s.Drain, TLS: s.TLS, Yggdrasil: s.YggdrasilListen,
+		I2PSAM: s.I2PSAM,
 	}
 	c.TorControl, c.TorPassword = s.TorControl, s.TorControlPassword
 	if err := s.checkScalars(); err != nil {
@@ -133,6 +138,9 @@ func (s Settings) Check() (*ServeConfig, error) {
 		return nil, err
 	}
 	if err := checkTorControl(s.TorControl); err != nil {
+		return nil, err
+	}
+	if err := checkI2PSAM(s.I2PSAM); err != nil {
 		return nil, err
 	}
 	if c.BuiltinRouter {

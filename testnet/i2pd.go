@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/i2pseed/i2pseed/netdb"
@@ -43,7 +44,8 @@ type Options struct {
 }
 
 // StartI2PD runs the i2pd binary with everything but the router itself
-// off (no HTTP console, proxies, SAM, I2CP, UPnP), logging to Dir/i2pd.log.
+// off (no HTTP console, proxies, SAM, I2CP, UPnP) unless Args turn it on,
+// logging to Dir/i2pd.log.
 func StartI2PD(bin string, opts Options) (*Process, error) {
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("testnet: Options.Dir is required")
@@ -80,10 +82,8 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 	}
 	args := append([]string{"--datadir=" + dataDir, "--conf=" + conf,
 		"--tunconf=" + tunconf, "--tunnelsdir=" + filepath.Join(opts.Dir, "tunnels.d"),
-		"--log=file", "--logfile=" + logFile, "--loglevel=" + level,
-		"--http.enabled=false", "--httpproxy.enabled=false", "--socksproxy.enabled=false",
-		"--sam.enabled=false", "--i2cp.enabled=false", "--bob.enabled=false",
-		"--i2pcontrol.enabled=false", "--upnp.enabled=false"}, opts.Args...)
+		"--log=file", "--logfile=" + logFile, "--loglevel=" + level},
+		append(servicesOff(opts.Args), opts.Args...)...)
 	// unshare and ip netns exec exec i2pd in place: the PID we signal is
 	// i2pd's own. libfaketime is preloaded through the environment, not
 	// the faketime wrapper, which would fork.
@@ -98,6 +98,20 @@ func StartI2PD(bin string, opts Options) (*Process, error) {
 			"FAKETIME_DONT_FAKE_MONOTONIC=1") // or i2pd's netDb thread stalls
 	}
 	return startProcess(cmd, opts.Dir, dataDir, logFile, opts.Detach)
+}
+
+// servicesOff turns off i2pd's services (HTTP console, proxies, SAM,
+// I2CP, UPnP) but those args turn on themselves, e.g. --sam.enabled=true:
+// i2pd refuses an option given twice.
+func servicesOff(args []string) []string {
+	var off []string
+	for _, svc := range []string{"http", "httpproxy", "socksproxy", "sam", "i2cp", "bob", "i2pcontrol", "upnp"} {
+		opt := "--" + svc + ".enabled="
+		if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, opt) }) {
+			off = append(off, opt+"false")
+		}
+	}
+	return off
 }
 
 // CertsDir makes an i2pd certificates directory dir whose reseed/ holds
@@ -159,6 +173,9 @@ func firstStartI2PD(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int, rd
 func startI2PDRouter(ns *NetNS, cfg RoutersConfig, i int, dir string, detach bool) (*Process, error) {
 	args := append(routerArgs(cfg, i), "--certsdir="+filepath.Join(cfg.Dir, "certs"),
 		"--reseed.file="+filepath.Join(cfg.Dir, "initial.su3"), "--reseed.verify=true")
+	if cfg.Args != nil {
+		args = append(args, cfg.Args(i)...)
+	}
 	return StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: dir, DataDir: filepath.Join(dir, "data"), Args: args, Detach: detach})
 }
 

@@ -32,6 +32,9 @@ type RoutersConfig struct {
 	// Yggdrasil: the first Yggdrasil i2pd routers also publish an NTCP2
 	// address on the Yggdrasil mesh (see YggdrasilRouterAddr).
 	Yggdrasil int `json:",omitempty"`
+	// Args, if set, are extra options of i2pd router i (e.g. its SAM
+	// bridge or HTTP proxy turned on), given from its second start on.
+	Args func(i int) []string `json:"-"`
 }
 
 // Implementations of the routers of a test network.

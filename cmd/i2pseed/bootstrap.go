@@ -43,6 +43,7 @@ func addFetchFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String("ca", "", "PEM file of extra TLS roots (for servers with self-signed certificates)")
 	f.String("proxy", "", "proxy URL: http://[user:pass@]host:port or socks5://host:port (e.g. Tor)")
+	f.String("sam", "", "SAM bridge (host:port, e.g. 127.0.0.1:7656) to reach .i2p servers through")
 	if f.Lookup("netid") == nil {
 		f.Int("netid", 2, "network ID")
 	}
@@ -58,13 +59,15 @@ func (a *app) httpClient() (*http.Client, error) {
 		}
 		c.CA = b
 	}
-	c.Proxy = a.cfg.GetString("proxy")
+	c.Proxy, c.SAM = a.cfg.GetString("proxy"), a.cfg.GetString("sam")
 	hc, err := client.NewHTTPClient(c)
 	switch {
 	case errors.Is(err, client.ErrCA):
 		return nil, usagef("--ca %s: %v", a.cfg.GetString("ca"), err)
 	case errors.Is(err, client.ErrProxy):
 		return nil, usagef("--proxy %q: %v", c.Proxy, err)
+	case errors.Is(err, client.ErrSAM):
+		return nil, usagef("--sam %q: %v", c.SAM, err)
 	}
 	return hc, err
 }

@@ -61,6 +61,7 @@ func (a *app) serveCmd() *cobra.Command {
 	f.StringSlice("yggdrasil-listen", nil, "also serve plain HTTP on these Yggdrasil addresses, e.g. [201:abcd::1]:8080, for routers that reach only the mesh (i2pd's reseed.yggurls)")
 	f.String("tor-control", "", "also publish as a Tor onion service through this tor ControlPort (host:port or unix:/path); the onion key stays in --data-dir/onion.key")
 	f.String("tor-control-password", "", "the ControlPort's password (HashedControlPassword); empty: cookie authentication")
+	f.String("i2p-sam", "", "also serve plain HTTP on an I2P destination published through this SAM bridge, e.g. 127.0.0.1:7656 (i2pd: sam.enabled=true); its key is kept in --data-dir/i2p")
 	f.Duration("drain", 30*time.Second, "on SIGTERM, how long open connections may finish before they are closed (keep it below systemd's TimeoutStopSec, 45s in the shipped unit)")
 	addRouterFlags(cmd)
 	return cmd
@@ -79,6 +80,7 @@ func (a *app) serveSettings() reseed.Settings {
 		Blocklist: a.cfg.GetString("blocklist"), MaxConns: a.cfg.GetInt("max-conns"), Limits: a.limits(),
 		Router: a.routerSettings(), YggdrasilListen: a.cfg.GetStringSlice("yggdrasil-listen"),
 		TorControl: a.cfg.GetString("tor-control"), TorControlPassword: a.cfg.GetString("tor-control-password"),
+		I2PSAM: a.cfg.GetString("i2p-sam"),
 		TLS: reseed.TLSSettings{
 			Mode: a.cfg.GetString("tls"), Hosts: a.cfg.GetStringSlice("host"),
 			CertFile: a.cfg.GetString("tls-cert"), KeyFile: a.cfg.GetString("tls-key"),

@@ -18,6 +18,7 @@ import (
 var (
 	ErrCA    = errors.New("reseed: bad extra TLS roots")
 	ErrProxy = errors.New("reseed: bad proxy URL")
+	ErrSAM   = errors.New("reseed: bad SAM bridge")
 )
 
 // HTTPConfig is how the bootstrap client reaches reseed servers.
@@ -28,6 +29,12 @@ type HTTPConfig struct {
 	// Proxy is http://[user:pass@]host:port (CONNECT) or
 	// socks5://host:port (e.g. Tor); empty for none.
 	Proxy string
+	// SAM is a router's SAM bridge (host:port) that .i2p hosts are
+	// reached through, with a session made at the first such request and
+	// SAMOptions (I2CP key=value) for it; other hosts are dialled as
+	// without it. Empty for none.
+	SAM        string
+	SAMOptions []string
 }
 
 // NewHTTPClient makes the client reseed downloads use: TLS 1.2 or newer,
@@ -69,6 +76,21 @@ func NewHTTPClient(c HTTPConfig) (*http.Client, error) {
 			}
 		default:
 			return nil, fmt.Errorf("scheme must be http or socks5 (%w)", ErrProxy)
+		}
+	}
+	if c.SAM != "" {
+		d, err := newSAMDialer(c.SAM, c.SAMOptions, tr.DialContext)
+		if err != nil {
+			return nil, err
+		}
+		tr.DialContext = d.DialContext
+		if proxyOf := tr.Proxy; proxyOf != nil { // .i2p hosts bypass the proxy
+			tr.Proxy = func(r *http.Request) (*url.URL, error) {
+				if isI2P(r.URL.Hostname()) {
+					return nil, nil
+				}
+				return proxyOf(r)
+			}
 		}
 	}
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
