@@ -68,7 +68,7 @@ func (c *I2PChannel) ProxyUserAgents() []string { return []string{I2PProxyUserAg
 func (c *I2PChannel) Listen(ctx context.Context) (net.Listener, error) {
 	key, err := loadI2PKey(c.KeyFile)
 	if err != nil {
-		return nil, setting.Errorf("data-dir", filepath.Dir(filepath.Dir(c.KeyFile)), "%v", err)
+		return nil, setting.Errorf("data-dir", filepath.Dir(filepath.Dir(c.KeyFile)), "%w", err)
 	}
 	var id [4]byte
 	rand.Read(id[:])
@@ -82,7 +82,7 @@ func (c *I2PChannel) Listen(ctx context.Context) (net.Listener, error) {
 	if key == nil {
 		if err := saveI2PKey(c.KeyFile, s.Key()); err != nil {
 			s.Close()
-			return nil, setting.Errorf("data-dir", filepath.Dir(filepath.Dir(c.KeyFile)), "%v", err)
+			return nil, setting.Errorf("data-dir", filepath.Dir(filepath.Dir(c.KeyFile)), "%w", err)
 		}
 	}
 	return wrapListener(s.Listen(), ListenConfig{MaxConns: c.MaxConns}), nil
@@ -96,13 +96,13 @@ func i2pSAMError(addr string, err error) error {
 		return setting.Errorf("i2p-sam", addr, "no SAM bridge answered; enable SAM in your router "+
 			"(i2pd: sam.enabled=true; Java I2P: start the SAM application bridge in /configclients): %s", strings.TrimPrefix(err.Error(), sam.ErrNoBridge.Error()+": "))
 	case errors.As(err, &re) && re.Result == sam.ResultDuplicatedDst:
-		return setting.Errorf("i2p-sam", addr, "the router already publishes this destination (another i2pseed serve with the same data dir?): %v", err)
+		return setting.Errorf("i2p-sam", addr, "the router already publishes this destination (another i2pseed serve with the same data dir?): %w", err)
 	case errors.As(err, &re):
-		return setting.Errorf("i2p-sam", addr, "the SAM bridge refused the session: %v", err)
+		return setting.Errorf("i2p-sam", addr, "the SAM bridge refused the session: %w", err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return setting.Errorf("i2p-sam", addr, "no I2P session within %v (the router has no tunnels yet?): %v", I2PSessionTimeout, err)
+		return setting.Errorf("i2p-sam", addr, "no I2P session within %v (the router has no tunnels yet?): %w", I2PSessionTimeout, err)
 	}
-	return setting.Errorf("i2p-sam", addr, "%v", err)
+	return setting.Errorf("i2p-sam", addr, "%w", err)
 }
 
 // loadI2PKey reads the kept key; nil, nil when there is none yet.

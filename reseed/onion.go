@@ -74,13 +74,13 @@ func (c *OnionChannel) ClientKey(*http.Request) string { return onionClientKey }
 func (c *OnionChannel) Listen(ctx context.Context) (net.Listener, error) {
 	key, err := loadOrCreateOnionKey(c.KeyFile)
 	if err != nil {
-		return nil, setting.Errorf("data-dir", filepath.Dir(c.KeyFile), "%v", err)
+		return nil, setting.Errorf("data-dir", filepath.Dir(c.KeyFile), "%w", err)
 	}
 	ln, err := c.publish(ctx, key)
 	if se := (*setting.Error)(nil); errors.As(err, &se) {
 		return nil, err
 	} else if err != nil {
-		return nil, setting.Errorf("tor-control", c.Control, "%v", err)
+		return nil, setting.Errorf("tor-control", c.Control, "%w", err)
 	}
 	return ln, nil
 }

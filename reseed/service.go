@@ -96,7 +96,7 @@ func Open(ctx context.Context, c *ServeConfig, opt Options) (_ *Service, err err
 	s.srv = NewServer(sc)
 	s.srv.SetTLSExpiry(s.tls.NotAfter)
 	if s.store, err = netdb.OpenStore(ctx, c.NetDbDir); err != nil {
-		return nil, setting.Errorf(c.netDbKey, c.NetDbDir, "%v", err)
+		return nil, setting.Errorf(c.netDbKey, c.NetDbDir, "%w", err)
 	}
 	if c.BuiltinRouter {
 		if err := s.openRouter(ctx, opt.Seeds); err != nil {
@@ -134,7 +134,7 @@ func (s *Service) openFiles(now time.Time) error {
 	}
 	if c.BuiltinRouter {
 		if err := os.MkdirAll(c.NetDbDir, 0o700); err != nil {
-			return setting.Errorf("data-dir", c.DataDir, "%v", err)
+			return setting.Errorf("data-dir", c.DataDir, "%w", err)
 		}
 	}
 	if fi, err := os.Stat(c.NetDbDir); err != nil || !fi.IsDir() {
@@ -143,20 +143,20 @@ func (s *Service) openFiles(now time.Time) error {
 	if c.BlocklistPath != "" {
 		var err error
 		if s.block, err = LoadBlocklist(c.BlocklistPath); err != nil {
-			return setting.Errorf("blocklist", c.BlocklistPath, "%v", err)
+			return setting.Errorf("blocklist", c.BlocklistPath, "%w", err)
 		}
 	}
 	sk, created, err := certs.LoadOrCreateSigner(s.SignerDir(), c.SignerID, now)
 	switch {
 	case errors.Is(err, certs.ErrSignerMismatch):
-		return setting.Errorf("signer", c.SignerID, "%v", err)
+		return setting.Errorf("signer", c.SignerID, "%w", err)
 	case err != nil:
-		return setting.Errorf("data-dir", c.DataDir, "%v", err)
+		return setting.Errorf("data-dir", c.DataDir, "%w", err)
 	}
 	s.signer, s.created = &su3.Signer{ID: sk.ID, Key: sk.Key}, created
 	secret, err := LoadOrCreateSecret(filepath.Join(c.DataDir, "secret"))
 	if err != nil {
-		return setting.Errorf("data-dir", c.DataDir, "%v", err)
+		return setting.Errorf("data-dir", c.DataDir, "%w", err)
 	}
 	c.Pool.Signer, c.Pool.Secret = s.signer, secret
 	return nil
@@ -166,11 +166,11 @@ func (s *Service) openFiles(now time.Time) error {
 // 0700, or tightens an existing one that lets its group or others in.
 func privateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return setting.Errorf("data-dir", dir, "%v", err)
+		return setting.Errorf("data-dir", dir, "%w", err)
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return setting.Errorf("data-dir", dir, "%v", err)
+		return setting.Errorf("data-dir", dir, "%w", err)
 	}
 	if !fi.IsDir() {
 		return setting.Errorf("data-dir", dir, "not a directory")
@@ -223,7 +223,7 @@ func (s *Service) listen(ctx context.Context, chans []Channel) error {
 			if key == "https-listen" {
 				key = "listen"
 			}
-			return setting.Errorf(key, "", "%v", err)
+			return setting.Errorf(key, "", "%w", err)
 		}
 		s.channels = append(s.channels, openChannel{ch, ln})
 		names = append(names, ch.Name()+" "+ln.Addr().String())
@@ -232,7 +232,7 @@ func (s *Service) listen(ctx context.Context, chans []Channel) error {
 	if s.c.MetricsListen != "" {
 		ln, err := net.Listen("tcp", s.c.MetricsListen)
 		if err != nil {
-			return setting.Errorf("metrics-listen", s.c.MetricsListen, "%v", err)
+			return setting.Errorf("metrics-listen", s.c.MetricsListen, "%w", err)
 		}
 		s.metrics = ln
 	}

@@ -35,7 +35,7 @@ func (c *YggdrasilChannel) Name() string { return yggdrasilName }
 // *setting.Error for yggdrasil-listen that says so.
 func (c *YggdrasilChannel) Listen(context.Context) (net.Listener, error) {
 	if _, err := yggdrasilAddr(c.Addr); err != nil {
-		return nil, setting.Errorf("yggdrasil-listen", c.Addr, "%v", err)
+		return nil, setting.Errorf("yggdrasil-listen", c.Addr, "%w", err)
 	}
 	ln, err := Listen(c.Addr, ListenConfig{MaxConns: c.MaxConns, Blocklist: c.Blocklist})
 	if errors.Is(err, syscall.EADDRNOTAVAIL) {
@@ -62,7 +62,7 @@ func yggdrasilAddr(s string) (netip.AddrPort, error) {
 func checkYggdrasil(addrs []string) error {
 	for _, a := range addrs {
 		if _, err := yggdrasilAddr(a); err != nil {
-			return setting.Errorf("yggdrasil-listen", a, "%v", err)
+			return setting.Errorf("yggdrasil-listen", a, "%w", err)
 		}
 	}
 	return nil

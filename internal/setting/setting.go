@@ -17,6 +17,7 @@ type Error struct {
 	Setting string // e.g. "bundle-size"
 	Value   string // as given; empty when missing
 	Msg     string // what is wanted
+	cause   error  // Msg as an error, wrapping what Errorf's %w verbs wrapped
 }
 
 func (e *Error) Error() string {
@@ -26,7 +27,12 @@ func (e *Error) Error() string {
 	return e.Setting + " " + e.Value + ": " + e.Msg
 }
 
-func (e *Error) Unwrap() error { return ErrBad }
+func (e *Error) Unwrap() []error {
+	if e.cause == nil {
+		return []error{ErrBad}
+	}
+	return []error{ErrBad, e.cause}
+}
 
 // Errorf returns an *Error for setting with value (formatted with %v;
 // nil or "" for none) and a message.
@@ -35,5 +41,6 @@ func Errorf(setting string, value any, format string, args ...any) error {
 	if value != nil {
 		v = fmt.Sprint(value)
 	}
-	return &Error{Setting: setting, Value: v, Msg: fmt.Sprintf(format, args...)}
+	cause := fmt.Errorf(format, args...)
+	return &Error{Setting: setting, Value: v, Msg: cause.Error(), cause: cause}
 }

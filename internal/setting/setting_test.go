@@ -19,3 +19,15 @@ func TestError(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+// TestErrorWraps: an Error made with %w matches what it wraps, and ErrBad.
+func TestErrorWraps(t *testing.T) {
+	cause := errors.New("connection refused")
+	err := Errorf("tor-control", "127.0.0.1:1", "no tor control port: %w", cause)
+	if !errors.Is(err, cause) || !errors.Is(err, ErrBad) {
+		t.Errorf("%v: want it to match its cause and ErrBad", err)
+	}
+	if got, want := err.Error(), "tor-control 127.0.0.1:1: no tor control port: connection refused"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
