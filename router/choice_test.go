@@ -97,14 +97,21 @@ func TestTransportChoice(t *testing.T) {
 			if o != tt.outcome || (c != nil) != (tt.via != "") || tt.via != "" && via != tt.via {
 				t.Fatalf("dial: over %q, outcome %v (%v), want over %q, %v", via, o, err, tt.via, tt.outcome)
 			}
-			if p, _ := live.Get(ri.Hash()); tt.via != "" && (p.Transport != tt.via || !p.Reachable()) {
-				t.Errorf("liveness %+v, want confirmed over %s", p, tt.via)
-			} else if tt.via == "" && p.Failures != 1 {
-				t.Errorf("liveness %+v, want one failure", p)
-			}
-			if wantB := strings.Contains(tt.order, "B") && (tt.via != "A"); (b.dials > 0) != wantB || a.dials > 1 || b.dials > 1 {
-				t.Errorf("dials: A %d, B %d", a.dials, b.dials)
-			}
+			checkChoice(t, live, ri.Hash(), tt.via, tt.order, a.dials, b.dials)
 		})
+	}
+}
+
+// checkChoice checks what liveness kept of h after a dial that completed
+// over via ("": none did) and how often A and B dialled.
+func checkChoice(t *testing.T, live *netdb.Liveness, h netdb.Hash, via, order string, aDials, bDials int) {
+	t.Helper()
+	if p, _ := live.Get(h); via != "" && (p.Transport != via || !p.Reachable()) {
+		t.Errorf("liveness %+v, want confirmed over %s", p, via)
+	} else if via == "" && p.Failures != 1 {
+		t.Errorf("liveness %+v, want one failure", p)
+	}
+	if wantB := strings.Contains(order, "B") && via != "A"; (bDials > 0) != wantB || aDials > 1 || bDials > 1 {
+		t.Errorf("dials: A %d, B %d", aDials, bDials)
 	}
 }

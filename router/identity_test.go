@@ -96,6 +96,28 @@ func TestIdentityFile(t *testing.T) {
 	}
 	// The file is written once more, with SSU2's keys (added since) and
 	// its old fields as they were; then no more.
+	keptFields(t, path, orig, id)
+	// Keys for a transport the file has none of are made and kept.
+	defer func(kinds []transportKind) { transportKinds = kinds }(transportKinds)
+	transportKinds = append(transportKinds[:len(transportKinds):len(transportKinds)], transportKind{name: "XTP", keySize: 64})
+	id2, err := LoadOrCreateIdentity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id3, err := LoadOrCreateIdentity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := id2.TransportKeys("XTP"); len(k) != 64 || !bytes.Equal(k, id3.TransportKeys("XTP")) || id3.Hash() != id.Hash() ||
+		!bytes.Equal(id3.TransportKeys("NTCP2"), id.TransportKeys("NTCP2")) {
+		t.Errorf("new transport's keys %x, then %x; identity kept %v", k, id3.TransportKeys("XTP"), id3.Hash() == id.Hash())
+	}
+}
+
+// keptFields checks the keys file at path keeps every field of orig as it
+// was, and id SSU2's keys, and that loading it again writes it no more.
+func keptFields(t *testing.T, path string, orig []byte, id *Identity) {
+	t.Helper()
 	after, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -112,25 +134,10 @@ func TestIdentityFile(t *testing.T) {
 	if k := id.TransportKeys("SSU2"); len(k) != ssu2.KeySize {
 		t.Errorf("SSU2 keys of %d bytes, want %d", len(k), ssu2.KeySize)
 	}
-	if _, err := LoadOrCreateIdentity(dir); err != nil {
+	if _, err := LoadOrCreateIdentity(filepath.Dir(path)); err != nil {
 		t.Fatal(err)
 	}
 	if again, err := os.ReadFile(path); err != nil || !bytes.Equal(again, after) {
 		t.Errorf("the keys file was written again (%v)", err)
-	}
-	// Keys for a transport the file has none of are made and kept.
-	defer func(kinds []transportKind) { transportKinds = kinds }(transportKinds)
-	transportKinds = append(transportKinds[:len(transportKinds):len(transportKinds)], transportKind{name: "XTP", keySize: 64})
-	id2, err := LoadOrCreateIdentity(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id3, err := LoadOrCreateIdentity(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if k := id2.TransportKeys("XTP"); len(k) != 64 || !bytes.Equal(k, id3.TransportKeys("XTP")) || id3.Hash() != id.Hash() ||
-		!bytes.Equal(id3.TransportKeys("NTCP2"), id.TransportKeys("NTCP2")) {
-		t.Errorf("new transport's keys %x, then %x; identity kept %v", k, id3.TransportKeys("XTP"), id3.Hash() == id.Hash())
 	}
 }

@@ -119,19 +119,29 @@ func TestOpen(t *testing.T) {
 	if ri := r.RouterInfo(); r.Hash() != hash || r.Liveness() != nil || ri.Option("caps") != capsUnpublished {
 		t.Errorf("reopened: same hash %v, liveness %v, caps %q", r.Hash() == hash, r.Liveness(), ri.Option("caps"))
 	}
+}
+
+// TestOpenSSU2: with SSU2 on, the same router gains an unpublished SSU2
+// address (caps 4, s, i, v=2) whose keys the identity keeps.
+func TestOpenSSU2(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store := testStore(t, t.TempDir())
+	r, err := Open(ctx, Settings{DataDir: dir, NetID: 2}, Deps{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := r.Hash()
 	if got := addressStyles(r.RouterInfo()); got != "NTCP2" {
 		t.Errorf("SSU2 off: RouterInfo addresses %s, want NTCP2", got)
 	}
 	r.Close()
-
-	// With SSU2: the same router, and an unpublished SSU2 address (caps 4,
-	// s, i, v=2) whose keys the identity keeps.
 	r, err = Open(ctx, Settings{DataDir: dir, NetID: 2, SSU2: true}, Deps{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	ri = r.RouterInfo()
+	ri := r.RouterInfo()
 	if got := addressStyles(ri); r.Hash() != hash || got != "NTCP2 SSU2" || ri.Option("caps") != capsUnpublished || ri.Verify() != nil {
 		t.Fatalf("SSU2 on: same hash %v, addresses %s, caps %q", r.Hash() == hash, got, ri.Option("caps"))
 	}
