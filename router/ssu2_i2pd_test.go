@@ -20,6 +20,7 @@ import (
 	"github.com/i2pseed/i2pseed/router/ssu2"
 	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/i2pseed/i2pseed/testnet"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // startSSU2OnlyI2PD runs an i2pd floodfill in a new namespace that
@@ -133,8 +134,8 @@ func TestRouterHarvestsSSU2OnlyI2PD(t *testing.T) {
 	ns, p, ff := startSSU2OnlyI2PD(t)
 	// A router of its own for each part: i2pd answered a lookup sent
 	// right after our previous session with it ended over that session.
-	ids := []*Identity{newIdentity(t), newIdentity(t), newIdentity(t)}
-	t.Cleanup(func() { auditI2PDLog(t, p, ns.Addr, ids[0].Hash(), ids[1].Hash(), ids[2].Hash()) })
+	ids := []*Identity{newIdentity(t), newIdentity(t), newIdentity(t), newIdentity(t)}
+	t.Cleanup(func() { auditI2PDLog(t, p, ns.Addr, ids[0].Hash(), ids[1].Hash(), ids[2].Hash(), ids[3].Hash()) })
 	for i, loss := range []int{0, 5} {
 		name := "no loss"
 		if loss > 0 {
@@ -143,6 +144,40 @@ func TestRouterHarvestsSSU2OnlyI2PD(t *testing.T) {
 		t.Run(name, func(t *testing.T) { ssu2Lookups(t, ns, ids[i], ff, loss) })
 	}
 	t.Run("router", func(t *testing.T) { ssu2Router(t, ns, ids[2], ff) })
+	t.Run("probe", func(t *testing.T) { ssu2Probe(t, ns, ids[3], ff) })
+}
+
+// ssu2Probe probes ff, which publishes only SSU2, and checks the liveness
+// says SSU2 confirmed it, the peer having ended nothing.
+func ssu2Probe(t *testing.T, ns *i2pdtest.NetNS, id *Identity, ff *netdb.RouterInfo) {
+	live, err := netdb.OpenLiveness(filepath.Join(t.TempDir(), "liveness.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := testStore(t, t.TempDir())
+	if _, err := store.Put(ff); err != nil {
+		t.Fatal(err)
+	}
+	es, err := store.Entries(context.Background())
+	if err != nil || len(es) != 1 {
+		t.Fatalf("store: %d entries, %v", len(es), err)
+	}
+	r, err := New(Config{Identity: id, NetID: 2, Store: store, Liveness: live,
+		Transports: []transport.Transport{ssu2Out(t, id, ns, nil)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r.probe(context.Background(), es[0])
+	took := time.Since(start)
+	p, _ := live.Get(ff.Hash())
+	if !p.Reachable() || p.Transport != "SSU2" {
+		t.Fatalf("liveness after the probe: %+v", p)
+	}
+	if n := testutil.ToFloat64(r.m.probes.WithLabelValues(OutcomeOK.String())); n != 1 {
+		t.Errorf("%v probes counted ok, want 1", n)
+	}
+	t.Logf("probe over SSU2 in %v (2 s of it reading)", took.Round(time.Millisecond))
 }
 
 // ssu2Lookups runs one session with ff over SSU2, losing every loss-th
