@@ -316,3 +316,56 @@ func auditI2PDLog(t *testing.T, p *i2pdtest.Process, addr string, ours ...netdb.
 		}
 	}
 }
+
+// TestRouterAlternatesTransportsI2PD: an i2pd that publishes NTCP2 and
+// SSU2 is probed over NTCP2 first (Config order), then over SSU2 (the one
+// that did not confirm it last), then NTCP2 again; each probe confirms
+// it, and liveness names the transport.
+func TestRouterAlternatesTransportsI2PD(t *testing.T) {
+	i2pd := i2pdtest.Require(t)
+	ns := i2pdtest.NewNetNS(t)
+	p := i2pdtest.Start(t, i2pd, i2pdtest.Options{NetNS: ns, Args: []string{
+		"--host=" + ns.Addr, "--port=18822", "--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=true",
+		"--ssu2.published=true", "--floodfill", "--reseed.file=/nonexistent/none.su3"}})
+	p.WaitFor(t, "Daemon: Transports started")
+	b, err := os.ReadFile(filepath.Join(p.DataDir, "router.info"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ff, err := netdb.ParseRouterInfo(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := newIdentity(t)
+	t.Cleanup(func() { auditI2PDLog(t, p, ns.Addr, id.Hash()) })
+	live, err := netdb.OpenLiveness(filepath.Join(t.TempDir(), "liveness.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := testStore(t, t.TempDir())
+	if _, err := store.Put(ff); err != nil {
+		t.Fatal(err)
+	}
+	es, err := store.Entries(context.Background())
+	if err != nil || len(es) != 1 {
+		t.Fatalf("store: %d entries, %v", len(es), err)
+	}
+	dial := func(ctx context.Context, addr string) (net.Conn, error) { return ns.Dial(addr) }
+	r, err := New(Config{Identity: id, NetID: 2, Store: store, Liveness: live,
+		Transports: append(ntcp2Out(t, id, dial), ssu2Out(t, id, ns, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range 3 {
+		r.probe(context.Background(), es[0])
+		p, _ := live.Get(ff.Hash())
+		if !p.Reachable() {
+			t.Fatalf("after probes over %v: %+v", got, p)
+		}
+		got = append(got, p.Transport)
+	}
+	if strings.Join(got, " ") != "NTCP2 SSU2 NTCP2" {
+		t.Errorf("probes confirmed it over %v, want NTCP2, SSU2, NTCP2", got)
+	}
+}
