@@ -30,10 +30,11 @@ type Config struct {
 	Seeds     func(ctx context.Context) ([]*netdb.RouterInfo, error)
 	SeedRetry time.Duration // default 5 minutes
 	// Transports are how the router reaches peers, in order of
-	// preference: a floodfill or probe goes over the first that can dial
-	// the router; each one's inbound sessions are accepted, and each
-	// contributes its address to our RouterInfo (caps KRG when one is
-	// published, else KUG). The Router takes them over: Run, and Close,
+	// preference: a floodfill or probe goes over those that can dial the
+	// router, the one that confirmed it last (Liveness) tried last and
+	// the next when a handshake fails; each one's inbound sessions are
+	// accepted, and each contributes its address to our RouterInfo (caps
+	// KRG when one is published, else KUG). The Router takes them over: Run, and Close,
 	// close them. None: the router reaches nobody (it still signs its
 	// RouterInfo and exports its metrics).
 	Transports []transport.Transport

@@ -47,10 +47,10 @@ func startSSU2OnlyI2PD(t *testing.T) (*i2pdtest.NetNS, *i2pdtest.Process, *netdb
 	return ns, p, ri
 }
 
-// ssu2Out is id's SSU2 transport, its sockets in ns on the namespace's
+// ssu2Out is id's SSU2 transport on network netID, its sockets in ns on the namespace's
 // address, each wrapped by wrap (nil: none). (From a second address on
 // the namespace's lo, i2pd 2.45.1 answered no TokenRequest.)
-func ssu2Out(t *testing.T, id *Identity, ns *i2pdtest.NetNS, wrap func(net.PacketConn) net.PacketConn) *ssu2.Transport {
+func ssu2Out(t *testing.T, id *Identity, ns *i2pdtest.NetNS, netID netdb.NetID, wrap func(net.PacketConn) net.PacketConn) *ssu2.Transport {
 	t.Helper()
 	var keys ssu2.RouterKeys
 	if err := keys.UnmarshalBinary(id.TransportKeys("SSU2")); err != nil {
@@ -67,7 +67,7 @@ func ssu2Out(t *testing.T, id *Identity, ns *i2pdtest.NetNS, wrap func(net.Packe
 		}
 		return c, err
 	}
-	return ssu2.NewTransport(ssu2.TransportConfig{Keys: keys, NetID: 2, ListenUDP: listen})
+	return ssu2.NewTransport(ssu2.TransportConfig{Keys: keys, NetID: netID, ListenUDP: listen})
 }
 
 // lossyConn drops every nth datagram it sends and every nth it receives.
@@ -163,7 +163,7 @@ func ssu2Probe(t *testing.T, ns *i2pdtest.NetNS, id *Identity, ff *netdb.RouterI
 		t.Fatalf("store: %d entries, %v", len(es), err)
 	}
 	r, err := New(Config{Identity: id, NetID: 2, Store: store, Liveness: live,
-		Transports: []transport.Transport{ssu2Out(t, id, ns, nil)}})
+		Transports: []transport.Transport{ssu2Out(t, id, ns, 2, nil)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func ssu2Lookups(t *testing.T, ns *i2pdtest.NetNS, id *Identity, ff *netdb.Route
 	if loss > 0 {
 		wrap = func(c net.PacketConn) net.PacketConn { lossy = &lossyConn{PacketConn: c, n: loss}; return lossy }
 	}
-	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Transports: []transport.Transport{ssu2Out(t, id, ns, wrap)}})
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Transports: []transport.Transport{ssu2Out(t, id, ns, 2, wrap)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func ssu2Router(t *testing.T, ns *i2pdtest.NetNS, id *Identity, ff *netdb.Router
 	store := testStore(t, t.TempDir())
 	r, err := New(Config{Identity: id, NetID: 2, Store: store, Warmup: -1, Liveness: live,
 		Probe:      ProbeConfig{Every: 200 * time.Millisecond, Timeout: 10 * time.Second},
-		Transports: append(ntcp2Out(t, id, refuse), ssu2Out(t, id, ns, nil)),
+		Transports: append(ntcp2Out(t, id, refuse), ssu2Out(t, id, ns, 2, nil)),
 		Seeds:      func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{ff}, nil },
 		Harvest:    HarvestConfig{Interval: 200 * time.Millisecond, Budget: 100, Lookups: 4},
 		Logger:     slog.New(slog.NewTextHandler(t.Output(), nil))})
@@ -352,7 +352,7 @@ func TestRouterAlternatesTransportsI2PD(t *testing.T) {
 	}
 	dial := func(ctx context.Context, addr string) (net.Conn, error) { return ns.Dial(addr) }
 	r, err := New(Config{Identity: id, NetID: 2, Store: store, Liveness: live,
-		Transports: append(ntcp2Out(t, id, dial), ssu2Out(t, id, ns, nil))})
+		Transports: append(ntcp2Out(t, id, dial), ssu2Out(t, id, ns, 2, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
