@@ -103,12 +103,29 @@ func TestRouterHarvestsSSU2Java(t *testing.T) {
 	time.Sleep(time.Until(ff.PublishedTime().Add(floodfillWarmup)))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	lookupsOver(t, ctx, r, ff, "Java")
+	es, err := store.Entries(ctx)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("store: %d entries, %v", len(es), err)
+	}
+	time.Sleep(time.Second)
+	r.probe(ctx, es[0])
+	if p, _ := live.Get(ff.Hash()); !p.Reachable() || p.Transport != "SSU2" {
+		t.Errorf("liveness after the probe: %+v", p)
+	}
+}
+
+// lookupsOver runs a session with ff over r's transports, which must be
+// SSU2: our DatabaseStore, 4 lookups for random keys and one for ff, and
+// checks every kind of answer came.
+func lookupsOver(t *testing.T, ctx context.Context, r *Router, ff *netdb.RouterInfo, impl string) {
+	t.Helper()
 	start := time.Now()
 	c, via, err := r.dial(ctx, ff, r.RouterInfo())
 	if err != nil || via != "SSU2" {
 		t.Fatalf("dial over %q: %v", via, err)
 	}
-	t.Logf("SSU2 session with Java in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("SSU2 session with %s in %v", impl, time.Since(start).Round(time.Millisecond))
 	conn := &countingConn{Conn: c, got: map[i2np.Type]int{}}
 	acked := false
 	err = Harvest(ctx, conn, HarvestConfig{Self: r.Hash(), Publish: r.RouterInfo(), Published: func() { acked = true },
@@ -125,14 +142,5 @@ func TestRouterHarvestsSSU2Java(t *testing.T) {
 	if conn.got[i2np.TypeDatabaseStore] == 0 || conn.got[i2np.TypeDatabaseSearchReply] == 0 || !acked {
 		t.Errorf("received %v, our store acknowledged %v; want DatabaseStore, DatabaseSearchReply, DeliveryStatus", conn.got, acked)
 	}
-	t.Logf("Java answered: %v", conn.got)
-	es, err := store.Entries(ctx)
-	if err != nil || len(es) != 1 {
-		t.Fatalf("store: %d entries, %v", len(es), err)
-	}
-	time.Sleep(time.Second)
-	r.probe(ctx, es[0])
-	if p, _ := live.Get(ff.Hash()); !p.Reachable() || p.Transport != "SSU2" {
-		t.Errorf("liveness after the probe: %+v", p)
-	}
+	t.Logf("%s answered: %v", impl, conn.got)
 }
