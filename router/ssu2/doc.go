@@ -27,9 +27,10 @@
 // socket of its own, and our address is unpublished (RouterKeys).
 //
 // The router (package router) dials over Transport when its settings
-// turn SSU2 on. Not yet here: SessionConfirmed in two fragments for a
-// RouterInfo over one packet even gzipped, Bob's side (Accept),
-// congestion control beyond resends, path validation.
+// turn SSU2 on. A RouterInfo over one packet even gzipped goes in two
+// SessionConfirmed packets (CreateSessionConfirmedFragments). Not yet
+// here: Bob's side (Accept), congestion control beyond resends, path
+// validation.
 //
 // Protocol flow (Alice dials Bob, whose static key s, intro key i, host and
 // port are published in his RouterInfo's SSU2 address):
