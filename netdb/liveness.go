@@ -18,6 +18,9 @@ type Probe struct {
 	OK       time.Time `json:"ok,omitzero"`        // the latest that completed
 	Failures int       `json:"failures,omitempty"` // attempts failed since OK
 	Outcome  string    `json:"outcome,omitempty"`  // of the latest failure
+	// Transport is the transport of the latest that completed (NTCP2,
+	// SSU2); empty in files written before it was kept.
+	Transport string `json:"transport,omitempty"`
 }
 
 // Reachable reports whether the latest attempt completed.
@@ -53,11 +56,17 @@ func OpenLiveness(path string) (*Liveness, error) {
 // Record notes one attempt at time at: completed, or failed with outcome.
 // A failure is then passed to the OnFailure functions.
 func (l *Liveness) Record(h Hash, at time.Time, ok bool, outcome string) {
+	l.RecordVia(h, at, "", ok, outcome)
+}
+
+// RecordVia is Record for an attempt over the named transport (NTCP2,
+// SSU2), which a completed one keeps as the Probe's Transport.
+func (l *Liveness) RecordVia(h Hash, at time.Time, transport string, ok bool, outcome string) {
 	l.mu.Lock()
 	p := l.m[h]
 	p.Last = at
 	if ok {
-		p.OK, p.Failures, p.Outcome = at, 0, ""
+		p.OK, p.Failures, p.Outcome, p.Transport = at, 0, "", transport
 	} else {
 		p.Failures++
 		p.Outcome = outcome

@@ -26,7 +26,38 @@ type Report struct {
 	Caps        map[string]int `json:"caps"`
 	Versions    map[string]int `json:"versions"`
 	Transports  map[string]int `json:"transports"`
+	Publish     PublishCounts  `json:"publish"`
 	Age         []AgeBucket    `json:"age"`
+}
+
+// PublishCounts count the routers that publish an address of each
+// transport that peers dial directly (a host, a usable key), and those
+// whose only such address is SSU2 (the built-in router reaches them over
+// SSU2 alone).
+type PublishCounts struct {
+	NTCP2    int `json:"ntcp2"`
+	SSU2     int `json:"ssu2"`
+	SSU2Only int `json:"ssu2_only"`
+}
+
+// add counts one router's addresses.
+func (c *PublishCounts) add(addrs []Addr) {
+	var ntcp2, ssu2 bool
+	for _, ad := range addrs {
+		dialable := ad.Host.IsValid() && !ad.BadKey
+		ntcp2 = ntcp2 || dialable && ad.Transport == "NTCP2"
+		ssu2 = ssu2 || dialable && ad.Transport == "SSU2"
+	}
+	c.NTCP2 += b2i(ntcp2)
+	c.SSU2 += b2i(ssu2)
+	c.SSU2Only += b2i(ssu2 && !ntcp2)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // An AgeBucket counts RouterInfos by age.
@@ -100,7 +131,8 @@ func (r *Report) addSelection(sel Selection, idx *Index) {
 	}
 }
 
-// addEntry counts e's caps, version and addresses.
+// addEntry counts e's caps, version, addresses and the transports it
+// publishes.
 func (r *Report) addEntry(e *Entry) {
 	for _, c := range e.Caps {
 		r.Caps[string(c)]++
@@ -109,6 +141,7 @@ func (r *Report) addEntry(e *Entry) {
 	for _, ad := range e.Addrs {
 		r.Transports[ad.Transport+"/"+addrFamily(ad)]++
 	}
+	r.Publish.add(e.Addrs)
 }
 
 // addrFamily names what an address offers: introducers, ipv4, ipv6 or no-host.
@@ -152,6 +185,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	writeCounts(tw, "caps", r.Caps)
 	writeCounts(tw, "versions", r.Versions)
 	writeCounts(tw, "transports", r.Transports)
+	fmt.Fprintf(tw, "publish\tNTCP2 %d, SSU2 %d, SSU2 only %d\n", r.Publish.NTCP2, r.Publish.SSU2, r.Publish.SSU2Only)
 	var ages []string
 	for _, b := range r.Age {
 		ages = append(ages, fmt.Sprintf("%s %d", b.Label, b.Count))

@@ -2,6 +2,7 @@ package netdb
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,7 @@ func TestReportWriteText(t *testing.T) {
 		Skipped: map[string]int{}, Rejected: map[string]int{"too-old": 3, "caps": 1},
 		Caps: map[string]int{"R": 10, "f": 2, "L": 2}, Versions: map[string]int{"0.9.66": 10},
 		Transports: map[string]int{"NTCP2/ipv4": 10, "SSU2/ipv4": 9},
+		Publish:    PublishCounts{NTCP2: 10, SSU2: 9, SSU2Only: 1},
 		Age:        []AgeBucket{{"<1h", 4}, {"1-6h", 6}, {"future", 0}},
 	}
 	var b strings.Builder
@@ -61,9 +63,38 @@ rejected     too-old 3, caps 1
 caps         R 10, L 2, f 2
 versions     0.9.66 10
 transports   NTCP2/ipv4 10, SSU2/ipv4 9
+publish      NTCP2 10, SSU2 9, SSU2 only 1
 age          <1h 4, 1-6h 6, future 0
 `
 	if got := b.String(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestPublishCounts: a router publishes a transport when it has an
+// address of it with a host and a usable key; SSU2 only when NTCP2 has
+// none such.
+func TestPublishCounts(t *testing.T) {
+	host := netip.MustParseAddr("198.51.100.7")
+	tests := []struct {
+		name  string
+		addrs []Addr
+		want  PublishCounts
+	}{
+		{"both", []Addr{{Transport: "NTCP2", Host: host}, {Transport: "SSU2", Host: host}}, PublishCounts{1, 1, 0}},
+		{"NTCP2 only", []Addr{{Transport: "NTCP2", Host: host}, {Transport: "SSU2"}}, PublishCounts{1, 0, 0}},
+		{"SSU2 only", []Addr{{Transport: "NTCP2"}, {Transport: "SSU2", Host: host}}, PublishCounts{0, 1, 1}},
+		{"SSU2, NTCP2 with a bad key", []Addr{{Transport: "NTCP2", Host: host, BadKey: true}, {Transport: "SSU2", Host: host}}, PublishCounts{0, 1, 1}},
+		{"SSU2 introducers only", []Addr{{Transport: "SSU2", Introducers: true}}, PublishCounts{}},
+		{"none", nil, PublishCounts{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c PublishCounts
+			c.add(tt.addrs)
+			if c != tt.want {
+				t.Errorf("got %+v, want %+v", c, tt.want)
+			}
+		})
 	}
 }

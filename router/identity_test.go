@@ -2,13 +2,17 @@ package router
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/ssu2"
 )
 
 func TestIdentityPersists(t *testing.T) {
@@ -65,8 +69,8 @@ func checkOurRouterInfo(t *testing.T, id *Identity, pub netip.AddrPort) {
 
 // TestIdentityFile: a keys file written before the identity kept keys per
 // transport (testdata/router.keys.json, made by the router of commit
-// 4783f19) loads as the same router, with the same NTCP2 keys, and is not
-// written again.
+// 4783f19) loads as the same router, with the same NTCP2 keys, gains
+// SSU2's keys once and is not written again.
 func TestIdentityFile(t *testing.T) {
 	orig, err := os.ReadFile("testdata/router.keys.json")
 	if err != nil {
@@ -90,9 +94,9 @@ func TestIdentityFile(t *testing.T) {
 			t.Errorf("NTCP2 %s = %s, want %s", key, got, want)
 		}
 	}
-	if now, err := os.ReadFile(path); err != nil || !bytes.Equal(now, orig) {
-		t.Errorf("the keys file was written again (%v)", err)
-	}
+	// The file is written once more, with SSU2's keys (added since) and
+	// its old fields as they were; then no more.
+	keptFields(t, path, orig, id)
 	// Keys for a transport the file has none of are made and kept.
 	defer func(kinds []transportKind) { transportKinds = kinds }(transportKinds)
 	transportKinds = append(transportKinds[:len(transportKinds):len(transportKinds)], transportKind{name: "XTP", keySize: 64})
@@ -107,5 +111,33 @@ func TestIdentityFile(t *testing.T) {
 	if k := id2.TransportKeys("XTP"); len(k) != 64 || !bytes.Equal(k, id3.TransportKeys("XTP")) || id3.Hash() != id.Hash() ||
 		!bytes.Equal(id3.TransportKeys("NTCP2"), id.TransportKeys("NTCP2")) {
 		t.Errorf("new transport's keys %x, then %x; identity kept %v", k, id3.TransportKeys("XTP"), id3.Hash() == id.Hash())
+	}
+}
+
+// keptFields checks the keys file at path keeps every field of orig as it
+// was, and id SSU2's keys, and that loading it again writes it no more.
+func keptFields(t *testing.T, path string, orig []byte, id *Identity) {
+	t.Helper()
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var was, now map[string]any
+	if err := errors.Join(json.Unmarshal(orig, &was), json.Unmarshal(after, &now)); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range was {
+		if !reflect.DeepEqual(now[k], v) {
+			t.Errorf("%s: %v, was %v", k, now[k], v)
+		}
+	}
+	if k := id.TransportKeys("SSU2"); len(k) != ssu2.KeySize {
+		t.Errorf("SSU2 keys of %d bytes, want %d", len(k), ssu2.KeySize)
+	}
+	if _, err := LoadOrCreateIdentity(filepath.Dir(path)); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := os.ReadFile(path); err != nil || !bytes.Equal(again, after) {
+		t.Errorf("the keys file was written again (%v)", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
+	"github.com/i2pseed/i2pseed/router/ssu2"
 	"github.com/i2pseed/i2pseed/router/transport"
 )
 
@@ -46,6 +47,11 @@ type Settings struct {
 	ProbeRecheck time.Duration
 	// NTCP2 ("ntcp2-listen", "ntcp2-host") is the NTCP2 transport's.
 	NTCP2 ntcp2.Settings
+	// SSU2 ("ssu2") dials routers that publish an SSU2 address over SSU2
+	// too (outbound only; our RouterInfo then carries an unpublished SSU2
+	// address). Unlike the other fields, zero is off: the flag's default
+	// is on.
+	SSU2 bool
 }
 
 // Check validates s without I/O. Its errors are *setting.Error, naming
@@ -111,6 +117,7 @@ type transportEnv struct {
 // settings in Settings, and an entry here.
 var transportKinds = []transportKind{
 	{"NTCP2", ntcp2.KeySize, openNTCP2},
+	{"SSU2", ssu2.KeySize, openSSU2},
 }
 
 func openNTCP2(ctx context.Context, s Settings, env transportEnv) (transport.Transport, error) {
@@ -121,9 +128,22 @@ func openNTCP2(ctx context.Context, s Settings, env transportEnv) (transport.Tra
 	return ntcp2.Listen(ctx, s.NTCP2, ntcp2.TransportConfig{Keys: keys, NetID: env.netID, Self: env.self})
 }
 
+// openSSU2 is SSU2, dialling only; nil when Settings.SSU2 is off.
+func openSSU2(_ context.Context, s Settings, env transportEnv) (transport.Transport, error) {
+	if !s.SSU2 {
+		return nil, nil
+	}
+	var keys ssu2.RouterKeys
+	if err := keys.UnmarshalBinary(env.keys); err != nil {
+		return nil, err
+	}
+	return ssu2.NewTransport(ssu2.TransportConfig{Keys: keys, NetID: env.netID}), nil
+}
+
 // Open checks s (Check), opens the identity in DataDir/router (created
 // the first time), the liveness in DataDir/liveness.json (with
-// ProbeEvery) and the transports (NTCP2 listens with NTCP2.Listen), and
+// ProbeEvery) and the transports (NTCP2 listens with NTCP2.Listen; SSU2,
+// with Settings.SSU2, dials only), and
 // returns the Router, ready to Run. Errors naming a setting (including a
 // listener that cannot be opened) are *setting.Error.
 func Open(ctx context.Context, s Settings, d Deps) (*Router, error) {
@@ -160,7 +180,7 @@ func Open(ctx context.Context, s Settings, d Deps) (*Router, error) {
 	return r, nil
 }
 
-// openTransports opens every transportKind, or none.
+// openTransports opens every transportKind the settings turn on, or none.
 func openTransports(ctx context.Context, s Settings, env transportEnv, id *Identity) ([]transport.Transport, error) {
 	var ts []transport.Transport
 	for _, k := range transportKinds {
@@ -170,7 +190,9 @@ func openTransports(ctx context.Context, s Settings, env transportEnv, id *Ident
 			closeAll(ts)
 			return nil, err
 		}
-		ts = append(ts, t)
+		if t != nil {
+			ts = append(ts, t)
+		}
 	}
 	return ts, nil
 }

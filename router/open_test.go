@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/setting"
+	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 )
 
@@ -120,6 +121,50 @@ func TestOpen(t *testing.T) {
 	}
 }
 
+// TestOpenSSU2: with SSU2 on, the same router gains an unpublished SSU2
+// address (caps 4, s, i, v=2) whose keys the identity keeps.
+func TestOpenSSU2(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store := testStore(t, t.TempDir())
+	r, err := Open(ctx, Settings{DataDir: dir, NetID: 2}, Deps{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := r.Hash()
+	if got := addressStyles(r.RouterInfo()); got != "NTCP2" {
+		t.Errorf("SSU2 off: RouterInfo addresses %s, want NTCP2", got)
+	}
+	r.Close()
+	r, err = Open(ctx, Settings{DataDir: dir, NetID: 2, SSU2: true}, Deps{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ri := r.RouterInfo()
+	if got := addressStyles(ri); r.Hash() != hash || got != "NTCP2 SSU2" || ri.Option("caps") != capsUnpublished || ri.Verify() != nil {
+		t.Fatalf("SSU2 on: same hash %v, addresses %s, caps %q", r.Hash() == hash, got, ri.Option("caps"))
+	}
+	a := ri.Addresses[1]
+	for _, k := range []string{"s", "i"} {
+		if v, _ := a.Options.Get(k); v == "" {
+			t.Errorf("SSU2 address without %s: %v", k, a.Options)
+		}
+	}
+	if caps, _ := a.Options.Get("caps"); caps != "4" || hasKey(a.Options, "host") {
+		t.Errorf("SSU2 address %v, want unpublished, caps 4", a.Options)
+	}
+}
+
+// addressStyles lists ri's addresses' transports.
+func addressStyles(ri *netdb.RouterInfo) string {
+	var s []string
+	for _, a := range ri.Addresses {
+		s = append(s, a.Transport)
+	}
+	return strings.Join(s, " ")
+}
+
 // listens reports whether a TCP connection to addr opens.
 func listens(addr string) bool {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -154,4 +199,9 @@ func TestOpenRefuses(t *testing.T) {
 	if _, err := Open(ctx, Settings{DataDir: fresh, NetID: 2}, Deps{}); err == nil {
 		t.Error("opened without a store")
 	}
+}
+
+func hasKey(m netdb.Mapping, key string) bool {
+	_, ok := m.Get(key)
+	return ok
 }

@@ -157,16 +157,10 @@ func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 	if err != nil {
 		return
 	}
-	t := r.transportFor(ri)
-	if t == nil {
-		r.m.probes.WithLabelValues(OutcomeDial.String()).Inc()
-		r.recordProbe(ctx, h, OutcomeDial, errors.New("no transport reaches it"))
-		return
-	}
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.Probe.Timeout)
 	defer cancel()
 	ours := r.RouterInfo()
-	sess, err := t.Dial(pctx, ri, ours)
+	sess, via, err := r.dial(pctx, ri, ours)
 	if err == nil {
 		m, serr := storeOwn(ours, r.cfg.Now())
 		if serr == nil {
@@ -182,7 +176,7 @@ func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 			// 15: our RouterInfo): the one sign that a rule hit us.
 			r.m.probes.WithLabelValues(OutcomeTerminated.String()).Inc()
 			r.log.Warn("probe: the peer ended the session", "peer", h.String(), "reason", te.Reason.String())
-			r.recordProbe(ctx, h, OutcomeOK, nil)
+			r.recordProbe(ctx, h, via, OutcomeOK, nil)
 			return
 		}
 	}
@@ -190,21 +184,22 @@ func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 	if ctx.Err() == nil {
 		r.m.probes.WithLabelValues(o.String()).Inc()
 	}
-	r.recordProbe(ctx, h, o, err)
+	r.recordProbe(ctx, h, via, o, err)
 }
 
 // recordProbe notes a completed or failed handshake to h's published
-// address (a probe's or a harvest's); nothing when ctx ended first.
-func (r *Router) recordProbe(ctx context.Context, h netdb.Hash, o Outcome, err error) {
+// address over transport via (a probe's or a harvest's); nothing when ctx
+// ended first.
+func (r *Router) recordProbe(ctx context.Context, h netdb.Hash, via string, o Outcome, err error) {
 	if ctx.Err() != nil || r.cfg.Liveness == nil {
 		return
 	}
-	r.cfg.Liveness.Record(h, r.cfg.Now(), o == OutcomeOK, o.String())
+	r.cfg.Liveness.RecordVia(h, r.cfg.Now(), via, o == OutcomeOK, o.String())
 	live, unreachable := r.cfg.Liveness.Counts(r.cfg.Now(), time.Hour)
 	r.m.live.Set(float64(live))
 	r.m.unreachable.Set(float64(unreachable))
 	if err != nil {
-		r.log.Debug("probe failed", "peer", h.String(), "outcome", o.String(), "err", err)
+		r.log.Debug("probe failed", "peer", h.String(), "transport", via, "outcome", o.String(), "err", err)
 	}
 }
 

@@ -30,10 +30,11 @@ type Config struct {
 	Seeds     func(ctx context.Context) ([]*netdb.RouterInfo, error)
 	SeedRetry time.Duration // default 5 minutes
 	// Transports are how the router reaches peers, in order of
-	// preference: a floodfill or probe goes over the first that can dial
-	// the router; each one's inbound sessions are accepted, and each
-	// contributes its address to our RouterInfo (caps KRG when one is
-	// published, else KUG). The Router takes them over: Run, and Close,
+	// preference: a floodfill or probe goes over those that can dial the
+	// router, the one that confirmed it last (Liveness) tried last and
+	// the next when a handshake fails; each one's inbound sessions are
+	// accepted, and each contributes its address to our RouterInfo (caps
+	// KRG when one is published, else KUG). The Router takes them over: Run, and Close,
 	// close them. None: the router reaches nobody (it still signs its
 	// RouterInfo and exports its metrics).
 	Transports []transport.Transport
@@ -432,13 +433,65 @@ func (r *Router) release(h netdb.Hash) {
 
 // transportFor is the first of our transports that can dial ri, or nil.
 func (r *Router) transportFor(ri *netdb.RouterInfo) transport.Transport {
-	for _, t := range r.cfg.Transports {
-		if t.CanDial(ri) {
-			return t
-		}
+	if ts := r.transportsFor(ri); len(ts) > 0 {
+		return ts[0]
 	}
 	return nil
 }
+
+// transportsFor are our transports that can dial ri, in the order a dial
+// tries them. The rule prefers neither transport blindly: Config order
+// (NTCP2, then SSU2), except that the transport that last confirmed ri
+// (its Liveness record) goes last, so a router publishing both is
+// confirmed over each in turn while both work; dial falls back to the
+// next when a handshake fails.
+func (r *Router) transportsFor(ri *netdb.RouterInfo) []transport.Transport {
+	var ts []transport.Transport
+	for _, t := range r.cfg.Transports {
+		if t.CanDial(ri) {
+			ts = append(ts, t)
+		}
+	}
+	if len(ts) < 2 || r.cfg.Liveness == nil {
+		return ts
+	}
+	p, ok := r.cfg.Liveness.Get(ri.Hash())
+	if i := slices.IndexFunc(ts, func(t transport.Transport) bool { return t.Name() == p.Transport }); ok && i >= 0 {
+		ts = append(slices.Delete(slices.Clone(ts), i, i+1), ts[i])
+	}
+	return ts
+}
+
+// dial opens a session with ri over each transport of transportsFor in
+// turn until a handshake completes (not after ctx ends). It returns the
+// session and the name of the transport that made it, or the last error
+// and the name of the last transport tried; nil Conn and "" when no
+// transport reaches ri.
+func (r *Router) dial(ctx context.Context, ri, ours *netdb.RouterInfo) (transport.Conn, string, error) {
+	var err error
+	name := ""
+	for _, t := range r.transportsFor(ri) {
+		if ctx.Err() != nil {
+			break
+		}
+		if name != "" {
+			r.log.Debug("handshake failed, trying another transport", "peer", ri.Hash().String(), "transport", name, "err", err)
+		}
+		var c transport.Conn
+		name = t.Name()
+		if c, err = t.Dial(ctx, ri, ours); err == nil {
+			return c, name, nil
+		}
+	}
+	if name == "" && err == nil {
+		err = errNoTransport
+	}
+	return nil, name, err
+}
+
+// errNoTransport is dial's error for a router none of our transports
+// reaches: a dial outcome.
+var errNoTransport error = &net.OpError{Op: "dial", Err: errors.New("router: no transport reaches the router")}
 
 func (r *Router) floodfills() int {
 	r.mu.Lock()
@@ -533,14 +586,10 @@ func benignTermination(err error) bool {
 // harvestFrom runs one outbound session with the floodfill ri, its
 // lookups paced by pace.
 func (r *Router) harvestFrom(ctx context.Context, ri *netdb.RouterInfo, pace *Pace) (Outcome, error) {
-	t := r.transportFor(ri)
-	if t == nil {
-		return r.countHandshake(ctx, "outbound", OutcomeDial), errors.New("router: no transport reaches the floodfill")
-	}
 	ours := r.RouterInfo()
-	sess, err := t.Dial(ctx, ri, ours)
+	sess, via, err := r.dial(ctx, ri, ours)
 	o := r.countHandshake(ctx, "outbound", classifyHandshake(err))
-	r.recordProbe(ctx, ri.Hash(), o, err) // a harvest's handshake is as good a probe
+	r.recordProbe(ctx, ri.Hash(), via, o, err) // a harvest's handshake is as good a probe
 	if err != nil {
 		return o, err
 	}

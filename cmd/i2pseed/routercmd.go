@@ -43,6 +43,7 @@ func addRouterFlags(cmd *cobra.Command) {
 	f.StringSlice("seed-urls", nil, "reseed servers to start from when no --seed (default: the built-in list)")
 	f.String("ntcp2-listen", "", "accept inbound NTCP2 sessions here, e.g. 0.0.0.0:12345 (default: outbound only)")
 	f.String("ntcp2-host", "", "public IP address to publish with --ntcp2-listen (default: its host)")
+	f.Bool("ssu2", true, "also dial routers over SSU2 (outbound only): those that publish only SSU2, and the others in turn")
 	f.Int("sessions", 3, "floodfills harvested at once")
 	f.Duration("interval", 5*time.Second, "least time between lookups to one floodfill (at most 12 per 2 minutes whatever this is)")
 	f.Int("lookups", 100, "most lookups per session")
@@ -93,6 +94,7 @@ func (a *app) routerSettings() router.Settings {
 		Sessions: a.cfg.GetInt("sessions"), Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups"),
 		Expire: a.cfg.GetDuration("expire"), ProbeEvery: a.cfg.GetDuration("probe-every"), ProbeRecheck: a.cfg.GetDuration("probe-recheck"),
 		NTCP2: ntcp2.Settings{Listen: a.cfg.GetString("ntcp2-listen"), Host: a.cfg.GetString("ntcp2-host")},
+		SSU2:  a.cfg.GetBool("ssu2"),
 	}
 }
 

@@ -26,10 +26,11 @@
 // transport.Transport, for a router that only dials: each session has a
 // socket of its own, and our address is unpublished (RouterKeys).
 //
-// Not yet here: SessionConfirmed in two fragments for a RouterInfo over
-// one packet even gzipped, Bob's side (Accept), congestion control
-// beyond resends, path validation, and the router's use of the
-// Transport.
+// The router (package router) dials over Transport when its settings
+// turn SSU2 on. A RouterInfo over one packet even gzipped goes in two
+// SessionConfirmed packets (CreateSessionConfirmedFragments). Not yet
+// here: Bob's side (Accept), congestion control beyond resends, path
+// validation.
 //
 // Protocol flow (Alice dials Bob, whose static key s, intro key i, host and
 // port are published in his RouterInfo's SSU2 address):

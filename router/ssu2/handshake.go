@@ -193,17 +193,34 @@ func (k *SessionKeys) Zero() {
 	k.Recv.zero()
 }
 
-// CreateSessionConfirmed builds message 3 (-> s, se): a short header
-// (packet number 0, one fragment) mixed into the hash; our static key
-// sealed with the key from ee (nonce 1); then, with the key from se, a
-// RouterInfo block holding routerInfo (ours, whose SSU2 address has our
-// static key) and Padding. The header is masked with Bob's intro key and
-// k_header_2 = HKDF(ck, ZEROLEN, "SessionConfirmed"). It returns the
-// packet and the data phase keys, and forgets the handshake's secrets.
-// A RouterInfo too big for one packet goes gzipped, as i2pd sends it;
-// one too big even so is refused (SessionConfirmed in two fragments is
-// not done yet).
+// CreateSessionConfirmed is CreateSessionConfirmedFragments for a
+// RouterInfo that fits one packet (gzipped if need be); a bigger one is
+// refused.
 func (c *ClientHandshake) CreateSessionConfirmed(routerInfo []byte) ([]byte, *SessionKeys, error) {
+	pkts, keys, err := c.CreateSessionConfirmedFragments(routerInfo)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pkts) > 1 {
+		keys.Zero()
+		return nil, nil, fmt.Errorf("ssu2: SessionConfirmed with a %d-byte RouterInfo needs %d packets", len(routerInfo), len(pkts))
+	}
+	return pkts[0], keys, nil
+}
+
+// CreateSessionConfirmedFragments builds message 3 (-> s, se): a short
+// header (packet number 0; fragment 0 of 1, or of 2) mixed into the
+// hash; our static key sealed with the key from ee (nonce 1); then, with
+// the key from se, a RouterInfo block holding routerInfo (ours, whose
+// SSU2 address has our static key) and Padding. A RouterInfo too big for
+// one packet goes gzipped, as i2pd sends it; one too big even so is cut,
+// as i2pd cuts its own, into two packets: the first as large as a packet
+// may be, the second (fragment 1 of 2, header flags 0x12) the rest, at
+// least 24 bytes, each with its header masked with Bob's intro key and
+// k_header_2 = HKDF(ck, ZEROLEN, "SessionConfirmed"). Bob puts them
+// together before he opens them. It returns the packets and the data
+// phase keys, and forgets the handshake's secrets.
+func (c *ClientHandshake) CreateSessionConfirmedFragments(routerInfo []byte) ([][]byte, *SessionKeys, error) {
 	if c.ss == nil || c.re.IsZero() {
 		return nil, nil, ErrNotCreated
 	}
@@ -219,9 +236,13 @@ func (c *ClientHandshake) CreateSessionConfirmed(routerInfo []byte) ([]byte, *Se
 	if err != nil {
 		return nil, nil, err
 	}
+	fragments := byte(1)
+	if ShortHeaderLen+KeyLen+16+len(payload)+16 > MaxPacketLen {
+		fragments = 2
+	}
 	kh2 := hkdfKey(&c.ss.ck, infoSessionConfirmed)
 	defer kh2.zero()
-	h := ShortHeader{DestConnID: c.dst, Type: TypeSessionConfirmed, Flags: [3]byte{0x01}} // fragment 0 of 1
+	h := ShortHeader{DestConnID: c.dst, Type: TypeSessionConfirmed, Flags: [3]byte{fragments}} // fragment 0 of fragments
 	pkt, _ := h.AppendBinary(nil)
 	c.ss.mixHash(pkt) // the header
 	s := c.cfg.Static.Public()
@@ -233,21 +254,44 @@ func (c *ClientHandshake) CreateSessionConfirmed(routerInfo []byte) ([]byte, *Se
 	c.ss.mixKey(shared) // se
 	clear(shared)
 	pkt = append(pkt, c.ss.encryptAndHash(payload)...)
-	if err := MaskShortHeader(pkt, &c.peer.IntroKey, &kh2); err != nil {
-		return nil, nil, err
+	pkts := splitConfirmed(pkt, h)
+	for _, p := range pkts {
+		if err := MaskShortHeader(p, &c.peer.IntroKey, &kh2); err != nil {
+			return nil, nil, err
+		}
 	}
 	ab, ba := splitDataKeys(&c.ss.ck)
 	c.Zero()
-	return pkt, &SessionKeys{
+	return pkts, &SessionKeys{
 		Send: Direction{ConnID: c.dst, Intro: c.peer.IntroKey, Keys: ab},
 		Recv: Direction{ConnID: c.src, Intro: c.cfg.IntroKey, Keys: ba},
 	}, nil
 }
 
+// minConfirmedTail is the least a second SessionConfirmed fragment
+// carries after its header: its header mask is seeded by its last 24
+// bytes.
+const minConfirmedTail = 24
+
+// splitConfirmed cuts a SessionConfirmed packet pkt (unmasked, header h)
+// too big for one packet into two: pkt's first MaxPacketLen bytes (less,
+// to leave the second minConfirmedTail), then a header of fragment 1 of 2
+// and the rest.
+func splitConfirmed(pkt []byte, h ShortHeader) [][]byte {
+	if len(pkt) <= MaxPacketLen {
+		return [][]byte{pkt}
+	}
+	cut := min(MaxPacketLen, len(pkt)-minConfirmedTail)
+	h.Flags[0] = 0x12 // fragment 1 of 2
+	second, _ := h.AppendBinary(nil)
+	return [][]byte{pkt[:cut:cut], append(second, pkt[cut:]...)}
+}
+
 // sessionConfirmedPayload is the RouterInfo block (gzipped if it does not
-// fit one packet uncompressed) and padding.
+// fit one packet uncompressed) and padding, for one packet or, when the
+// RouterInfo does not fit one gzipped, two.
 func sessionConfirmedPayload(routerInfo, padding []byte) ([]byte, error) {
-	const room = MaxPacketLen - ShortHeaderLen - KeyLen - 16 - 16
+	room := MaxPacketLen - ShortHeaderLen - KeyLen - 16 - 16
 	payload := AppendBlock(AppendRouterInfoBlock(nil, routerInfo), BlockPadding, padding)
 	if len(payload) <= room {
 		return payload, nil
@@ -258,7 +302,10 @@ func sessionConfirmedPayload(routerInfo, padding []byte) ([]byte, error) {
 	zw.Close()
 	payload = AppendBlock(nil, BlockRouterInfo, append([]byte{riFlagGzip, 0x01}, z.Bytes()...))
 	if len(payload) > room {
-		return nil, fmt.Errorf("ssu2: SessionConfirmed of %d bytes with a %d-byte RouterInfo gzipped to %d, over %d",
+		room += MaxPacketLen - ShortHeaderLen // a second fragment
+	}
+	if len(payload) > room {
+		return nil, fmt.Errorf("ssu2: SessionConfirmed of %d bytes with a %d-byte RouterInfo gzipped to %d, over two packets of %d",
 			ShortHeaderLen+KeyLen+16+len(payload)+16, len(routerInfo), z.Len(), MaxPacketLen)
 	}
 	if free := room - len(payload) - blockHeaderLen; free >= 0 {

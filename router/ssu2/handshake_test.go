@@ -213,3 +213,32 @@ func TestSessionConfirmedPayload(t *testing.T) {
 		t.Error("a RouterInfo too big even gzipped was accepted")
 	}
 }
+
+// TestSplitConfirmed: a SessionConfirmed over one packet is cut into a
+// first packet as large as may be and a second, fragment 1 of 2, that
+// carries the rest (at least 24 bytes); put together they are the
+// message. One that fits is left whole.
+func TestSplitConfirmed(t *testing.T) {
+	h := ShortHeader{DestConnID: ConnID{1, 2, 3}, Type: TypeSessionConfirmed, Flags: [3]byte{2}}
+	for _, size := range []int{200, MaxPacketLen, MaxPacketLen + 1, MaxPacketLen + 30, 2*MaxPacketLen - ShortHeaderLen} {
+		pkt, _ := h.AppendBinary(nil)
+		pkt = append(pkt, bytes.Repeat([]byte{9}, size-len(pkt))...)
+		pkts := splitConfirmed(bytes.Clone(pkt), h)
+		if size <= MaxPacketLen {
+			if len(pkts) != 1 || !bytes.Equal(pkts[0], pkt) {
+				t.Errorf("%d bytes: %d packets, want it whole", size, len(pkts))
+			}
+			continue
+		}
+		if len(pkts) != 2 || len(pkts[0]) > MaxPacketLen || len(pkts[1]) > MaxPacketLen || len(pkts[1]) < ShortHeaderLen+minConfirmedTail {
+			t.Fatalf("%d bytes: packets of %d, %d", size, len(pkts[0]), len(pkts[1]))
+		}
+		h2, err := ParseShortHeader(pkts[1][:ShortHeaderLen])
+		if err != nil || h2.Flags[0] != 0x12 || h2.DestConnID != h.DestConnID || h2.PacketNumber != 0 {
+			t.Errorf("%d bytes: second header %+v, %v", size, h2, err)
+		}
+		if got := append(bytes.Clone(pkts[0]), pkts[1][ShortHeaderLen:]...); !bytes.Equal(got, pkt) {
+			t.Errorf("%d bytes: the fragments do not put back together", size)
+		}
+	}
+}

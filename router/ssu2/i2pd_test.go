@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"flag"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -352,4 +353,47 @@ func TestTransportI2PD(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.WaitFor(t, "SSU2: Termination reason=3")
+}
+
+// randomOptions are RouterInfo options of n random base64 characters in
+// all, which gzip does not shrink much.
+func randomOptions(n int) []netdb.KV {
+	var kv []netdb.KV
+	for i := 0; n > 0; i++ {
+		b := make([]byte, min(n, 200)*3/4)
+		rand.Read(b)
+		kv = append(kv, netdb.KV{Key: fmt.Sprintf("zz.rnd.%d", i), Value: i2pbase64.EncodeToString(b)})
+		n -= 200
+	}
+	return kv
+}
+
+// TestSessionConfirmedFragmentsI2PD: our RouterInfo too big for one
+// packet even gzipped goes in two SessionConfirmed packets; i2pd puts
+// them together, takes it and answers a lookup for itself.
+func TestSessionConfirmedFragmentsI2PD(t *testing.T) {
+	ns, p, peer := startI2PD(t, "18806")
+	cfg := &Config{NetID: 2}
+	rand.Read(cfg.Static[:])
+	rand.Read(cfg.IntroKey[:])
+	ourRI := ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, 2, randomOptions(1800)...)
+	if payload, err := sessionConfirmedPayload(ourRI, nil); err != nil || ShortHeaderLen+KeyLen+32+len(payload) <= MaxPacketLen {
+		t.Fatalf("a %d-byte RouterInfo of random options: a %d-byte payload, %v; want over one packet", len(ourRI), len(payload), err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := Dial(ctx, listenUDP(t, ns), cfg, peer, ourRI)
+	if err != nil {
+		t.Fatalf("dial: %v\nlog:\n%s", err, grep(p.Log(), "SSU2"))
+	}
+	defer s.Close(transport.ReasonNormal)
+	checkPushedRouterInfo(t, s, peer, "pushed")
+	ri, _ := netdb.ParseRouterInfo(ourRI)
+	lookup := i2np.DatabaseLookup{Key: peer.RouterHash, From: ri.Hash(), Flags: i2np.LookupRouterInfo}
+	body, _ := lookup.AppendBinary(nil)
+	if err := s.SendI2NP(i2np.Message{Type: i2np.TypeDatabaseLookup, ID: 7, Expiration: time.Now().Add(time.Minute), Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	checkPushedRouterInfo(t, s, peer, "looked up")
+	t.Logf("a %d-byte RouterInfo in two SessionConfirmed packets, taken", len(ourRI))
 }

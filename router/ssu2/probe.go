@@ -44,7 +44,7 @@ func (c *ClientHandshake) RequestToken(ctx context.Context, conn net.PacketConn)
 		return Retry{}, err
 	}
 	var r Retry
-	err = c.exchange(ctx, conn, req, ErrNoRetry, func(pkt []byte) (err error) {
+	err = c.exchange(ctx, conn, [][]byte{req}, ErrNoRetry, func(pkt []byte) (err error) {
 		r, err = c.ConsumeRetry(pkt)
 		return err
 	})
@@ -61,7 +61,7 @@ func (c *ClientHandshake) RequestSession(ctx context.Context, conn net.PacketCon
 		return SessionCreated{}, err
 	}
 	var sc SessionCreated
-	err = c.exchange(ctx, conn, req, ErrNoSessionCreated, func(pkt []byte) (err error) {
+	err = c.exchange(ctx, conn, [][]byte{req}, ErrNoSessionCreated, func(pkt []byte) (err error) {
 		sc, err = c.ConsumeSessionCreated(pkt)
 		return err
 	})
@@ -69,18 +69,18 @@ func (c *ClientHandshake) RequestSession(ctx context.Context, conn net.PacketCon
 }
 
 // Confirm sends SessionConfirmed (after RequestSession) with our
-// routerInfo, resending it until Bob's first Data packet authenticates
+// routerInfo (in two packets if it needs them), resending it until Bob's first Data packet authenticates
 // with the new keys (i2pd's first ACKs it); it returns the keys and that
 // packet's header and payload. Without one it returns an error wrapping
 // ErrNoData.
 func (c *ClientHandshake) Confirm(ctx context.Context, conn net.PacketConn, routerInfo []byte) (*SessionKeys, ShortHeader, []byte, error) {
-	pkt, keys, err := c.CreateSessionConfirmed(routerInfo)
+	pkts, keys, err := c.CreateSessionConfirmedFragments(routerInfo)
 	if err != nil {
 		return nil, ShortHeader{}, nil, err
 	}
 	var h ShortHeader
 	var payload []byte
-	err = c.exchange(ctx, conn, pkt, ErrNoData, func(pkt []byte) (err error) {
+	err = c.exchange(ctx, conn, pkts, ErrNoData, func(pkt []byte) (err error) {
 		h, payload, err = OpenData(&keys.Recv, pkt)
 		return err
 	})
@@ -91,18 +91,20 @@ func (c *ClientHandshake) Confirm(ctx context.Context, conn net.PacketConn, rout
 	return keys, h, payload, nil
 }
 
-// exchange sends pkt to Bob and hands Bob's datagrams to consume until it
-// accepts one (or fails otherwise than by a packet that is not the
-// answer), resending pkt every handshakeResend; noAnswer is wrapped when
-// none comes.
-func (c *ClientHandshake) exchange(ctx context.Context, conn net.PacketConn, pkt []byte, noAnswer error, consume func([]byte) error) error {
+// exchange sends pkts (a message's packets) to Bob and hands Bob's
+// datagrams to consume until it accepts one (or fails otherwise than by a
+// packet that is not the answer), resending pkts every handshakeResend;
+// noAnswer is wrapped when none comes.
+func (c *ClientHandshake) exchange(ctx context.Context, conn net.PacketConn, pkts [][]byte, noAnswer error, consume func([]byte) error) error {
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
 	to := net.UDPAddrFromAddrPort(c.peer.Addr)
 	buf := make([]byte, maxPacketLen)
 	for sends := 1; ; sends++ {
-		if _, err := conn.WriteTo(pkt, to); err != nil {
-			return fmt.Errorf("ssu2: sending: %w", err)
+		for _, pkt := range pkts {
+			if _, err := conn.WriteTo(pkt, to); err != nil {
+				return fmt.Errorf("ssu2: sending: %w", err)
+			}
 		}
 		err := c.await(ctx, conn, buf, time.Now().Add(handshakeResend), consume)
 		switch {
