@@ -6,7 +6,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -130,7 +129,7 @@ func fetchOverI2P(t *testing.T, ns *i2pdtest.NetNS, svc *Service, dataDir, b32 s
 	viaProxy := fetcher(t, kr, client.HTTPConfig{Proxy: "http://" + routerHost(proxyRouter) + ":4444"}, ns)
 	first := fetchUntil(t, viaProxy, i2pURL, 2*time.Minute)
 	proxyTimes := timeFetches(t, viaProxy, i2pURL, 5)
-	viaSAM := fetcher(t, kr, client.HTTPConfig{SAM: forward(t, ns, net.JoinHostPort(routerHost(proxyRouter), "7656")),
+	viaSAM := fetcher(t, kr, client.HTTPConfig{SAM: ns.Forward(t, net.JoinHostPort(routerHost(proxyRouter), "7656")),
 		SAMOptions: []string{"inbound.length=1", "outbound.length=1"}}, nil)
 	firstSAM := fetchUntil(t, viaSAM, i2pURL, 2*time.Minute)
 	samTimes := timeFetches(t, viaSAM, i2pURL, 5)
@@ -267,36 +266,6 @@ func timeFetches(t *testing.T, cfg client.Config, url string, n int) []time.Dura
 		out = append(out, res.Duration.Round(time.Millisecond))
 	}
 	return out
-}
-
-// forward listens on the host's loopback and forwards each connection to
-// addr inside ns: a client that dials directly reaches a bridge there.
-func forward(t *testing.T, ns *i2pdtest.NetNS, addr string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				up, err := ns.Dial(addr)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				go io.Copy(up, c)
-				io.Copy(c, up)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
 
 func tailLines(s string, n int) string {

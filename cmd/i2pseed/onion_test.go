@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -61,7 +60,7 @@ func TestOnionReseed(t *testing.T) {
 	t.Logf("private Tor network: client and service tor bootstrapped in %v", took.Round(time.Millisecond))
 
 	srv := startOnionServe(t, ctx, ns, tn.Control)
-	socks := forward(t, ns, tn.Socks)
+	socks := (&i2pdtest.NetNS{NetNS: ns}).Forward(t, tn.Socks)
 	onion := "http://" + strings.TrimSuffix(srv.svc.Addr("onion").String(), ":80") + "/"
 	t.Logf("onion service %s", onion)
 
@@ -142,7 +141,7 @@ func startOnionServe(t *testing.T, ctx context.Context, ns *testnet.NetNS, contr
 			t.Errorf("serve: %v", err)
 		}
 	})
-	srv.https = forward(t, ns, svc.Addr("https").String())
+	srv.https = (&i2pdtest.NetNS{NetNS: ns}).Forward(t, svc.Addr("https").String())
 	for !strings.Contains(logs.String(), "serving") {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -150,36 +149,6 @@ func startOnionServe(t *testing.T, ctx context.Context, ns *testnet.NetNS, contr
 		t.Errorf("startup log without %s:\n%s", want, logs.String())
 	}
 	return srv
-}
-
-// forward accepts on this namespace's 127.0.0.1 and connects each
-// connection to addr inside ns.
-func forward(t *testing.T, ns *testnet.NetNS, addr string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				up, err := ns.Dial(addr)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				go func() { io.Copy(up, c); up.(*net.TCPConn).CloseWrite() }()
-				io.Copy(c, up)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
 
 // runCLI runs i2pseed in-process and returns its output and exit code.
