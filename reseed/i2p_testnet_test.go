@@ -85,21 +85,9 @@ func TestI2PChannelOverTestnet(t *testing.T) {
 	ch := &I2PChannel{SAM: net.JoinHostPort(routerHost(samRouter), "7656"), KeyFile: filepath.Join(s.DataDir, I2PKeyFile),
 		Dial: func(_ context.Context, _, addr string) (net.Conn, error) { return ns.Dial(addr) }, Options: shortTunnels}
 	start = time.Now()
-	svc, err := Open(t.Context(), c, Options{Channels: []Channel{ch}, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := ServeInTest(t, nil, c, Options{Channels: []Channel{ch}, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
 	b32 := svc.Addr("i2p").String()
 	t.Logf("I2P session %s ready in %v", b32, time.Since(start).Round(time.Millisecond))
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
 
 	fetchOverI2P(t, ns, svc, s.DataDir, b32)
 	if *recordSAM != "" {

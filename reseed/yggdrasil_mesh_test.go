@@ -108,19 +108,7 @@ func TestI2PDReseedsOverYggdrasil(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var svc *reseed.Service
-	if err := m.a.Do(func() error { svc, err = reseed.Open(t.Context(), c, reseed.Options{}); return err }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	svc := reseed.ServeInTest(t, m.a.Do, c, reseed.Options{})
 	url := "http://" + s.YggdrasilListen[0] + "/"
 	kr := certs.NewKeyring()
 	if _, err := kr.LoadDir(svc.SignerDir()); err != nil {
