@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -126,10 +128,10 @@ func saveI2PKey(path string, k sam.PrivateKey) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("I2P destination key: %w", err)
 	}
-	if _, err := os.Lstat(path); err == nil {
+	err := atomicfile.Create(path, 0o600, func(w io.Writer) error { _, err := io.WriteString(w, k.String()+"\n"); return err })
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("I2P destination key %s appeared while the session was made; not replaced", path)
-	}
-	if err := atomicfile.WriteFile(path, []byte(k.String()+"\n"), 0o600); err != nil {
+	} else if err != nil {
 		return fmt.Errorf("I2P destination key: %w", err)
 	}
 	return nil
