@@ -14,9 +14,9 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed/wire"
-	"github.com/i2pseed/i2pseed/su3"
 	"github.com/i2pseed/i2pseed/testnet"
 )
 
@@ -88,24 +88,8 @@ func meshBundle(t *testing.T, st *testnet.State) {
 	if _, err := kr.LoadDir(filepath.Dir(st.Server.SignerCert)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := su3.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := r.VerifyBundle(kr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mesh := 0
-	for _, e := range entries {
-		ri, err := netdb.ParseRouterInfo(e.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ri.Yggdrasil() {
-			mesh++
-		}
-	}
+	entries := reseedtest.VerifyBundle(t, b, kr)
+	mesh := reseedtest.MeshRouters(t, entries)
 	if mesh != 2 {
 		t.Errorf("the yggdrasil channel's bundle carries %d mesh routers of %d, want 2", mesh, len(entries))
 	}
