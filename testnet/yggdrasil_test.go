@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,10 +30,7 @@ func TestTestnetYggdrasil(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 4 i2pd routers")
 	}
-	self := filepath.Join(t.TempDir(), "i2pseed")
-	if out, err := exec.Command("go", "build", "-o", self, "../cmd/i2pseed").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	self := buildI2pseed(t)
 	dir := t.TempDir()
 	start := time.Now()
 	st, err := testnet.Up(context.Background(), testnet.Config{Dir: dir, Routers: 4, Floodfills: 2, Yggdrasil: 2,
