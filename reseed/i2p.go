@@ -2,9 +2,7 @@ package reseed
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -72,12 +70,10 @@ func (c *I2PChannel) Listen(ctx context.Context) (net.Listener, error) {
 	if err != nil {
 		return nil, setting.Errorf("data-dir", filepath.Dir(filepath.Dir(c.KeyFile)), "%w", err)
 	}
-	var id [4]byte
-	rand.Read(id[:])
 	sctx, cancel := context.WithTimeout(ctx, I2PSessionTimeout)
 	defer cancel()
 	b := &sam.Bridge{Addr: c.SAM, Dial: c.Dial}
-	s, err := b.NewSession(sctx, sam.SessionConfig{ID: "i2pseed-" + hex.EncodeToString(id[:]), Key: key, Options: c.Options})
+	s, err := b.NewSession(sctx, sam.SessionConfig{ID: sam.NewSessionID("i2pseed-"), Key: key, Options: c.Options})
 	if err != nil {
 		return nil, i2pSAMError(c.SAM, err)
 	}
@@ -142,8 +138,8 @@ func checkI2PSAM(addr string) error {
 	if addr == "" {
 		return nil
 	}
-	if h, p, err := net.SplitHostPort(addr); err != nil || h == "" || p == "" || p == "0" {
-		return setting.Errorf("i2p-sam", addr, "want the SAM bridge's host:port, e.g. 127.0.0.1:7656")
+	if err := sam.CheckAddr(addr); err != nil {
+		return setting.Errorf("i2p-sam", addr, "%v", err)
 	}
 	return nil
 }
