@@ -2,7 +2,6 @@ package reseed
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -77,7 +75,7 @@ func TestI2PChannelOverTestnet(t *testing.T) {
 	s.NetDb, s.BundleSize, s.MinEligible, s.Drain = synthNetDb(t, 300), 50, 50, 5*time.Second
 	s.UserAgents = []string{wire.UserAgent} // as the CLI: the proxies' MYOB is the I2P channel's
 	s.LogClients = true
-	var logBuf syncBuffer
+	var logBuf testnet.LockedBuffer
 	c, err := s.Check()
 	if err != nil {
 		t.Fatal(err)
@@ -161,24 +159,6 @@ func checkI2PServed(t *testing.T, svc *Service, b32, log string) {
 			t.Errorf("client %s made %d requests; want a .b32.i2p address other than ours, with 6", k, n)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startI2PNetwork starts the routers in ns, stopped when the test ends.

@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -126,7 +125,7 @@ func startOnionServe(t *testing.T, ctx context.Context, ns *testnet.NetNS, contr
 		t.Fatal(err)
 	}
 	var svc *reseed.Service
-	logs := &lockedBuf{}
+	logs := &testnet.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	if err := ns.Do(func() error { svc, err = reseed.Open(ctx, c, reseed.Options{Logger: log}); return err }); err != nil {
 		t.Fatal(err)
@@ -231,24 +230,6 @@ func serverPages(srv *onionServe) (metrics, status string) {
 		return rec.Body.String()
 	}
 	return get(srv.svc.Server().MetricsHandler(), "/metrics"), get(srv.svc.Server().Handler(), "/")
-}
-
-// lockedBuf is a buffer the server logs to while the test reads it.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // writeOnionKey writes a new onion key to path, as serve would make it,
