@@ -211,14 +211,7 @@ func meshRouters(t *testing.T, dir string) map[string]bool {
 	files, _ := filepath.Glob(filepath.Join(dir, "r*", "routerInfo-*.dat"))
 	m := map[string]bool{}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ri, err := netdb.ParseRouterInfo(b)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		ri := reseedtest.ReadRouterInfo(t, f)
 		m[ri.Hash().String()] = ri.Yggdrasil()
 	}
 	return m
@@ -227,14 +220,7 @@ func meshRouters(t *testing.T, dir string) map[string]bool {
 // ownAddresses are the hosts a router's router.info publishes.
 func ownAddresses(t *testing.T, path string) []netip.Addr {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ri, err := netdb.ParseRouterInfo(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ri := reseedtest.ReadRouterInfo(t, path)
 	var out []netip.Addr
 	for _, a := range ri.Addresses {
 		if h, ok := a.Options.Get("host"); ok {

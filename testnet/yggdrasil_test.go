@@ -46,7 +46,7 @@ func TestTestnetYggdrasil(t *testing.T) {
 	})
 	t.Logf("network up and serving in %v", time.Since(start).Round(100*time.Millisecond))
 	for i, r := range st.Routers {
-		ri := readRouterInfo(t, filepath.Join(r.Dir, "data", "router.info"))
+		ri := reseedtest.ReadRouterInfo(t, filepath.Join(r.Dir, "data", "router.info"))
 		host := ""
 		for _, a := range ri.NTCP2Addresses() {
 			if netdb.YggdrasilPrefix.Contains(a.Host) {
@@ -111,17 +111,4 @@ func fetch(t *testing.T, hc *http.Client, req *http.Request) []byte {
 		t.Fatalf("%s: %s %v", req.URL, resp.Status, err)
 	}
 	return b
-}
-
-func readRouterInfo(t *testing.T, path string) *netdb.RouterInfo {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ri, err := netdb.ParseRouterInfo(b)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return ri
 }

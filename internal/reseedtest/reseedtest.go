@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -81,6 +82,21 @@ func VerifyBundle(t testing.TB, bundle []byte, kr *certs.Keyring) []su3.Entry {
 		t.Fatal(err)
 	}
 	return entries
+}
+
+// ReadRouterInfo reads and parses the RouterInfo file at path, failing
+// the test if it cannot.
+func ReadRouterInfo(t testing.TB, path string) *netdb.RouterInfo {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri, err := netdb.ParseRouterInfo(b)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ri
 }
 
 // MeshRouters is how many of entries are RouterInfos reachable over
