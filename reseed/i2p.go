@@ -2,11 +2,11 @@ package reseed
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -70,12 +70,10 @@ func (c *I2PChannel) Listen(ctx context.Context) (net.Listener, error) {
 	if err != nil {
 		return nil, setting.Errorf("data-dir", filepath.Dir(filepath.Dir(c.KeyFile)), "%w", err)
 	}
-	var id [4]byte
-	rand.Read(id[:])
 	sctx, cancel := context.WithTimeout(ctx, I2PSessionTimeout)
 	defer cancel()
 	b := &sam.Bridge{Addr: c.SAM, Dial: c.Dial}
-	s, err := b.NewSession(sctx, sam.SessionConfig{ID: "i2pseed-" + hex.EncodeToString(id[:]), Key: key, Options: c.Options})
+	s, err := b.NewSession(sctx, sam.SessionConfig{ID: sam.NewSessionID("i2pseed-"), Key: key, Options: c.Options})
 	if err != nil {
 		return nil, i2pSAMError(c.SAM, err)
 	}
@@ -126,10 +124,10 @@ func saveI2PKey(path string, k sam.PrivateKey) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("I2P destination key: %w", err)
 	}
-	if _, err := os.Lstat(path); err == nil {
+	err := atomicfile.Create(path, 0o600, func(w io.Writer) error { _, err := io.WriteString(w, k.String()+"\n"); return err })
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("I2P destination key %s appeared while the session was made; not replaced", path)
-	}
-	if err := atomicfile.WriteFile(path, []byte(k.String()+"\n"), 0o600); err != nil {
+	} else if err != nil {
 		return fmt.Errorf("I2P destination key: %w", err)
 	}
 	return nil
@@ -140,8 +138,8 @@ func checkI2PSAM(addr string) error {
 	if addr == "" {
 		return nil
 	}
-	if h, p, err := net.SplitHostPort(addr); err != nil || h == "" || p == "" || p == "0" {
-		return setting.Errorf("i2p-sam", addr, "want the SAM bridge's host:port, e.g. 127.0.0.1:7656")
+	if err := sam.CheckAddr(addr); err != nil {
+		return setting.Errorf("i2p-sam", addr, "%v", err)
 	}
 	return nil
 }

@@ -2,11 +2,9 @@ package reseed
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,7 +75,7 @@ func TestI2PChannelOverTestnet(t *testing.T) {
 	s.NetDb, s.BundleSize, s.MinEligible, s.Drain = synthNetDb(t, 300), 50, 50, 5*time.Second
 	s.UserAgents = []string{wire.UserAgent} // as the CLI: the proxies' MYOB is the I2P channel's
 	s.LogClients = true
-	var logBuf syncBuffer
+	var logBuf testnet.LockedBuffer
 	c, err := s.Check()
 	if err != nil {
 		t.Fatal(err)
@@ -86,21 +83,9 @@ func TestI2PChannelOverTestnet(t *testing.T) {
 	ch := &I2PChannel{SAM: net.JoinHostPort(routerHost(samRouter), "7656"), KeyFile: filepath.Join(s.DataDir, I2PKeyFile),
 		Dial: func(_ context.Context, _, addr string) (net.Conn, error) { return ns.Dial(addr) }, Options: shortTunnels}
 	start = time.Now()
-	svc, err := Open(t.Context(), c, Options{Channels: []Channel{ch}, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := ServeInTest(t, nil, c, Options{Channels: []Channel{ch}, Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
 	b32 := svc.Addr("i2p").String()
 	t.Logf("I2P session %s ready in %v", b32, time.Since(start).Round(time.Millisecond))
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
 
 	fetchOverI2P(t, ns, svc, s.DataDir, b32)
 	if *recordSAM != "" {
@@ -130,7 +115,7 @@ func fetchOverI2P(t *testing.T, ns *i2pdtest.NetNS, svc *Service, dataDir, b32 s
 	viaProxy := fetcher(t, kr, client.HTTPConfig{Proxy: "http://" + routerHost(proxyRouter) + ":4444"}, ns)
 	first := fetchUntil(t, viaProxy, i2pURL, 2*time.Minute)
 	proxyTimes := timeFetches(t, viaProxy, i2pURL, 5)
-	viaSAM := fetcher(t, kr, client.HTTPConfig{SAM: forward(t, ns, net.JoinHostPort(routerHost(proxyRouter), "7656")),
+	viaSAM := fetcher(t, kr, client.HTTPConfig{SAM: ns.Forward(t, net.JoinHostPort(routerHost(proxyRouter), "7656")),
 		SAMOptions: []string{"inbound.length=1", "outbound.length=1"}}, nil)
 	firstSAM := fetchUntil(t, viaSAM, i2pURL, 2*time.Minute)
 	samTimes := timeFetches(t, viaSAM, i2pURL, 5)
@@ -174,24 +159,6 @@ func checkI2PServed(t *testing.T, svc *Service, b32, log string) {
 			t.Errorf("client %s made %d requests; want a .b32.i2p address other than ours, with 6", k, n)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startI2PNetwork starts the routers in ns, stopped when the test ends.
@@ -267,36 +234,6 @@ func timeFetches(t *testing.T, cfg client.Config, url string, n int) []time.Dura
 		out = append(out, res.Duration.Round(time.Millisecond))
 	}
 	return out
-}
-
-// forward listens on the host's loopback and forwards each connection to
-// addr inside ns: a client that dials directly reaches a bridge there.
-func forward(t *testing.T, ns *i2pdtest.NetNS, addr string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				up, err := ns.Dial(addr)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				go io.Copy(up, c)
-				io.Copy(c, up)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
 
 func tailLines(s string, n int) string {

@@ -16,7 +16,6 @@ import (
 	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/netdb"
-	"github.com/i2pseed/i2pseed/su3"
 )
 
 // meshSource is 400 synthetic routers of which the first nmesh also
@@ -42,28 +41,8 @@ func meshSource(t *testing.T, nmesh, nonly int) (*memSource, int) {
 func meshCount(t *testing.T, bundle []byte) (mesh, all int) {
 	t.Helper()
 	_, kr := reseedtest.Signer(t)
-	r, err := su3.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Verify(kr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := su3.ReadBundle(c, c.Size(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		ri, err := netdb.ParseRouterInfo(e.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ri.Yggdrasil() {
-			mesh++
-		}
-	}
-	return mesh, len(entries)
+	entries := reseedtest.VerifyBundle(t, bundle, kr)
+	return reseedtest.MeshRouters(t, entries), len(entries)
 }
 
 // TestBuildPoolMesh: with PoolConfig.Mesh the pool holds K more bundles,

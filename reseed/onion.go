@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -20,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/atomicfile"
 	"github.com/i2pseed/i2pseed/internal/setting"
 	"github.com/i2pseed/i2pseed/internal/torctl"
 )
@@ -259,8 +261,7 @@ func (l *onionListener) close() {
 }
 
 // loadOrCreateOnionKey reads the key at path, or makes one there (0600,
-// written whole to a temporary file and linked into place, so an
-// existing key is never replaced).
+// atomicfile.Create: an existing key is never replaced).
 func loadOrCreateOnionKey(path string) (ed25519.PrivateKey, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -297,20 +298,10 @@ func createOnionKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".onion-key-*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	werr := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := errors.Join(werr, tmp.Sync(), tmp.Close()); err != nil {
-		return nil, err
-	}
-	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+	err = atomicfile.Create(path, 0o600, func(w io.Writer) error {
+		return pem.Encode(w, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	})
+	if errors.Is(err, fs.ErrExist) {
 		return loadOrCreateOnionKey(path) // made meanwhile by another process: theirs wins
 	} else if err != nil {
 		return nil, err

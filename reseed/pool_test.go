@@ -1,7 +1,6 @@
 package reseed
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/netip"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
-	"github.com/i2pseed/i2pseed/su3"
 )
 
 // memSource is a Source over RouterInfos in memory.
@@ -58,18 +56,7 @@ type bundleStats struct {
 func readBundleStats(t *testing.T, bundle []byte) bundleStats {
 	t.Helper()
 	_, kr := reseedtest.Signer(t)
-	r, err := su3.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Verify(kr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := su3.ReadBundle(c, c.Size(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	entries := reseedtest.VerifyBundle(t, bundle, kr)
 	var st bundleStats
 	fams, nets := map[string]int{}, map[netip.Prefix]int{}
 	for _, e := range entries {

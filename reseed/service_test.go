@@ -26,6 +26,31 @@ func (c plainChannel) Listen(context.Context) (net.Listener, error) {
 }
 func (c plainChannel) TLSConfig() *tls.Config { return nil }
 
+// ServeInTest opens c inside the namespace that in enters (in nil: here)
+// and runs the service until the test ends, then stops it and fails the
+// test if Run returned an error. It is exported for package reseed_test.
+func ServeInTest(t testing.TB, in func(func() error) error, c *ServeConfig, opt Options) *Service {
+	t.Helper()
+	if in == nil {
+		in = func(f func() error) error { return f() }
+	}
+	var svc *Service
+	err := in(func() (err error) { svc, err = Open(t.Context(), c, opt); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return svc
+}
+
 // TestService runs a whole reseed service in-process: the same bundle over
 // HTTPS and over a second channel, requests counted by channel, the
 // channels on the status page, a reload, and a clean stop.

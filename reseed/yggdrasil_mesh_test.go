@@ -108,19 +108,7 @@ func TestI2PDReseedsOverYggdrasil(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var svc *reseed.Service
-	if err := m.a.Do(func() error { svc, err = reseed.Open(t.Context(), c, reseed.Options{}); return err }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	svc := reseed.ServeInTest(t, m.a.Do, c, reseed.Options{})
 	url := "http://" + s.YggdrasilListen[0] + "/"
 	kr := certs.NewKeyring()
 	if _, err := kr.LoadDir(svc.SignerDir()); err != nil {
@@ -223,14 +211,7 @@ func meshRouters(t *testing.T, dir string) map[string]bool {
 	files, _ := filepath.Glob(filepath.Join(dir, "r*", "routerInfo-*.dat"))
 	m := map[string]bool{}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ri, err := netdb.ParseRouterInfo(b)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		ri := reseedtest.ReadRouterInfo(t, f)
 		m[ri.Hash().String()] = ri.Yggdrasil()
 	}
 	return m
@@ -239,14 +220,7 @@ func meshRouters(t *testing.T, dir string) map[string]bool {
 // ownAddresses are the hosts a router's router.info publishes.
 func ownAddresses(t *testing.T, path string) []netip.Addr {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ri, err := netdb.ParseRouterInfo(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ri := reseedtest.ReadRouterInfo(t, path)
 	var out []netip.Addr
 	for _, a := range ri.Addresses {
 		if h, ok := a.Options.Get("host"); ok {

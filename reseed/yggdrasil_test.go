@@ -45,19 +45,7 @@ func TestYggdrasilChannel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var svc *Service
-	if err := ns.Do(func() error { svc, err = Open(t.Context(), c, Options{}); return err }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	ServeInTest(t, ns.Do, c, Options{})
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		DialContext: func(_ context.Context, _, addr string) (net.Conn, error) { return ns.Dial(addr) }}}
 	url := "http://[" + ygg + "]:8080"

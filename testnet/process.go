@@ -23,14 +23,14 @@ type Process struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	err     error
-	out     *lockedBuffer
+	out     *LockedBuffer
 	once    sync.Once
 }
 
 // startProcess starts cmd, a router whose log is logFile below dir:
 // detached in a session of its own, or with its output kept for Output.
 func startProcess(cmd *exec.Cmd, dir, dataDir, logFile string, detach bool) (*Process, error) {
-	p := &Process{Dir: dir, DataDir: dataDir, LogFile: logFile, exited: make(chan struct{}), out: &lockedBuffer{}, cmd: cmd}
+	p := &Process{Dir: dir, DataDir: dataDir, LogFile: logFile, exited: make(chan struct{}), out: &LockedBuffer{}, cmd: cmd}
 	if detach {
 		p.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	} else {
@@ -47,19 +47,20 @@ func startProcess(cmd *exec.Cmd, dir, dataDir, logFile string, detach bool) (*Pr
 	return p, nil
 }
 
-// lockedBuffer is a bytes.Buffer the process writes while tests read it.
-type lockedBuffer struct {
+// A LockedBuffer is a bytes.Buffer that one goroutine (a process, a
+// logger) writes while another reads it.
+type LockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()

@@ -120,7 +120,7 @@ type racer struct {
 	RaceResult
 	netDb   string        // its netDb directory
 	i2pdLog string        // i2pd's log, "" for the others
-	output  *lockedBuffer // ours's output
+	output  *LockedBuffer // ours's output
 }
 
 // startRacers starts `i2pseed router`, i2pd and Java, in that order,
@@ -133,7 +133,7 @@ func (st *State) startRacers(ns, host *NetNS, cfg RaceConfig, dir, bundle string
 			stops[i]()
 		}
 	}
-	oursLog := &lockedBuffer{}
+	oursLog := &LockedBuffer{}
 	ours, err := startOursRouter(ns, cfg.Self, filepath.Join(dir, "ours"), filepath.Join(dir, "seeds"), st.netID().String(),
 		raceOursAddr+":18203", oursLog)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,9 +13,9 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/reseed/wire"
-	"github.com/i2pseed/i2pseed/su3"
 	"github.com/i2pseed/i2pseed/testnet"
 )
 
@@ -31,10 +30,7 @@ func TestTestnetYggdrasil(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 4 i2pd routers")
 	}
-	self := filepath.Join(t.TempDir(), "i2pseed")
-	if out, err := exec.Command("go", "build", "-o", self, "../cmd/i2pseed").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	self := buildI2pseed(t)
 	dir := t.TempDir()
 	start := time.Now()
 	st, err := testnet.Up(context.Background(), testnet.Config{Dir: dir, Routers: 4, Floodfills: 2, Yggdrasil: 2,
@@ -50,7 +46,7 @@ func TestTestnetYggdrasil(t *testing.T) {
 	})
 	t.Logf("network up and serving in %v", time.Since(start).Round(100*time.Millisecond))
 	for i, r := range st.Routers {
-		ri := readRouterInfo(t, filepath.Join(r.Dir, "data", "router.info"))
+		ri := reseedtest.ReadRouterInfo(t, filepath.Join(r.Dir, "data", "router.info"))
 		host := ""
 		for _, a := range ri.NTCP2Addresses() {
 			if netdb.YggdrasilPrefix.Contains(a.Host) {
@@ -88,24 +84,8 @@ func meshBundle(t *testing.T, st *testnet.State) {
 	if _, err := kr.LoadDir(filepath.Dir(st.Server.SignerCert)); err != nil {
 		t.Fatal(err)
 	}
-	r, err := su3.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, err := r.VerifyBundle(kr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mesh := 0
-	for _, e := range entries {
-		ri, err := netdb.ParseRouterInfo(e.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ri.Yggdrasil() {
-			mesh++
-		}
-	}
+	entries := reseedtest.VerifyBundle(t, b, kr)
+	mesh := reseedtest.MeshRouters(t, entries)
 	if mesh != 2 {
 		t.Errorf("the yggdrasil channel's bundle carries %d mesh routers of %d, want 2", mesh, len(entries))
 	}
@@ -131,17 +111,4 @@ func fetch(t *testing.T, hc *http.Client, req *http.Request) []byte {
 		t.Fatalf("%s: %s %v", req.URL, resp.Status, err)
 	}
 	return b
-}
-
-func readRouterInfo(t *testing.T, path string) *netdb.RouterInfo {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ri, err := netdb.ParseRouterInfo(b)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return ri
 }

@@ -38,7 +38,8 @@ func (a *app) bootstrapCmd() *cobra.Command {
 }
 
 // addFetchFlags adds the flags of commands that fetch from reseed servers:
-// TLS roots, proxy and network ID (unless the command has one already).
+// TLS roots, proxy, SAM bridge and network ID (unless the command has one
+// already).
 func addFetchFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String("ca", "", "PEM file of extra TLS roots (for servers with self-signed certificates)")
@@ -49,7 +50,7 @@ func addFetchFlags(cmd *cobra.Command) {
 	}
 }
 
-// httpClient builds the TLS-verifying client, with --ca roots and --proxy.
+// httpClient builds the TLS-verifying client, with --ca roots, --proxy and --sam.
 func (a *app) httpClient() (*http.Client, error) {
 	var c client.HTTPConfig
 	if p := a.cfg.GetString("ca"); p != "" {

@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -19,7 +18,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,7 +59,7 @@ func TestOnionReseed(t *testing.T) {
 	t.Logf("private Tor network: client and service tor bootstrapped in %v", took.Round(time.Millisecond))
 
 	srv := startOnionServe(t, ctx, ns, tn.Control)
-	socks := forward(t, ns, tn.Socks)
+	socks := (&i2pdtest.NetNS{NetNS: ns}).Forward(t, tn.Socks)
 	onion := "http://" + strings.TrimSuffix(srv.svc.Addr("onion").String(), ":80") + "/"
 	t.Logf("onion service %s", onion)
 
@@ -127,7 +125,7 @@ func startOnionServe(t *testing.T, ctx context.Context, ns *testnet.NetNS, contr
 		t.Fatal(err)
 	}
 	var svc *reseed.Service
-	logs := &lockedBuf{}
+	logs := &testnet.LockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	if err := ns.Do(func() error { svc, err = reseed.Open(ctx, c, reseed.Options{Logger: log}); return err }); err != nil {
 		t.Fatal(err)
@@ -142,7 +140,7 @@ func startOnionServe(t *testing.T, ctx context.Context, ns *testnet.NetNS, contr
 			t.Errorf("serve: %v", err)
 		}
 	})
-	srv.https = forward(t, ns, svc.Addr("https").String())
+	srv.https = (&i2pdtest.NetNS{NetNS: ns}).Forward(t, svc.Addr("https").String())
 	for !strings.Contains(logs.String(), "serving") {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -150,36 +148,6 @@ func startOnionServe(t *testing.T, ctx context.Context, ns *testnet.NetNS, contr
 		t.Errorf("startup log without %s:\n%s", want, logs.String())
 	}
 	return srv
-}
-
-// forward accepts on this namespace's 127.0.0.1 and connects each
-// connection to addr inside ns.
-func forward(t *testing.T, ns *testnet.NetNS, addr string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				up, err := ns.Dial(addr)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				go func() { io.Copy(up, c); up.(*net.TCPConn).CloseWrite() }()
-				io.Copy(c, up)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
 
 // runCLI runs i2pseed in-process and returns its output and exit code.
@@ -262,24 +230,6 @@ func serverPages(srv *onionServe) (metrics, status string) {
 		return rec.Body.String()
 	}
 	return get(srv.svc.Server().MetricsHandler(), "/metrics"), get(srv.svc.Server().Handler(), "/")
-}
-
-// lockedBuf is a buffer the server logs to while the test reads it.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // writeOnionKey writes a new onion key to path, as serve would make it,

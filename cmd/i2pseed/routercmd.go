@@ -37,7 +37,7 @@ func (a *app) routerCmd() *cobra.Command {
 // addRouterFlags adds the built-in router's flags (router and serve).
 func addRouterFlags(cmd *cobra.Command) {
 	addTrustFlags(cmd)
-	addFetchFlags(cmd) // --ca and --proxy, for --seed-urls
+	addFetchFlags(cmd) // --ca, --proxy and --sam, for --seed-urls
 	f := cmd.Flags()
 	f.String("seed", "", "netDb directory or RouterInfo file to start from (default: reseed from --seed-urls)")
 	f.StringSlice("seed-urls", nil, "reseed servers to start from when no --seed (default: the built-in list)")

@@ -13,6 +13,8 @@ package i2pdtest
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,6 +127,45 @@ func (ns *NetNS) AddAddr(t testing.TB, addr string) {
 	if err := ns.NetNS.AddAddr(addr); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Forward listens on the host's 127.0.0.1 and connects each connection
+// to addr inside ns (half-closing it when the client has sent all), so a
+// client outside the namespace reaches a server or bridge there. It stops
+// when the test ends.
+func (ns *NetNS) Forward(t testing.TB, addr string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go ns.pipe(c, addr)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func (ns *NetNS) pipe(c net.Conn, addr string) {
+	defer c.Close()
+	up, err := ns.Dial(addr)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	go func() {
+		io.Copy(up, c)
+		if cw, ok := up.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+	}()
+	io.Copy(c, up)
 }
 
 // Options for one i2pd run.

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -66,6 +67,53 @@ func SignBundle(t testing.TB, signer *su3.Signer, entries []su3.Entry) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// VerifyBundle checks that bundle is a reseed su3 signed for kr and
+// returns its entries, failing the test otherwise.
+func VerifyBundle(t testing.TB, bundle []byte, kr *certs.Keyring) []su3.Entry {
+	t.Helper()
+	r, err := su3.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := r.VerifyBundle(kr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return entries
+}
+
+// ReadRouterInfo reads and parses the RouterInfo file at path, failing
+// the test if it cannot.
+func ReadRouterInfo(t testing.TB, path string) *netdb.RouterInfo {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri, err := netdb.ParseRouterInfo(b)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ri
+}
+
+// MeshRouters is how many of entries are RouterInfos reachable over
+// Yggdrasil, failing the test on one that does not parse.
+func MeshRouters(t testing.TB, entries []su3.Entry) int {
+	t.Helper()
+	mesh := 0
+	for _, e := range entries {
+		ri, err := netdb.ParseRouterInfo(e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ri.Yggdrasil() {
+			mesh++
+		}
+	}
+	return mesh
 }
 
 // SynthEntries is n synthetic RouterInfos (netdb.Synth) as bundle entries.

@@ -3,6 +3,8 @@ package sam
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -30,6 +32,23 @@ type Bridge struct {
 	Addr string // host:port, e.g. 127.0.0.1:7656
 	// Dial connects to Addr; nil uses a net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// CheckAddr checks that addr can be a bridge's address: host:port, with
+// a host and a port other than 0. The error says what is wanted.
+func CheckAddr(addr string) error {
+	if h, p, err := net.SplitHostPort(addr); err != nil || h == "" || p == "" || p == "0" {
+		return errors.New("want the SAM bridge's host:port, e.g. 127.0.0.1:7656")
+	}
+	return nil
+}
+
+// NewSessionID is prefix and 8 random hex digits: a session nickname no
+// other session on the bridge has, as SESSION CREATE wants.
+func NewSessionID(prefix string) string {
+	var id [4]byte
+	rand.Read(id[:])
+	return prefix + hex.EncodeToString(id[:])
 }
 
 // A ctrl is one socket to the bridge after HELLO.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
+	"github.com/i2pseed/i2pseed/netdb"
 )
 
 // Sizes of I2P Common Structures (https://geti2p.net/spec/common-structures).
@@ -31,23 +32,8 @@ const (
 	SigRedDSAEd25519 SigType = 11 // 32
 )
 
-func (t SigType) String() string {
-	switch t {
-	case SigDSASHA1:
-		return "DSA_SHA1"
-	case SigECDSAP256:
-		return "ECDSA_SHA256_P256"
-	case SigECDSAP384:
-		return "ECDSA_SHA384_P384"
-	case SigECDSAP521:
-		return "ECDSA_SHA512_P521"
-	case SigEdDSAEd25519:
-		return "EdDSA_SHA512_Ed25519"
-	case SigRedDSAEd25519:
-		return "RedDSA_SHA512_Ed25519"
-	}
-	return fmt.Sprintf("SigType(%d)", uint16(t))
-}
+// String is the type's name in I2P's common structures, netdb's table.
+func (t SigType) String() string { return netdb.SigType(t).String() }
 
 // privLen is the length of t's signing private key, 0 if unknown.
 func (t SigType) privLen() int {

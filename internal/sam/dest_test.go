@@ -98,3 +98,12 @@ func FuzzParsePrivateKey(f *testing.F) {
 		}
 	})
 }
+
+func TestSigTypeString(t *testing.T) {
+	for st, want := range map[SigType]string{SigDSASHA1: "DSA_SHA1", SigECDSAP256: "ECDSA_SHA256_P256", SigECDSAP384: "ECDSA_SHA384_P384",
+		SigECDSAP521: "ECDSA_SHA512_P521", SigEdDSAEd25519: "EdDSA_SHA512_Ed25519", SigRedDSAEd25519: "RedDSA_SHA512_Ed25519", 99: "SigType(99)"} {
+		if got := st.String(); got != want {
+			t.Errorf("SigType(%d) = %q, want %q", uint16(st), got, want)
+		}
+	}
+}

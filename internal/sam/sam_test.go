@@ -199,3 +199,16 @@ func FuzzParseAcceptLine(f *testing.F) {
 		_ = al.Destination.B32()
 	})
 }
+
+func TestCheckAddrAndSessionID(t *testing.T) {
+	for addr, ok := range map[string]bool{"127.0.0.1:7656": true, "[::1]:7656": true, "router:7656": true,
+		"7656": false, "127.0.0.1": false, ":7656": false, "127.0.0.1:": false, "127.0.0.1:0": false} {
+		if err := CheckAddr(addr); (err == nil) != ok {
+			t.Errorf("CheckAddr(%q) = %v, want ok %v", addr, err, ok)
+		}
+	}
+	a, b := NewSessionID("i2pseed-"), NewSessionID("i2pseed-")
+	if len(a) != len("i2pseed-")+8 || !strings.HasPrefix(a, "i2pseed-") || a == b {
+		t.Errorf("NewSessionID: %q and %q, want i2pseed- and 8 hex digits, different", a, b)
+	}
+}

@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"strings"
@@ -26,8 +24,8 @@ type samDialer struct {
 
 // newSAMDialer checks the bridge address and I2CP options (key=value).
 func newSAMDialer(addr string, options []string, next func(context.Context, string, string) (net.Conn, error)) (*samDialer, error) {
-	if h, p, err := net.SplitHostPort(addr); err != nil || h == "" || p == "" {
-		return nil, fmt.Errorf("want the SAM bridge's host:port, e.g. 127.0.0.1:7656 (%w)", ErrSAM)
+	if err := sam.CheckAddr(addr); err != nil {
+		return nil, fmt.Errorf("%v (%w)", err, ErrSAM)
 	}
 	d := &samDialer{bridge: sam.Bridge{Addr: addr}, next: next}
 	for _, o := range options {
@@ -63,9 +61,7 @@ func (d *samDialer) sessionFor(ctx context.Context) (*sam.Session, error) {
 	if d.session != nil {
 		return d.session, nil
 	}
-	var id [4]byte
-	rand.Read(id[:])
-	s, err := d.bridge.NewSession(ctx, sam.SessionConfig{ID: "i2pseed-client-" + hex.EncodeToString(id[:]), Options: d.options})
+	s, err := d.bridge.NewSession(ctx, sam.SessionConfig{ID: sam.NewSessionID("i2pseed-client-"), Options: d.options})
 	if err != nil {
 		return nil, fmt.Errorf("SAM bridge %s: %w", d.bridge.Addr, err)
 	}
