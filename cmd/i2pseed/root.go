@@ -73,6 +73,9 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 		return err
 	}
 	path := a.cfg.GetString("config")
+	if err := a.checkConfigKeys(path); err != nil {
+		return err
+	}
 	if path == "" {
 		return nil
 	}
