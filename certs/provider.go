@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/i2pseed/i2pseed/internal/secretfile"
 )
 
 // A Provider is where a server's TLS certificate comes from: a
@@ -68,12 +70,26 @@ func LoadFileCert(certPath, keyPath string) (*FileCert, error) {
 
 // Reload reads the files again; on error the old certificate stays.
 func (fc *FileCert) Reload() error {
-	c, err := tls.LoadX509KeyPair(fc.CertPath, fc.KeyPath)
+	c, err := loadKeyPair(fc.CertPath, fc.KeyPath)
 	if err != nil {
 		return fmt.Errorf("certs: TLS certificate %s / key %s: %w", fc.CertPath, fc.KeyPath, err)
 	}
 	fc.cur.Store(&c)
 	return nil
+}
+
+// loadKeyPair is tls.LoadX509KeyPair with the key read as a secret
+// (secretfile.Read: this user's only).
+func loadKeyPair(certPath, keyPath string) (tls.Certificate, error) {
+	key, err := secretfile.Read(keyPath, 1)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	cert, err := os.ReadFile(certPath)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(cert, key)
 }
 
 // TLSConfig serves the current certificate under ServerPolicy.

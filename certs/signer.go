@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/atomicfile"
+	"github.com/i2pseed/i2pseed/internal/secretfile"
 )
 
 const (
@@ -148,12 +149,22 @@ func MarshalPrivateKeyPEM(key crypto.Signer) ([]byte, error) {
 
 // LoadPrivateKey reads a PEM private key (PKCS#8, PKCS#1 "RSA PRIVATE KEY"
 // or SEC 1 "EC PRIVATE KEY").
+//
+// The file must be readable by this user only (secretfile.CheckMode);
+// one that does not parse is named, as likely truncated.
 func LoadPrivateKey(path string) (crypto.Signer, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("certs: %w", err)
 	}
-	return ParsePrivateKeyPEM(b)
+	k, err := ParsePrivateKeyPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (truncated? restore it from a backup)", path, err)
+	}
+	if err := secretfile.CheckMode(path); err != nil {
+		return nil, fmt.Errorf("certs: %w", err)
+	}
+	return k, nil
 }
 
 // ParsePrivateKeyPEM decodes the first private key PEM block in b.
@@ -200,6 +211,9 @@ func LoadSigner(keyPath, certPath string) (*SignerKey, error) {
 	}
 	if !publicKeysEqual(key.Public(), cert.PublicKey) {
 		return nil, fmt.Errorf("certs: key %s does not match certificate %s", keyPath, certPath)
+	}
+	if k, ok := key.(*rsa.PrivateKey); ok && k.N.BitLen() < 4096 {
+		return nil, fmt.Errorf("certs: %s: RSA-%d, %w: su3 bundles are signed RSA-SHA512-4096 (make a new signer with i2pseed keygen)", keyPath, k.N.BitLen(), secretfile.ErrShort)
 	}
 	return &SignerKey{ID: cert.Subject.CommonName, Key: key, Cert: cert}, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/internal/sam"
 	"github.com/i2pseed/i2pseed/reseed/client"
 	"github.com/i2pseed/i2pseed/reseed/wire"
@@ -164,10 +165,7 @@ func checkI2PServed(t *testing.T, svc *Service, b32, log string) {
 // startI2PNetwork starts the routers in ns, stopped when the test ends.
 func startI2PNetwork(t *testing.T, i2pd string, ns *i2pdtest.NetNS) {
 	t.Helper()
-	key, err := certs.LoadPrivateKey("../su3/testdata/test-signer.key")
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := reseedtest.SignerKey(t)
 	rs, err := testnet.StartRouters(t.Context(), ns.NetNS, testnet.RoutersConfig{Dir: t.TempDir(), Routers: i2pRouters, Floodfills: 3,
 		I2PD: i2pd, NetID: testnet.NetID, Signer: &su3.Signer{ID: "test@mail.i2p", Key: key}, SignerCert: "../su3/testdata/test-signer.crt",
 		Args: i2pRouterArgs})

@@ -9,12 +9,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/i2pseed/i2pseed/internal/atomicfile"
+	"github.com/i2pseed/i2pseed/internal/secretfile"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 )
@@ -197,17 +199,25 @@ func BundleFor(secret []byte, built time.Time, clientKey []byte, k int) int {
 
 // LoadOrCreateSecret reads the server secret that maps clients to bundles
 // (see PoolConfig.Secret) from path, or makes a random one there (0600).
-// Replicas that must serve the same bundle to a client share it.
+// Replicas that must serve the same bundle to a client share it. One that
+// group or others can read, or shorter than 32 bytes, is refused, and
+// never replaced (internal/secretfile).
 func LoadOrCreateSecret(path string) ([]byte, error) {
-	secret, err := os.ReadFile(path)
+	secret, err := secretfile.Read(path, secretSize)
 	if errors.Is(err, os.ErrNotExist) {
-		secret = make([]byte, 32)
+		secret = make([]byte, secretSize)
 		if _, err = rand.Read(secret); err == nil {
-			err = atomicfile.WriteFile(path, secret, 0o600)
+			err = atomicfile.Create(path, 0o600, func(w io.Writer) error { _, err := w.Write(secret); return err })
 		}
+	}
+	if errors.Is(err, secretfile.ErrShort) {
+		err = fmt.Errorf("%w; or delete it to make a new one (clients then get other bundles; replicas must share it)", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reseed: secret: %w", err)
 	}
 	return secret, nil
 }
+
+// secretSize is the server secret's length in bytes.
+const secretSize = 32

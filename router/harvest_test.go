@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/router/transport"
@@ -21,10 +21,7 @@ import (
 // ends. It returns the RouterInfos and processes by hash.
 func startTestnet(t *testing.T, i2pd string, ns *i2pdtest.NetNS, n, ff int) (map[netdb.Hash]*netdb.RouterInfo, map[netdb.Hash]*testnet.Process) {
 	t.Helper()
-	key, err := certs.LoadPrivateKey("../su3/testdata/test-signer.key")
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := reseedtest.SignerKey(t)
 	rs, err := testnet.StartRouters(context.Background(), ns.NetNS, testnet.RoutersConfig{Dir: t.TempDir(), Routers: n, Floodfills: ff,
 		I2PD: i2pd, Signer: &su3.Signer{ID: "test@mail.i2p", Key: key}, SignerCert: "../su3/testdata/test-signer.crt"})
 	routers := map[netdb.Hash]*netdb.RouterInfo{}

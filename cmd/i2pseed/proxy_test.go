@@ -41,10 +41,7 @@ func reseedFixture(t *testing.T) (url, caFile, certDir string) {
 	for _, ri := range ris {
 		netdb.Write(filepath.Join(dir, "netDb"), ri)
 	}
-	key, err := certs.LoadPrivateKey("../../su3/testdata/test-signer.key")
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := reseedtest.SignerKey(t)
 	pool, err := reseed.BuildPool(context.Background(), reseedtest.Store(t, filepath.Join(dir, "netDb")), reseed.PoolConfig{
 		Policy: netdb.DefaultPolicy(), Quota: netdb.DefaultBundleQuota, Signer: &su3.Signer{ID: "test@mail.i2p", Key: key}, Secret: []byte("s"),
 	}, now)

@@ -7,6 +7,7 @@ package reseedtest
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -38,13 +39,25 @@ func testdata(name string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "su3", "testdata", name)
 }
 
-// Signer is the test signer and a keyring that trusts it at Now.
-func Signer(t testing.TB) (*su3.Signer, *certs.Keyring) {
+// SignerKey is the test signer's private key. It is read as data, not
+// with certs.LoadPrivateKey: a checkout leaves it 0644, which that refuses.
+func SignerKey(t testing.TB) crypto.Signer {
 	t.Helper()
-	key, err := certs.LoadPrivateKey(testdata("test-signer.key"))
+	pem, err := os.ReadFile(testdata("test-signer.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	key, err := certs.ParsePrivateKeyPEM(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// Signer is the test signer and a keyring that trusts it at Now.
+func Signer(t testing.TB) (*su3.Signer, *certs.Keyring) {
+	t.Helper()
+	key := SignerKey(t)
 	c, err := certs.LoadCertificate(testdata("test-signer.crt"))
 	if err != nil {
 		t.Fatal(err)

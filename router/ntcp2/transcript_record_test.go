@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
+	"github.com/i2pseed/i2pseed/internal/reseedtest"
 	"github.com/i2pseed/i2pseed/netdb"
 	"github.com/i2pseed/i2pseed/su3"
 	"github.com/i2pseed/i2pseed/testnet"
@@ -186,10 +186,7 @@ func writeReseedBundle(t *testing.T, path string, ri *netdb.RouterInfo) {
 	if err := su3.WriteBundle(&z, []su3.Entry{{Name: ri.Hash().FileName(), Data: ri.Bytes()}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	key, err := certs.LoadPrivateKey("../../su3/testdata/test-signer.key")
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := reseedtest.SignerKey(t)
 	bundle, err := su3.Sign(su3.Header{ContentType: su3.ContentReseed, Version: fmt.Sprint(time.Now().Unix())}, z.Bytes(), &su3.Signer{ID: "test@mail.i2p", Key: key})
 	if err != nil {
 		t.Fatal(err)
