@@ -60,7 +60,7 @@ func newApp(stdout, stderr io.Writer) *app {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
-	root.AddCommand(a.keygenCmd(), a.su3Cmd(), a.netdbCmd(), a.serveCmd(), a.routerCmd(), a.bootstrapCmd(), a.mirrorCmd(), a.checkCmd(), a.monitorCmd(), a.configCmd(), a.testnetCmd(), a.versionCmd(), a.manCmd())
+	root.AddCommand(a.keygenCmd(), a.su3Cmd(), a.netdbCmd(), a.serveCmd(), a.routerCmd(), a.bootstrapCmd(), a.mirrorCmd(), a.checkCmd(), a.monitorCmd(), a.configCmd(), a.testnetCmd(), a.versionCmd(), a.manCmd(), a.healthcheckCmd())
 	setHelp(root)
 	a.root = root
 	return a
