@@ -4,7 +4,7 @@ GO    ?= go
 BIN   := bin/i2pseed
 DEMO  := demo
 
-.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd deps-observability deps-overlays deb deb-test nspawn-test
+.PHONY: all build demo test vet fuzz bench perf load clean deps-i2pd deps-observability deps-overlays deb deb-test nspawn-test deps-image image image-test
 
 all: build
 
@@ -72,7 +72,7 @@ test: deps-i2pd deps-observability deps-overlays vet
 	elif [ -n "$$CI" ]; then echo "CI: $(I2PD_CURRENT) is missing (set I2PD_CURRENT)"; exit 1; \
 	else echo "note: $(I2PD_CURRENT) missing: interop tests ran with Debian's i2pd only"; fi
 	$(GO) test -count=1 -run 'TestLiveEveryByteFlipped' ./su3/
-	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory demo deb-test nspawn-test; else echo "note: not root: make demo, deb-test and nspawn-test skipped"; fi
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory demo deb-test nspawn-test image-test; else echo "note: not root: make demo, deb-test, nspawn-test and image-test skipped"; fi
 
 # The Debian package (nfpm from the Go module proxy): binary, hardened unit,
 # default config, examples, man pages and completions.
@@ -97,6 +97,23 @@ deb-test: deb
 # on a usage error, remove and purge (deploy/test-nspawn.sh; needs root).
 nspawn-test: deb
 	bash deploy/test-nspawn.sh $$(ls -t build/i2pseed_*.deb | head -1)
+
+# buildah for the OCI image (no daemon; installed when root, as the others).
+deps-image:
+	@if command -v buildah >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then bash .ci/install-image.sh; \
+	else echo "note: buildah not installed and not root: make image needs both"; exit 1; fi
+
+# The OCI image (deploy/Containerfile) built offline with buildah from
+# scratch: build/image/oci (OCI layout) and build/image/oci.docker.tar
+# (`docker load` / `podman load`; keeps the HEALTHCHECK). Needs root.
+image: deps-image
+	bash deploy/build-image.sh build/image/oci
+
+# The image run as an engine would (deploy/test-image.sh): its root
+# filesystem and config in fresh namespaces, the volume bind-mounted.
+image-test: image
+	bash deploy/test-image.sh build/image/oci
 
 # Fuzz each parser; FUZZTIME per target (the issue asks >= 2m).
 # Minimizing a 68 KB live-bundle input takes minutes per new input; cap it.
