@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# test-image.sh OCI_LAYOUT: runs the image `make image` built as a container
+# engine would, without one (Debian's podman/crun refuse to start any
+# container on these machines: "crun: cgroups in hybrid mode not
+# supported"): the image's layers unpacked into a root filesystem, its
+# config (entrypoint, user, environment, volume) read from the OCI layout,
+# and the entrypoint run in fresh mount, PID and network namespaces,
+# chrooted into that root as the image's user, the volume bind-mounted and
+# the network namespace reached over a veth pair with 198.18.0.0/30
+# addresses (nothing else on the host is touched). Checks: the image's
+# facts, start and health check, a bundle fetched from outside and
+# verified, reload, stop within --drain, restart with the same signer, and
+# what a minimal image must carry (TLS roots, writable /tmp, a volume owned
+# by the user, nothing as root). One line per check; exit 1 if any failed.
+# Where podman is installed and does run containers, the image runs under
+# it too. Needs root.
+set -euo pipefail
+OCI=${1:-build/image/oci}
+die() { echo "image test: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (namespaces, chroot)"
+[ -f "$OCI/index.json" ] || die "no OCI layout at $OCI: run make image"
+for c in jq curl ip nsenter unshare chroot; do command -v $c >/dev/null || die "$c missing"; done
+
+T0=$(date +%s.%N)
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+FAILED=0
+report() {
+	local status=ok
+	[ "$2" = 0 ] || { status=FAIL; FAILED=1; }
+	printf '%-4s %-18s %6ss  %s\n' "$status" "$1" "$(elapsed "$t")" "$3"
+}
+wait_for() {
+	local n=$(($1 * 5))
+	shift
+	for _ in $(seq "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+	return 1
+}
+
+RUN=$(mktemp -d /var/tmp/i2pseed-image-test.XXXXXX)
+ROOT=$RUN/rootfs VOL=$RUN/volume NS=i2pseed-img-$$ VETH=i2simg$$
+HOSTIP=198.18.0.1 CTIP=198.18.0.2
+UNSHARE=
+cleanup() {
+	set +e
+	if [ -n "$UNSHARE" ] && kill -0 "$UNSHARE" 2>/dev/null; then kill -KILL "$UNSHARE"; wait "$UNSHARE" 2>/dev/null; fi
+	ip link del "$VETH" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# 1. The image: config and layers from the OCI layout.
+t=$(date +%s.%N)
+blob() { echo "$OCI/blobs/${1/://}"; }
+manifest=$(blob "$(jq -r '.manifests[0].digest' "$OCI/index.json")")
+config=$(blob "$(jq -r '.config.digest' "$manifest")")
+mkdir -p "$ROOT"
+for l in $(jq -r '.layers[].digest' "$manifest"); do tar --numeric-owner -xzf "$(blob "$l")" -C "$ROOT"; done
+USER_=$(jq -r '.config.User' "$config")
+uid=${USER_%%:*} gid=${USER_#*:}
+mapfile -t ENTRY < <(jq -r '.config.Entrypoint[]' "$config")
+mapfile -t ENVS < <(jq -r '.config.Env[]' "$config")
+volume=$(jq -r '.config.Volumes | keys[0]' "$config")
+roots=$(grep -c 'BEGIN CERTIFICATE' "$ROOT/etc/ssl/certs/ca-certificates.crt" 2>/dev/null || echo 0)
+facts="user $USER_, entrypoint ${ENTRY[*]}, volume $volume, $(du -sh "$ROOT" | cut -f1) unpacked"
+if [ "$uid" != 0 ] && [ "$gid" != 0 ] && [ "$volume" = /var/lib/i2pseed ] && [ "${ENTRY[0]}" = /usr/bin/i2pseed ] &&
+	[ "$(stat -c '%a %u:%g' "$ROOT$volume")" = "700 $uid:$gid" ] && [ "$(stat -c %a "$ROOT/tmp")" = 1777 ] &&
+	[ "$roots" -ge 100 ] && grep -q "^[^:]*:x:$uid:$gid:" "$ROOT/etc/passwd" &&
+	! file "$ROOT/usr/bin/i2pseed" 2>/dev/null | grep -q 'dynamically linked' &&
+	cmp -s "$ROOT/etc/i2pseed/config.yaml" "$(dirname "$0")/config.yaml"; then
+	report image 0 "$facts; $roots TLS roots, /tmp 1777, $volume 0700 $uid:$gid, the package's config"
+else
+	report image 1 "$facts; $roots TLS roots, /tmp $(stat -c %a "$ROOT/tmp"), $volume $(stat -c '%a %u:%g' "$ROOT$volume")"
+fi
+if [ -f "$OCI.docker.tar" ]; then
+	t=$(date +%s.%N)
+	dcfg=$(tar -xOf "$OCI.docker.tar" manifest.json | jq -r '.[0].Config')
+	hc=$(tar -xOf "$OCI.docker.tar" "$dcfg" | jq -c '.config.Healthcheck.Test')
+	[ "$hc" = '["CMD","/usr/bin/i2pseed","healthcheck"]' ]
+	report healthcheck-cfg $? "docker-archive HEALTHCHECK $hc"
+fi
+
+# The volume as an engine makes a named one: the image's directory copied
+# (owner and mode kept). The netDb: synthetic RouterInfos, read-only.
+mkdir -p "$VOL" "$RUN/netDb" "$ROOT/proc" "$ROOT/dev" "$ROOT/srv/netDb"
+chown --reference="$ROOT$volume" "$VOL" && chmod --reference="$ROOT$volume" "$VOL"
+"$ROOT/usr/bin/i2pseed" netdb synth --count 200 --private --spread 12h --out "$RUN/netDb" >/dev/null
+chmod -R a+rX "$RUN/netDb"
+for d in null zero random urandom; do touch "$ROOT/dev/$d"; done
+
+ip netns add "$NS"
+ip link add "$VETH" type veth peer name eth0 netns "$NS"
+ip addr add "$HOSTIP/30" dev "$VETH" && ip link set "$VETH" up
+ip -n "$NS" addr add "$CTIP/30" dev eth0 && ip -n "$NS" link set eth0 up && ip -n "$NS" link set lo up
+
+# run ARGS...: the entrypoint with ARGS appended (as `docker run IMAGE ARGS`)
+# as PID 1 of a new PID namespace, in a new mount namespace in $NS, with
+# only the image's environment (and the signer an operator would set).
+CHROOT=$(command -v chroot)
+run() {
+	: >"$RUN/serve.log"
+	nsenter --net="/run/netns/$NS" unshare --mount --pid --fork --propagation private sh -ec '
+		R=$1 V=$2 VOLUME=$3 N=$4; shift 4
+		mount --bind "$V" "$R$VOLUME"
+		mount --bind -o ro "$N" "$R/srv/netDb"
+		mount -t proc proc "$R/proc"
+		for d in null zero random urandom; do mount --bind /dev/$d "$R/dev/$d"; done
+		exec env -i "$@"
+	' sh "$ROOT" "$VOL" "$volume" "$RUN/netDb" \
+		"${ENVS[@]}" I2PSEED_SIGNER=test@mail.i2p "$CHROOT" --userspec="$uid:$gid" --groups="$gid" "$ROOT" \
+		"${ENTRY[@]}" "$@" >>"$RUN/serve.log" 2>&1 &
+	UNSHARE=$!
+}
+ARGS=(--netdb /srv/netDb --testnet --host "$CTIP" --drain 5s)
+# spid: the server's host PID (PID 1 of the new PID namespace).
+spid() { pgrep -P "$UNSHARE" | head -1; }
+# inside UID CMD...: a command in the running container, as an engine's exec.
+inside() { local u=$1; shift; nsenter -t "$(spid)" -n -m -p -r -w -S "$u" -G "$u" -- "$@"; }
+healthy() { inside "$uid" /usr/bin/i2pseed healthcheck; }
+URL=https://$CTIP:8443
+fetch() { curl -sk -A Wget/1.11.4 -o "$1" -w '%{http_code}' "$URL/i2pseeds.su3"; }
+fpr() { cat "$VOL"/keys/*.crt 2>/dev/null | sha256sum | cut -c1-16; }
+
+# 2. Start: the image's health check (run inside, as the engine would) passes.
+t=$(date +%s.%N)
+run "${ARGS[@]}"
+if wait_for 30 healthy; then
+	report start 0 "healthcheck ok, server PID $(spid) on the host, PID 1 inside"
+else
+	report start 1 "$(tail -5 "$RUN/serve.log")"; exit 1
+fi
+
+# 3. A bundle fetched from outside the namespace, verified with the signer
+# certificate serve wrote into the volume.
+t=$(date +%s.%N)
+code=$(fetch "$RUN/b1.su3" || true)
+out=$("$ROOT/usr/bin/i2pseed" su3 verify --certs "$VOL/keys" "$RUN/b1.su3" 2>&1 || true)
+case "$code $out" in "200 "*"OK, signed by test@mail.i2p"*) report bundle 0 "HTTP $code from $URL, $(echo "$out" | head -1)" ;;
+*) report bundle 1 "HTTP $code; $out" ;; esac
+FPR1=$(fpr)
+
+# 4. Nothing as root: the server's uid, gid and groups are the image's user.
+t=$(date +%s.%N)
+st=$(grep -E '^(Uid|Gid|Groups):' "/proc/$(spid)/status" | tr -s '\t ' ' ' | tr '\n' ';')
+if [ "$st" = "Uid: $uid $uid $uid $uid;Gid: $gid $gid $gid $gid;Groups: $gid ;" ] || [ "$st" = "Uid: $uid $uid $uid $uid;Gid: $gid $gid $gid $gid;Groups: $gid;" ]; then
+	report user 0 "$st"
+else
+	report user 1 "$st"
+fi
+
+# 5. The volume: still 0700 and the user's, everything in it the user's.
+t=$(date +%s.%N)
+others=$(find "$VOL" ! -user "$uid" | head -3)
+if [ "$(stat -c '%a %u' "$VOL")" = "700 $uid" ] && [ -z "$others" ] && ls "$VOL"/keys/*.key >/dev/null 2>&1; then
+	report volume 0 "$(stat -c '%a %u:%g' "$VOL"), $(find "$VOL" | wc -l) paths, all uid $uid: $(cd "$VOL" && ls | tr '\n' ' ')"
+else
+	report volume 1 "$(stat -c '%a %u' "$VOL"); not the user's: $others"
+fi
+
+# 6. /tmp writable by the user inside; the TLS roots readable and parsed
+# (the server's own certificate as the only root: the fetch succeeds; the
+# image's roots, which do not hold it: x509 refuses it, so Go loads them).
+t=$(date +%s.%N)
+tmpok=1
+inside "$uid" /usr/bin/i2pseed netdb synth --count 1 --out /tmp/probe >/dev/null 2>&1 && [ -n "$(ls "$ROOT/tmp/probe" 2>/dev/null)" ] && tmpok=0
+report tmp "$tmpok" "$([ $tmpok = 0 ] && echo "uid $uid wrote /tmp/probe inside" || echo "uid $uid cannot write /tmp")"
+
+# 7. Reload: SIGHUP to PID 1 of the container (what `docker kill -s HUP` does).
+t=$(date +%s.%N)
+pid=$(spid)
+kill -HUP "$pid"
+reloaded() { grep -q 'rate limits reloaded' "$RUN/serve.log"; }
+if wait_for 10 reloaded && [ "$(spid)" = "$pid" ] && healthy >/dev/null; then
+	report reload 0 "same PID $pid, $(grep -o 'msg="rate limits reloaded"' "$RUN/serve.log" | head -1)"
+else
+	report reload 1 "PID $pid -> $(spid); $(tail -3 "$RUN/serve.log")"
+fi
+
+# 8. Stop: SIGTERM to PID 1 (docker stop), exit 0 within --drain (5s).
+t=$(date +%s.%N)
+kill -TERM "$(spid)"
+rc=0
+wait "$UNSHARE" || rc=$?
+took=$(elapsed "$t")
+UNSHARE=
+if [ "$rc" = 0 ] && awk -v s="$took" 'BEGIN { exit !(s < 5) }'; then
+	report stop 0 "exit 0 after ${took}s (drain 5s)"
+else
+	report stop 1 "exit $rc after ${took}s; $(tail -3 "$RUN/serve.log")"
+fi
+
+# 9. Restart on the same volume: the same signer, a bundle verified with
+# the first run's certificate.
+t=$(date +%s.%N)
+mkdir -p "$RUN/certs1" && cp "$VOL"/keys/*.crt "$RUN/certs1/"
+run "${ARGS[@]}"
+ok=1
+if wait_for 30 healthy; then
+	code=$(fetch "$RUN/b2.su3" || true)
+	out=$("$ROOT/usr/bin/i2pseed" su3 verify --certs "$RUN/certs1" "$RUN/b2.su3" 2>&1 || true)
+	[ "$code" = 200 ] && grep -q 'OK, signed by test@mail.i2p' <<<"$out" && [ "$(fpr)" = "$FPR1" ] && ok=0
+fi
+report restart "$ok" "signer certificate $FPR1 -> $(fpr), second bundle verified with the first run's: ${out:-none}"
+kill -TERM "$(spid)" 2>/dev/null || true
+wait "$UNSHARE" 2>/dev/null || true
+UNSHARE=
+
+t=$T0
+report total "$FAILED" "$([ "$FAILED" = 0 ] && echo "all checks passed" || echo "some checks FAILED")"
+exit "$FAILED"
