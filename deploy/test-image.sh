@@ -166,6 +166,23 @@ tmpok=1
 inside "$uid" /usr/bin/i2pseed netdb synth --count 1 --out /tmp/probe >/dev/null 2>&1 && [ -n "$(ls "$ROOT/tmp/probe" 2>/dev/null)" ] && tmpok=0
 report tmp "$tmpok" "$([ $tmpok = 0 ] && echo "uid $uid wrote /tmp/probe inside" || echo "uid $uid cannot write /tmp")"
 
+# TLS roots: Go reads them from the image's SSL_CERT_FILE. The image's 144
+# do not hold serve's self-signed certificate: x509 refuses it; the same
+# fetch with that certificate as the only root passes TLS. So the file is
+# read, and a --seed-urls or ACME server under a public CA is trusted.
+t=$(date +%s.%N)
+boot() { env "$@" nsenter -t "$(spid)" -n -m -p -r -w -S "$uid" -G "$gid" -- /usr/bin/i2pseed bootstrap --urls "$URL/" \
+	--certs /var/lib/i2pseed/keys --no-embedded --min-servers 1 --min-routers 50 --min-floodfills 0 --netdb /tmp/bootstrap 2>&1 || true; }
+sslenv=$(printf '%s\n' "${ENVS[@]}" | grep '^SSL_CERT_FILE=' || true)
+a=$(boot "$sslenv")
+tlscert=$(cd "$VOL" && find tls -name "*.crt" | head -1)
+b=$(boot SSL_CERT_FILE="/var/lib/i2pseed/$tlscert")
+if [ -n "$sslenv" ] && grep -q 'x509: certificate signed by unknown authority' <<<"$a" && ! grep -q x509 <<<"$b" && [ -n "$(ls "$ROOT/tmp/bootstrap" 2>/dev/null)" ]; then
+	report tls-roots 0 "$sslenv: serve's certificate refused (x509 unknown authority); as the only root: bundle imported to /tmp/bootstrap"
+else
+	report tls-roots 1 "image roots: $(tail -2 <<<"$a" | tr '\n' ' ') | serve's cert ($tlscert): $(tail -2 <<<"$b" | tr '\n' ' ')"
+fi
+
 # 7. Reload: SIGHUP to PID 1 of the container (what `docker kill -s HUP` does).
 t=$(date +%s.%N)
 pid=$(spid)
