@@ -112,7 +112,7 @@ run() {
 		"${ENTRY[@]}" "$@" >>"$RUN/serve.log" 2>&1 &
 	UNSHARE=$!
 }
-ARGS=(--netdb /srv/netDb --testnet --host "$CTIP" --drain 5s)
+ARGS=(--netdb /srv/netDb --testnet --host "$CTIP" --drain 3s)
 # spid: the server's host PID (PID 1 of the new PID namespace).
 spid() { pgrep -P "$UNSHARE" | head -1; }
 # inside UID CMD...: a command in the running container, as an engine's exec.
@@ -194,17 +194,28 @@ else
 	report reload 1 "PID $pid -> $(spid); $(tail -3 "$RUN/serve.log")"
 fi
 
-# 8. Stop: SIGTERM to PID 1 (docker stop), exit 0 within --drain (5s).
+# 8. Stop while a slow client downloads: SIGTERM to PID 1 (docker stop);
+# serve lets it run for --drain (3s), cuts it and exits 0. The client runs
+# in the namespace too, where tiny TCP buffers keep the server writing.
+t=$(date +%s.%N)
+ip netns exec "$NS" sysctl -q -w net.ipv4.tcp_rmem="4096 4096 4096" net.ipv4.tcp_wmem="4096 4096 4096"
+ip netns exec "$NS" curl -sk --http1.1 --limit-rate 1k -A Wget/1.11.4 -o "$RUN/slow.su3" "$URL/i2pseeds.su3" &
+slow=$!
+downloading() { ip netns exec "$NS" ss -Htn state established | grep -q "$CTIP:8443 "; }
+wait_for 10 downloading || true
+sleep 0.5
 t=$(date +%s.%N)
 kill -TERM "$(spid)"
 rc=0
 wait "$UNSHARE" || rc=$?
 took=$(elapsed "$t")
 UNSHARE=
-if [ "$rc" = 0 ] && awk -v s="$took" 'BEGIN { exit !(s < 5) }'; then
-	report stop 0 "exit 0 after ${took}s (drain 5s)"
+kill "$slow" 2>/dev/null || true
+wait "$slow" 2>/dev/null || true
+if [ "$rc" = 0 ] && awk -v s="$took" 'BEGIN { exit !(s >= 2.5 && s < 5) }' && grep -q 'drain limit passed.*closed=1' "$RUN/serve.log"; then
+	report stop 0 "exit 0 after ${took}s (drain 3s), slow client cut at $(stat -c %s "$RUN/slow.su3") bytes: $(grep -o 'drain limit passed.*closed=1' "$RUN/serve.log" | cut -c1-30)...closed=1"
 else
-	report stop 1 "exit $rc after ${took}s; $(tail -3 "$RUN/serve.log")"
+	report stop 1 "exit $rc after ${took}s; $(tail -3 "$RUN/serve.log" | tr '\n' ' ')"
 fi
 
 # 9. Restart on the same volume: the same signer, a bundle verified with
