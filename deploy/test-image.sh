@@ -141,6 +141,12 @@ case "$code $out" in "200 "*"OK, signed by test@mail.i2p"*) report bundle 0 "HTT
 *) report bundle 1 "HTTP $code; $out" ;; esac
 FPR1=$(fpr)
 
+# The metrics port, published for Prometheus: reachable from outside.
+t=$(date +%s.%N)
+n=$(curl -s "http://$CTIP:9100/metrics" | grep -c '^i2pseed_' || true)
+[ "$n" -gt 0 ]
+report metrics $? "http://$CTIP:9100/metrics from outside: $n i2pseed_ samples"
+
 # 4. Nothing as root: the server's uid, gid and groups are the image's user.
 t=$(date +%s.%N)
 st=$(grep -E '^(Uid|Gid|Groups):' "/proc/$(spid)/status" | tr -s '\t ' ' ' | tr '\n' ';')
