@@ -56,7 +56,8 @@ export JAVA_I2P
 # chain on a mixed i2pd and Java network; the full every-byte-flipped sweep
 # over the live bundle (sampled under -race, which makes it slow); the alert
 # rules with promtool; as root, the demo (on that mixed network), the package
-# test and the package under a real systemd in a container.
+# test, the package under a real systemd in a container and the OCI image
+# (built with buildah, run in namespaces).
 test: deps-i2pd deps-observability deps-overlays vet
 	@if [ "$$(id -u)" = 0 ]; then echo "(making the nspawn test's container root in the background: /tmp/i2pseed-nspawn-prepare.log)"; \
 		bash deploy/test-nspawn.sh --prepare >/tmp/i2pseed-nspawn-prepare.log 2>&1 & fi
