@@ -22,7 +22,7 @@ r=$ctx/rootfs
 mkdir -p "$r/usr/bin" "$r/etc/ssl/certs" "$r/etc/i2pseed" "$r/tmp" "$r/var/lib/i2pseed"
 v=${VERSION:-0.0.0+$(git rev-parse --short HEAD)}
 CGO_ENABLED=0 go build -trimpath -ldflags "-X main.stampedVersion=$v" -o "$r/usr/bin/i2pseed" ./cmd/i2pseed
-if ldd "$r/usr/bin/i2pseed" >/dev/null 2>&1; then die "the binary is not static"; fi
+go version -m "$r/usr/bin/i2pseed" | grep -q "CGO_ENABLED=0" || die "the binary is not static (CGO_ENABLED=0)"
 cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/"
 cp deploy/config.yaml "$r/etc/i2pseed/config.yaml"
 printf 'root:x:0:0:root:/root:/sbin/nologin\ni2pseed:x:%d:%d:i2pseed:/var/lib/i2pseed:/sbin/nologin\n' $UID_ $UID_ >"$r/etc/passwd"
