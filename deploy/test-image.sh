@@ -102,7 +102,7 @@ ip -n "$NS" addr add "$CTIP/30" dev eth0 && ip -n "$NS" link set eth0 up && ip -
 CHROOT=$(command -v chroot)
 run() {
 	: >"$RUN/serve.log"
-	nsenter --net="/run/netns/$NS" unshare --mount --pid --fork --propagation private sh -ec '
+	nsenter --net="/run/netns/$NS" unshare --mount --pid --fork --kill-child --propagation private sh -ec '
 		R=$1 V=$2 VOLUME=$3 N=$4; shift 4
 		mount --bind "$V" "$R$VOLUME"
 		mount --bind -o ro "$N" "$R/srv/netDb"
