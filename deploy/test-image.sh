@@ -43,7 +43,14 @@ HOSTIP=198.18.0.1 CTIP=198.18.0.2
 UNSHARE=
 cleanup() {
 	set +e
-	if [ -n "$UNSHARE" ] && kill -0 "$UNSHARE" 2>/dev/null; then kill -KILL "$UNSHARE"; wait "$UNSHARE" 2>/dev/null; fi
+	# The server first: it is PID 1 of its PID namespace (killing it ends
+	# the namespace), and unshare's --kill-child does not reach it (the
+	# parent-death signal is cleared when chroot --userspec changes uid).
+	if [ -n "$UNSHARE" ] && kill -0 "$UNSHARE" 2>/dev/null; then
+		for p in $(pgrep -P "$UNSHARE"); do kill -KILL "$p"; done
+		kill -KILL "$UNSHARE"
+		wait "$UNSHARE" 2>/dev/null
+	fi
 	ip link del "$VETH" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$RUN"
