@@ -2,12 +2,13 @@
 # test-image.sh OCI_LAYOUT: runs the image `make image` built as a container
 # engine would, without one (Debian's podman/crun refuse to start any
 # container on these machines: "crun: cgroups in hybrid mode not
-# supported"): the image's layers unpacked into a root filesystem, its
+# supported", or, here as root, "crun: setrlimit `RLIMIT_NOFILE`:
+# Operation not permitted"): the image's layers unpacked into a root filesystem, its
 # config (entrypoint, user, environment, volume) read from the OCI layout,
 # and the entrypoint run in fresh mount, PID and network namespaces,
 # chrooted into that root as the image's user, the volume bind-mounted and
-# the network namespace reached over a veth pair with 198.18.0.0/30
-# addresses (nothing else on the host is touched). Checks: the image's
+# the network namespace reached over a veth pair with a 198.19.x.0/30
+# (nothing else on the host is touched). Checks: the image's
 # facts, start and health check, a bundle fetched from outside and
 # verified, reload, stop within --drain, restart with the same signer, and
 # what a minimal image must carry (TLS roots, writable /tmp, a volume owned
@@ -39,7 +40,10 @@ wait_for() {
 
 RUN=$(mktemp -d /var/tmp/i2pseed-image-test.XXXXXX)
 ROOT=$RUN/rootfs VOL=$RUN/volume NS=i2pseed-img-$$ VETH=i2simg$$
-HOSTIP=198.18.0.1 CTIP=198.18.0.2
+# A /30 of the benchmark range 198.18.0.0/15 of its own, per run (the Go
+# tests' namespaces use 198.18.0-1.x; routes there are their own anyway).
+NET=198.19.$(($$ % 250 + 1))
+HOSTIP=$NET.1 CTIP=$NET.2
 UNSHARE=
 cleanup() {
 	set +e
