@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -30,10 +29,7 @@ func TestWholeChain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 3 i2pd and 2 Java routers")
 	}
-	self := filepath.Join(t.TempDir(), "i2pseed")
-	if out, err := exec.Command("go", "build", "-o", self, "../cmd/i2pseed").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	self := buildSelf(t)
 	dir := t.TempDir()
 	ctx := context.Background()
 	start := time.Now()

@@ -2,15 +2,12 @@ package testnet_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
@@ -31,24 +28,7 @@ func TestTestnetYggdrasil(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 4 i2pd routers")
 	}
-	self := filepath.Join(t.TempDir(), "i2pseed")
-	if out, err := exec.Command("go", "build", "-o", self, "../cmd/i2pseed").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	dir := t.TempDir()
-	start := time.Now()
-	st, err := testnet.Up(context.Background(), testnet.Config{Dir: dir, Routers: 4, Floodfills: 2, Yggdrasil: 2,
-		I2PD: i2pd, Self: self, Log: io.Discard})
-	if err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "server", "server.log"))
-		t.Fatalf("%v\nserver log:\n%s", err, log)
-	}
-	t.Cleanup(func() {
-		if err := testnet.Down(dir); err != nil {
-			t.Error(err)
-		}
-	})
-	t.Logf("network up and serving in %v", time.Since(start).Round(100*time.Millisecond))
+	st := upNetwork(t, testnet.Config{Routers: 4, Floodfills: 2, Yggdrasil: 2, I2PD: i2pd, Self: buildSelf(t)})
 	for i, r := range st.Routers {
 		ri := readRouterInfo(t, filepath.Join(r.Dir, "data", "router.info"))
 		host := ""
