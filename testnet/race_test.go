@@ -38,7 +38,7 @@ func TestRaceSSU2(t *testing.T) {
 	}
 	var log strings.Builder
 	res, err := st.Race(context.Background(), testnet.RaceConfig{I2PD: i2pd, Self: self, SSU2: true,
-		Timeout: 6 * time.Minute, Log: &log})
+		Timeout: 3 * time.Minute, Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
