@@ -306,11 +306,12 @@ func loggedAdded(logFile string, want map[netdb.Hash]bool) int {
 	return len(seen)
 }
 
-// routerHashIn is the hash `i2pseed router` logged.
+// routerHashIn is the hash `i2pseed router` logged (slog quotes it:
+// base64 ends in "=").
 func routerHashIn(log string) string {
 	_, rest, _ := strings.Cut(log, "msg=router hash=")
 	h, _, _ := strings.Cut(rest, " ")
-	return h
+	return strings.Trim(h, `"`)
 }
 
 // throttled counts the lookups from hash the Java floodfills logged as

@@ -1,6 +1,8 @@
 package testnet
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -32,5 +34,26 @@ func TestTestnetSSU2Args(t *testing.T) {
 				t.Errorf("SSU2 %v: Java %s=%q, want %q", on, k, conf[k], v)
 			}
 		}
+	}
+}
+
+// TestRaceRouterHash: the hash of our racer is read from its log line
+// as slog writes it, quoted, so that the throttle count and the audit
+// find it in the peers' logs.
+func TestRaceRouterHash(t *testing.T) {
+	const h = "neAyERMqO-IITs1wjrR4P98ICBsmI4pO7LJaTY6ov3U="
+	log := `time=2026-12-05T21:27:41.740Z level=INFO msg=router hash="` + h + `" netdb=/tmp/x/ours/netDb` + "\n"
+	if got := routerHashIn(log); got != h {
+		t.Errorf("routerHashIn = %q, want %q", got, h)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "race-1", "ours"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "race-1", raceOursLog), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := raceHashes(dir); len(got) != 1 || got[0].String() != h {
+		t.Errorf("raceHashes = %v, want [%s]", got, h)
 	}
 }
