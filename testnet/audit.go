@@ -275,13 +275,14 @@ var builtinHash = regexp.MustCompile(`built-in router"?[ ,]+"?hash"?[=:]"?([A-Za
 
 // AuditNetwork audits the logs of every router that ran in the network
 // kept in dir (its routers and the fresh clients, up or down) against
-// our server's router: ServerAddr and the hash in the server's log.
+// our routers: the server's (ServerAddr and the hash in the server's
+// log) and those that raced (Race: their address and hashes).
 func AuditNetwork(dir string) (*Audit, error) {
 	h, err := ServerRouterHash(dir)
 	if err != nil {
 		return nil, err
 	}
-	return AuditLogs(dir, Ours{Addrs: []string{ServerAddr}, Hashes: []netdb.Hash{h}})
+	return AuditLogs(dir, Ours{Addrs: []string{ServerAddr, raceOursAddr}, Hashes: append([]netdb.Hash{h}, raceHashes(dir)...)})
 }
 
 // Audit is AuditNetwork of the network's directory.

@@ -70,9 +70,9 @@ func (st *State) BootstrapFrom(ctx context.Context, i2pd string, opts BootstrapO
 		return nil, err
 	}
 	start := time.Now()
-	p, err := StartI2PD(i2pd, Options{NetNS: ns, Dir: dir, Args: []string{"--host=" + clientAddr, "--address4=" + clientAddr,
-		"--port=18999", "--netid=" + st.netID().String(), "--ntcp2.enabled=true", "--ssu2.enabled=false",
-		"--certsdir=" + st.Server.CertsDir, "--reseed.urls=" + srv.URL, "--reseed.verify=true"}})
+	p, err := StartI2PD(i2pd, Options{NetNS: ns, Dir: dir, Args: append([]string{"--host=" + clientAddr, "--address4=" + clientAddr,
+		"--port=18999", "--netid=" + st.netID().String(), "--ntcp2.enabled=true",
+		"--certsdir=" + st.Server.CertsDir, "--reseed.urls=" + srv.URL, "--reseed.verify=true"}, ssu2Args(st.Config.SSU2)...)})
 	if err != nil {
 		return nil, err
 	}

@@ -144,11 +144,22 @@ const (
 func routerArgs(cfg RoutersConfig, i int) []string {
 	host, port, _ := routerAddr(i)
 	a := []string{"--host=" + host, "--address4=" + host, fmt.Sprintf("--port=%d", port), "--netid=" + cfg.NetID.String(),
-		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false"}
+		"--ntcp2.enabled=true", "--ntcp2.published=true"}
+	a = append(a, ssu2Args(cfg.SSU2)...)
 	if i < cfg.Floodfills {
 		a = append(a, "--floodfill")
 	}
 	return append(a, yggdrasilArgs(cfg, i)...)
+}
+
+// ssu2Args turn i2pd's SSU2 on and published, or off. With
+// --ssu2.port unset, i2pd's SSU2 takes --port (UDP, beside NTCP2's TCP)
+// and --host, as NTCP2 does.
+func ssu2Args(on bool) []string {
+	if on {
+		return []string{"--ssu2.enabled=true", "--ssu2.published=true"}
+	}
+	return []string{"--ssu2.enabled=false"}
 }
 
 // firstStartI2PD runs i2pd router i alone, with no reseed, until its

@@ -29,6 +29,8 @@ type JavaOptions struct {
 	Port, I2CPPort int
 	NetID          netdb.NetID
 	Floodfill      bool
+	// SSU2 publishes SSU2 too, on Host and Port (UDP).
+	SSU2 bool
 	// Config holds further router.config entries (e.g. reseed settings);
 	// they override the defaults.
 	Config map[string]string
@@ -39,8 +41,9 @@ type JavaOptions struct {
 // an earlier run's as log-0.txt.1, .2, ...
 const JavaLog = "logs/log-0.txt"
 
-// StartJava runs a headless Java I2P router: no console, no apps, no UDP,
-// no UPnP, no NTP, no reseed unless Config asks for one. Its log levels
+// StartJava runs a headless Java I2P router: no console, no apps, no UDP
+// (SSU2) unless opts.SSU2, no UPnP, no NTP, no reseed unless Config asks
+// for one. Its log levels
 // are WARN, with the netDb lookup handler, the banlist and NTCP at INFO
 // so tests can read what it did to our router.
 func StartJava(opts JavaOptions) (*Process, error) {
@@ -131,6 +134,14 @@ func javaConfig(opts JavaOptions) map[string]string {
 		"router.rejectStartupTime":    "0",
 		"router.floodfillParticipant": strconv.FormatBool(opts.Floodfill),
 	}
+	if opts.SSU2 {
+		port := strconv.Itoa(opts.Port)
+		for k, v := range map[string]string{"i2np.udp.enable": "true", "i2np.udp.host": opts.Host,
+			"i2np.udp.bindInterface": opts.Host, "i2np.udp.port": port, "i2np.udp.internalPort": port,
+			"i2np.udp.ipv6": "disable", "i2np.udp.autoip": "false", "i2np.udp.fixedHost": "true"} {
+			conf[k] = v
+		}
+	}
 	for k, v := range opts.Config {
 		conf[k] = v
 	}
@@ -173,7 +184,7 @@ const javaListening = "Starting NTCP transport listening"
 func javaOptions(ns *NetNS, cfg RoutersConfig, i int, dir string) JavaOptions {
 	host, port, i2cp := routerAddr(i)
 	return JavaOptions{Jars: cfg.JavaI2P, Dir: dir, NetNS: ns, Host: host, Port: port, I2CPPort: i2cp,
-		NetID: cfg.NetID, Floodfill: i-cfg.Routers < cfg.JavaFloodfills, Detach: cfg.Detach}
+		NetID: cfg.NetID, Floodfill: i-cfg.Routers < cfg.JavaFloodfills, Detach: cfg.Detach, SSU2: cfg.SSU2}
 }
 
 // startJavaRouter starts Java router i knowing every router of the

@@ -61,7 +61,11 @@ type Config struct {
 	// its mesh bundles have mesh routers. The mesh is simulated: the
 	// addresses are on the namespace's lo, no yggdrasil daemon runs.
 	Yggdrasil int
-	Log       io.Writer // progress lines; nil discards
+	// SSU2: every router publishes SSU2 besides NTCP2, on the same host
+	// and port number (UDP); our server's router then dials some over it.
+	// Off, they publish NTCP2 only.
+	SSU2 bool
+	Log  io.Writer // progress lines; nil discards
 }
 
 // State is a running network, kept in Dir/testnet.json.
@@ -189,7 +193,7 @@ func (st *State) up(ctx context.Context, ns *NetNS, cfg Config) error {
 	signerCert := filepath.Join(st.Dir, "server", "keys", certs.CertFileName(signerID))
 	st.Config = RoutersConfig{Dir: st.Dir, Routers: cfg.Routers, Floodfills: cfg.Floodfills,
 		Java: cfg.Java, JavaFloodfills: cfg.JavaFloodfills, I2PD: cfg.I2PD, JavaI2P: cfg.JavaI2P, NetID: NetID,
-		Signer: signer, SignerCert: signerCert, Detach: true, Yggdrasil: min(cfg.Yggdrasil, cfg.Routers)}
+		Signer: signer, SignerCert: signerCert, Detach: true, Yggdrasil: min(cfg.Yggdrasil, cfg.Routers), SSU2: cfg.SSU2}
 	routers, err := StartRouters(ctx, ns, st.Config)
 	for _, r := range routers {
 		st.Routers = append(st.Routers, r.RouterState)

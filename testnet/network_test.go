@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -30,7 +29,7 @@ func TestWholeChain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 3 i2pd and 2 Java routers")
 	}
-	self := buildI2pseed(t)
+	self := buildSelf(t)
 	dir := t.TempDir()
 	ctx := context.Background()
 	start := time.Now()
@@ -196,14 +195,4 @@ func metric(t *testing.T, st *testnet.State, series string) string {
 		}
 	}
 	return ""
-}
-
-// buildI2pseed builds the i2pseed command the test network's server runs.
-func buildI2pseed(t *testing.T) string {
-	t.Helper()
-	self := filepath.Join(t.TempDir(), "i2pseed")
-	if out, err := exec.Command("go", "build", "-o", self, "../cmd/i2pseed").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return self
 }

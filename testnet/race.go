@@ -15,13 +15,19 @@ import (
 
 // RaceConfig configures Race.
 type RaceConfig struct {
-	I2PD, JavaI2P string // the fresh i2pd's binary; the fresh Java router's jars
+	// I2PD is the fresh i2pd's binary; JavaI2P the fresh Java router's
+	// jars ("": no Java racer).
+	I2PD, JavaI2P string
 	Self          string // the i2pseed binary, run as `i2pseed router`
 	// Seeds is how many floodfills every racer starts from (default 2):
 	// a bundle of them for i2pd, its netDb for Java, --seed for ours.
 	Seeds   int
 	Timeout time.Duration // default 15 minutes
 	Log     io.Writer     // a line per racer per milestone; nil discards
+	// SSU2: the fresh i2pd and Java routers publish SSU2 too (as the
+	// network's do with Config.SSU2). Ours dials SSU2 where a router
+	// publishes it in any case (`i2pseed router`'s --ssu2 is on).
+	SSU2 bool
 }
 
 // A RaceResult is how one fresh router learnt the network.
@@ -44,7 +50,7 @@ const (
 
 // Race starts three fresh routers at the same moment, each knowing only
 // cfg.Seeds floodfills of the running network: `i2pseed router`, an
-// i2pd and a Java I2P router. It polls their netDb directories and
+// i2pd and a Java I2P router (with cfg.JavaI2P). It polls their netDb directories and
 // reports when each held 95% and all of the network's running routers,
 // until all three hold all or cfg.Timeout passes.
 func (st *State) Race(ctx context.Context, cfg RaceConfig) ([]RaceResult, error) {
@@ -68,11 +74,13 @@ func (st *State) Race(ctx context.Context, cfg RaceConfig) ([]RaceResult, error)
 	if err != nil {
 		return nil, err
 	}
-	host, err := raceHosts(ns)
+	host, err := raceHosts(ns, cfg.JavaI2P != "")
 	if err != nil {
 		return nil, err
 	}
-	defer host.Delete()
+	if host != nil {
+		defer host.Delete()
+	}
 	start := time.Now()
 	racers, stop, err := st.startRacers(ns, host, cfg, dir, bundle)
 	defer stop()
@@ -87,7 +95,29 @@ func (st *State) Race(ctx context.Context, cfg RaceConfig) ([]RaceResult, error)
 		results[i] = r.RaceResult
 	}
 	results[0].Throttled = st.throttled(routerHashIn(racers[0].output.String()))
+	// Kept for the audit (AuditNetwork), which names our racer by its hash.
+	if err := os.WriteFile(filepath.Join(dir, raceOursLog), []byte(racers[0].output.String()), 0o644); err != nil {
+		return results, fmt.Errorf("testnet: race: %w", err)
+	}
 	return results, nil
+}
+
+// raceOursLog is our racer's output below a race's directory.
+const raceOursLog = "ours/router.log"
+
+// raceHashes are the hashes of our racers of the races run in the
+// network kept in dir, from their logs.
+func raceHashes(dir string) []netdb.Hash {
+	logs, _ := filepath.Glob(filepath.Join(dir, "race-*", raceOursLog))
+	var hashes []netdb.Hash
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		var h netdb.Hash
+		if h.UnmarshalText([]byte(routerHashIn(string(b)))) == nil {
+			hashes = append(hashes, h)
+		}
+	}
+	return hashes
 }
 
 // raceSeeds writes the seeds where the racers find them: a netDb
@@ -104,13 +134,16 @@ func (st *State) raceSeeds(dir string, seeds []*netdb.RouterInfo) (string, error
 	return st.seedBundle(seeds, filepath.Join(dir, "seeds.su3"))
 }
 
-// raceHosts puts the racers' addresses on ns and makes the Java racer's
-// host.
-func raceHosts(ns *NetNS) (*NetNS, error) {
+// raceHosts puts the racers' addresses on ns and, with java, makes the
+// Java racer's host (else nil).
+func raceHosts(ns *NetNS, java bool) (*NetNS, error) {
 	for _, a := range []string{raceOursAddr, raceI2PDAddr} {
 		if err := ns.AddAddr(a); err != nil && !alreadyAssigned(err) {
 			return nil, err
 		}
+	}
+	if !java {
+		return nil, nil
 	}
 	return ns.NewHost(raceJavaAddr)
 }
@@ -123,9 +156,9 @@ type racer struct {
 	output  *LockedBuffer // ours's output
 }
 
-// startRacers starts `i2pseed router`, i2pd and Java, in that order,
-// from the seeds raceSeeds wrote below dir. stop stops those started,
-// also on error.
+// startRacers starts `i2pseed router`, i2pd and (with cfg.JavaI2P)
+// Java, in that order, from the seeds raceSeeds wrote below dir. stop
+// stops those started, also on error.
 func (st *State) startRacers(ns, host *NetNS, cfg RaceConfig, dir, bundle string) (_ []*racer, stop func(), err error) {
 	var stops []func()
 	stop = func() {
@@ -140,25 +173,28 @@ func (st *State) startRacers(ns, host *NetNS, cfg RaceConfig, dir, bundle string
 		return nil, stop, fmt.Errorf("testnet: race: %w", err)
 	}
 	stops = append(stops, func() { ours.Process.Signal(syscall.SIGTERM); ours.Wait() })
-	i2pd, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: filepath.Join(dir, "i2pd"), Args: []string{
+	i2pd, err := StartI2PD(cfg.I2PD, Options{NetNS: ns, Dir: filepath.Join(dir, "i2pd"), Args: append([]string{
 		"--host=" + raceI2PDAddr, "--address4=" + raceI2PDAddr, "--port=18204", "--netid=" + st.netID().String(),
-		"--ntcp2.enabled=true", "--ntcp2.published=true", "--ssu2.enabled=false",
-		"--certsdir=" + st.Server.CertsDir, "--reseed.file=" + bundle, "--reseed.verify=true"}})
+		"--ntcp2.enabled=true", "--ntcp2.published=true",
+		"--certsdir=" + st.Server.CertsDir, "--reseed.file=" + bundle, "--reseed.verify=true"}, ssu2Args(cfg.SSU2)...)})
 	if err != nil {
 		return nil, stop, err
 	}
 	stops = append(stops, i2pd.Stop)
+	racers := []*racer{
+		{RaceResult: RaceResult{Impl: "i2pseed"}, netDb: filepath.Join(dir, "ours", "netDb"), output: oursLog},
+		{RaceResult: RaceResult{Impl: ImplI2PD}, netDb: filepath.Join(i2pd.DataDir, "netDb"), i2pdLog: i2pd.LogFile},
+	}
+	if cfg.JavaI2P == "" {
+		return racers, stop, nil
+	}
 	java, err := StartJava(JavaOptions{Jars: cfg.JavaI2P, Dir: filepath.Join(dir, "java"), NetNS: host, Host: raceJavaAddr,
-		Port: 18205, I2CPPort: 17205, NetID: st.netID()})
+		Port: 18205, I2CPPort: 17205, NetID: st.netID(), SSU2: cfg.SSU2})
 	if err != nil {
 		return nil, stop, err
 	}
 	stops = append(stops, java.Stop)
-	return []*racer{
-		{RaceResult: RaceResult{Impl: "i2pseed"}, netDb: filepath.Join(dir, "ours", "netDb"), output: oursLog},
-		{RaceResult: RaceResult{Impl: ImplI2PD}, netDb: filepath.Join(i2pd.DataDir, "netDb"), i2pdLog: i2pd.LogFile},
-		{RaceResult: RaceResult{Impl: ImplJava}, netDb: filepath.Join(dir, "java", "netDb")},
-	}, stop, nil
+	return append(racers, &racer{RaceResult: RaceResult{Impl: ImplJava}, netDb: filepath.Join(dir, "java", "netDb")}), stop, nil
 }
 
 // pollRace updates the racers every second until each holds every
@@ -270,11 +306,12 @@ func loggedAdded(logFile string, want map[netdb.Hash]bool) int {
 	return len(seen)
 }
 
-// routerHashIn is the hash `i2pseed router` logged.
+// routerHashIn is the hash `i2pseed router` logged (slog quotes it:
+// base64 ends in "=").
 func routerHashIn(log string) string {
 	_, rest, _ := strings.Cut(log, "msg=router hash=")
 	h, _, _ := strings.Cut(rest, " ")
-	return h
+	return strings.Trim(h, `"`)
 }
 
 // throttled counts the lookups from hash the Java floodfills logged as

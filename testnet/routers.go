@@ -32,6 +32,9 @@ type RoutersConfig struct {
 	// Yggdrasil: the first Yggdrasil i2pd routers also publish an NTCP2
 	// address on the Yggdrasil mesh (see YggdrasilRouterAddr).
 	Yggdrasil int `json:",omitempty"`
+	// SSU2: every router also publishes SSU2 on its host and port (UDP):
+	// i2pd's ssu2.published, Java's i2np.udp.
+	SSU2 bool `json:",omitempty"`
 	// Args, if set, are extra options of i2pd router i (e.g. its SAM
 	// bridge or HTTP proxy turned on), given from its second start on.
 	Args func(i int) []string `json:"-"`

@@ -2,14 +2,12 @@ package testnet_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/i2pseed/i2pseed/certs"
 	"github.com/i2pseed/i2pseed/internal/i2pdtest"
@@ -30,21 +28,7 @@ func TestTestnetYggdrasil(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 4 i2pd routers")
 	}
-	self := buildI2pseed(t)
-	dir := t.TempDir()
-	start := time.Now()
-	st, err := testnet.Up(context.Background(), testnet.Config{Dir: dir, Routers: 4, Floodfills: 2, Yggdrasil: 2,
-		I2PD: i2pd, Self: self, Log: io.Discard})
-	if err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "server", "server.log"))
-		t.Fatalf("%v\nserver log:\n%s", err, log)
-	}
-	t.Cleanup(func() {
-		if err := testnet.Down(dir); err != nil {
-			t.Error(err)
-		}
-	})
-	t.Logf("network up and serving in %v", time.Since(start).Round(100*time.Millisecond))
+	st := upNetwork(t, testnet.Config{Routers: 4, Floodfills: 2, Yggdrasil: 2, I2PD: i2pd, Self: buildSelf(t)})
 	for i, r := range st.Routers {
 		ri := reseedtest.ReadRouterInfo(t, filepath.Join(r.Dir, "data", "router.info"))
 		host := ""

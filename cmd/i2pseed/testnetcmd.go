@@ -51,7 +51,7 @@ func (a *app) testnetUpCmd() *cobra.Command {
 		st, err := testnet.Up(cmd.Context(), testnet.Config{Dir: a.cfg.GetString("dir"), Routers: a.cfg.GetInt("routers"),
 			Floodfills: a.cfg.GetInt("floodfills"), Java: a.cfg.GetInt("java"), JavaFloodfills: a.cfg.GetInt("java-floodfills"),
 			JavaI2P: jars, I2PD: i2pd, Self: self, Log: a.stderr, MinEligible: a.cfg.GetInt("min-eligible"),
-			Yggdrasil: a.cfg.GetInt("yggdrasil")})
+			Yggdrasil: a.cfg.GetInt("yggdrasil"), SSU2: testnetSSU2(cmd, false)})
 		if err != nil {
 			return err
 		}
@@ -65,8 +65,19 @@ func (a *app) testnetUpCmd() *cobra.Command {
 	f.Int("java-floodfills", 0, "of them floodfills (default: half, rounded up)")
 	f.Int("min-eligible", 0, "fewest eligible routers the server builds bundles from (default: all of them)")
 	f.Int("yggdrasil", 0, "of the i2pd routers, this many also publish a Yggdrasil address, and the server serves http://"+testnet.YggdrasilServer+"/ for them")
+	f.Bool("ssu2", false, "every router also publishes SSU2 (UDP, on its NTCP2 host and port); the server's router dials some over it")
 	addTestnetImplFlags(cmd)
 	return cmd
+}
+
+// testnetSSU2 is --ssu2 if given, else def. Read from the flag itself:
+// the config key ssu2 (I2PSEED_SSU2) is the router's, not the test
+// network's.
+func testnetSSU2(cmd *cobra.Command, def bool) bool {
+	if f := cmd.Flags().Lookup("ssu2"); f != nil && f.Changed {
+		return f.Value.String() == "true"
+	}
+	return def
 }
 
 // addTestnetImplFlags adds the flags that choose the routers' binaries.
@@ -118,8 +129,9 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		ssu2 := testnetSSU2(cmd, st.Config.SSU2)
 		res, err := st.Race(cmd.Context(), testnet.RaceConfig{I2PD: i2pd, JavaI2P: jars, Self: self,
-			Seeds: a.cfg.GetInt("seeds"), Timeout: a.cfg.GetDuration("timeout"), Log: a.stderr})
+			Seeds: a.cfg.GetInt("seeds"), Timeout: a.cfg.GetDuration("timeout"), Log: a.stderr, SSU2: ssu2})
 		if err != nil {
 			return err
 		}
@@ -127,6 +139,7 @@ func (a *app) testnetRaceCmd() *cobra.Command {
 	}))
 	cmd.Flags().Int("seeds", 2, "floodfills each fresh router starts from")
 	cmd.Flags().Duration("timeout", 15*time.Minute, "give up after this")
+	cmd.Flags().Bool("ssu2", false, "the fresh i2pd and Java routers publish SSU2 too (default: as the network's routers, testnet up --ssu2)")
 	addTestnetImplFlags(cmd)
 	return cmd
 }
