@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
@@ -89,6 +90,14 @@ func (c *lossyConn) drop(count *int) bool {
 	return false
 }
 
+// counts is how many datagrams were dropped, of how many sent and received
+// (the session's goroutine may still be reading).
+func (c *lossyConn) counts() (drops, all int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.drops, c.sent + c.received
+}
+
 func (c *lossyConn) WriteTo(b []byte, a net.Addr) (int, error) {
 	if c.drop(&c.sent) {
 		return len(b), nil
@@ -111,6 +120,13 @@ type countingConn struct {
 	mu   sync.Mutex
 	got  map[i2np.Type]int
 	seen []string
+}
+
+// counted is a copy of got (Receive may run on another goroutine).
+func (c *countingConn) counted() map[i2np.Type]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.got)
 }
 
 func (c *countingConn) Receive(deadline time.Time) (transport.Received, error) {
@@ -204,9 +220,11 @@ func ssu2Lookups(t *testing.T, ns *i2pdtest.NetNS, id *Identity, ff *netdb.Route
 	if err := lookupOwn(conn, r.Hash(), ff); err != nil {
 		conn.Close(transport.ReasonNormal)
 		if lossy != nil {
-			t.Logf("sent %d, received %d, dropped %d", lossy.sent, lossy.received, lossy.drops)
+			drops, all := lossy.counts()
+			t.Logf("dropped %d of %d datagrams sent and received", drops, all)
 		}
-		t.Fatalf("lookup of i2pd's RouterInfo (received %v): %v", conn.got, err)
+		got := conn.counted()
+		t.Fatalf("lookup of i2pd's RouterInfo (received %v): %v", got, err)
 	}
 	acked := false
 	err = Harvest(ctx, conn, HarvestConfig{Self: r.Hash(), Publish: r.RouterInfo(), Published: func() { acked = true },
@@ -217,12 +235,14 @@ func ssu2Lookups(t *testing.T, ns *i2pdtest.NetNS, id *Identity, ff *netdb.Route
 	if err != nil {
 		t.Fatal(err)
 	}
-	if conn.got[i2np.TypeDatabaseStore] == 0 || conn.got[i2np.TypeDatabaseSearchReply] == 0 || !acked {
-		t.Errorf("received %v, our store acknowledged %v; want DatabaseStore, DatabaseSearchReply, DeliveryStatus", conn.got, acked)
+	got := conn.counted()
+	if got[i2np.TypeDatabaseStore] == 0 || got[i2np.TypeDatabaseSearchReply] == 0 || !acked {
+		t.Errorf("received %v, our store acknowledged %v; want DatabaseStore, DatabaseSearchReply, DeliveryStatus", got, acked)
 	}
 	if lossy != nil {
-		t.Logf("dropped %d of %d datagrams sent and received; received %v", lossy.drops, lossy.sent+lossy.received, conn.got)
-		if lossy.drops == 0 {
+		drops, all := lossy.counts()
+		t.Logf("dropped %d of %d datagrams sent and received; received %v", drops, all, got)
+		if drops == 0 {
 			t.Error("nothing was lost")
 		}
 	}
