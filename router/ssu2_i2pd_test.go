@@ -166,18 +166,7 @@ func TestRouterHarvestsSSU2OnlyI2PD(t *testing.T) {
 // ssu2Probe probes ff, which publishes only SSU2, and checks the liveness
 // says SSU2 confirmed it, the peer having ended nothing.
 func ssu2Probe(t *testing.T, ns *i2pdtest.NetNS, id *Identity, ff *netdb.RouterInfo) {
-	live, err := netdb.OpenLiveness(filepath.Join(t.TempDir(), "liveness.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := testStore(t, t.TempDir())
-	if _, err := store.Put(ff); err != nil {
-		t.Fatal(err)
-	}
-	es, err := store.Entries(context.Background())
-	if err != nil || len(es) != 1 {
-		t.Fatalf("store: %d entries, %v", len(es), err)
-	}
+	live, store, es := probeFixture(t, ff)
 	r, err := New(Config{Identity: id, NetID: 2, Store: store, Liveness: live,
 		Transports: []transport.Transport{ssu2Out(t, id, ns, 2, nil)}})
 	if err != nil {
@@ -358,18 +347,7 @@ func TestRouterAlternatesTransportsI2PD(t *testing.T) {
 	}
 	id := newIdentity(t)
 	t.Cleanup(func() { auditI2PDLog(t, p, ns.Addr, id.Hash()) })
-	live, err := netdb.OpenLiveness(filepath.Join(t.TempDir(), "liveness.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := testStore(t, t.TempDir())
-	if _, err := store.Put(ff); err != nil {
-		t.Fatal(err)
-	}
-	es, err := store.Entries(context.Background())
-	if err != nil || len(es) != 1 {
-		t.Fatalf("store: %d entries, %v", len(es), err)
-	}
+	live, store, es := probeFixture(t, ff)
 	dial := func(ctx context.Context, addr string) (net.Conn, error) { return ns.Dial(addr) }
 	r, err := New(Config{Identity: id, NetID: 2, Store: store, Liveness: live,
 		Transports: append(ntcp2Out(t, id, dial), ssu2Out(t, id, ns, 2, nil))})
@@ -388,4 +366,23 @@ func TestRouterAlternatesTransportsI2PD(t *testing.T) {
 	if strings.Join(got, " ") != "NTCP2 SSU2 NTCP2" {
 		t.Errorf("probes confirmed it over %v, want NTCP2, SSU2, NTCP2", got)
 	}
+}
+
+// probeFixture is an empty liveness and a store holding only ff, and its
+// entry, for a probe of ff.
+func probeFixture(t *testing.T, ff *netdb.RouterInfo) (*netdb.Liveness, *netdb.Store, []*netdb.Entry) {
+	t.Helper()
+	live, err := netdb.OpenLiveness(filepath.Join(t.TempDir(), "liveness.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := testStore(t, t.TempDir())
+	if _, err := store.Put(ff); err != nil {
+		t.Fatal(err)
+	}
+	es, err := store.Entries(context.Background())
+	if err != nil || len(es) != 1 {
+		t.Fatalf("store: %d entries, %v", len(es), err)
+	}
+	return live, store, es
 }

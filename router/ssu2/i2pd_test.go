@@ -265,13 +265,7 @@ func TestDialI2PD(t *testing.T) {
 	defer s.Close(transport.ReasonNormal)
 	checkPushedRouterInfo(t, s, peer, "pushed")
 
-	ri, _ := netdb.ParseRouterInfo(ourRI)
-	lookup := i2np.DatabaseLookup{Key: peer.RouterHash, From: ri.Hash(), Flags: i2np.LookupRouterInfo}
-	body, _ := lookup.AppendBinary(nil)
-	if err := s.SendI2NP(i2np.Message{Type: i2np.TypeDatabaseLookup, ID: 7, Expiration: time.Now().Add(time.Minute), Body: body}); err != nil {
-		t.Fatal(err)
-	}
-	checkPushedRouterInfo(t, s, peer, "looked up")
+	lookupPeer(t, s, peer, ourRI)
 	p.WaitFor(t, "DatabaseLookup for "+i2pbase64.EncodeToString(peer.RouterHash[:])) // i2pd logs from another thread: maybe after it answered
 
 	big := make([]byte, 3000)
@@ -388,12 +382,25 @@ func TestSessionConfirmedFragmentsI2PD(t *testing.T) {
 	}
 	defer s.Close(transport.ReasonNormal)
 	checkPushedRouterInfo(t, s, peer, "pushed")
-	ri, _ := netdb.ParseRouterInfo(ourRI)
+	lookupPeer(t, s, peer, ourRI)
+	t.Logf("a %d-byte RouterInfo in two SessionConfirmed packets, taken", len(ourRI))
+}
+
+// lookupPeer asks the peer of session s for its own RouterInfo, from the
+// router whose RouterInfo is ourRI, and checks it comes.
+func lookupPeer(t *testing.T, s *Session, peer Peer, ourRI []byte) {
+	t.Helper()
+	ri, err := netdb.ParseRouterInfo(ourRI)
+	if err != nil {
+		t.Fatal(err)
+	}
 	lookup := i2np.DatabaseLookup{Key: peer.RouterHash, From: ri.Hash(), Flags: i2np.LookupRouterInfo}
-	body, _ := lookup.AppendBinary(nil)
+	body, err := lookup.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.SendI2NP(i2np.Message{Type: i2np.TypeDatabaseLookup, ID: 7, Expiration: time.Now().Add(time.Minute), Body: body}); err != nil {
 		t.Fatal(err)
 	}
 	checkPushedRouterInfo(t, s, peer, "looked up")
-	t.Logf("a %d-byte RouterInfo in two SessionConfirmed packets, taken", len(ourRI))
 }
