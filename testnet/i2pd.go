@@ -179,11 +179,12 @@ func firstStartI2PD(ctx context.Context, ns *NetNS, cfg RoutersConfig, i int, rd
 }
 
 // startI2PDRouter starts i2pd router i, whose identity is in dir, reseeded
-// from the network's initial bundle (Dir/initial.su3), trusting only the
-// test signer (Dir/certs).
-func startI2PDRouter(ns *NetNS, cfg RoutersConfig, i int, dir string, detach bool) (*Process, error) {
+// from reseed (the network's initial bundle, Dir/initial.su3, or a
+// startBarrier's URL serving it), trusting only the test signer
+// (Dir/certs).
+func startI2PDRouter(ns *NetNS, cfg RoutersConfig, i int, dir, reseed string, detach bool) (*Process, error) {
 	args := append(routerArgs(cfg, i), "--certsdir="+filepath.Join(cfg.Dir, "certs"),
-		"--reseed.file="+filepath.Join(cfg.Dir, "initial.su3"), "--reseed.verify=true")
+		"--reseed.file="+reseed, "--reseed.verify=true")
 	if cfg.Args != nil {
 		args = append(args, cfg.Args(i)...)
 	}

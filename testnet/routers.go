@@ -81,8 +81,17 @@ func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router,
 	if err := initialBundle(cfg, routers); err != nil {
 		return nil, err
 	}
+	reseed := filepath.Join(cfg.Dir, "initial.su3")
+	if cfg.Routers > 1 {
+		b, err := newStartBarrier(ns, reseed, cfg.Routers)
+		if err != nil {
+			return nil, err
+		}
+		defer b.Close()
+		reseed = b.url
+	}
 	for i, r := range routers {
-		p, err := startRouter(hosts[i], ns, cfg, i, routers, cfg.Detach)
+		p, err := startRouter(hosts[i], ns, cfg, i, routers, reseed)
 		if err != nil {
 			return routers[:i], err
 		}
@@ -142,12 +151,12 @@ func initialBundle(cfg RoutersConfig, routers []*Router) error {
 // startRouter starts router i of routers, which has made its identity:
 // a Java one in host, knowing every router; an i2pd one in ns, reseeded
 // from the initial bundle.
-func startRouter(host, ns *NetNS, cfg RoutersConfig, i int, routers []*Router, detach bool) (*Process, error) {
+func startRouter(host, ns *NetNS, cfg RoutersConfig, i int, routers []*Router, reseed string) (*Process, error) {
 	r := routers[i]
 	if r.Impl == ImplJava {
 		return startJavaRouter(host, cfg, i, routers)
 	}
-	return startI2PDRouter(ns, cfg, i, r.Dir, detach)
+	return startI2PDRouter(ns, cfg, i, r.Dir, reseed, cfg.Detach)
 }
 
 // waitListening waits (at most a minute each) until every router listens.
@@ -270,7 +279,7 @@ func (st *State) restart(ctx context.Context, i int) error {
 		host, _, _ := routerAddr(i)
 		p, err = StartJava(javaOptions(ns.hostOf(host), st.Config, i, r.Dir))
 	} else {
-		p, err = startI2PDRouter(ns, st.Config, i, r.Dir, true)
+		p, err = startI2PDRouter(ns, st.Config, i, r.Dir, filepath.Join(st.Config.Dir, "initial.su3"), true)
 	}
 	if err != nil {
 		return err
