@@ -82,7 +82,7 @@ func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router,
 		return nil, err
 	}
 	reseed := filepath.Join(cfg.Dir, "initial.su3")
-	if cfg.Routers > 1 {
+	if cfg.Routers > 1 && cfg.Java == 0 {
 		b, err := newStartBarrier(ns, reseed, cfg.Routers)
 		if err != nil {
 			return nil, err
