@@ -63,14 +63,14 @@ export JAVA_I2P
 test: deps-i2pd deps-observability deps-overlays vet
 	@if [ "$$(id -u)" = 0 ]; then echo "(making the nspawn test's container root in the background: /tmp/i2pseed-nspawn-prepare.log)"; \
 		bash deploy/test-nspawn.sh --prepare >/tmp/i2pseed-nspawn-prepare.log 2>&1 & fi
-	$(GO) test -race -count=1 -skip 'TestWholeChain' ./...
+	$(GO) test -race -count=1 -timeout 20m -skip 'TestWholeChain' ./...
 	@if command -v promtool >/dev/null; then promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml; \
 	elif [ -n "$$CI" ]; then echo "CI: promtool is missing"; exit 1; fi
 	@# The second pass runs what depends on the i2pd version (TestInboundFromJava
 	@# runs in the first: it needs no i2pd).
 	@if [ -x "$(I2PD_CURRENT)" ]; then \
 		echo "== interop tests again with $$($(I2PD_CURRENT) --version | head -1)"; \
-		I2PD=$(I2PD_CURRENT) $(GO) test -count=1 -run 'I2PD|Testnet|Harvest|Router' -skip 'TestWholeChain' ./...; \
+		I2PD=$(I2PD_CURRENT) $(GO) test -count=1 -timeout 20m -run 'I2PD|Testnet|Harvest|Router' -skip 'TestWholeChain' ./...; \
 	elif [ -n "$$CI" ]; then echo "CI: $(I2PD_CURRENT) is missing (set I2PD_CURRENT)"; exit 1; \
 	else echo "note: $(I2PD_CURRENT) missing: interop tests ran with Debian's i2pd only"; fi
 	$(GO) test -count=1 -run 'TestLiveEveryByteFlipped' ./su3/
