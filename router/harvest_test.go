@@ -23,7 +23,7 @@ func startTestnet(t *testing.T, i2pd string, ns *i2pdtest.NetNS, n, ff int) (map
 	t.Helper()
 	key := reseedtest.SignerKey(t)
 	rs, err := testnet.StartRouters(context.Background(), ns.NetNS, testnet.RoutersConfig{Dir: t.TempDir(), Routers: n, Floodfills: ff,
-		I2PD: i2pd, Signer: &su3.Signer{ID: "test@mail.i2p", Key: key}, SignerCert: "../su3/testdata/test-signer.crt"})
+		I2PD: i2pd, Signer: &su3.Signer{ID: "test@mail.i2p", Key: key}, SignerCert: "../su3/testdata/test-signer.crt", SyncStart: true})
 	routers := map[netdb.Hash]*netdb.RouterInfo{}
 	procs := map[netdb.Hash]*testnet.Process{}
 	for _, r := range rs {

@@ -26,6 +26,11 @@ import (
 // started 8 s after the others was never handed out by the first. Under
 // load, starting five i2pd processes one after another can take that long.
 //
+// It is opt-in (RoutersConfig.SyncStart; the router package's harvest
+// tests use it): with six routers started at once, i2pd's crossing
+// connections (both ends dialling each other) failed once in CI to give
+// TestI2PChannelOverTestnet working tunnels within 2 minutes.
+//
 // Networks with Java routers start as before: a JVM listens 5-20 s after
 // its start whatever the i2pd routers do, and measured with the barrier,
 // TestWholeChain's network came up in 4m03-5m06 and once not within its 6

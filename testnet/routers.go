@@ -29,6 +29,9 @@ type RoutersConfig struct {
 	Signer     *su3.Signer `json:"-"`
 	SignerCert string
 	Detach     bool // start them in sessions of their own (Options.Detach)
+	// SyncStart makes the i2pd routers of a network without Java listen at
+	// once (startBarrier), so none is hidden by a dial that came too early.
+	SyncStart bool
 	// Yggdrasil: the first Yggdrasil i2pd routers also publish an NTCP2
 	// address on the Yggdrasil mesh (see YggdrasilRouterAddr).
 	Yggdrasil int `json:",omitempty"`
@@ -82,7 +85,7 @@ func StartRouters(ctx context.Context, ns *NetNS, cfg RoutersConfig) ([]*Router,
 		return nil, err
 	}
 	reseed := filepath.Join(cfg.Dir, "initial.su3")
-	if cfg.Routers > 1 && cfg.Java == 0 {
+	if cfg.SyncStart && cfg.Routers > 1 && cfg.Java == 0 {
 		b, err := newStartBarrier(ns, reseed, cfg.Routers)
 		if err != nil {
 			return nil, err
