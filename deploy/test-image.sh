@@ -219,11 +219,36 @@ fi
 # in the namespace too, where tiny TCP buffers keep the server writing.
 t=$(date +%s.%N)
 ip netns exec "$NS" sysctl -q -w net.ipv4.tcp_rmem="4096 4096 4096" net.ipv4.tcp_wmem="4096 4096 4096"
-ip netns exec "$NS" curl -sk --http1.1 --limit-rate 1k -A Wget/1.11.4 -o "$RUN/slow.su3" "$URL/i2pseeds.su3" &
+# The client stalls after 1 KiB: curl writes into a 4 KiB pipe that its
+# perl parent stops reading (as in test-nspawn.sh; curl --limit-rate alone
+# once had the whole bundle before the stop).
+cat >"$RUN/slow.pl" <<'PERL'
+use strict;
+use Fcntl;
+pipe(my $r, my $w) or die "pipe: $!";
+fcntl($w, 1031, 4096) or die "F_SETPIPE_SZ: $!"; # 1031: F_SETPIPE_SZ
+my $out = shift @ARGV;
+my $pid = fork() // die "fork: $!";
+if ($pid == 0) {
+	close $r;
+	open(STDOUT, ">&", $w) or die "stdout: $!";
+	exec(@ARGV) or die "exec: $!";
+}
+close $w;
+my $got = "";
+while (length($got) < 1024) {
+	sysread($r, $got, 1024 - length($got), length($got)) or last;
+}
+open(my $fh, ">", $out) or die;
+print $fh $got;
+close $fh;
+sleep 600;
+PERL
+ip netns exec "$NS" perl "$RUN/slow.pl" "$RUN/slow.su3" curl -sk --http1.1 --limit-rate 1k -A Wget/1.11.4 "$URL/i2pseeds.su3" &
 slow=$!
 downloading() { ip netns exec "$NS" ss -Htn state established | grep -q "$CTIP:8443 "; }
 wait_for 10 downloading || true
-sleep 0.5
+wait_for 10 test -s "$RUN/slow.su3" || true
 t=$(date +%s.%N)
 kill -TERM "$(spid)"
 rc=0
@@ -233,7 +258,7 @@ UNSHARE=
 kill "$slow" 2>/dev/null || true
 wait "$slow" 2>/dev/null || true
 if [ "$rc" = 0 ] && awk -v s="$took" 'BEGIN { exit !(s >= 2.5 && s < 5) }' && grep -q 'drain limit passed.*closed=1' "$RUN/serve.log"; then
-	report stop 0 "exit 0 after ${took}s (drain 3s), slow client cut at $(stat -c %s "$RUN/slow.su3") bytes: $(grep -o 'drain limit passed.*closed=1' "$RUN/serve.log" | cut -c1-30)...closed=1"
+	report stop 0 "exit 0 after ${took}s (drain 3s), slow client stalled after reading $(stat -c %s "$RUN/slow.su3") bytes: $(grep -o 'drain limit passed.*closed=1' "$RUN/serve.log" | cut -c1-30)...closed=1"
 else
 	report stop 1 "exit $rc after ${took}s; $(tail -3 "$RUN/serve.log" | tr '\n' ' ')"
 fi
