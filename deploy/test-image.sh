@@ -222,29 +222,7 @@ ip netns exec "$NS" sysctl -q -w net.ipv4.tcp_rmem="4096 4096 4096" net.ipv4.tcp
 # The client stalls after 1 KiB: curl writes into a 4 KiB pipe that its
 # perl parent stops reading (as in test-nspawn.sh; curl --limit-rate alone
 # once had the whole bundle before the stop).
-cat >"$RUN/slow.pl" <<'PERL'
-use strict;
-use Fcntl;
-pipe(my $r, my $w) or die "pipe: $!";
-fcntl($w, 1031, 4096) or die "F_SETPIPE_SZ: $!"; # 1031: F_SETPIPE_SZ
-my $out = shift @ARGV;
-my $pid = fork() // die "fork: $!";
-if ($pid == 0) {
-	close $r;
-	open(STDOUT, ">&", $w) or die "stdout: $!";
-	exec(@ARGV) or die "exec: $!";
-}
-close $w;
-my $got = "";
-while (length($got) < 1024) {
-	sysread($r, $got, 1024 - length($got), length($got)) or last;
-}
-open(my $fh, ">", $out) or die;
-print $fh $got;
-close $fh;
-sleep 600;
-PERL
-ip netns exec "$NS" perl "$RUN/slow.pl" "$RUN/slow.su3" curl -sk --http1.1 --limit-rate 1k -A Wget/1.11.4 "$URL/i2pseeds.su3" &
+ip netns exec "$NS" perl "$(dirname "$0")/testdata/stall-client.pl" "$RUN/slow.su3" curl -sk --http1.1 --limit-rate 1k -A Wget/1.11.4 "$URL/i2pseeds.su3" &
 slow=$!
 downloading() { ip netns exec "$NS" ss -Htn state established | grep -q "$CTIP:8443 "; }
 wait_for 10 downloading || true

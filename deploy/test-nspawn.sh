@@ -195,30 +195,10 @@ t=$(date +%s.%N)
 netsysctl() { nsenter -t "$LEADER" -n -- sysctl "$@"; }
 rmem=$(netsysctl -n net.ipv4.tcp_rmem) wmem=$(netsysctl -n net.ipv4.tcp_wmem)
 netsysctl -q -w net.ipv4.tcp_rmem="4096 4096 4096" net.ipv4.tcp_wmem="4096 4096 4096"
-ct sh -c 'cat >/root/slow.pl' <<'PERL'
-use strict;
-use Fcntl;
-pipe(my $r, my $w) or die "pipe: $!";
-fcntl($w, 1031, 4096) or die "F_SETPIPE_SZ: $!"; # 1031: F_SETPIPE_SZ
-my $pid = fork() // die "fork: $!";
-if ($pid == 0) {
-	close $r;
-	open(STDOUT, ">&", $w) or die "stdout: $!";
-	exec(@ARGV) or die "exec: $!";
-}
-close $w;
-my $got = "";
-while (length($got) < 1024) {
-	my $n = sysread($r, $got, 1024 - length($got), length($got)) or last;
-}
-open(my $out, ">", "/root/slow.su3") or die;
-print $out $got;
-close $out;
-sleep 600;
-PERL
+ct sh -c 'cat >/root/stall-client.pl' <"$(dirname "$0")/testdata/stall-client.pl"
 downloading() { ct ss -Htn state established | grep -q '127.0.0.1:8443 '; }
 ct rm -f /root/slow.pid /root/slow.su3
-ct sh -c 'perl /root/slow.pl curl -sk --http1.1 --limit-rate 1k -A Wget/1.11.4 https://127.0.0.1:8443/i2pseeds.su3 &
+ct sh -c 'perl /root/stall-client.pl /root/slow.su3 curl -sk --http1.1 --limit-rate 1k -A Wget/1.11.4 https://127.0.0.1:8443/i2pseeds.su3 &
 echo $! >/root/slow.pid; wait' &
 slow=$!
 wait_for 10 downloading || true
