@@ -119,6 +119,12 @@ func (s *Store) entry(h Hash) *Entry {
 	return s.idx.Entries[h]
 }
 
+// Entry is the summary of router h's RouterInfo, as Entries last saw it.
+func (s *Store) Entry(h Hash) (*Entry, bool) {
+	e := s.entry(h)
+	return e, e != nil
+}
+
 // Has reports whether the store holds a RouterInfo of router h.
 func (s *Store) Has(h Hash) bool { return s.entry(h) != nil }
 

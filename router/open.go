@@ -45,6 +45,12 @@ type Settings struct {
 	// ProbeRecheck ("probe-recheck") is the least time before a router
 	// confirmed reachable is probed again (default 10 minutes).
 	ProbeRecheck time.Duration
+	// FloodfillWarmup ("floodfill-warmup") is how long after a floodfill
+	// published its RouterInfo it is first asked (default 2m20s: a Java
+	// floodfill drops every lookup for the first two minutes after it
+	// starts); negative: at once, for a test network whose floodfills are
+	// all i2pd. On the live network it is at least the default.
+	FloodfillWarmup time.Duration
 	// NTCP2 ("ntcp2-listen", "ntcp2-host") is the NTCP2 transport's.
 	NTCP2 ntcp2.Settings
 	// SSU2 ("ssu2") dials routers that publish an SSU2 address over SSU2
@@ -81,7 +87,12 @@ func (s Settings) Check() error {
 			return setting.Errorf(c.name, c.val, "%s", c.want)
 		}
 	}
-	return s.NTCP2.Check(netID == netdb.LiveNetID && !s.Testnet)
+	live := netID == netdb.LiveNetID && !s.Testnet
+	if live && s.FloodfillWarmup != 0 && s.FloodfillWarmup < floodfillWarmup {
+		return setting.Errorf("floodfill-warmup", s.FloodfillWarmup,
+			"want %v or more on the live network (Java I2P floodfills drop every lookup for 2 minutes after they start)", floodfillWarmup)
+	}
+	return s.NTCP2.Check(live)
 }
 
 // Deps are what a router takes from its caller rather than its settings.
@@ -160,7 +171,7 @@ func Open(ctx context.Context, s Settings, d Deps) (*Router, error) {
 	}
 	cfg := Config{
 		Identity: id, NetID: netID, Store: d.Store, Seeds: d.Seeds, Logger: d.Logger,
-		Sessions: s.Sessions, MaxAge: s.Expire,
+		Sessions: s.Sessions, MaxAge: s.Expire, Warmup: s.FloodfillWarmup,
 		Harvest: HarvestConfig{Interval: s.Interval, Lookups: s.Lookups},
 		Probe:   ProbeConfig{Every: s.ProbeEvery, Recheck: s.ProbeRecheck, Candidates: d.Candidates},
 	}

@@ -65,23 +65,13 @@ func (r *Router) probeQueue(ctx context.Context) ([]*netdb.Entry, error) {
 		return nil, err
 	}
 	now := r.cfg.Now()
-	pol := r.cfg.Probe.Candidates
-	if pol != nil {
-		p := *pol
-		p.Liveness, p.Now = nil, r.cfg.Now
-		pol = &p
-	}
 	type item struct {
 		e   *netdb.Entry
 		due time.Time
 	}
 	var q []item
-	self := r.Hash()
 	for _, e := range entries {
-		if e.Hash == self || pol != nil && pol.Check(e) != netdb.OK {
-			continue
-		}
-		if d := r.due(e.Hash); !d.After(now) {
+		if d := r.due(e.Hash); r.candidate(e) && !d.After(now) {
 			q = append(q, item{e, d})
 		}
 	}
@@ -93,8 +83,33 @@ func (r *Router) probeQueue(ctx context.Context) ([]*netdb.Entry, error) {
 	return es, nil
 }
 
-// probeLoop probes the due candidates, one every Probe.Every, and saves
-// the results every few minutes and when ctx ends.
+// candidate reports whether e is worth probing: not us, and admitted by
+// Probe.Candidates (its Liveness ignored).
+func (r *Router) candidate(e *netdb.Entry) bool {
+	if e.Hash == r.Hash() {
+		return false
+	}
+	pol := r.cfg.Probe.Candidates
+	if pol == nil {
+		return true
+	}
+	p := *pol
+	p.Liveness, p.Now = nil, r.cfg.Now
+	return p.Check(e) == netdb.OK
+}
+
+// probeFreed probes h, whose inbound session just ended, if it is a
+// candidate and due: a router that keeps dialling us would otherwise be
+// probed only by luck, between its sessions.
+func (r *Router) probeFreed(ctx context.Context, h netdb.Hash) {
+	if e, ok := r.cfg.Store.Entry(h); ok && r.candidate(e) && !r.due(h).After(r.cfg.Now()) {
+		r.probe(ctx, e)
+	}
+}
+
+// probeLoop probes the due candidates, one every Probe.Every, and a
+// router at once when its inbound session ends (probeFreed), and saves the
+// results every few minutes and when ctx ends.
 func (r *Router) probeLoop(ctx context.Context) {
 	tick := time.NewTicker(r.cfg.Probe.Every)
 	defer tick.Stop()
@@ -105,6 +120,9 @@ func (r *Router) probeLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case h := <-r.freed:
+			r.probeFreed(ctx, h)
+			continue
 		case <-tick.C:
 		}
 		if len(queue) == 0 {

@@ -95,6 +95,9 @@ type Router struct {
 	open     map[string]int // sessions open, by direction
 	ri       *netdb.RouterInfo
 	wakeup   chan struct{}
+	// freed names routers whose inbound session just ended, for the
+	// probe loop to probe at once if due (it could not while it was open).
+	freed chan netdb.Hash
 
 	refresh refresher
 	// connected counts the probe and inbound sessions open with each
@@ -144,7 +147,7 @@ func New(cfg Config) (*Router, error) {
 	}
 	r := &Router{cfg: cfg, log: log, m: newMetrics(), peers: map[netdb.Hash]*peer{}, connected: map[netdb.Hash]int{}, open: map[string]int{},
 		received: netdb.Policy{NetID: cfg.NetID, MaxAge: cfg.MaxAge, MaxFuture: 2 * time.Minute, Now: cfg.Now},
-		wakeup:   make(chan struct{}, 1)}
+		wakeup:   make(chan struct{}, 1), freed: make(chan netdb.Hash, 16)}
 	if err := r.resign(); err != nil {
 		return nil, err
 	}

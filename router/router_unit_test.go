@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/i2pseed/i2pseed/netdb"
+	"github.com/i2pseed/i2pseed/router/i2np"
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -395,5 +396,34 @@ func TestRefresher(t *testing.T) {
 	f.rebuild(entries, self, now.Add(61*time.Minute), 12*time.Hour)
 	if h, ok := f.next(now); !ok || h != (netdb.Hash{2}) {
 		t.Errorf("after an hour: %v %v, want the oldest again", h, ok)
+	}
+}
+
+// TestInboundUses: what keeps an inbound session open is what we take
+// from it; tunnel builds and garlic (i2pd 2.45.1 sends them though our
+// caps say G) do not, so such a session ends and the router can be probed.
+func TestInboundUses(t *testing.T) {
+	msg := func(ty i2np.Type) transport.Received { return transport.Received{Message: &i2np.Message{Type: ty}} }
+	for _, tc := range []struct {
+		rcv  transport.Received
+		want bool
+	}{
+		{transport.Received{RouterInfo: []byte{1}}, true},
+		{msg(i2np.TypeDatabaseStore), true},
+		{msg(i2np.TypeDatabaseSearchReply), true},
+		{msg(i2np.TypeShortTunnelBuild), false},
+		{msg(i2np.TypeVariableTunnelBuild), false},
+		{msg(i2np.TypeGarlic), false},
+		{msg(i2np.TypeDatabaseLookup), false},
+		{msg(i2np.TypeTunnelData), false},
+		{transport.Received{}, false},
+	} {
+		if got := uses(tc.rcv); got != tc.want {
+			name := "RouterInfo block"
+			if tc.rcv.Message != nil {
+				name = tc.rcv.Message.Type.String()
+			}
+			t.Errorf("uses(%s) = %v, want %v", name, got, tc.want)
+		}
 	}
 }

@@ -26,8 +26,8 @@ import (
 // started 8 s after the others was never handed out by the first. Under
 // load, starting five i2pd processes one after another can take that long.
 //
-// It is opt-in (RoutersConfig.SyncStart; the router package's harvest
-// tests use it): with six routers started at once, i2pd's crossing
+// It is opt-in (RoutersConfig.SyncStart, Config.SyncStart; the router
+// package's harvest tests and TestRaceSSU2 use it): with six routers started at once, i2pd's crossing
 // connections (both ends dialling each other) failed once in CI to give
 // TestI2PChannelOverTestnet working tunnels within 2 minutes.
 //

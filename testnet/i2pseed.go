@@ -59,7 +59,9 @@ func (st *State) startServer(ctx context.Context, ns *NetNS, cfg Config, seeds s
 }
 
 // serverArgs are the network's server's: data in srvDir, its router
-// seeded with the netDb directory seeds, cfg.ServerArgs last.
+// seeded with the netDb directory seeds, cfg.ServerArgs last. In a network
+// without Java its router asks the floodfills from the start (a Java
+// floodfill drops every lookup for two minutes; i2pd's answer at once).
 func serverArgs(cfg Config, srvDir, seeds string) []string {
 	n := cfg.Routers + cfg.Java
 	// Every router in every bundle; a stopped router leaves the bundles
@@ -69,6 +71,9 @@ func serverArgs(cfg Config, srvDir, seeds string) []string {
 		Set(cliflag.ServeRebuild, "1m").Set(cliflag.ServeProbeRecheck, "1m")
 	if cfg.Yggdrasil > 0 {
 		args.Set(cliflag.ServeYggdrasil, YggdrasilServer)
+	}
+	if cfg.Java == 0 {
+		args.Set(cliflag.ServeWarmup, "0") // i2pd floodfills answer at once
 	}
 	return append(args.Strings(), cfg.ServerArgs...)
 }
@@ -113,10 +118,11 @@ func startServe(ns *NetNS, self string, args []string, logFile *os.File) (int, e
 }
 
 // startOursRouter starts `i2pseed router` in ns with its data in dir, from
-// the netDb directory seeds, listening on addr, not probing; its output
+// the netDb directory seeds, listening on addr, not probing, with the
+// floodfill warm-up unless noWarmup (a network without Java); its output
 // goes to log.
-func startOursRouter(ns *NetNS, self, dir, seeds string, netID, addr string, log io.Writer) (*exec.Cmd, error) {
-	cmd := ns.Command(self, oursRouterArgs(dir, seeds, netID, addr)...)
+func startOursRouter(ns *NetNS, self, dir, seeds string, netID, addr string, noWarmup bool, log io.Writer) (*exec.Cmd, error) {
+	cmd := ns.Command(self, oursRouterArgs(dir, seeds, netID, addr, noWarmup)...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -125,10 +131,14 @@ func startOursRouter(ns *NetNS, self, dir, seeds string, netID, addr string, log
 }
 
 // oursRouterArgs are the `i2pseed router` flags of startOursRouter.
-func oursRouterArgs(dir, seeds, netID, addr string) []string {
-	return cliflag.New[cliflag.Router]().Set(cliflag.RouterNetDB, filepath.Join(dir, "netDb")).
+func oursRouterArgs(dir, seeds, netID, addr string, noWarmup bool) []string {
+	args := cliflag.New[cliflag.Router]().Set(cliflag.RouterNetDB, filepath.Join(dir, "netDb")).
 		Set(cliflag.RouterDataDir, dir).Set(cliflag.RouterSeed, seeds).Set(cliflag.RouterNetID, netID).
-		Set(cliflag.RouterNTCP2Listen, addr).Set(cliflag.RouterProbeEvery, "0").Strings()
+		Set(cliflag.RouterNTCP2Listen, addr).Set(cliflag.RouterProbeEvery, "0")
+	if noWarmup {
+		args.Set(cliflag.RouterWarmup, "0")
+	}
+	return args.Strings()
 }
 
 // testSigner loads or makes the test network's signer in dir, the files

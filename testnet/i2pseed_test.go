@@ -22,9 +22,12 @@ func TestUnitI2PseedArgs(t *testing.T) {
 			"serve", "--testnet", "--netid", "7", "--signer", "testnet@mail.i2p", "--data-dir", "/s/data",
 			"--listen", "198.18.0.3:8443", "--host", "198.18.0.3", "--bundle-size", "10", "--min-eligible", "1",
 			"--min-version", "0.9.50", "--burst-per-client", "50", "--rate-per-client", "5", "--netdb", "/s/netDb"}},
-		{"race router", oursRouterArgs("/r/ours", "/r/seeds", "7", "198.18.0.203:18203"), []string{
+		{"server without Java", serverArgs(Config{Routers: 3}, "/n/server", "/n/seeds")[30:], []string{"--floodfill-warmup", "0"}},
+		{"race router", oursRouterArgs("/r/ours", "/r/seeds", "7", "198.18.0.203:18203", false), []string{
 			"router", "--netdb", "/r/ours/netDb", "--data-dir", "/r/ours", "--seed", "/r/seeds", "--netid", "7",
 			"--ntcp2-listen", "198.18.0.203:18203", "--probe-every", "0"}},
+		{"race router without Java", oursRouterArgs("/r/ours", "/r/seeds", "7", "198.18.0.203:18203", true)[13:], []string{
+			"--floodfill-warmup", "0"}},
 	} {
 		if !slices.Equal(tc.got, tc.want) {
 			t.Errorf("%s:\ngot  %q\nwant %q", tc.name, tc.got, tc.want)

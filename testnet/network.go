@@ -65,7 +65,11 @@ type Config struct {
 	// and port number (UDP); our server's router then dials some over it.
 	// Off, they publish NTCP2 only.
 	SSU2 bool
-	Log  io.Writer // progress lines; nil discards
+	// SyncStart: the i2pd routers of a network without Java start
+	// listening at once (RoutersConfig.SyncStart), so that none is left out
+	// of the floodfills' replies by a dial that came before it listened.
+	SyncStart bool
+	Log       io.Writer // progress lines; nil discards
 }
 
 // State is a running network, kept in Dir/testnet.json.
@@ -193,7 +197,8 @@ func (st *State) up(ctx context.Context, ns *NetNS, cfg Config) error {
 	signerCert := filepath.Join(st.Dir, "server", "keys", certs.CertFileName(signerID))
 	st.Config = RoutersConfig{Dir: st.Dir, Routers: cfg.Routers, Floodfills: cfg.Floodfills,
 		Java: cfg.Java, JavaFloodfills: cfg.JavaFloodfills, I2PD: cfg.I2PD, JavaI2P: cfg.JavaI2P, NetID: NetID,
-		Signer: signer, SignerCert: signerCert, Detach: true, Yggdrasil: min(cfg.Yggdrasil, cfg.Routers), SSU2: cfg.SSU2}
+		Signer: signer, SignerCert: signerCert, Detach: true, Yggdrasil: min(cfg.Yggdrasil, cfg.Routers), SSU2: cfg.SSU2,
+		SyncStart: cfg.SyncStart}
 	routers, err := StartRouters(ctx, ns, st.Config)
 	for _, r := range routers {
 		st.Routers = append(st.Routers, r.RouterState)

@@ -168,7 +168,7 @@ func (st *State) startRacers(ns, host *NetNS, cfg RaceConfig, dir, bundle string
 	}
 	oursLog := &LockedBuffer{}
 	ours, err := startOursRouter(ns, cfg.Self, filepath.Join(dir, "ours"), filepath.Join(dir, "seeds"), st.netID().String(),
-		raceOursAddr+":18203", oursLog)
+		raceOursAddr+":18203", st.Config.Java == 0, oursLog)
 	if err != nil {
 		return nil, stop, fmt.Errorf("testnet: race: %w", err)
 	}

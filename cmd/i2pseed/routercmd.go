@@ -48,6 +48,7 @@ func addRouterFlags(cmd *cobra.Command) {
 	f.Duration("interval", 5*time.Second, "least time between lookups to one floodfill (at most 12 per 2 minutes whatever this is)")
 	f.Int("lookups", 100, "most lookups per session")
 	f.Duration("expire", 48*time.Hour, "remove RouterInfos published longer ago than this")
+	f.Duration("floodfill-warmup", 2*time.Minute+20*time.Second, "wait this long after a floodfill published its RouterInfo before asking it (Java I2P drops every lookup in its first 2 minutes); 0 on a test network of i2pd floodfills only")
 	f.Duration("probe-every", 3*time.Second, "liveness: least time between handshakes that check a router's published address is there (0: no probes)")
 	f.Duration("probe-recheck", 10*time.Minute, "liveness: least time before a router confirmed reachable is probed again")
 }
@@ -93,9 +94,19 @@ func (a *app) routerSettings() router.Settings {
 		DataDir: a.cfg.GetString("data-dir"), NetID: a.cfg.GetInt("netid"), Testnet: a.cfg.GetBool("testnet"),
 		Sessions: a.cfg.GetInt("sessions"), Interval: a.cfg.GetDuration("interval"), Lookups: a.cfg.GetInt("lookups"),
 		Expire: a.cfg.GetDuration("expire"), ProbeEvery: a.cfg.GetDuration("probe-every"), ProbeRecheck: a.cfg.GetDuration("probe-recheck"),
-		NTCP2: ntcp2.Settings{Listen: a.cfg.GetString("ntcp2-listen"), Host: a.cfg.GetString("ntcp2-host")},
-		SSU2:  a.cfg.GetBool("ssu2"),
+		FloodfillWarmup: warmupSetting(a.cfg.GetDuration("floodfill-warmup")),
+		NTCP2:           ntcp2.Settings{Listen: a.cfg.GetString("ntcp2-listen"), Host: a.cfg.GetString("ntcp2-host")},
+		SSU2:            a.cfg.GetBool("ssu2"),
 	}
+}
+
+// warmupSetting is --floodfill-warmup as router.Settings takes it: 0 is
+// none (negative there; zero is its default).
+func warmupSetting(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // routerSeeds is where the router starts: --seed, or a verified reseed.

@@ -46,6 +46,7 @@ const (
 	ServeMinEligible    Serve = "min-eligible"
 	ServeRebuild        Serve = "rebuild"
 	ServeProbeRecheck   Serve = "probe-recheck"
+	ServeWarmup         Serve = "floodfill-warmup"
 	ServeMinVersion     Serve = "min-version"
 	ServeBurstPerClient Serve = "burst-per-client"
 	ServeRatePerClient  Serve = "rate-per-client"
@@ -66,6 +67,7 @@ const (
 	RouterNetID       Router = "netid"
 	RouterNTCP2Listen Router = "ntcp2-listen"
 	RouterProbeEvery  Router = "probe-every"
+	RouterWarmup      Router = "floodfill-warmup"
 )
 
 // Bootstrap is a flag of `i2pseed bootstrap`.
