@@ -63,18 +63,21 @@ export JAVA_I2P
 test: deps-i2pd deps-observability deps-overlays vet
 	@if [ "$$(id -u)" = 0 ]; then echo "(making the nspawn test's container root in the background: /tmp/i2pseed-nspawn-prepare.log)"; \
 		bash deploy/test-nspawn.sh --prepare >/tmp/i2pseed-nspawn-prepare.log 2>&1 & fi
+	@echo "== $$(date -u +%T) the race-enabled suite with $$(i2pd --version 2>/dev/null | head -1)"
 	$(GO) test -race -count=1 -timeout 20m -skip 'TestWholeChain' ./...
 	@if command -v promtool >/dev/null; then promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts_test.yml; \
 	elif [ -n "$$CI" ]; then echo "CI: promtool is missing"; exit 1; fi
-	@# The second pass runs what depends on the i2pd version (TestInboundFromJava
-	@# runs in the first: it needs no i2pd).
+	@# The second pass runs what depends on the i2pd version (the Java tests,
+	@# such as TestRouterHarvestsSSU2Java, run in the first: they need no i2pd).
 	@if [ -x "$(I2PD_CURRENT)" ]; then \
-		echo "== interop tests again with $$($(I2PD_CURRENT) --version | head -1)"; \
-		I2PD=$(I2PD_CURRENT) $(GO) test -count=1 -timeout 20m -run 'I2PD|Testnet|Harvest|Router' -skip 'TestWholeChain' ./...; \
+		echo "== $$(date -u +%T) interop tests again with $$($(I2PD_CURRENT) --version | head -1)"; \
+		I2PD=$(I2PD_CURRENT) $(GO) test -count=1 -timeout 20m -run 'I2PD|Testnet|Harvest|Router' -skip 'TestWholeChain|Java' ./...; \
 	elif [ -n "$$CI" ]; then echo "CI: $(I2PD_CURRENT) is missing (set I2PD_CURRENT)"; exit 1; \
 	else echo "note: $(I2PD_CURRENT) missing: interop tests ran with Debian's i2pd only"; fi
 	$(GO) test -count=1 -run 'TestLiveEveryByteFlipped' ./su3/
+	@echo "== $$(date -u +%T) demo, deb-test, nspawn-test, image-test"
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory demo deb-test nspawn-test image-test; else echo "note: not root: make demo, deb-test, nspawn-test and image-test skipped"; fi
+	@echo "== $$(date -u +%T) make test passed"
 
 # The Debian package (nfpm from the Go module proxy): binary, hardened unit,
 # default config, examples, man pages and completions.

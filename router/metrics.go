@@ -42,7 +42,7 @@ func newMetrics() *metrics {
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "i2pseed_router_publish_acks_total", Help: "Floodfills that confirmed storing our RouterInfo."}),
 		probes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "i2pseed_router_probes_total", Help: "Liveness probes (handshakes to a router's published address), by outcome."}, []string{"outcome"}),
+			Name: "i2pseed_router_probes_total", Help: "Liveness probes (handshakes to a router's published address), by outcome and transport (the last one tried: NTCP2, SSU2; none when no transport reaches the router)."}, []string{"outcome", "transport"}),
 		live: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "i2pseed_router_routers_live", Help: "Routers whose latest handshake (probe or harvest) completed within the hour."}),
 		unreachable: prometheus.NewGauge(prometheus.GaugeOpts{

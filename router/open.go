@@ -89,7 +89,7 @@ func (s Settings) Check() error {
 	}
 	live := netID == netdb.LiveNetID && !s.Testnet
 	if live && s.FloodfillWarmup != 0 && s.FloodfillWarmup < floodfillWarmup {
-		return setting.Errorf("floodfill-warmup", s.FloodfillWarmup,
+		return setting.Errorf("floodfill-warmup", max(s.FloodfillWarmup, 0),
 			"want %v or more on the live network (Java I2P floodfills drop every lookup for 2 minutes after they start)", floodfillWarmup)
 	}
 	return s.NTCP2.Check(live)

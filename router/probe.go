@@ -1,6 +1,7 @@
 package router
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -192,7 +193,7 @@ func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 		if errors.As(serr, &te) && !te.Reason.Benign() {
 			// Reachable, but it refused us (17: banned; 7: clock skew;
 			// 15: our RouterInfo): the one sign that a rule hit us.
-			r.m.probes.WithLabelValues(OutcomeTerminated.String()).Inc()
+			r.m.probes.WithLabelValues(OutcomeTerminated.String(), via).Inc()
 			r.log.Warn("probe: the peer ended the session", "peer", h.String(), "reason", te.Reason.String())
 			r.recordProbe(ctx, h, via, OutcomeOK, nil)
 			return
@@ -200,7 +201,7 @@ func (r *Router) probe(ctx context.Context, e *netdb.Entry) {
 	}
 	o := classifyHandshake(err)
 	if ctx.Err() == nil {
-		r.m.probes.WithLabelValues(o.String()).Inc()
+		r.m.probes.WithLabelValues(o.String(), cmp.Or(via, "none")).Inc()
 	}
 	r.recordProbe(ctx, h, via, o, err)
 }

@@ -218,7 +218,7 @@ func (tn *testnetRun) checkLiveness(t *testing.T, r *Router, idx *netdb.Index) {
 		t.Errorf("selection by the saved liveness: %d eligible, rejected %v; want all %d routers and the dead one unreachable",
 			len(sel.Eligible), sel.Rejected, len(tn.routers))
 	}
-	if n := testutil.ToFloat64(counter(t, r, "i2pseed_router_probes_total", "ok")); n < 1 {
+	if n := testutil.ToFloat64(counter(t, r, "i2pseed_router_probes_total", "ok", "NTCP2")); n < 1 {
 		t.Errorf("metrics count %v good probes", n)
 	}
 }

@@ -179,8 +179,8 @@ func ssu2Probe(t *testing.T, ns *i2pdtest.NetNS, id *Identity, ff *netdb.RouterI
 	if !p.Reachable() || p.Transport != "SSU2" {
 		t.Fatalf("liveness after the probe: %+v", p)
 	}
-	if n := testutil.ToFloat64(r.m.probes.WithLabelValues(OutcomeOK.String())); n != 1 {
-		t.Errorf("%v probes counted ok, want 1", n)
+	if n := testutil.ToFloat64(r.m.probes.WithLabelValues(OutcomeOK.String(), "SSU2")); n != 1 {
+		t.Errorf("%v probes counted ok over SSU2, want 1", n)
 	}
 	t.Logf("probe over SSU2 in %v (2 s of it reading)", took.Round(time.Millisecond))
 }

@@ -20,7 +20,8 @@ import (
 // NTCP2 (Config.SSU2), a race (`testnet race --ssu2`, without Java)
 // ends with our fresh router holding every router; the server's
 // built-in router, which dials SSU2 where published, confirms at least
-// one router over SSU2 (its liveness.json records "transport":"SSU2");
+// one router over SSU2 (its metrics count a good probe over SSU2; its
+// liveness.json, saved every 5 minutes, then records "transport":"SSU2");
 // and no router's log blocks, bans or throttles the server's router or
 // our racer (testnet.AuditNetwork).
 func TestRaceSSU2(t *testing.T) {
@@ -56,7 +57,7 @@ func TestRaceSSU2(t *testing.T) {
 	if res[0].Throttled != 0 {
 		t.Errorf("Java floodfills throttled %d of our racer's lookups", res[0].Throttled)
 	}
-	waitLivenessSSU2(t, st, 4*time.Minute)
+	waitProbeSSU2(t, st, 4*time.Minute)
 }
 
 // ssu2Host is the host of ri's SSU2 address, "" if it publishes none.
@@ -69,44 +70,24 @@ func ssu2Host(ri *netdb.RouterInfo) string {
 	return ""
 }
 
-// waitLivenessSSU2 waits (at most limit) until the server's built-in
-// router's liveness records a router confirmed over SSU2: it confirms a
-// router that publishes both transports over each in turn.
-func waitLivenessSSU2(t *testing.T, st *testnet.State, limit time.Duration) {
+// waitProbeSSU2 waits (at most limit) until the server's built-in
+// router has counted a good probe over SSU2: it probes a router that
+// publishes both transports over each in turn.
+func waitProbeSSU2(t *testing.T, st *testnet.State, limit time.Duration) {
 	t.Helper()
-	path := filepath.Join(st.Server.DataDir, "liveness.json")
+	const series = `i2pseed_router_probes_total{outcome="ok",transport="SSU2"}`
 	start := time.Now()
 	for {
-		via := livenessTransports(t, st, path)
-		if via["SSU2"] > 0 {
-			t.Logf("the server's liveness: routers last confirmed over %v", via)
+		if v := metric(t, st, series); v != "" && v != "0" {
+			t.Logf("%v after the race: %s %s; over NTCP2: %s", time.Since(start).Round(time.Second), series, v,
+				metric(t, st, `i2pseed_router_probes_total{outcome="ok",transport="NTCP2"}`))
 			return
 		}
 		if time.Since(start) > limit {
-			t.Fatalf("after %v the server's liveness records no router confirmed over SSU2: %v", limit, via)
+			t.Fatalf("after %v the server's router counts no good probe over SSU2", limit)
 		}
 		time.Sleep(5 * time.Second)
 	}
-}
-
-// livenessTransports counts the network's routers by the transport the
-// liveness file at path last confirmed them over ("" for none).
-func livenessTransports(t *testing.T, st *testnet.State, path string) map[string]int {
-	t.Helper()
-	l, err := netdb.OpenLiveness(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	via := map[string]int{}
-	for _, r := range st.Routers {
-		var h netdb.Hash
-		if err := h.UnmarshalText([]byte(r.Hash)); err != nil {
-			t.Fatal(err)
-		}
-		p, _ := l.Get(h)
-		via[p.Transport]++
-	}
-	return via
 }
 
 // buildSelf builds the i2pseed binary the network runs.
