@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/i2pseed/i2pseed/router/ntcp2"
 	"github.com/i2pseed/i2pseed/router/transport"
 	"github.com/i2pseed/i2pseed/router/transport/transporttest"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // serveFloodfill answers, as floodfill ff, the sessions routers open to
@@ -220,4 +222,57 @@ func pushInbound(ctx context.Context, t *testing.T, bob *netdb.RouterInfo) (tran
 		t.Fatal(err)
 	}
 	return sess, aliceRI, pushed[0]
+}
+
+// TestProbeAfterInbound: no probe dials a router while its inbound
+// session is open; when that session ends, the router is probed at once
+// if due, not at the probe loop's next turn (here an hour away). Alice
+// publishes no address, so the probe fails as "dial" over no transport:
+// what matters is that it ran.
+func TestProbeAfterInbound(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := LoadOrCreateIdentity(t.TempDir())
+	bob := ntcp2.NewTransport(ntcp2.TransportConfig{Keys: ntcp2Keys(t, id), NetID: 2, Self: id.Hash(), Listener: ln,
+		Published: ln.Addr().(*net.TCPAddr).AddrPort()})
+	live, err := netdb.OpenLiveness(filepath.Join(t.TempDir(), "liveness.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := fakeFloodfill(t, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}) // keeps Run going
+	r, err := New(Config{Identity: id, NetID: 2, Store: testStore(t, t.TempDir()), Transports: []transport.Transport{bob},
+		Liveness: live, Probe: ProbeConfig{Every: time.Hour, Timeout: 2 * time.Second},
+		Seeds: func(context.Context) ([]*netdb.RouterInfo, error) { return []*netdb.RouterInfo{unreachable}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	sess, aliceRI, _ := pushInbound(ctx, t, r.RouterInfo())
+	time.Sleep(500 * time.Millisecond)
+	if _, ok := live.Get(aliceRI.Hash()); ok {
+		t.Fatal("Alice was probed while her inbound session was open")
+	}
+	sess.Close(transport.ReasonNormal)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if p, ok := live.Get(aliceRI.Hash()); ok {
+			if p.Failures != 1 || p.Outcome != OutcomeDial.String() {
+				t.Errorf("Alice's probe: %+v, want one failure, dial", p)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Alice was not probed within 10 s of her inbound session's end")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := testutil.ToFloat64(counter(t, r, "i2pseed_router_probes_total", "dial", "none")); n != 1 {
+		t.Errorf("metrics count %v probes dial/none, want 1", n)
+	}
 }
