@@ -175,3 +175,49 @@ func TestDialJava(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionConfirmedFragmentsJava: our RouterInfo too big for one
+// packet even gzipped goes in two SessionConfirmed packets, and Java I2P
+// 2.7 takes it (the session comes up and it pushes its RouterInfo), as
+// i2pd does (TestSessionConfirmedFragmentsI2PD).
+func TestSessionConfirmedFragmentsJava(t *testing.T) {
+	ns := i2pdtest.NewNetNS(t)
+	javaAddr := "198.18.0.42"
+	ns.AddAddr(t, javaAddr)
+	p, peer := startJava(t, ns, javaAddr, 18860)
+	logOf := func() string { b, _ := os.ReadFile(p.LogFile); return tail(string(b)) }
+	cfg := &Config{NetID: javaNetID}
+	rand.Read(cfg.Static[:])
+	rand.Read(cfg.IntroKey[:])
+	ourRI := ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, javaNetID, randomOptions(1800)...)
+	if payload, err := sessionConfirmedPayload(ourRI, nil); err != nil || ShortHeaderLen+KeyLen+32+len(payload) <= MaxPacketLen {
+		t.Fatalf("a %d-byte RouterInfo of random options: a %d-byte payload, %v; want over one packet", len(ourRI), len(payload), err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var s *Session
+	var err error
+	for attempt := 1; ; attempt++ { // Java may not listen yet when it publishes
+		s, err = Dial(ctx, listenUDP(t, ns), cfg, peer, ourRI)
+		if err == nil || !errors.Is(err, ErrNoRetry) || attempt == 3 {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("dial: %v\nlog:\n%s", err, logOf())
+	}
+	checkPushedRouterInfo(t, s, peer, "pushed")
+	s.Close(transport.ReasonNormal)
+	t.Logf("a %d-byte RouterInfo in two SessionConfirmed packets, taken", len(ourRI))
+	ri, err := netdb.ParseRouterInfo(ourRI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := testnet.AuditLogs(p.Dir, testnet.Ours{Addrs: []string{ns.Addr}, Hashes: []netdb.Hash{ri.Hash()}})
+	if err == nil {
+		err = a.Err()
+	}
+	if err != nil {
+		t.Errorf("%v\nlog:\n%s", err, logOf())
+	}
+}
