@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/i2pseed/i2pseed/internal/symmetric"
 	"github.com/i2pseed/i2pseed/netdb"
 )
 
@@ -82,12 +83,12 @@ func (k *Keys) zero() {
 }
 
 // split derives the data phase keys (Alice sends with k_ab).
-func split(ss *symmetricState, alice bool) Keys {
-	temp := hmacSHA256(ss.ck[:], nil)
+func split(ss *symmetric.State, alice bool) Keys {
+	temp := hmacSHA256(ss.CK[:], nil)
 	kab := hmacSHA256(temp[:], []byte{1})
 	kba := hmacSHA256(temp[:], kab[:], []byte{2})
 	askMaster := hmacSHA256(temp[:], []byte("ask"), []byte{1})
-	temp2 := hmacSHA256(askMaster[:], ss.h[:], []byte("siphash"))
+	temp2 := hmacSHA256(askMaster[:], ss.H[:], []byte("siphash"))
 	sipMaster := hmacSHA256(temp2[:], []byte{1})
 	temp3 := hmacSHA256(sipMaster[:], nil)
 	sipab := hmacSHA256(temp3[:], []byte{1})
@@ -136,7 +137,7 @@ func checkSkew(ts uint32, now time.Time) error {
 type ClientHandshake struct {
 	cfg      *Config
 	peer     Peer
-	ss       *symmetricState
+	ss       *symmetric.State
 	ePriv    PrivateKey
 	ePub     PublicKey
 	obfIV    []byte    // last 16 bytes of AES(X): the IV for Y
@@ -158,13 +159,13 @@ func (c *ClientHandshake) SessionRequest() ([]byte, error) {
 		return nil, err
 	}
 	c.ss = newSymmetricState()
-	c.ss.mixHash(c.peer.Static[:]) // <- s
-	c.ss.mixHash(c.ePub[:])        // -> e
+	c.ss.MixHash(c.peer.Static[:]) // <- s
+	c.ss.MixHash(c.ePub[:])        // -> e
 	shared, err := dh(c.ePriv[:], c.peer.Static[:])
 	if err != nil {
 		return nil, err
 	}
-	c.ss.mixKey(shared) // es
+	c.ss.MixKey(shared) // es
 	clear(shared)
 	pad := c.cfg.padding(0, sendPadding1)
 	var opts [optionsLen]byte
@@ -174,13 +175,13 @@ func (c *ClientHandshake) SessionRequest() ([]byte, error) {
 	binary.BigEndian.PutUint32(opts[8:], uint32(c.cfg.now().Unix()))
 	encX := aesCBC(c.peer.RouterHash, c.peer.IV[:], c.ePub[:], true)
 	c.obfIV = encX[16:]
-	msg := append(encX, c.ss.encryptAndHash(opts[:])...)
+	msg := append(encX, c.ss.EncryptAndHash(opts[:])...)
 	padding := make([]byte, pad)
 	if _, err := io.ReadFull(c.cfg.rand(), padding); err != nil {
 		return nil, err
 	}
 	if pad > 0 {
-		c.ss.mixHash(padding)
+		c.ss.MixHash(padding)
 	}
 	return append(msg, padding...), nil
 }
@@ -192,14 +193,14 @@ func (c *ClientHandshake) ReadSessionCreated(r io.Reader) error {
 		return err
 	}
 	y := aesCBC(c.peer.RouterHash, c.obfIV, b[:keyLen], false)
-	c.ss.mixHash(y) // <- e
+	c.ss.MixHash(y) // <- e
 	shared, err := dh(c.ePriv[:], y)
 	if err != nil {
 		return err
 	}
-	c.ss.mixKey(shared) // ee
+	c.ss.MixKey(shared) // ee
 	clear(shared)
-	opts, err := c.ss.decryptAndHash(b[keyLen:])
+	opts, err := decryptAndHash(c.ss, b[keyLen:])
 	if err != nil {
 		return err
 	}
@@ -214,7 +215,7 @@ func (c *ClientHandshake) ReadSessionCreated(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		c.ss.mixHash(padding)
+		c.ss.MixHash(padding)
 	}
 	c.re = PublicKey(y)
 	return nil
@@ -226,17 +227,17 @@ func (c *ClientHandshake) SessionConfirmed(payload []byte) ([]byte, Keys, error)
 	if len(payload)+tagLen != c.m3p2Len {
 		return nil, Keys{}, fmt.Errorf("ntcp2: message 3 payload is %d bytes, message 1 announced %d", len(payload), c.m3p2Len-tagLen)
 	}
-	msg := c.ss.encryptAndHash(c.localPub[:]) // -> s (k from ee, n = 1)
+	msg := c.ss.EncryptAndHash(c.localPub[:]) // -> s (k from ee, n = 1)
 	shared, err := dh(c.cfg.Static[:], c.re[:])
 	if err != nil {
 		return nil, Keys{}, err
 	}
-	c.ss.mixKey(shared) // se
+	c.ss.MixKey(shared) // se
 	clear(shared)
-	msg = append(msg, c.ss.encryptAndHash(payload)...)
+	msg = append(msg, c.ss.EncryptAndHash(payload)...)
 	keys := split(c.ss, true)
 	keys.PeerStatic = c.peer.Static
-	c.ss.zero()
+	c.ss.Zero()
 	c.ePriv.zero()
 	return msg, keys, nil
 }
@@ -246,7 +247,7 @@ type ServerHandshake struct {
 	cfg        *Config
 	routerHash [32]byte
 	iv         [16]byte
-	ss         *symmetricState
+	ss         *symmetric.State
 	re         PublicKey // Alice's ephemeral
 	obfIV      []byte
 	ePriv      PrivateKey
@@ -270,15 +271,15 @@ func (s *ServerHandshake) ReadSessionRequest(r io.Reader) error {
 	s.obfIV = b[16:keyLen]
 	s.re = PublicKey(x)
 	s.ss = newSymmetricState()
-	s.ss.mixHash(s.localPub[:])
-	s.ss.mixHash(x)
+	s.ss.MixHash(s.localPub[:])
+	s.ss.MixHash(x)
 	shared, err := dh(s.cfg.Static[:], x)
 	if err != nil {
 		return err
 	}
-	s.ss.mixKey(shared)
+	s.ss.MixKey(shared)
 	clear(shared)
-	opts, err := s.ss.decryptAndHash(b[keyLen:])
+	opts, err := decryptAndHash(s.ss, b[keyLen:])
 	if err != nil {
 		return err
 	}
@@ -303,7 +304,7 @@ func (s *ServerHandshake) ReadSessionRequest(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		s.ss.mixHash(padding)
+		s.ss.MixHash(padding)
 	}
 	return nil
 }
@@ -315,24 +316,24 @@ func (s *ServerHandshake) SessionCreated() ([]byte, error) {
 		return nil, err
 	}
 	s.ePriv = ePriv
-	s.ss.mixHash(ePub[:])
+	s.ss.MixHash(ePub[:])
 	shared, err := dh(ePriv[:], s.re[:])
 	if err != nil {
 		return nil, err
 	}
-	s.ss.mixKey(shared)
+	s.ss.MixKey(shared)
 	clear(shared)
 	pad := s.cfg.padding(sendPadding2Min, sendPadding2Max)
 	var opts [optionsLen]byte
 	binary.BigEndian.PutUint16(opts[2:], uint16(pad))
 	binary.BigEndian.PutUint32(opts[8:], uint32(s.cfg.now().Unix()))
-	msg := append(aesCBC(s.routerHash, s.obfIV, ePub[:], true), s.ss.encryptAndHash(opts[:])...)
+	msg := append(aesCBC(s.routerHash, s.obfIV, ePub[:], true), s.ss.EncryptAndHash(opts[:])...)
 	padding := make([]byte, pad)
 	if _, err := io.ReadFull(s.cfg.rand(), padding); err != nil {
 		return nil, err
 	}
 	if pad > 0 {
-		s.ss.mixHash(padding)
+		s.ss.MixHash(padding)
 	}
 	return append(msg, padding...), nil
 }
@@ -345,7 +346,7 @@ func (s *ServerHandshake) ReadSessionConfirmed(r io.Reader) ([]byte, Keys, error
 	if err != nil {
 		return nil, Keys{}, err
 	}
-	rs, err := s.ss.decryptAndHash(b[:msg3Part1Len])
+	rs, err := decryptAndHash(s.ss, b[:msg3Part1Len])
 	if err != nil {
 		return nil, Keys{}, err
 	}
@@ -353,15 +354,15 @@ func (s *ServerHandshake) ReadSessionConfirmed(r io.Reader) ([]byte, Keys, error
 	if err != nil {
 		return nil, Keys{}, err
 	}
-	s.ss.mixKey(shared)
+	s.ss.MixKey(shared)
 	clear(shared)
-	payload, err := s.ss.decryptAndHash(b[msg3Part1Len:])
+	payload, err := decryptAndHash(s.ss, b[msg3Part1Len:])
 	if err != nil {
 		return nil, Keys{}, err
 	}
 	keys := split(s.ss, false)
 	keys.PeerStatic = PublicKey(rs)
-	s.ss.zero()
+	s.ss.Zero()
 	s.ePriv.zero()
 	return payload, keys, nil
 }

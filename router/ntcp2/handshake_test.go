@@ -108,7 +108,7 @@ func TestAgainstFlynnNoise(t *testing.T) {
 	}
 	// Alice sends with k_ab = flynn's first cipher state.
 	checkDataKeysLikeFlynn(t, keys, csRecv, csSend)
-	if !bytes.Equal(fb.ChannelBinding(), alice.ss.h[:]) {
+	if !bytes.Equal(fb.ChannelBinding(), alice.ss.H[:]) {
 		t.Errorf("handshake hash differs from flynn's")
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 
-	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/curve25519"
 
+	"github.com/i2pseed/i2pseed/internal/symmetric"
 	"github.com/i2pseed/i2pseed/router/transport"
 )
 
@@ -36,28 +36,17 @@ var (
 	ErrNoMessage3 = transport.KindError("ntcp2: no SessionConfirmed (message 3)", transport.ErrNoMessage3)
 )
 
-// symmetricState is Noise's SymmetricState with SHA-256 and ChaChaPoly:
-// chaining key, handshake hash, and the current cipher key and nonce.
-type symmetricState struct {
-	ck, h [32]byte
-	k     [32]byte
-	n     uint64
-	hasK  bool
-}
+// newSymmetricState is NTCP2's Noise state after its empty prologue.
+func newSymmetricState() *symmetric.State { return symmetric.New(ProtocolName) }
 
-func newSymmetricState() *symmetricState {
-	s := &symmetricState{}
-	s.h = sha256.Sum256([]byte(ProtocolName)) // name > 32 bytes: hashed
-	s.ck = s.h
-	s.mixHash(nil) // empty prologue
-	return s
-}
-
-func (s *symmetricState) mixHash(data []byte) {
-	d := sha256.New()
-	d.Write(s.h[:])
-	d.Write(data)
-	d.Sum(s.h[:0])
+// decryptAndHash is ss.DecryptAndHash with a failure that wraps
+// ErrHandshake and ErrDecrypt.
+func decryptAndHash(ss *symmetric.State, ct []byte) ([]byte, error) {
+	pt, err := ss.DecryptAndHash(ct)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w: %w", ErrHandshake, ErrDecrypt, err)
+	}
+	return pt, nil
 }
 
 func hmacSHA256(key []byte, parts ...[]byte) [32]byte {
@@ -70,48 +59,12 @@ func hmacSHA256(key []byte, parts ...[]byte) [32]byte {
 	return out
 }
 
-// hkdf2 is Noise's HKDF with two outputs.
-func hkdf2(ck, ikm []byte) (a, b [32]byte) {
-	temp := hmacSHA256(ck, ikm)
-	a = hmacSHA256(temp[:], []byte{1})
-	b = hmacSHA256(temp[:], a[:], []byte{2})
-	clear(temp[:])
-	return a, b
-}
-
-func (s *symmetricState) mixKey(ikm []byte) {
-	s.ck, s.k = hkdf2(s.ck[:], ikm)
-	s.n, s.hasK = 0, true
-}
-
+// nonce is the ChaCha20-Poly1305 nonce of n: 4 zero bytes, then n little
+// endian.
 func nonce(n uint64) []byte {
 	var b [12]byte
 	binary.LittleEndian.PutUint64(b[4:], n)
 	return b[:]
-}
-
-func (s *symmetricState) encryptAndHash(plaintext []byte) []byte {
-	aead, _ := chacha20poly1305.New(s.k[:])
-	ct := aead.Seal(nil, nonce(s.n), plaintext, s.h[:])
-	s.n++
-	s.mixHash(ct)
-	return ct
-}
-
-func (s *symmetricState) decryptAndHash(ct []byte) ([]byte, error) {
-	aead, _ := chacha20poly1305.New(s.k[:])
-	pt, err := aead.Open(nil, nonce(s.n), ct, s.h[:])
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w: %w", ErrHandshake, ErrDecrypt, err)
-	}
-	s.n++
-	s.mixHash(ct)
-	return pt, nil
-}
-
-func (s *symmetricState) zero() {
-	clear(s.ck[:])
-	clear(s.k[:])
 }
 
 // dh is X25519; an all-zero result (low-order point) is an error.

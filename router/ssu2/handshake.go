@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/i2pseed/i2pseed/internal/symmetric"
 )
 
 // ErrNoTokenYet is returned by CreateSessionRequest before a Retry gave
@@ -21,7 +23,7 @@ const (
 
 // noise is the handshake's Noise state, from SessionRequest on.
 type noise struct {
-	ss    *symmetricState
+	ss    *symmetric.State
 	ePriv PrivateKey // our ephemeral key
 	re    PublicKey  // Bob's ephemeral key, from SessionCreated
 }
@@ -59,16 +61,16 @@ func (c *ClientHandshake) CreateSessionRequest() ([]byte, error) {
 
 	c.ss = newSymmetricState(c.peer.Static) // <- s
 	pkt, _ := h.AppendBinary(nil)
-	c.ss.mixHash(pkt)  // the header
-	c.ss.mixHash(x[:]) // -> e
+	c.ss.MixHash(pkt)  // the header
+	c.ss.MixHash(x[:]) // -> e
 	shared, err := dh(&c.ePriv, &c.peer.Static)
 	if err != nil {
 		return nil, err
 	}
-	c.ss.mixKey(shared) // es
+	c.ss.MixKey(shared) // es
 	clear(shared)
 	pkt = append(pkt, x[:]...)
-	pkt = append(pkt, c.ss.encryptAndHash(payload)...)
+	pkt = append(pkt, c.ss.EncryptAndHash(payload)...)
 	if err := MaskHandshakeHeader(pkt, &c.peer.IntroKey, &c.peer.IntroKey); err != nil {
 		return nil, err
 	}
@@ -97,7 +99,7 @@ func (c *ClientHandshake) ConsumeSessionCreated(pkt []byte) (SessionCreated, err
 	if len(pkt) < MinHandshakePacketLen {
 		return SessionCreated{}, fmt.Errorf("%w: %d-byte packet", ErrHeader, len(pkt))
 	}
-	kh2 := hkdfKey(&c.ss.ck, infoSessionCreated)
+	kh2 := hkdfKey((*Key)(&c.ss.CK), infoSessionCreated)
 	defer kh2.zero()
 	hx := append([]byte(nil), pkt[:LongHeaderLen+KeyLen]...)
 	hx = append(hx, pkt[len(pkt)-sampleLen:]...)
@@ -109,17 +111,17 @@ func (c *ClientHandshake) ConsumeSessionCreated(pkt []byte) (SessionCreated, err
 		return SessionCreated{}, err
 	}
 	ss := *c.ss // committed only if the packet is Bob's and valid
-	defer ss.zero()
+	defer ss.Zero()
 	y := PublicKey(hx[LongHeaderLen : LongHeaderLen+KeyLen])
-	ss.mixHash(hx[:LongHeaderLen]) // the header
-	ss.mixHash(y[:])               // <- e
+	ss.MixHash(hx[:LongHeaderLen]) // the header
+	ss.MixHash(y[:])               // <- e
 	shared, err := dh(&c.ePriv, &y)
 	if err != nil {
 		return SessionCreated{}, err
 	}
-	ss.mixKey(shared) // ee
+	ss.MixKey(shared) // ee
 	clear(shared)
-	payload, err := ss.decryptAndHash(pkt[LongHeaderLen+KeyLen:])
+	payload, err := decryptAndHash(&ss, pkt[LongHeaderLen+KeyLen:])
 	if err != nil {
 		return SessionCreated{}, fmt.Errorf("ssu2: SessionCreated: %w", err)
 	}
@@ -166,7 +168,7 @@ func (sc *SessionCreated) readBlock(b Block) error {
 // key); call it when abandoning the handshake.
 func (c *ClientHandshake) Zero() {
 	if c.ss != nil {
-		c.ss.zero()
+		c.ss.Zero()
 	}
 	c.ePriv.zero()
 }
@@ -240,27 +242,27 @@ func (c *ClientHandshake) CreateSessionConfirmedFragments(routerInfo []byte) ([]
 	if ShortHeaderLen+KeyLen+16+len(payload)+16 > MaxPacketLen {
 		fragments = 2
 	}
-	kh2 := hkdfKey(&c.ss.ck, infoSessionConfirmed)
+	kh2 := hkdfKey((*Key)(&c.ss.CK), infoSessionConfirmed)
 	defer kh2.zero()
 	h := ShortHeader{DestConnID: c.dst, Type: TypeSessionConfirmed, Flags: [3]byte{fragments}} // fragment 0 of fragments
 	pkt, _ := h.AppendBinary(nil)
-	c.ss.mixHash(pkt) // the header
+	c.ss.MixHash(pkt) // the header
 	s := c.cfg.Static.Public()
-	pkt = append(pkt, c.ss.encryptAndHash(s[:])...) // -> s
+	pkt = append(pkt, c.ss.EncryptAndHash(s[:])...) // -> s
 	shared, err := dh(&c.cfg.Static, &c.re)
 	if err != nil {
 		return nil, nil, err
 	}
-	c.ss.mixKey(shared) // se
+	c.ss.MixKey(shared) // se
 	clear(shared)
-	pkt = append(pkt, c.ss.encryptAndHash(payload)...)
+	pkt = append(pkt, c.ss.EncryptAndHash(payload)...)
 	pkts := splitConfirmed(pkt, h)
 	for _, p := range pkts {
 		if err := MaskShortHeader(p, &c.peer.IntroKey, &kh2); err != nil {
 			return nil, nil, err
 		}
 	}
-	ab, ba := splitDataKeys(&c.ss.ck)
+	ab, ba := splitDataKeys((*Key)(&c.ss.CK))
 	c.Zero()
 	return pkts, &SessionKeys{
 		Send: Direction{ConnID: c.dst, Intro: c.peer.IntroKey, Keys: ab},

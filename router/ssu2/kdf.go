@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/curve25519"
 
 	"github.com/i2pseed/i2pseed/internal/i2pbase64"
+	"github.com/i2pseed/i2pseed/internal/symmetric"
 )
 
 // ProtocolName is the Noise protocol name SSU2 hashes first.
@@ -100,42 +101,24 @@ func hkdfKey(ck *Key, info string) Key {
 	return k
 }
 
-// symmetricState is Noise's SymmetricState with SHA-256 and ChaChaPoly:
-// chaining key ck, handshake hash h, cipher key k and its nonce n. SSU2
-// mixes each handshake packet's header into h before the message's
-// tokens, which is why no Noise library drives it.
-type symmetricState struct {
-	ck, h Key
-	k     Key
-	n     uint64
-}
-
 // newSymmetricState is the state after Initialize with Bob's static key
 // rs as the pre-message (<- s): h = SHA256(SHA256(SHA256(name)) || rs).
-func newSymmetricState(rs PublicKey) *symmetricState {
-	s := &symmetricState{}
-	s.h = sha256.Sum256([]byte(ProtocolName)) // the name is over 32 bytes: hashed
-	s.ck = s.h
-	s.mixHash(nil) // empty prologue
-	s.mixHash(rs[:])
+// SSU2 mixes each handshake packet's header into h before the message's
+// tokens, which is why no Noise library drives it.
+func newSymmetricState(rs PublicKey) *symmetric.State {
+	s := symmetric.New(ProtocolName)
+	s.MixHash(rs[:])
 	return s
 }
 
-func (s *symmetricState) mixHash(parts ...[]byte) {
-	d := sha256.New()
-	d.Write(s.h[:])
-	for _, p := range parts {
-		d.Write(p)
+// decryptAndHash is ss.DecryptAndHash with a failure that wraps
+// ErrDecrypt.
+func decryptAndHash(ss *symmetric.State, ct []byte) ([]byte, error) {
+	pt, err := ss.DecryptAndHash(ct)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDecrypt, err)
 	}
-	d.Sum(s.h[:0])
-}
-
-// mixKey is Noise's MixKey: ck, k = HKDF(ck, ikm, "", 64).
-func (s *symmetricState) mixKey(ikm []byte) {
-	b := hkdfSHA256(s.ck[:], ikm, "", 2*KeyLen)
-	s.ck, s.k = Key(b[:KeyLen]), Key(b[KeyLen:])
-	clear(b)
-	s.n = 0
+	return pt, nil
 }
 
 // aeadNonce is the ChaCha20-Poly1305 nonce of SSU2: 4 zero bytes, then n
@@ -144,28 +127,6 @@ func aeadNonce(n uint64) []byte {
 	var b [chacha20poly1305.NonceSize]byte
 	binary.LittleEndian.PutUint64(b[4:], n)
 	return b[:]
-}
-
-func (s *symmetricState) encryptAndHash(plaintext []byte) []byte {
-	ct := seal(&s.k, s.n, plaintext, s.h[:])
-	s.n++
-	s.mixHash(ct)
-	return ct
-}
-
-func (s *symmetricState) decryptAndHash(ct []byte) ([]byte, error) {
-	pt, err := open(&s.k, s.n, ct, s.h[:])
-	if err != nil {
-		return nil, err
-	}
-	s.n++
-	s.mixHash(ct)
-	return pt, nil
-}
-
-func (s *symmetricState) zero() {
-	s.ck.zero()
-	s.k.zero()
 }
 
 func seal(k *Key, n uint64, plaintext, ad []byte) []byte {

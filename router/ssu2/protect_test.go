@@ -2,14 +2,11 @@ package ssu2
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"testing"
 
 	"golang.org/x/crypto/chacha20"
 )
-
-func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
 
 // xorFromCounter0 is chachaXOR from block counter 0, the mistake the test
 // of the counter guards against.

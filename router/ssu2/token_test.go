@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/i2pseed/i2pseed/netdb"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/i2pseed/i2pseed/internal/symmetric"
+	"github.com/i2pseed/i2pseed/netdb"
 
 	"github.com/i2pseed/i2pseed/router/transport"
 )
@@ -78,21 +80,19 @@ func TestProtocolNameHash(t *testing.T) {
 		0x1b, 0x93, 0x07, 0x1d, 0xb1, 0xec, 0x24, 0xa3, 0x67, 0xf7, 0x84, 0xec, 0x27, 0x0d, 0x81, 0x32}
 	wantHH := []byte{0xdc, 0x85, 0xe6, 0xaf, 0x7b, 0x02, 0x65, 0x0c, 0xf1, 0xf9, 0x0d, 0x71, 0xfb, 0xc6, 0xd4, 0x53,
 		0xa7, 0xcf, 0x6d, 0xbf, 0xbd, 0x52, 0x5e, 0xa5, 0xb5, 0x79, 0x1c, 0x47, 0xb3, 0x5e, 0xbc, 0x33}
-	s := &symmetricState{}
-	s.h = Key(sha256Sum([]byte(ProtocolName)))
-	if !bytes.Equal(s.h[:], wantCK) {
-		t.Errorf("SHA256(name) = %x, want %x", s.h, wantCK)
+	s := symmetric.New(ProtocolName)
+	if !bytes.Equal(s.CK[:], wantCK) {
+		t.Errorf("ck = SHA256(name) = %x, want %x", s.CK, wantCK)
 	}
-	s.mixHash(nil)
-	if !bytes.Equal(s.h[:], wantHH) {
-		t.Errorf("after the empty prologue h = %x, want %x", s.h, wantHH)
+	if !bytes.Equal(s.H[:], wantHH) {
+		t.Errorf("after the empty prologue h = %x, want %x", s.H, wantHH)
 	}
 	var rs PublicKey
 	rs[0] = 9
 	full := newSymmetricState(rs)
-	s.mixHash(rs[:])
-	if full.ck != Key(wantCK) || full.h != s.h {
-		t.Errorf("newSymmetricState: ck %x h %x", full.ck, full.h)
+	s.MixHash(rs[:])
+	if full.CK != [32]byte(wantCK) || full.H != s.H {
+		t.Errorf("newSymmetricState: ck %x h %x", full.CK, full.H)
 	}
 }
 
