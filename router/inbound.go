@@ -14,7 +14,7 @@ import (
 
 // idleTimeout closes an inbound session that brought nothing we use for
 // this long: silence (i2pd closes at 120 s), or only what we drop. i2pd
-// before 2.48 (API 0.9.58) ignores our G cap and keeps a session busy with
+// 2.45.1 ignores our G cap (2.58 honours it) and keeps a session busy with
 // tunnel builds for minutes, and while it is open we do not probe that
 // router (claim): measured, i2pd 2.45.1 routers held theirs 3.5 minutes.
 const idleTimeout = time.Minute
