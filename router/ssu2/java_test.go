@@ -146,22 +146,7 @@ func TestDialJava(t *testing.T) {
 	cfg := &Config{NetID: javaNetID}
 	rand.Read(cfg.Static[:])
 	rand.Read(cfg.IntroKey[:])
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var s *Session
-	var err error
-	var start time.Time
-	for attempt := 1; ; attempt++ { // Java may not listen yet when it publishes
-		start = time.Now()
-		s, err = Dial(ctx, listenUDP(t, ns), cfg, peer, ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, javaNetID, bigOptions()...))
-		if err == nil || !errors.Is(err, ErrNoRetry) || attempt == 3 {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("dial: %v\nlog:\n%s", err, logOf())
-	}
-	t.Logf("dialled in %v (the last attempt)", time.Since(start).Round(time.Millisecond))
+	s := dialJava(t, ns, cfg, peer, ourRouterInfo(t, &cfg.Static, &cfg.IntroKey, javaNetID, bigOptions()...), logOf)
 	defer s.Close(transport.ReasonNormal)
 	checkPushedRouterInfo(t, s, peer, "pushed")
 	big := make([]byte, 3000)
@@ -193,19 +178,7 @@ func TestSessionConfirmedFragmentsJava(t *testing.T) {
 	if payload, err := sessionConfirmedPayload(ourRI, nil); err != nil || ShortHeaderLen+KeyLen+32+len(payload) <= MaxPacketLen {
 		t.Fatalf("a %d-byte RouterInfo of random options: a %d-byte payload, %v; want over one packet", len(ourRI), len(payload), err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var s *Session
-	var err error
-	for attempt := 1; ; attempt++ { // Java may not listen yet when it publishes
-		s, err = Dial(ctx, listenUDP(t, ns), cfg, peer, ourRI)
-		if err == nil || !errors.Is(err, ErrNoRetry) || attempt == 3 {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("dial: %v\nlog:\n%s", err, logOf())
-	}
+	s := dialJava(t, ns, cfg, peer, ourRI, logOf)
 	checkPushedRouterInfo(t, s, peer, "pushed")
 	s.Close(transport.ReasonNormal)
 	t.Logf("a %d-byte RouterInfo in two SessionConfirmed packets, taken", len(ourRI))
@@ -219,5 +192,24 @@ func TestSessionConfirmedFragmentsJava(t *testing.T) {
 	}
 	if err != nil {
 		t.Errorf("%v\nlog:\n%s", err, logOf())
+	}
+}
+
+// dialJava dials Java's SSU2 peer from ns with ourRI, up to three times
+// (Java may not listen yet when it publishes), failing t with Java's log.
+func dialJava(t *testing.T, ns *i2pdtest.NetNS, cfg *Config, peer Peer, ourRI []byte, logOf func() string) *Session {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		s, err := Dial(ctx, listenUDP(t, ns), cfg, peer, ourRI)
+		if err == nil {
+			t.Logf("dialled in %v (attempt %d)", time.Since(start).Round(time.Millisecond), attempt)
+			return s
+		}
+		if !errors.Is(err, ErrNoRetry) || attempt == 3 {
+			t.Fatalf("dial: %v\nlog:\n%s", err, logOf())
+		}
 	}
 }
